@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// The CLI entry point and the one place where errors become exit codes:
+//   0 success / no changes, 1 error, 2 changes or drift present (when the command's flag asks for it).
+// Each command lives in src/cli/commands/<name>.ts and exports `register(program)`; its action
+// resolves to the exit code.
+import { Command, CommanderError } from "commander";
+import { CordonError } from "../model/errors.js";
+import { registerCommands } from "./commands/index.js";
+import { err, stderrStyle } from "./output.js";
+import { VERSION } from "./version.js";
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name("cordon")
+    .description("Network-security monitoring policy as code for AWS: flow logs, Athena, NACL and WAF blocks.")
+    .version(VERSION, "-v, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  registerCommands(program, setExit);
+  return program;
+}
+
+export function reportError(e: unknown): number {
+  const s = stderrStyle();
+  if (e instanceof CommanderError) {
+    // commander already printed its message (unknown option, missing argument, --help, --version).
+    return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 1;
+  }
+  if (e instanceof CordonError) {
+    err(`${s.red(s.bold("Error:"))} ${e.message}`);
+    for (const d of e.details) err(`  ${d}`);
+    return 1;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  err(`${s.red(s.bold("Internal error:"))} ${message}`);
+  err("This is a bug in Cordon. Re-run with CORDON_DEBUG=1 for a stack trace and report it.");
+  if (process.env["CORDON_DEBUG"] && e instanceof Error && e.stack) err(e.stack);
+  return 1;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /cordon(\.js|\.ts)?$|main\.(js|ts)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.exitCode = reportError(e);
+    },
+  );
+}

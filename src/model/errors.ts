@@ -1,0 +1,84 @@
+// The error family. Every error Cordon raises on purpose carries a stable `code`; the CLI
+// (src/cli/main.ts) is the one place that turns them into messages and exit codes.
+// Anything that is not a CordonError is a bug and is reported as "internal error".
+
+export type ErrorCode =
+  | "POLICY_INVALID"
+  | "USAGE"
+  | "AWS"
+  | "CONFLICT"
+  | "STALE_PLAN"
+  | "LOCKED"
+  | "PARTIAL_APPLY"
+  | "IO";
+
+export class CordonError extends Error {
+  readonly code: ErrorCode;
+  /** Extra lines printed under the message (hints, per-item details). */
+  readonly details: readonly string[];
+  constructor(code: ErrorCode, message: string, details: readonly string[] = []) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** The policies are invalid; the diagnostics have been (or will be) printed by the caller. */
+export class PolicyError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("POLICY_INVALID", message, details);
+  }
+}
+
+/** Bad command-line usage: unknown flag value, missing file, refused confirmation. */
+export class UsageError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("USAGE", message, details);
+  }
+}
+
+/** An AWS call failed in a way the engine could not absorb. `resource` names the AWS resource. */
+export class AwsError extends CordonError {
+  readonly awsCode: string;
+  readonly resource: string;
+  readonly operation: string;
+  constructor(operation: string, resource: string, awsCode: string, message: string) {
+    super("AWS", `${operation} on ${resource} failed: ${awsCode}: ${message}`);
+    this.awsCode = awsCode;
+    this.resource = resource;
+    this.operation = operation;
+  }
+}
+
+/** Something else changed the resource while we were working on it (e.g. WAF lock token, retries exhausted). */
+export class ConflictError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("CONFLICT", message, details);
+  }
+}
+
+/** A saved plan no longer matches live AWS or the policies; re-plan. */
+export class StalePlanError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("STALE_PLAN", message, details);
+  }
+}
+
+/** Another apply holds the lock. */
+export class LockedError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("LOCKED", message, details);
+  }
+}
+
+/** Reading or writing a local file failed. */
+export class IoError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("IO", message, details);
+  }
+}
+
+export function assertNever(value: never, what = "value"): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}
