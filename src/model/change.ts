@@ -1,0 +1,54 @@
+// Changes: what a plan proposes. Terraform-style: a replace is one change whose action says
+// the order (create-then-delete keeps a security control in place throughout).
+import type { Address, Kind, ManagementMode, Origin, TargetRef } from "./resource.js";
+
+export type Action = "no-op" | "create" | "update" | "delete" | "create-then-delete" | "delete-then-create";
+
+export interface FieldDiff {
+  /** JSON pointer into the spec ("/trafficType", "/statements/1"). */
+  readonly path: string;
+  readonly before: unknown;
+  readonly after: unknown;
+  /** True when the field cannot change in place (forces replacement). */
+  readonly forcesReplacement?: boolean;
+}
+
+/** For people and CI gates only; the executor never reads it (DESIGN principle 5). */
+export interface Impact {
+  /** The change removes or narrows a block / allows more traffic / stops logging. */
+  readonly broadensAccess: boolean;
+  /** Destroys data or a monitoring control. */
+  readonly destructive: boolean;
+  /** Notes for the reviewer: "expired 2026-12-31, ticket INC-42", "foreign web ACL left alone". */
+  readonly notes: readonly string[];
+}
+
+export interface Change<S = unknown> {
+  readonly address: Address;
+  readonly kind: Kind;
+  readonly name: string;
+  readonly target: TargetRef;
+  readonly action: Action;
+  readonly before: S | null;
+  readonly after: S | null;
+  readonly fields: readonly FieldDiff[];
+  /** Why: "missing in AWS", "drifted: trafficType", "no longer declared". */
+  readonly reason: string;
+  readonly impact: Impact;
+  readonly mode: ManagementMode;
+  /** What apply must find when it re-observes; otherwise the plan is stale. */
+  readonly observedFingerprint: string;
+  readonly dependsOn: readonly Address[];
+  readonly origin: Origin | null;
+}
+
+/** Past tense: what happened when a change was applied (kept apart from the planned action). */
+export type OutcomeStatus = "applied" | "skipped" | "failed";
+
+export interface Outcome {
+  readonly address: Address;
+  readonly action: Action;
+  readonly status: OutcomeStatus;
+  readonly message?: string;
+  readonly durationMs: number;
+}

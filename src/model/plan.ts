@@ -1,0 +1,44 @@
+// The plan document: versioned JSON, complete on its own. Renderers (text, markdown) read only
+// this; apply reads it back from a file. See schemas/plan.schema.json.
+import type { Change } from "./change.js";
+import type { Diagnostic } from "./diagnostics.js";
+
+export const PLAN_FORMAT_VERSION = "1";
+
+export interface PlanSummary {
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+  /** Replacements count once here and once in add + destroy (Terraform's convention). */
+  readonly replace: number;
+  readonly broadensAccess: number;
+}
+
+/** Something the plan wants a reviewer to know that is not a change (foreign web ACL left alone...). */
+export interface PlanNote {
+  readonly severity: "info" | "warning";
+  readonly address?: string;
+  readonly message: string;
+}
+
+/** Ready-to-paste queries (e.g. the Athena query over the flow logs table). */
+export interface PlanQuery {
+  readonly title: string;
+  readonly sql: string;
+}
+
+export interface PlanDocument {
+  readonly formatVersion: typeof PLAN_FORMAT_VERSION;
+  readonly cordonVersion: string;
+  /** ISO timestamp of the observation. */
+  readonly createdAt: string;
+  /** sha256 of the canonical JSON of every loaded policy: apply refuses a plan whose policies changed. */
+  readonly policyDigest: string;
+  readonly targets: readonly { readonly account: string; readonly region: string }[];
+  /** Sorted: dependency order, then kind, then address. No-op changes are kept (action "no-op"). */
+  readonly changes: readonly Change[];
+  readonly summary: PlanSummary;
+  readonly notes: readonly PlanNote[];
+  readonly warnings: readonly Diagnostic[];
+  readonly queries: readonly PlanQuery[];
+}

@@ -1,0 +1,76 @@
+// Resources: what the engine reconciles. A desired resource is derived from the policies
+// (src/policy/desired.ts); an observation is what a handler read from AWS.
+
+export type Kind =
+  | "s3.bucket"
+  | "s3.bucketPolicy"
+  | "ec2.flowLog"
+  | "glue.database"
+  | "glue.table"
+  | "ec2.naclEntries"
+  | "wafv2.ipSet"
+  | "wafv2.webAcl"
+  | "wafv2.association";
+
+/** The AWS account + region a resource lives in, and how to reach it. */
+export interface TargetRef {
+  readonly account: string;
+  readonly region: string;
+  readonly roleArn?: string;
+  readonly externalId?: string;
+}
+
+/**
+ * A stable, human-readable address, unique within a plan:
+ *   "111122223333/eu-west-1/ec2.flowLog/vpc-0abc"   (account/region/kind/name)
+ * `name` is the kind-specific key (bucket name, VPC id, "db.table", ACL id, web ACL name, ALB name).
+ */
+export type Address = string;
+
+export const makeAddress = (t: TargetRef, kind: Kind, name: string): Address =>
+  `${t.account}/${t.region}/${kind}/${name}`;
+
+export type ManagementMode = "enforce" | "observe" | "no-delete";
+
+export interface Origin {
+  /** Policy file and document that declared this resource. */
+  readonly file: string;
+  readonly document: number;
+  /** The policy section (flowLogs, athena, blockedAddresses, webAcl, blockedCountries). */
+  readonly section: string;
+}
+
+/** A resource as the policies want it. `spec` is kind-specific, plain JSON. */
+export interface DesiredResource<S = unknown> {
+  readonly address: Address;
+  readonly kind: Kind;
+  readonly name: string;
+  readonly target: TargetRef;
+  readonly spec: S;
+  readonly mode: ManagementMode;
+  readonly origin: Origin;
+  /** Addresses this resource needs to exist first (bucket policy before flow logs, IP sets before web ACL...). */
+  readonly dependsOn: readonly Address[];
+}
+
+/** Live facts needed to act on a resource: ids, ARNs, lock tokens. Never used for display decisions. */
+export interface LiveMeta {
+  readonly id?: string;
+  readonly arn?: string;
+  readonly lockToken?: string;
+  /** sha256 (hex) of the canonical JSON of the normalised live spec (+ the ids it acts on). */
+  readonly fingerprint: string;
+  /** Tags as read (for ownership checks). */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** True when the resource carries Cordon's ownership marker (tag, Sid prefix, rule prefix, band). */
+  readonly owned: boolean;
+  /** Anything else the handler needs later (e.g. the full web ACL document to read-modify-write). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export type Observation<S = unknown> =
+  | { readonly exists: false; readonly fingerprint: string }
+  | { readonly exists: true; readonly live: S; readonly meta: LiveMeta };
+
+/** The fingerprint used for "does not exist". */
+export const ABSENT_FINGERPRINT = "absent";
