@@ -7,6 +7,8 @@
 // Expired entries (expires before options.today) are reported once and then left out of every
 // rule about the entries' effect (overlaps, allowlist, NACL band and quota, IP-set size), since
 // Cordon removes them from enforcement.
+
+import { isExpired } from "../handlers/normalize/blocklist.js";
 import {
   aggregate,
   type Cidr,
@@ -275,7 +277,7 @@ function checkExpiry(r: Reporter, expires: string | undefined, pointer: string, 
     r.add("error", "date.invalid", pointer, `"${expires}" is not a calendar date written YYYY-MM-DD.`);
     return true;
   }
-  if (expires >= today) return true;
+  if (!isExpired(expires, today)) return true;
   r.add(
     "warning",
     "entry.expired",
