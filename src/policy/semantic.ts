@@ -396,7 +396,7 @@ function checkNetworkAcls(r: Reporter, policy: Policy, counts: Readonly<Record<I
         "error",
         "nacl.quota-exceeded",
         quotaPointer,
-        `${count} ${name} deny entries plus the ${name} catch-all deny need ${used} entries ${perDirection}, more than the quota of ${quota}.`,
+        `${count} ${name} deny entries plus the ${name} catch-all deny need ${used} entries ${perDirection}, more than the quota of ${quota}; the ACL's own entries count against it too.`,
         "Remove or widen entries, enforce some only in WAF, or raise the quota (up to 40) and declare it in entryQuota.",
       );
     } else if (quota - used < NACL_HEADROOM_WARNING) {
@@ -622,7 +622,7 @@ function checkClaims(docs: readonly ParsedDocument[], out: Diagnostic[]): void {
     const t = `account ${p.target.account} in ${p.target.region}`;
     const tk = `${p.target.account}|${p.target.region}`;
     if (p.flowLogs !== undefined) {
-      claim(`flow|${tk}`, "conflict.flow-logs", `The flow logs of ${t}`, doc, "/flowLogs");
+      claim(`flow|${tk}`, "conflict.flow-logs", `Flow logging for ${t}`, doc, "/flowLogs");
       const b = p.flowLogs.bucket;
       if (b.create ?? POLICY_DEFAULTS.bucketCreate) {
         claim(`bucket|${b.name}`, "conflict.bucket", `The bucket ${b.name}`, doc, "/flowLogs/bucket/name");
@@ -643,7 +643,7 @@ function checkClaims(docs: readonly ParsedDocument[], out: Diagnostic[]): void {
       claim(
         `nacl|${tk}`,
         "conflict.network-acls",
-        `The network ACL deny entries of ${t}`,
+        `Blocking in the network ACLs of ${t}`,
         doc,
         "/blockedAddresses/networkAcls",
       );

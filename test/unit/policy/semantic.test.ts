@@ -449,7 +449,7 @@ const cases: Case[] = [
         pointer: "/blockedAddresses/networkAcls",
         at: [7, 5],
         message:
-          /^20 IPv4 deny entries plus the IPv4 catch-all deny need 21 entries in each direction, more than the quota of 20\.$/,
+          /^20 IPv4 deny entries plus the IPv4 catch-all deny need 21 entries in each direction, more than the quota of 20; the ACL's own entries count against it too\.$/,
       },
     ],
   },
@@ -693,7 +693,7 @@ const cases: Case[] = [
         severity: "error",
         pointer: "/flowLogs",
         at: [6, 3],
-        message: /^The flow logs of account 111122223333 in eu-west-1 is also claimed at b\.yaml:6:3\.$/,
+        message: /^Flow logging for account 111122223333 in eu-west-1 is also claimed at b\.yaml:6:3\.$/,
       },
       {
         file: "a.yaml",
