@@ -1,7 +1,9 @@
 // A representative plan built the real way: policies → desiredResources → observations → plan().
 // It holds a create, an update with a policy diff, a flow-log replacement, a delete, no-ops and an
 // observe-mode item. Used by the planner tests and the renderer goldens.
+
 import { flowLogDiff } from "../../src/handlers/normalize/flowlog.js";
+import { buildLogFormat } from "../../src/handlers/normalize/flowlog-fields.js";
 import { glueTableDiff } from "../../src/handlers/normalize/glue.js";
 import { bucketPolicyDiff } from "../../src/handlers/normalize/iam.js";
 import type { LoadedPolicy } from "../../src/model/policy.js";
@@ -138,7 +140,7 @@ export const ORPHAN: OwnedResource = {
       resourceType: "VPC",
       trafficType: "ALL",
       logDestination: "arn:aws:s3:::cats-eyes-flow-logs/flow/",
-      logFormat: "${srcaddr} ${dstaddr} ${action}",
+      logFormat: buildLogFormat(["srcaddr", "dstaddr", "action"]),
       maxAggregationInterval: 600,
       fileFormat: "plain-text",
       hiveCompatiblePartitions: false,

@@ -249,7 +249,7 @@ describe("desiredResources: buckets shared across policies", () => {
     const p = d.resources.find((r) => r.kind === "s3.bucketPolicy");
     expect(p?.target.account).toBe("111122223333");
     expect(
-      (p?.spec as BucketPolicySpec).statements.find((s) => s.Sid === "CordonAWSLogDeliveryWrite")?.Resource,
+      (p!.spec as BucketPolicySpec).statements.find((s) => s.Sid === "CordonAWSLogDeliveryWrite")?.Resource,
     ).toEqual(["arn:aws:s3:::logs/AWSLogs/111122223333/*", "arn:aws:s3:::logs/x/AWSLogs/444455556666/*"]);
   });
 
