@@ -179,3 +179,30 @@ export function emptyPlan() {
     cordonVersion: "0.1.0",
   });
 }
+
+/** `n` flow logs to create: a plan too large for one GitHub comment. */
+export function largePlan(n: number) {
+  const resources: DesiredResource[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `vpc-${String(i).padStart(17, "0")}`;
+    resources.push({
+      address: `111122223333/eu-west-1/ec2.flowLog/${id}`,
+      kind: "ec2.flowLog",
+      name: id,
+      target: { account: "111122223333", region: "eu-west-1" },
+      spec: { ...(ORPHAN.observation.live as FlowLogSpec), resourceId: id },
+      mode: "enforce",
+      origin: { file: "policies/all.yaml", document: 0, section: "flowLogs" },
+      dependsOn: [],
+    });
+  }
+  return plan({
+    desired: resources,
+    observed: new Map(resources.map((r) => [r.address, { exists: false, fingerprint: ABSENT_FINGERPRINT }])),
+    owned: [],
+    diff: DIFFS,
+    policyDigest: "0".repeat(64),
+    createdAt: "2026-05-01T12:00:00.000Z",
+    cordonVersion: "0.1.0",
+  });
+}
