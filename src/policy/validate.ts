@@ -4,13 +4,10 @@
 // enum errors list the allowed values, and the cascades of anyOf/oneOf/if-then collapse into
 // one message. The validator is compiled once, on first use.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import schema from "../../schemas/policy.schema.json" with { type: "json" };
 import type { Diagnostic, Position } from "../model/diagnostics.js";
 import type { ParsedDocument } from "./document.js";
 import { escapePointerSegment, parsePointer } from "./load.js";
-
-/** The policy JSON Schema, as shipped in schemas/policy.schema.json. */
-export const POLICY_SCHEMA: unknown = schema;
+import { POLICY_SCHEMA } from "./schema.js";
 
 let compiled: ValidateFunction | undefined;
 
@@ -33,7 +30,7 @@ function validator(): ValidateFunction {
     ajv.addFormat("date", isCalendarDate);
     // Custom messages, also understood by yaml-language-server / VS Code's JSON support.
     ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
-    compiled = ajv.compile(schema);
+    compiled = ajv.compile(POLICY_SCHEMA as object);
   }
   return compiled;
 }
