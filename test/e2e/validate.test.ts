@@ -42,9 +42,16 @@ describe("cordon validate", () => {
   });
 
   it("validates policies/ when no path is given", () => {
-    const r = cordon(["validate"]);
+    const r = cordon(["validate", "--today", "2026-11-26"]);
     expect(r.stdout).toBe("0 errors, 0 warnings in 3 files: 4 policies valid\n");
     expect(r.status).toBe(0);
+  });
+
+  it("exits 0 when there are only warnings, and shows them apart", () => {
+    const r = cordon(["validate", "policies", "--today", "2027-02-01"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^warning policies\/production\/us-east-1\.yaml:\d+:\d+ .*expired on 2027-01-15/);
+    expect(r.stdout).toMatch(/\n0 errors, 1 warning in 3 files: 4 policies valid\n$/);
   });
 
   it("says so, and exits 1, when there is no policies/ directory and no path", () => {
@@ -69,7 +76,7 @@ describe("cordon validate", () => {
   });
 
   it("survives the whole bad corpus in one run, one problem list, no crash", () => {
-    const r = cordon(["validate", "test/fixtures/bad", "--format", "json"]);
+    const r = cordon(["validate", "test/fixtures/bad", "--format", "json", "--today", "2026-11-26"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe("");
     const body = JSON.parse(r.stdout) as { valid: boolean; summary: { errors: number; files: number } };
