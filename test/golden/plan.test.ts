@@ -92,3 +92,12 @@ describe("text view details", () => {
     );
   });
 });
+
+describe("forward-compatible members", () => {
+  it("policyPaths (written by cordon plan) is accepted by the schema and kept after policyDigest", () => {
+    const doc = { ...representativePlan(), policyPaths: ["policies/"] };
+    const json = renderPlanJson(doc);
+    expect(validate(JSON.parse(json))).toBe(true);
+    expect(Object.keys(JSON.parse(json)).slice(3, 5)).toEqual(["policyDigest", "policyPaths"]);
+  });
+});
