@@ -113,8 +113,8 @@ export type BucketLookup = (
   name: string,
 ) => { account: string; region: string; policy: string | null } | null;
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's ${field} tokens, not a template.
 export const DEFAULT_LOG_FORMAT =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's ${field} tokens, not a template.
   "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}";
 
 const FLOW_LOG_FIELDS = new Set(
