@@ -194,6 +194,15 @@ describe("HeadBucket, regions and owners", () => {
     await expectError(usEast.send(new GetBucketTaggingCommand({ Bucket: "cb-eu" })), "PermanentRedirect", 301);
   });
 
+  it("ExpectedBucketOwner other than the owner is AccessDenied", async () => {
+    await client.send(new GetBucketLocationCommand({ Bucket: "cb-eu", ExpectedBucketOwner: ACCOUNT }));
+    await expectError(
+      client.send(new GetBucketTaggingCommand({ Bucket: "cb-eu", ExpectedBucketOwner: OTHER_ACCOUNT })),
+      "AccessDenied",
+      403,
+    );
+  });
+
   it("operations on a missing bucket are NoSuchBucket", async () => {
     await expectError(client.send(new GetBucketPolicyCommand({ Bucket: "no-such-bucket-x" })), "NoSuchBucket", 404);
   });
