@@ -1,5 +1,6 @@
 // The command list. Each command module exports `register(program, setExit)`.
 import type { Command } from "commander";
+import { register as registerSandbox } from "./sandbox.js";
 import { register as registerSchema } from "./schema.js";
 import { register as registerValidate } from "./validate.js";
 
@@ -8,4 +9,5 @@ export type SetExit = (code: number) => void;
 export function registerCommands(program: Command, setExit: SetExit): void {
   registerValidate(program, setExit);
   registerSchema(program, setExit);
+  registerSandbox(program, setExit);
 }
