@@ -55,21 +55,62 @@ export function loadPolicies(paths: readonly string[], options: LoadOptions = {}
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
   const seen = new Set<string>();
+  const named = new Set<string>();
   for (const path of paths) {
     for (const file of expandPath(path, diagnostics)) {
       const key = join(file);
+      if (file === path) named.add(key);
       if (seen.has(key)) continue;
       seen.add(key);
       files.push(file);
     }
   }
   const documents: ParsedDocument[] = [];
+  const skipped = new Set<string>();
   for (const file of files) {
     const loaded = loadFile(file, options);
-    documents.push(...loaded.documents);
+    if (
+      !named.has(join(file)) &&
+      loaded.documents.length > 0 &&
+      loaded.diagnostics.length === 0 &&
+      loaded.documents.every((d) => isOtherCordonKind(d.value))
+    ) {
+      skipped.add(file);
+    }
+    for (const doc of loaded.documents) {
+      if (!isOtherCordonKind(doc.value)) {
+        documents.push(doc);
+      } else if (named.has(join(file))) {
+        diagnostics.push({
+          ...fileDiagnostic(
+            file,
+            "load.not-a-policy",
+            `This document is a Cordon ${String((doc.value as { kind: unknown }).kind)}, not a Policy.`,
+            "A sandbox estate is read by `cordon sandbox --seed FILE`; inside a policy directory it is skipped.",
+          ),
+          document: doc.document,
+          position: doc.locate("/kind"),
+          pointer: "/kind",
+        });
+      }
+      // Found by walking a directory: an estate next to the policies is not one of them.
+    }
     diagnostics.push(...loaded.diagnostics);
   }
-  return { documents, diagnostics, files };
+  return { documents, diagnostics, files: files.filter((f) => !skipped.has(f)) };
+}
+
+/** Documents of Cordon's other kinds (the sandbox's Estate) that may sit beside policies. */
+const OTHER_CORDON_KINDS: ReadonlySet<unknown> = new Set(["Estate"]);
+
+function isOtherCordonKind(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    OTHER_CORDON_KINDS.has((value as Record<string, unknown>)["kind"]) &&
+    typeof (value as Record<string, unknown>)["apiVersion"] === "string" &&
+    String((value as Record<string, unknown>)["apiVersion"]).startsWith("cordon.dev/")
+  );
 }
 
 function fileDiagnostic(file: string, code: string, message: string, hint?: string): Diagnostic {

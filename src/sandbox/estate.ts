@@ -164,7 +164,10 @@ function checkEstate(value: unknown, problems: Problem[]): Estate {
     problems.push({ path: [], message: "an estate must be a mapping with accounts:, accessKeys:, defaultAccount:" });
     return {};
   }
-  keys(value, ["defaultAccount", "accessKeys", "accounts"], [], problems);
+  keys(value, ["apiVersion", "kind", "defaultAccount", "accessKeys", "accounts"], [], problems);
+  if (value["kind"] !== undefined && value["kind"] !== "Estate") {
+    problems.push({ path: ["kind"], message: 'kind must be "Estate" in an estate file' });
+  }
   const defaultAccount = str(value, "defaultAccount", [], problems, false);
   if (defaultAccount !== undefined && !ACCOUNT.test(defaultAccount)) {
     problems.push({ path: ["defaultAccount"], message: "defaultAccount must be a 12-digit account id" });

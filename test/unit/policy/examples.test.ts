@@ -42,7 +42,9 @@ describe("shipped policy sets", () => {
     ]);
   });
 
-  it.each(sets.flatMap((s) => yamlFiles(s)))("%s starts with a yaml-language-server modeline to the schema", (file) => {
+  // Sandbox estates (kind: Estate) sit beside the policies of an example; they are not policies.
+  const policyFiles = sets.flatMap((s) => yamlFiles(s)).filter((f) => !/^kind: Estate$/m.test(readFileSync(f, "utf8")));
+  it.each(policyFiles)("%s starts with a yaml-language-server modeline to the schema", (file) => {
     const first = readFileSync(file, "utf8").split("\n")[0]!;
     const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
     expect(m, first).not.toBeNull();

@@ -167,3 +167,15 @@ describe("firstInvalidUtf8", () => {
     expect(firstInvalidUtf8(Uint8Array.from(bytes))).toBe(want);
   });
 });
+
+describe("estates beside policies", () => {
+  it("skips a sandbox estate found in a directory, and explains one named explicitly", async () => {
+    const { loadPolicies } = await import("../../../src/policy/load.js");
+    const fromDir = loadPolicies(["examples/cats-eyes"]);
+    expect(fromDir.documents.map((d) => d.file)).toEqual(["examples/cats-eyes/policies/production.yaml"]);
+    expect(fromDir.diagnostics).toEqual([]);
+    const named = loadPolicies(["examples/cats-eyes/estate.yaml"]);
+    expect(named.documents).toEqual([]);
+    expect(named.diagnostics.map((d) => [d.code, d.position?.line])).toEqual([["load.not-a-policy", 5]]);
+  });
+});

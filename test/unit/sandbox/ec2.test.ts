@@ -512,6 +512,7 @@ describe("flow logs", () => {
     },
     {
       reason: "an unknown log format field",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a flow-log LogFormat, not a template
       input: { LogFormat: "${version} ${nonsense}" },
       code: "InvalidParameterValue",
     },
