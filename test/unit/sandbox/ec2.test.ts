@@ -512,7 +512,7 @@ describe("flow logs", () => {
     },
     {
       reason: "an unknown log format field",
-      input: { LogFormat: "${version} ${nonsense}" },
+      input: { LogFormat: ["version", "nonsense"].map((f) => "$" + `{${f}}`).join(" ") },
       code: "InvalidParameterValue",
     },
     { reason: "a missing traffic type", input: { TrafficType: undefined }, code: "MissingParameter" },
