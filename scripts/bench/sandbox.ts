@@ -4,7 +4,8 @@
 // the client runs here with keep-alive and a fixed concurrency.
 //
 //   npx esbuild scripts/bench/sandbox.ts --bundle --platform=node --format=esm --packages=external \
-//     --outfile=/tmp/x.mjs && node /tmp/x.mjs [--vpcs 10000] [--requests 5000] [--concurrency 16]
+//     --outfile=dist/bench-sandbox.mjs && node dist/bench-sandbox.mjs [--vpcs 10000] [--requests 5000] [--concurrency 16]
+// (the bundle must sit inside the repository: with --packages=external it resolves the SDK from node_modules).
 import { spawn } from "node:child_process";
 import { DescribeNetworkAclsCommand, type DescribeNetworkAclsCommandInput, EC2Client } from "@aws-sdk/client-ec2";
 import { parseEstateText } from "../../src/sandbox/estate.js";
