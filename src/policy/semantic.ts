@@ -561,11 +561,7 @@ function checkAthena(r: Reporter, policy: Policy, today: string): void {
       "The athena section needs a flowLogs section in the same document: the table's columns, format and location come from it.",
     );
   } else {
-    const layout = {
-      hive: flow.hiveCompatiblePartitions ?? POLICY_DEFAULTS.hiveCompatiblePartitions,
-      perHour: flow.perHourPartitions ?? POLICY_DEFAULTS.perHourPartitions,
-      multiAccountOrRegion: false,
-    };
+    const layout = { perHour: flow.perHourPartitions ?? POLICY_DEFAULTS.perHourPartitions };
     const fields = resolveFields(flow.fields ?? POLICY_DEFAULTS.fields);
     for (const name of partitionClashes(fields, layout)) {
       const index = fields.indexOf(name);

@@ -201,38 +201,27 @@ export function checkFieldName(name: string): FieldNameCheck {
 // --- Partition columns of the derived Glue table -------------------------------------------
 
 export interface PartitionLayout {
-  /** DestinationOptions.HiveCompatiblePartitions. */
-  readonly hive: boolean;
   /** DestinationOptions.PerHourPartition. */
   readonly perHour: boolean;
-  /** One table over several accounts or regions: account and region become partition columns. */
-  readonly multiAccountOrRegion: boolean;
 }
 
 /**
- * Partition column names. Chosen so that none can equal a field's column (checked by a test over
- * the whole catalogue): the account and region columns are aws_account_id and aws_region, not
- * account_id (the v2 field account-id) nor region (the v4 field region, which AWS's own
+ * Partition column names of the derived Glue table (src/handlers/normalize/glue.ts uses these):
+ * aws_account_id, aws_region and day for every layout — Hive or not, one account or many, so adding
+ * an account or region later changes only projection parameters — plus hour when per-hour.
+ * Chosen so that none can equal a field's column (checked by a test over the whole catalogue):
+ * not account_id (the v2 field account-id) nor region (the v4 field region, which AWS's own
  * multi-region example has to drop).
- *  - aws_account_id, aws_region: only when multiAccountOrRegion.
- *  - non-Hive layout (…/yyyy/MM/dd/[HH/]): day (a date, "yyyy/MM/dd"), then hour ("HH").
- *  - Hive layout (…/year=yyyy/month=MM/day=dd/[hour=HH/]): year, month, day, then hour — the
- *    names AWS's Hive DDL uses, each holding the zero-padded path segment.
  */
 export const PARTITION_COLUMN = {
   accountId: "aws_account_id",
   region: "aws_region",
-  year: "year",
-  month: "month",
   day: "day",
   hour: "hour",
 } as const;
 
 export function partitionColumns(layout: PartitionLayout): readonly string[] {
-  const columns: string[] = [];
-  if (layout.multiAccountOrRegion) columns.push(PARTITION_COLUMN.accountId, PARTITION_COLUMN.region);
-  if (layout.hive) columns.push(PARTITION_COLUMN.year, PARTITION_COLUMN.month);
-  columns.push(PARTITION_COLUMN.day);
+  const columns: string[] = [PARTITION_COLUMN.accountId, PARTITION_COLUMN.region, PARTITION_COLUMN.day];
   if (layout.perHour) columns.push(PARTITION_COLUMN.hour);
   return columns;
 }

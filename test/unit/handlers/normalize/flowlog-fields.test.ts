@@ -14,11 +14,7 @@ import {
   recordVersion,
 } from "../../../../src/handlers/normalize/flowlog-fields.js";
 
-const LAYOUTS: PartitionLayout[] = [false, true].flatMap((hive) =>
-  [false, true].flatMap((perHour) =>
-    [false, true].map((multiAccountOrRegion) => ({ hive, perHour, multiAccountOrRegion })),
-  ),
-);
+const LAYOUTS: PartitionLayout[] = [{ perHour: false }, { perHour: true }];
 
 describe("flow-log field catalogue", () => {
   it("has unique names and columns derived with - → _", () => {
@@ -108,18 +104,8 @@ describe("checkFieldName", () => {
 
 describe("partition columns", () => {
   const cases: { layout: PartitionLayout; columns: string[]; reason: string }[] = [
-    { layout: { hive: false, perHour: false, multiAccountOrRegion: false }, columns: ["day"], reason: "daily" },
-    { layout: { hive: false, perHour: true, multiAccountOrRegion: false }, columns: ["day", "hour"], reason: "hourly" },
-    {
-      layout: { hive: true, perHour: true, multiAccountOrRegion: false },
-      columns: ["year", "month", "day", "hour"],
-      reason: "Hive segments",
-    },
-    {
-      layout: { hive: false, perHour: false, multiAccountOrRegion: true },
-      columns: ["aws_account_id", "aws_region", "day"],
-      reason: "several accounts or regions",
-    },
+    { layout: { perHour: false }, columns: ["aws_account_id", "aws_region", "day"], reason: "daily" },
+    { layout: { perHour: true }, columns: ["aws_account_id", "aws_region", "day", "hour"], reason: "hourly" },
   ];
   it.each(cases)("$reason", ({ layout, columns }) => {
     expect(partitionColumns(layout)).toEqual(columns);
@@ -134,8 +120,6 @@ describe("partition columns", () => {
   });
 
   it("detects a clash by column name", () => {
-    expect(
-      partitionClashes(["srcaddr", "day", "hour"], { hive: false, perHour: false, multiAccountOrRegion: false }),
-    ).toEqual(["day"]);
+    expect(partitionClashes(["srcaddr", "day", "hour"], { perHour: false })).toEqual(["day"]);
   });
 });
