@@ -43,11 +43,14 @@ export class AwsError extends CordonError {
   readonly awsCode: string;
   readonly resource: string;
   readonly operation: string;
-  constructor(operation: string, resource: string, awsCode: string, message: string) {
+  /** HTTP status of the failed call, when known (classifies unmodeled 5xx / 403 answers). */
+  readonly httpStatus?: number;
+  constructor(operation: string, resource: string, awsCode: string, message: string, httpStatus?: number) {
     super("AWS", `${operation} on ${resource} failed: ${awsCode}: ${message}`);
     this.awsCode = awsCode;
     this.resource = resource;
     this.operation = operation;
+    if (httpStatus !== undefined) this.httpStatus = httpStatus;
   }
 }
 
