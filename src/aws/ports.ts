@@ -27,6 +27,7 @@ export interface S3Port {
   deleteBucketPolicy(input: s3.DeleteBucketPolicyCommandInput): Promise<Out<s3.DeleteBucketPolicyCommandOutput>>;
   getBucketTagging(input: s3.GetBucketTaggingCommandInput): Promise<Out<s3.GetBucketTaggingCommandOutput>>;
   putBucketTagging(input: s3.PutBucketTaggingCommandInput): Promise<Out<s3.PutBucketTaggingCommandOutput>>;
+  deleteBucketTagging(input: s3.DeleteBucketTaggingCommandInput): Promise<Out<s3.DeleteBucketTaggingCommandOutput>>;
   getPublicAccessBlock(input: s3.GetPublicAccessBlockCommandInput): Promise<Out<s3.GetPublicAccessBlockCommandOutput>>;
   putPublicAccessBlock(input: s3.PutPublicAccessBlockCommandInput): Promise<Out<s3.PutPublicAccessBlockCommandOutput>>;
   getBucketEncryption(input: s3.GetBucketEncryptionCommandInput): Promise<Out<s3.GetBucketEncryptionCommandOutput>>;

@@ -4,6 +4,7 @@ import {
   CreateBucketCommand,
   DeleteBucketLifecycleCommand,
   DeleteBucketPolicyCommand,
+  DeleteBucketTaggingCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketPolicyCommand,
@@ -32,6 +33,8 @@ export function makeS3Port(settings: ClientSettings): S3Port {
       call("DeleteBucketPolicy", r(i.Bucket), () => client.send(new DeleteBucketPolicyCommand(i))),
     getBucketTagging: (i) => call("GetBucketTagging", r(i.Bucket), () => client.send(new GetBucketTaggingCommand(i))),
     putBucketTagging: (i) => call("PutBucketTagging", r(i.Bucket), () => client.send(new PutBucketTaggingCommand(i))),
+    deleteBucketTagging: (i) =>
+      call("DeleteBucketTagging", r(i.Bucket), () => client.send(new DeleteBucketTaggingCommand(i))),
     getPublicAccessBlock: (i) =>
       call("GetPublicAccessBlock", r(i.Bucket), () => client.send(new GetPublicAccessBlockCommand(i))),
     putPublicAccessBlock: (i) =>
