@@ -36,6 +36,11 @@ export interface DiffResult {
   readonly fields: readonly FieldDiff[];
   /** Fields that cannot change in place: the engine plans create-then-delete. */
   readonly replace: boolean;
+  /**
+   * Set by kinds that know it (NACL entries, WAF rules): the update removes or narrows a block.
+   * Absent = false. Display only (Impact.broadensAccess).
+   */
+  readonly broadensAccess?: boolean;
 }
 
 export interface Handler<S = unknown, Ports = unknown> {

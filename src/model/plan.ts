@@ -12,6 +12,10 @@ export interface PlanSummary {
   /** Replacements count once here and once in add + destroy (Terraform's convention). */
   readonly replace: number;
   readonly broadensAccess: number;
+  /** Changes found but not executed because their mode is "observe" (not counted above). */
+  readonly observeOnly: number;
+  /** Resources already as declared. */
+  readonly noop: number;
 }
 
 /** Something the plan wants a reviewer to know that is not a change (foreign web ACL left alone...). */
