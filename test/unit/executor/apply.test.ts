@@ -123,7 +123,7 @@ function planOf(changes: Change[], policyDigest = "digest-1"): PlanDocument {
     policyDigest,
     targets: [target],
     changes,
-    summary: { add: 0, change: 0, destroy: 0, replace: 0, broadensAccess: 0 },
+    summary: { add: 0, change: 0, destroy: 0, replace: 0, broadensAccess: 0, observeOnly: 0, noop: 0 },
     notes: [],
     warnings: [],
     queries: [],
