@@ -68,6 +68,13 @@ export class StalePlanError extends CordonError {
   }
 }
 
+/** Apply changed some resources but not all (or AWS does not match afterwards); a re-run converges. */
+export class PartialApplyError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("PARTIAL_APPLY", message, details);
+  }
+}
+
 /** Another apply holds the lock. */
 export class LockedError extends CordonError {
   constructor(message: string, details: readonly string[] = []) {
