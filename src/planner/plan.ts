@@ -301,7 +301,8 @@ export function plan(input: PlanInput): PlanDocument {
   }
   const sorted = sortChanges(changes);
   const targets = new Map<string, { account: string; region: string }>();
-  for (const c of sorted) targets.set(`${c.target.account}/${c.target.region}`, { account: c.target.account, region: c.target.region });
+  for (const c of sorted)
+    targets.set(`${c.target.account}/${c.target.region}`, { account: c.target.account, region: c.target.region });
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     cordonVersion: input.cordonVersion,

@@ -1,15 +1,14 @@
 // Flow-log normalisation: a live DescribeFlowLogs item and a desired spec become the same
 // FlowLogSpec shape, with AWS's defaults spelled out, so echoed defaults never show as drift.
 // Pure; the live item type mirrors the SDK's FlowLog shape structurally (no SDK import).
-import type { DiffResult } from "../contract.js";
+
 import type { FlowLogSpec, Tags } from "../../model/specs.js";
 import { diffWithReplacement } from "../../planner/diff.js";
+import type { DiffResult } from "../contract.js";
+import { buildLogFormat, DEFAULT_FIELDS } from "./flowlog-fields.js";
 
 /** AWS's default (version 2) format, every field in order. */
-export const DEFAULT_LOG_FORMAT =
-  "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}";
-
-export const DEFAULT_FIELDS: readonly string[] = DEFAULT_LOG_FORMAT.split(" ").map((t) => t.slice(2, -1));
+export const DEFAULT_LOG_FORMAT: string = buildLogFormat(DEFAULT_FIELDS);
 
 /** The subset of the SDK's `FlowLog` (DescribeFlowLogs output item) this module reads. */
 export interface LiveFlowLogItem {
@@ -29,13 +28,6 @@ export interface LiveFlowLogItem {
     | undefined;
   readonly Tags?: readonly { readonly Key?: string | undefined; readonly Value?: string | undefined }[] | undefined;
 }
-
-/** `${a} ${b}` from field names. */
-export const logFormatOf = (fields: readonly string[]): string => fields.map((f) => "${" + f + "}").join(" ");
-
-/** Field names of a LogFormat string, in order. */
-export const fieldsOfLogFormat = (format: string): string[] =>
-  [...format.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] as string);
 
 /** Absent or blank → the default format; whitespace collapsed to single spaces. */
 export function normalizeLogFormat(format: string | undefined | null): string {

@@ -12,9 +12,11 @@
 //   storage.location.template = LOCATION + the layout's segments with ${column} placeholders.
 // Keeping the account and region as partitions for one account too means adding an account or a
 // region later changes only projection parameters, never the partition keys.
-import type { DiffResult } from "../contract.js";
+
 import type { GlueColumn, GlueTableSpec } from "../../model/specs.js";
 import { diffWithReplacement } from "../../planner/diff.js";
+import type { DiffResult } from "../contract.js";
+import { flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
 
 /** What the flow-log field catalogue says about one field. */
 export interface FieldInfo {
@@ -26,6 +28,12 @@ export interface FieldInfo {
 
 /** Looks a flow-log field name ("log-status") up in the catalogue; undefined = unknown field. */
 export type FieldLookup = (field: string) => FieldInfo | undefined;
+
+/** The lookup over Cordon's flow-log field catalogue (src/handlers/normalize/flowlog-fields.ts). */
+export const catalogueLookup: FieldLookup = (name) => {
+  const f = flowLogField(name);
+  return f === undefined ? undefined : { column: f.column, type: f.athenaType };
+};
 
 export interface FlowLogLayout {
   readonly fileFormat: "plain-text" | "parquet";
@@ -47,7 +55,8 @@ export interface GlueTableInput {
   readonly regions: readonly string[];
   /** YYYY-MM-DD: first day of the projection range (the end is always NOW). */
   readonly projectionStartDate: string;
-  readonly lookupField: FieldLookup;
+  /** Default: the catalogue (catalogueLookup). */
+  readonly lookupField?: FieldLookup;
 }
 
 export const TEXT_FORMAT = {
@@ -66,7 +75,10 @@ export const PARQUET_FORMAT = {
 
 /** The table parameters Cordon manages; anything else (added by AWS, Athena, crawlers) is ignored. */
 export const isManagedTableParameter = (key: string): boolean =>
-  key === "EXTERNAL" || key === "skip.header.line.count" || key === "storage.location.template" || key.startsWith("projection.");
+  key === "EXTERNAL" ||
+  key === "skip.header.line.count" ||
+  key === "storage.location.template" ||
+  key.startsWith("projection.");
 
 /** Java DateTimeFormatter pattern of the day partition for a layout. */
 export const dayFormat = (hive: boolean): string => (hive ? "'year='yyyy'/month='MM'/day='dd" : "yyyy/MM/dd");
@@ -125,10 +137,10 @@ export function partitionNames(dataColumns: readonly string[], perHour: boolean)
     taken.add(n);
     return n;
   };
-  const account = pick("aws_account_id");
-  const region = pick("aws_region");
-  const day = pick("day");
-  return { account, region, day, hour: perHour ? pick("hour") : null };
+  const account = pick(PARTITION_COLUMN.accountId);
+  const region = pick(PARTITION_COLUMN.region);
+  const day = pick(PARTITION_COLUMN.day);
+  return { account, region, day, hour: perHour ? pick(PARTITION_COLUMN.hour) : null };
 }
 
 export const s3Root = (bucket: string, prefix?: string): string => {
@@ -138,7 +150,8 @@ export const s3Root = (bucket: string, prefix?: string): string => {
 
 /** The location template: exactly the key layout the flow logs write (aws-facts §3.3). */
 export function locationTemplate(root: string, layout: FlowLogLayout, names: PartitionNames): string {
-  const hourSeg = names.hour === null ? "" : layout.hiveCompatiblePartitions ? `hour=\${${names.hour}}/` : `\${${names.hour}}/`;
+  const hourSeg =
+    names.hour === null ? "" : layout.hiveCompatiblePartitions ? `hour=\${${names.hour}}/` : `\${${names.hour}}/`;
   return layout.hiveCompatiblePartitions
     ? `${root}aws-account-id=\${${names.account}}/aws-service=vpcflowlogs/aws-region=\${${names.region}}/\${${names.day}}/${hourSeg}`
     : `${root}\${${names.account}}/vpcflowlogs/\${${names.region}}/\${${names.day}}/${hourSeg}`;
@@ -155,7 +168,7 @@ export function columnsFor(fields: readonly string[], lookupField: FieldLookup):
 
 /** The GlueTableSpec for a flow-log location (see the module comment for the partitioning). */
 export function deriveGlueTable(input: GlueTableInput): GlueTableSpec {
-  const columns = columnsFor(input.fields, input.lookupField);
+  const columns = columnsFor(input.fields, input.lookupField ?? catalogueLookup);
   const names = partitionNames(
     columns.map((c) => c.Name),
     input.layout.perHourPartition,
@@ -216,7 +229,20 @@ const SQL_RESERVED = new Set(
 export const sqlIdentifier = (name: string): string =>
   /^[a-z_][a-z0-9_]*$/.test(name) && !SQL_RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
 
-const QUERY_COLUMNS = ["account_id", "interface_id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "action"];
+const QUERY_COLUMNS = [
+  "account_id",
+  "interface_id",
+  "srcaddr",
+  "dstaddr",
+  "srcport",
+  "dstport",
+  "protocol",
+  "packets",
+  "bytes",
+  "start",
+  "end",
+  "action",
+];
 
 /**
  * The query answering "what was rejected over the last day": rows with action REJECT from the
