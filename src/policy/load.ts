@@ -219,11 +219,8 @@ function positionOfByte(bytes: Buffer, offset: number): Position {
       lineStart = i + 1;
     }
   }
-  // Column in characters: count UTF-8 lead bytes on the line before the offset.
-  let column = 1;
-  for (let i = lineStart; i < offset; i++) {
-    if (((bytes[i] ?? 0) & 0xc0) !== 0x80) column++;
-  }
+  // Column in characters; each invalid byte counts as one (it decodes to U+FFFD).
+  const column = [...new TextDecoder().decode(bytes.subarray(lineStart, offset))].length + 1;
   return { line, column };
 }
 
@@ -310,7 +307,7 @@ function yamlDiagnostic(
   const pos = lc.linePos(e.pos[0]);
   const message =
     e.code === "DUPLICATE_KEY"
-      ? `Duplicate key ${JSON.stringify(source.slice(e.pos[0], e.pos[1]).trim())}: a key may appear only once in a mapping.`
+      ? `Duplicate key ${JSON.stringify(keyAt(source, e.pos[0]))}: a key may appear only once in a mapping.`
       : sentence(e.message.split("\n")[0]!.trim());
   return {
     severity,
@@ -321,6 +318,14 @@ function yamlDiagnostic(
     document,
     message,
   };
+}
+
+/** The text of the map key that starts at `offset` (quoted or plain, up to its colon). */
+function keyAt(source: string, offset: number): string {
+  const rest = source.slice(offset);
+  const quoted = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*')/.exec(rest);
+  if (quoted) return quoted[1]!.slice(1, -1);
+  return (/^[^\n]*?(?=:(\s|$)|\n|$)/.exec(rest)?.[0] ?? "").trim();
 }
 
 function sentence(s: string): string {

@@ -180,6 +180,11 @@ const DEPENDENCY_MESSAGES: Readonly<Record<string, string>> = {
   blockedCountries: "blockedCountries needs a webAcl section: the web ACL's geo-match rule enforces the block.",
 };
 
+/** For each if/then rule of the schema (by the schemaPath of its `then` keyword): where its condition lives. */
+const CONDITION_ANCHORS: Readonly<Record<string, string>> = {
+  "#/then/required": "/blockedAddresses/webAcl",
+};
+
 function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
   const parent = asNode(e.parentSchema);
   const custom = typeof parent["errorMessage"] === "string" ? (parent["errorMessage"] as string) : undefined;
@@ -213,8 +218,12 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
     case "required": {
       const missing = String(params["missingProperty"]);
       const pointer = `${at}/${escapePointerSegment(missing)}`;
+      if (custom !== undefined) {
+        // A conditional requirement (if/then) is reported where the condition is written.
+        const anchor = CONDITION_ANCHORS[e.schemaPath] ?? at;
+        return diagnostic(doc, "schema.dependency", pointer, doc.locate(anchor, { key: true }), { message: custom });
+      }
       const position = doc.locate(at, { key: true });
-      if (custom !== undefined) return diagnostic(doc, "schema.dependency", pointer, position, { message: custom });
       return diagnostic(doc, "schema.missing-key", pointer, position, {
         message: `${subject(at)} is missing the required key ${JSON.stringify(missing)}.`,
       });
@@ -367,5 +376,8 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   }
   if (best === null) return null;
   const threshold = Math.max(1, Math.floor(Math.max(input.length, best.length) / 3));
-  return bestDistance <= threshold ? best : null;
+  if (bestDistance <= threshold) return best;
+  // A truncated word ("own" for "owned") is a likely slip too, when it is long enough to be unambiguous.
+  const prefixed = candidates.filter((c) => lower.length >= 3 && c.toLowerCase().startsWith(lower));
+  return prefixed.length === 1 ? prefixed[0]! : null;
 }
