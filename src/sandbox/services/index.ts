@@ -3,9 +3,12 @@
 import type { ServiceModule, ServiceName } from "../types.js";
 import { ec2 } from "./ec2.js";
 import { elbv2 } from "./elbv2.js";
+import { glue } from "./glue.js";
+import { s3 } from "./s3.js";
 import { sts } from "./sts.js";
+import { wafv2 } from "./wafv2.js";
 
-export const SERVICE_MODULES: readonly ServiceModule[] = [ec2, elbv2, sts];
+export const SERVICE_MODULES: readonly ServiceModule[] = [ec2, elbv2, sts, s3, glue, wafv2];
 
 export function moduleMap(
   modules: readonly ServiceModule[] = SERVICE_MODULES,

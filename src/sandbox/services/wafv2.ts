@@ -8,13 +8,7 @@
 // - more than 50 country codes in one GeoMatchStatement → WAFInvalidParameterException;
 // - AssociateWebACL on a load balancer that already has a web ACL replaces the association;
 // - tag operations do not rotate the lock token.
-import {
-  decodeToken,
-  encodeToken,
-  jsonErrorResponse,
-  jsonOperation,
-  jsonResponse,
-} from "../protocols/json.js";
+import { decodeToken, encodeToken, jsonErrorResponse, jsonOperation, jsonResponse } from "../protocols/json.js";
 import {
   ApiError,
   type EstateIpSet,
@@ -25,7 +19,7 @@ import {
   type ServiceContext,
   type ServiceModule,
 } from "../types.js";
-import { lookupLoadBalancer, lookupLoadBalancerByName } from "./elbv2.js";
+import { type Elbv2State, lookupLoadBalancer } from "./elbv2.js";
 import { WAF_COUNTRY_CODES } from "./waf-countries.js";
 
 type Scope = "REGIONAL" | "CLOUDFRONT";
@@ -244,7 +238,8 @@ function mergeTags(tags: readonly WafTag[], incoming: readonly WafTag[]): WafTag
 function pageLimit(req: SandboxRequest, ctx: ServiceContext): number {
   const raw = req.json["Limit"];
   if (raw === undefined || raw === null) return Math.min(100, ctx.config.defaultPageSize);
-  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > 100) throw invalidParam("ENTITY_LIMIT", "Limit");
+  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > 100)
+    throw invalidParam("ENTITY_LIMIT", "Limit");
   return raw;
 }
 
@@ -421,7 +416,8 @@ function checkForwardedIpConfig(config: unknown, field: string, withPosition: bo
   }
   if (withPosition) {
     const position = config["Position"];
-    if (position !== "FIRST" && position !== "LAST" && position !== "ANY") throw invalidParam("POSITION", String(position));
+    if (position !== "FIRST" && position !== "LAST" && position !== "ANY")
+      throw invalidParam("POSITION", String(position));
     return position === "ANY" ? 4 : 0;
   }
   return 0;
@@ -584,7 +580,13 @@ export function checkRules(rules: unknown, state: WafState, scope: Scope): { cap
 
 // ---------------------------------------------------------------- entities
 
-function arnFor(req: { region: string; account: string }, scope: Scope, kind: "webacl" | "ipset", name: string, id: string): string {
+function arnFor(
+  req: { region: string; account: string },
+  scope: Scope,
+  kind: "webacl" | "ipset",
+  name: string,
+  id: string,
+): string {
   const where = scope === "REGIONAL" ? "regional" : "global";
   return `arn:aws:wafv2:${req.region}:${req.account}:${where}/${kind}/${name}/${id}`;
 }
@@ -935,7 +937,12 @@ function seedError(what: string, e: unknown): Error {
   return new Error(`estate ${what}: ${detail}`);
 }
 
-function seedIpSet(s: EstateIpSet, state: WafState, where: { account: string; region: string }, ctx: ServiceContext): void {
+function seedIpSet(
+  s: EstateIpSet,
+  state: WafState,
+  where: { account: string; region: string },
+  ctx: ServiceContext,
+): void {
   try {
     if (!NAME.test(s.name)) throw invalidParam("IP_SET", s.name);
     if (nameTaken(state.ipSets, s.name, "REGIONAL")) throw duplicate();
@@ -962,7 +969,12 @@ function resolveSetNames(value: unknown, state: WafState): unknown {
   if (!isObject(value)) return value;
   const out: Json = {};
   for (const [k, v] of Object.entries(value)) {
-    if (k === "IPSetReferenceStatement" && isObject(v) && typeof v["ARN"] === "string" && !v["ARN"].startsWith("arn:")) {
+    if (
+      k === "IPSetReferenceStatement" &&
+      isObject(v) &&
+      typeof v["ARN"] === "string" &&
+      !v["ARN"].startsWith("arn:")
+    ) {
       const set = Object.values(state.ipSets).find((s) => s.name === v["ARN"] && s.scope === "REGIONAL");
       out[k] = { ...v, ARN: set?.arn ?? v["ARN"] };
     } else {
@@ -970,6 +982,12 @@ function resolveSetNames(value: unknown, state: WafState): unknown {
     }
   }
   return out;
+}
+
+/** A load balancer of the estate by name (seeding names ALBs; their ARNs are generated). */
+function loadBalancerByName(ctx: ServiceContext, account: string, region: string, name: string) {
+  const arn = ctx.state<Elbv2State>("elbv2", account, region).byName[name];
+  return arn === undefined ? null : lookupLoadBalancer(ctx, arn);
 }
 
 function seedWebAcl(
@@ -1001,8 +1019,9 @@ function seedWebAcl(
       tags: Object.entries(a.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
     };
     for (const lbName of a.loadBalancers ?? []) {
-      const lb = lookupLoadBalancerByName(ctx, where.account, where.region, lbName);
-      if (lb === null) throw new Error(`load balancer "${lbName}" is not in the estate of ${where.account} ${where.region}`);
+      const lb = loadBalancerByName(ctx, where.account, where.region, lbName);
+      if (lb === null)
+        throw new Error(`load balancer "${lbName}" is not in the estate of ${where.account} ${where.region}`);
       if (lb.type !== "application") throw new Error(`load balancer "${lbName}" is not an application load balancer`);
       if (state.associations[lb.arn] !== undefined) throw new Error(`load balancer "${lbName}" already has a web ACL`);
       state.associations[lb.arn] = arn;

@@ -181,13 +181,14 @@ describe("HeadBucket, regions and owners", () => {
     await expectError(client.send(new HeadBucketCommand({ Bucket: "no-such-bucket-x" })), "NotFound", 404);
   });
 
+  // Without a body the SDK cannot name 403/301 errors: this SDK version calls them "Unknown".
   it("another account's bucket is 403 without a body", async () => {
-    const e = await expectError(other.send(new HeadBucketCommand({ Bucket: "cb-eu" })), "403", 403);
+    const e = await expectError(other.send(new HeadBucketCommand({ Bucket: "cb-eu" })), "Unknown", 403);
     expect(e.$response?.headers?.["x-amz-bucket-region"]).toBe("eu-west-1");
   });
 
   it("a bucket in another region answers 301 with x-amz-bucket-region", async () => {
-    const e = await expectError(usEast.send(new HeadBucketCommand({ Bucket: "cb-eu" })), "301", 301);
+    const e = await expectError(usEast.send(new HeadBucketCommand({ Bucket: "cb-eu" })), "Unknown", 301);
     expect(e.$response?.headers?.["x-amz-bucket-region"]).toBe("eu-west-1");
     await expectError(usEast.send(new GetBucketTaggingCommand({ Bucket: "cb-eu" })), "PermanentRedirect", 301);
   });
@@ -243,10 +244,19 @@ describe("bucket policy", () => {
     },
     {
       reason: "duplicate Sids",
-      policy: JSON.stringify({ Statement: [{ ...statement, Sid: "A" }, { ...statement, Sid: "A" }] }),
+      policy: JSON.stringify({
+        Statement: [
+          { ...statement, Sid: "A" },
+          { ...statement, Sid: "A" },
+        ],
+      }),
     },
   ])("rejects a policy with $reason as MalformedPolicy", async ({ policy }) => {
-    await expectError(client.send(new PutBucketPolicyCommand({ Bucket: "pol-bucket", Policy: policy })), "MalformedPolicy", 400);
+    await expectError(
+      client.send(new PutBucketPolicyCommand({ Bucket: "pol-bucket", Policy: policy })),
+      "MalformedPolicy",
+      400,
+    );
   });
 
   it("BlockPublicPolicy (on by default) refuses a public policy; without the block it is accepted", async () => {
@@ -275,10 +285,17 @@ describe("tagging, public access block, encryption, lifecycle, ownership", () =>
     await client.send(
       new PutBucketTaggingCommand({
         Bucket: "cfg-bucket",
-        Tagging: { TagSet: [{ Key: "a", Value: "1" }, { Key: "b", Value: "2" }] },
+        Tagging: {
+          TagSet: [
+            { Key: "a", Value: "1" },
+            { Key: "b", Value: "2" },
+          ],
+        },
       }),
     );
-    await client.send(new PutBucketTaggingCommand({ Bucket: "cfg-bucket", Tagging: { TagSet: [{ Key: "c", Value: "3" }] } }));
+    await client.send(
+      new PutBucketTaggingCommand({ Bucket: "cfg-bucket", Tagging: { TagSet: [{ Key: "c", Value: "3" }] } }),
+    );
     const got = await client.send(new GetBucketTaggingCommand({ Bucket: "cfg-bucket" }));
     expect(got.TagSet).toEqual([{ Key: "c", Value: "3" }]);
     await client.send(new DeleteBucketTaggingCommand({ Bucket: "cfg-bucket" }));
@@ -286,7 +303,13 @@ describe("tagging, public access block, encryption, lifecycle, ownership", () =>
   });
 
   it.each([
-    { reason: "duplicate keys", tags: [{ Key: "a", Value: "1" }, { Key: "a", Value: "2" }] },
+    {
+      reason: "duplicate keys",
+      tags: [
+        { Key: "a", Value: "1" },
+        { Key: "a", Value: "2" },
+      ],
+    },
     { reason: "reserved aws: prefix", tags: [{ Key: "aws:owner", Value: "x" }] },
     { reason: "key longer than 128", tags: [{ Key: "k".repeat(129), Value: "x" }] },
     { reason: "value longer than 256", tags: [{ Key: "k", Value: "v".repeat(257) }] },
@@ -347,7 +370,10 @@ describe("tagging, public access block, encryption, lifecycle, ownership", () =>
     );
     const after = await client.send(new GetBucketEncryptionCommand({ Bucket: "cfg-bucket" }));
     expect(after.ServerSideEncryptionConfiguration?.Rules).toEqual([
-      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "alias/logs" }, BucketKeyEnabled: true },
+      {
+        ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "alias/logs" },
+        BucketKeyEnabled: true,
+      },
     ]);
   });
 
@@ -548,7 +574,12 @@ describe("module surface", () => {
       touch: () => {},
     } as unknown as ServiceContext;
     expect(lookupBucket(ctx, "nope")).toBeNull();
-    s3.seed?.({ buckets: [{ name: "seed-me", policy: SEEDED_POLICY_FOR("seed-me") }] }, "999988887777", "ap-south-1", ctx);
+    s3.seed?.(
+      { buckets: [{ name: "seed-me", policy: SEEDED_POLICY_FOR("seed-me") }] },
+      "999988887777",
+      "ap-south-1",
+      ctx,
+    );
     expect(lookupBucket(ctx, "seed-me")).toEqual({
       account: "999988887777",
       region: "ap-south-1",
