@@ -6,7 +6,7 @@ import { createAwsSession } from "../../src/aws/config.js";
 import type { TargetPorts } from "../../src/aws/ports.js";
 import { passFactory } from "../../src/executor/observe.js";
 import type { Handler, HandlerContext } from "../../src/handlers/contract.js";
-import { logFormatOf } from "../../src/handlers/normalize/flowlog.js";
+import { buildLogFormat } from "../../src/handlers/normalize/flowlog-fields.js";
 import { deriveGlueTable } from "../../src/handlers/normalize/glue.js";
 import { HANDLERS } from "../../src/handlers/registry.js";
 import {
@@ -94,7 +94,7 @@ const flowLogSpec: FlowLogSpec = {
   resourceType: "VPC",
   trafficType: "REJECT",
   logDestination: `arn:aws:s3:::${BUCKET}/flow/`,
-  logFormat: logFormatOf(["version", "srcaddr", "dstaddr", "action"]),
+  logFormat: buildLogFormat(["version", "srcaddr", "dstaddr", "action"]),
   maxAggregationInterval: 60,
   fileFormat: "plain-text",
   hiveCompatiblePartitions: false,
