@@ -270,6 +270,66 @@ describe("replacing a flow log", () => {
   });
 });
 
+describe("partial failure", () => {
+  it("reports what failed, exits 1, keeps what succeeded, and a re-run converges", async () => {
+    const fl = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: fl.map((f) => f.FlowLogId!) }));
+    await dropColumn("packets");
+    sandbox.control.setFaults({
+      rules: [
+        {
+          kind: "error",
+          service: "ec2",
+          operation: "CreateFlowLogs",
+          status: 400,
+          code: "InvalidParameterValue",
+          message: "injected",
+          times: 1,
+        },
+      ],
+    });
+    const failed = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    sandbox.control.setFaults({});
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain("Apply incomplete: 1 applied, 1 failed, 0 skipped.");
+    expect(failed.stderr).toMatch(/apply stopped part-way: 1 change failed/);
+    expect(failed.stderr).toContain(
+      `${A("ec2.flowLog", VPC)}: CreateFlowLogs on flow log for ${VPC} failed: InvalidParameterValue: injected`,
+    );
+    expect(failed.stderr).not.toMatch(/\n\s+at [^\n]+:\d+:\d+/);
+    const plan = await planJson();
+    expect(pending(plan)).toEqual([`create ${A("ec2.flowLog", VPC)}`]);
+    const again = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(again.stdout).toContain("Apply complete: 1 applied, 0 failed, 0 skipped.");
+    expect(again.status).toBe(0);
+  });
+});
+
+describe("verification after apply", () => {
+  it("reports a flow log whose delivery FAILED, with AWS's message, and leaves the foreign deny alone", async () => {
+    const doc = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
+    const deny = {
+      Sid: "NoLogDelivery",
+      Effect: "Deny",
+      Principal: { Service: "delivery.logs.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    };
+    doc.Statement.push(deny);
+    await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(doc) }));
+    await dropColumn("bytes");
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.stdout).toContain("Apply complete: 1 applied, 0 failed, 0 skipped.");
+    expect(r.stderr).toMatch(/AWS does not match the policies afterwards/);
+    expect(r.stderr).toMatch(
+      new RegExp(`${A("ec2.flowLog", VPC)}: flow log fl-\\w+ on ${VPC}: log delivery FAILED: Access error`),
+    );
+    expect(r.status).toBe(1);
+    const after = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
+    expect(after.Statement).toContainEqual(deny);
+  });
+});
+
 /** Drops one column from the flow-log table with UpdateTable, as a person with the console would. */
 async function dropColumn(name: string): Promise<void> {
   const t = (await glue.send(new GetTableCommand({ DatabaseName: "cats_eyes_network", Name: "production_flow_logs" })))
