@@ -330,6 +330,30 @@ describe("verification after apply", () => {
   });
 });
 
+describe("flow logs no longer declared", () => {
+  it("are deleted when their VPC is no longer selected, and kept in no-delete mode", async () => {
+    const file = join(policies, "production.yaml");
+    const original = readFileSync(file, "utf8");
+    // Select the staging VPC instead (the NACL section keeps its own selector).
+    const staging = original.replace(/(flowLogs:[\s\S]*?vpcs:\s*\n\s*tags:\s*\n\s*env:) production/, "$1 staging");
+    expect(staging).not.toBe(original);
+    writeFileSync(file, staging);
+    const moved = await planJson();
+    expect(
+      pending(moved)
+        .filter((c) => c.includes("ec2.flowLog"))
+        .sort(),
+    ).toEqual([`create ${A("ec2.flowLog", "vpc-0c47e5a1f3d2b0002")}`, `delete ${A("ec2.flowLog", VPC)}`]);
+    writeFileSync(file, staging.replace("flowLogs:\n", "flowLogs:\n  mode: no-delete\n"));
+    const kept = await planJson();
+    expect(pending(kept).filter((c) => c.includes("ec2.flowLog"))).toEqual([
+      `create ${A("ec2.flowLog", "vpc-0c47e5a1f3d2b0002")}`,
+    ]);
+    expect(kept.changes.find((c) => c.address === A("ec2.flowLog", VPC))?.reason).toMatch(/no-delete/);
+    writeFileSync(file, original);
+  });
+});
+
 /** Drops one column from the flow-log table with UpdateTable, as a person with the console would. */
 async function dropColumn(name: string): Promise<void> {
   const t = (await glue.send(new GetTableCommand({ DatabaseName: "cats_eyes_network", Name: "production_flow_logs" })))
