@@ -45,4 +45,10 @@ export interface PlanDocument {
   readonly notes: readonly PlanNote[];
   readonly warnings: readonly Diagnostic[];
   readonly queries: readonly PlanQuery[];
+  /**
+   * The policy paths the plan was made from, as given to `cordon plan` (relative to its working
+   * directory): `cordon apply plan.json` re-reads them to check policyDigest. Absent in plans made
+   * by callers that did not read files.
+   */
+  readonly policyPaths?: readonly string[];
 }

@@ -1,5 +1,8 @@
 // The command list. Each command module exports `register(program, setExit)`.
 import type { Command } from "commander";
+import { register as registerApply } from "./apply.js";
+import { register as registerDemo } from "./demo.js";
+import { register as registerPlan } from "./plan.js";
 import { register as registerSandbox } from "./sandbox.js";
 import { register as registerSchema } from "./schema.js";
 import { register as registerValidate } from "./validate.js";
@@ -9,5 +12,8 @@ export type SetExit = (code: number) => void;
 export function registerCommands(program: Command, setExit: SetExit): void {
   registerValidate(program, setExit);
   registerSchema(program, setExit);
+  registerPlan(program, setExit);
+  registerApply(program, setExit);
   registerSandbox(program, setExit);
+  registerDemo(program, setExit);
 }
