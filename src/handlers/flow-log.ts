@@ -19,7 +19,7 @@ import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from 
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
-import { flowLogDiff, normalizeLiveFlowLog, normalizeFlowLogSpec } from "./normalize/flowlog.js";
+import { flowLogDiff, normalizeFlowLogSpec, normalizeLiveFlowLog } from "./normalize/flowlog.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<FlowLogSpec> & { exists: true };
@@ -66,9 +66,7 @@ function byResource(flowLogs: readonly FlowLog[]): Map<string, FlowLog[]> {
 /** The tags a diff may look at: the desired keys and Cordon's own; foreign tags are never touched. */
 function comparableTags(all: Tags, desired: Tags | null): Tags {
   if (desired === null) return all;
-  return Object.fromEntries(
-    Object.entries(all).filter(([k]) => k in desired || k.startsWith("cordon:")),
-  );
+  return Object.fromEntries(Object.entries(all).filter(([k]) => k in desired || k.startsWith("cordon:")));
 }
 
 function observation(f: FlowLog, desiredTags: Tags | null): Live {

@@ -51,9 +51,11 @@ async function readBucket(s3: S3Port, name: string, fallbackRegion: string): Pro
     c.IgnorePublicAcls === true &&
     c.BlockPublicPolicy === true &&
     c.RestrictPublicBuckets === true;
-  const algorithm = enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+  const algorithm =
+    enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
   // Every bucket has SSE-S3 by default (aws-facts §2.2): no configuration reads as AES256.
-  const encryption: BucketSpec["encryption"] = algorithm === "aws:kms" || algorithm === "aws:kms:dsse" ? "aws:kms" : "AES256";
+  const encryption: BucketSpec["encryption"] =
+    algorithm === "aws:kms" || algorithm === "aws:kms:dsse" ? "aws:kms" : "AES256";
   const rules = life?.Rules ?? [];
   const ours = rules.find((r) => r.ID === RETENTION_RULE_ID);
   const days = ours?.Status === "Enabled" ? (ours.Expiration?.Days ?? null) : null;
@@ -79,7 +81,8 @@ const sortTags = (t: Tags): Tags => Object.fromEntries(Object.entries(t).sort(([
 const comparableTags = (all: Tags, desired: Tags): Tags =>
   sortTags(Object.fromEntries(Object.entries(all).filter(([k]) => k in desired || k.startsWith("cordon:"))));
 
-const foreignTags = (all: Tags): Tags => Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("cordon:")));
+const foreignTags = (all: Tags): Tags =>
+  Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("cordon:")));
 
 async function writeTags(s3: S3Port, bucket: string, tags: Tags): Promise<void> {
   const TagSet = Object.entries(sortTags(tags)).map(([Key, Value]) => ({ Key, Value }));
@@ -162,7 +165,8 @@ export const bucketHandler: Handler<BucketSpec, TargetPorts> = {
     return facts === null ? { exists: false, fingerprint: ABSENT_FINGERPRINT } : observation(facts, desired.spec.tags);
   },
 
-  diff: (desired, live) => inPlaceDiff({ ...desired, tags: sortTags(desired.tags) }, { ...live, tags: sortTags(live.tags) }),
+  diff: (desired, live) =>
+    inPlaceDiff({ ...desired, tags: sortTags(desired.tags) }, { ...live, tags: sortTags(live.tags) }),
 
   async create(ctx, desired) {
     const s3 = await ctx.aws.s3();

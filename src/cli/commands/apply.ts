@@ -12,7 +12,15 @@ import { IoError, UsageError } from "../../model/errors.js";
 import { isEmptyPlan } from "../../render/plan-body.js";
 import { parsePlanJson } from "../../render/plan-json.js";
 import { renderPlanText } from "../../render/plan-text.js";
-import { applyAndReport, confirm, DEFAULT_POLICY_PATH, loadOrReport, makePlan, policyPaths, todayOption } from "../engine.js";
+import {
+  applyAndReport,
+  confirm,
+  DEFAULT_POLICY_PATH,
+  loadOrReport,
+  makePlan,
+  policyPaths,
+  todayOption,
+} from "../engine.js";
 import { err, out, stdoutStyle } from "../output.js";
 import type { SetExit } from "./index.js";
 
@@ -39,7 +47,10 @@ export function register(program: Command, setExit: SetExit): void {
       "Apply a saved plan exactly (refused when AWS or the policies changed since it was made), or plan " +
         "and apply after confirmation. Uses the standard AWS configuration.",
     )
-    .argument("[plan-or-paths...]", `a plan file from cordon plan --out, or policy paths (default: ${DEFAULT_POLICY_PATH})`)
+    .argument(
+      "[plan-or-paths...]",
+      `a plan file from cordon plan --out, or policy paths (default: ${DEFAULT_POLICY_PATH})`,
+    )
     .option("--auto-approve", "do not ask for confirmation")
     .option("--policies <paths...>", "with a plan file: the policies to check it against (default: the plan's own)")
     .option("--today <date>", "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today)")
