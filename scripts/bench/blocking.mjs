@@ -123,7 +123,7 @@ function cordon(args) {
       process.execPath,
       ["dist/cordon.js", ...args],
       { cwd: ROOT, env, maxBuffer: 256 << 20 },
-      (e, stdout, stderr) => {
+      (e, _stdout, stderr) => {
         const ms = Number(process.hrtime.bigint() - start) / 1e6;
         const code = e === null ? 0 : e.code;
         if (code !== 0 && code !== 2)
