@@ -11,15 +11,10 @@
 //     wafv2.association per selected Application Load Balancer (depends on the web ACL).
 // Expired entries (options.today > expires, UTC) are left out; `changeNotes` says why, keyed by
 // the address of every resource they were enforced in, so the planner can show it on the change.
-import {
-  blockOf,
-  expiryNote,
-  type GuardContext,
-  guardProblem,
-  partitionExpired,
-} from "../handlers/normalize/blocklist.js";
+
 import { aggregate, type Cidr, formatCidr, parseCidr } from "../handlers/normalize/cidr.js";
 import { isWafCountryCode } from "../handlers/normalize/countries.js";
+import { blockOf, expiryNote, type GuardContext, guardProblem, partitionExpired } from "../handlers/normalize/guard.js";
 import { naclCapacityProblems, naclOrderProblems, naclTransition } from "../handlers/normalize/nacl.js";
 import { cordonRules, ipSetSpecs, visibilityFor, webAclCapacity } from "../handlers/normalize/waf.js";
 import type { Diagnostic } from "../model/diagnostics.js";
