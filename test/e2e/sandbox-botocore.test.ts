@@ -16,7 +16,7 @@ const missing =
 
 // Each step records either the fields the test looks at or the error botocore raised:
 // {"error": code, "status": HTTP status, "message": text}.
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys
 import botocore.session
 from botocore.config import Config
