@@ -59,4 +59,13 @@ describe("state file writes", () => {
     store.flush();
     expect(JSON.parse(readFileSync(file, "utf8")).globals.counter.n).toBe(slice.n);
   });
+
+  it("a background write that fails is reported, not thrown from a timer; flush() then throws it", async () => {
+    const store = new Store(() => ({}), { stateFile: join(dir, "no-such-dir", "state.json"), debounceMs: 5 });
+    store.global("counter", () => ({ n: 1 }));
+    store.touch();
+    await sleep(50);
+    expect(store.persistence()).toMatchObject({ writes: 0, lastError: expect.stringMatching(/no-such-dir/) });
+    expect(() => store.flush()).toThrow(/cannot write sandbox state to .*no-such-dir/);
+  });
 });
