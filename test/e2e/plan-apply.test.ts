@@ -223,6 +223,19 @@ describe("plan and apply through the CLI", () => {
     expect(r.status).toBe(0);
   });
 
+  it("rides out throttling with adaptive retries (30% of requests throttled)", async () => {
+    sandbox.control.clearRequests();
+    sandbox.control.setFaults({ throttleRate: 0.3, seed: 7 });
+    try {
+      const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY], { AWS_MAX_ATTEMPTS: "8" });
+      expect(r.stdout).toContain("No changes");
+      expect(r.status).toBe(0);
+    } finally {
+      sandbox.control.setFaults({});
+    }
+    expect(sandbox.control.requests().filter((q) => q.injected === "throttle").length).toBeGreaterThan(0);
+  });
+
   it("sees exactly the changes made behind its back, and leaves a foreign statement alone", async () => {
     // 1. The flow log deleted.
     const fl = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
