@@ -1,13 +1,24 @@
 // Sandbox benchmark: an estate of 10,000 VPCs (each with its default ACL, a custom ACL and a
 // subnet) and DescribeNetworkAcls throughput through the real @aws-sdk/client-ec2.
 // The sandbox runs in a child process so its CPU time is measured on its own (one core);
-// the client runs here with keep-alive and a fixed concurrency.
+// the client runs here with keep-alive and a fixed concurrency. The server keeps a `--state` file
+// (in a temporary directory), and a last scenario of NACL entry writes shows what persisting the
+// ~19 MB state costs under a stream of mutations (how many times the file was written).
 //
 //   npx esbuild scripts/bench/sandbox.ts --bundle --platform=node --format=esm --packages=external \
 //     --outfile=dist/bench-sandbox.mjs && node dist/bench-sandbox.mjs [--vpcs 10000] [--requests 5000] [--concurrency 16]
 // (the bundle must sit inside the repository: with --packages=external it resolves the SDK from node_modules).
 import { spawn } from "node:child_process";
-import { DescribeNetworkAclsCommand, type DescribeNetworkAclsCommandInput, EC2Client } from "@aws-sdk/client-ec2";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  type DescribeNetworkAclsCommandInput,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
 import { parseEstateText } from "../../src/sandbox/estate.js";
 import { startSandbox } from "../../src/sandbox/server.js";
 import type { Estate } from "../../src/sandbox/types.js";
@@ -53,7 +64,9 @@ async function server(): Promise<void> {
   globalThis.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = performance.now();
-  const sandbox = await startSandbox({ seed: estate(vpcs) });
+  const i = process.argv.indexOf("--state");
+  const stateFile = i >= 0 ? process.argv[i + 1] : undefined;
+  const sandbox = await startSandbox({ seed: estate(vpcs), ...(stateFile !== undefined ? { stateFile } : {}) });
   const seedMs = performance.now() - t0;
   globalThis.gc?.();
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
@@ -76,9 +89,10 @@ async function main(): Promise<void> {
   parseEstateText(json, "estate.json");
   const parseMs = performance.now() - p0;
 
+  const dir = mkdtempSync(join(tmpdir(), "cordon-bench-"));
   const child = spawn(
     process.execPath,
-    ["--expose-gc", process.argv[1] as string, "--server", "--vpcs", String(vpcs)],
+    ["--expose-gc", process.argv[1] as string, "--server", "--vpcs", String(vpcs), "--state", join(dir, "state.json")],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -94,8 +108,13 @@ async function main(): Promise<void> {
       child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
     },
   );
+  interface ServerStats {
+    cpu: { user: number; system: number };
+    stateFile: { writes: number; lastWriteMs: number; lastWriteBytes: number };
+  }
+  const stats = async () => (await (await fetch(`${info.url}/_sandbox/stats`)).json()) as ServerStats;
   const cpu = async () => {
-    const r = (await (await fetch(`${info.url}/_sandbox/stats`)).json()) as { cpu: { user: number; system: number } };
+    const r = await stats();
     return (r.cpu.user + r.cpu.system) / 1e6;
   };
   const ec2 = new EC2Client({
@@ -137,6 +156,44 @@ async function main(): Promise<void> {
       serverRequestsPerCpuSecond: Math.round(requests / serverCpu),
     });
   }
+  // Mutations with --state: a create and a delete of rule 20 on ACLs spread over the estate.
+  {
+    const before = await stats();
+    const cpu0 = await cpu();
+    const t0 = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < requests) {
+        const i = next;
+        next += 2;
+        const entry = { NetworkAclId: `acl-${hex((i * 7919) % vpcs)}`, RuleNumber: 20, Egress: true };
+        await ec2.send(
+          new CreateNetworkAclEntryCommand({
+            ...entry,
+            Protocol: "-1",
+            RuleAction: "deny",
+            CidrBlock: "198.51.100.0/24",
+          }),
+        );
+        await ec2.send(new DeleteNetworkAclEntryCommand(entry));
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const wall = (performance.now() - t0) / 1000;
+    const serverCpu = (await cpu()) - cpu0;
+    const after = await stats();
+    results.push({
+      scenario: "Create/DeleteNetworkAclEntry with --state",
+      requests,
+      wallSeconds: +wall.toFixed(2),
+      clientObservedPerSecond: Math.round(requests / wall),
+      serverCpuSeconds: +serverCpu.toFixed(2),
+      serverRequestsPerCpuSecond: Math.round(requests / serverCpu),
+      stateFileWrites: after.stateFile.writes - before.stateFile.writes,
+      stateFileMb: +(after.stateFile.lastWriteBytes / 1e6).toFixed(1),
+      stateFileWriteMs: Math.round(after.stateFile.lastWriteMs),
+    });
+  }
   const u0 = performance.now();
   const page = await ec2.send(new DescribeNetworkAclsCommand({ MaxResults: 1000 }));
   const unfilteredPageMs = performance.now() - u0;
@@ -161,7 +218,12 @@ async function main(): Promise<void> {
     ),
   );
   ec2.destroy();
-  child.kill("SIGTERM");
+  await new Promise((resolve) => {
+    child.removeAllListeners("exit");
+    child.once("exit", resolve);
+    child.kill("SIGTERM");
+  });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 if (process.argv.includes("--server")) await server();

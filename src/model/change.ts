@@ -49,6 +49,11 @@ export interface Change<S = unknown> {
   readonly observedFingerprint: string;
   readonly dependsOn: readonly Address[];
   readonly origin: Origin | null;
+  /**
+   * Top-level spec members that are context, not managed (CONTEXT_FIELDS of the kind): handlers
+   * read them, renderers never show them. Absent when the kind has none.
+   */
+  readonly contextFields?: readonly string[];
 }
 
 /** True when apply must carry the change out (DESIGN principle 5: from action and mode only). */

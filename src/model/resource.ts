@@ -30,6 +30,16 @@ export type Address = string;
 export const makeAddress = (t: TargetRef, kind: Kind, name: string): Address =>
   `${t.account}/${t.region}/${kind}/${name}`;
 
+/**
+ * Spec members that are context for a kind's handler (capacity and order checks, the fingerprint),
+ * not something Cordon manages: never diffed, never written, and hidden by the plan renderers.
+ * ec2.naclEntries: `others` (the ACL's entries outside Cordon's band) and `entryQuota` (the
+ * account's entry quota the capacity check assumes).
+ */
+export const CONTEXT_FIELDS: Readonly<Partial<Record<Kind, readonly string[]>>> = {
+  "ec2.naclEntries": ["entryQuota", "others"],
+};
+
 export type ManagementMode = "enforce" | "observe" | "no-delete";
 
 export interface Origin {

@@ -10,14 +10,15 @@ import {
   type PlanQuery,
   type PlanSummary,
 } from "../model/plan.js";
-import type {
-  Address,
-  DesiredResource,
-  Kind,
-  ManagementMode,
-  Observation,
-  Origin,
-  TargetRef,
+import {
+  type Address,
+  CONTEXT_FIELDS,
+  type DesiredResource,
+  type Kind,
+  type ManagementMode,
+  type Observation,
+  type Origin,
+  type TargetRef,
 } from "../model/resource.js";
 import { inPlaceDiff } from "./diff.js";
 
@@ -125,6 +126,12 @@ function impactOf(kind: Kind, action: Action, diffBroadens: boolean): Impact {
   };
 }
 
+/** `{ contextFields }` when the kind declares context-only spec members, else nothing. */
+const contextOf = (kind: Kind): { contextFields?: readonly string[] } => {
+  const fields = CONTEXT_FIELDS[kind];
+  return fields === undefined ? {} : { contextFields: [...fields] };
+};
+
 const withMode = (mode: ManagementMode, action: Action, reason: string): string =>
   mode === "observe" && action !== "no-op" ? `observe mode: not changing; ${reason}` : reason;
 
@@ -142,6 +149,7 @@ function changeForDesired(
     mode: r.mode,
     dependsOn: [...r.dependsOn].sort(),
     origin: r.origin,
+    ...contextOf(r.kind),
   };
   if (!obs.exists) {
     return {
@@ -198,6 +206,7 @@ function changeForOwned(o: OwnedResource): Change {
     observedFingerprint: o.observation.meta.fingerprint,
     dependsOn: [],
     origin: o.origin ?? null,
+    ...contextOf(o.kind),
   };
 }
 

@@ -1,8 +1,9 @@
 // Shared pieces of the human plan views (text and markdown). They read only the PlanDocument;
 // every object is shown with sorted keys so a plan read back from a file renders identically.
-import { diffLines } from "diff";
+import { diffArrays, diffLines } from "diff";
 import type { Action, Change, FieldDiff } from "../model/change.js";
 import type { PlanDocument, PlanSummary } from "../model/plan.js";
+import { topField } from "../planner/diff.js";
 import { sortKeysDeep } from "../planner/fingerprint.js";
 
 export const NO_CHANGES = "No changes. Your infrastructure matches the policies.";
@@ -71,10 +72,36 @@ export function summaryExtras(s: PlanSummary): string[] {
   return out;
 }
 
-const isComplex = (v: unknown): boolean => v !== null && typeof v === "object";
+const isPrimitive = (v: unknown): boolean => v === null || v === undefined || typeof v !== "object";
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+/** An object whose values are all scalars (a Glue column, a NACL entry, a tag map). */
+const isFlatObject = (v: unknown): v is Record<string, unknown> =>
+  isPlainObject(v) && Object.values(v).every(isPrimitive);
+/** An array whose elements each fit on one line: scalars or flat objects. */
+const isFlatArray = (v: unknown): v is unknown[] =>
+  Array.isArray(v) && v.every((e) => isPrimitive(e) || isFlatObject(e));
 
 /** A value as shown: JSON, keys sorted, multi-line for objects and arrays. */
 export const showValue = (v: unknown): string => JSON.stringify(sortKeysDeep(v === undefined ? null : v), null, 2);
+
+const isIdentifier = (k: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k);
+/** A key as written in a block: bare when it is an identifier, quoted otherwise ("cordon:policy"). */
+const showKey = (k: string): string => (isIdentifier(k) ? k : JSON.stringify(k));
+/** The keys of one object as shown: all bare, or all quoted when one needs it (a tag map). */
+const keyShower = (keys: readonly string[]): ((k: string) => string) =>
+  keys.every(isIdentifier) ? (k) => k : (k) => JSON.stringify(k);
+
+/** One element on one line: a scalar, or a flat object as `{ Name = "version", Type = "int" }`. */
+export function inlineValue(v: unknown): string {
+  if (isPrimitive(v)) return showValue(v);
+  if (Array.isArray(v) && v.length === 0) return "[]";
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  if (keys.length === 0) return "{}";
+  const key = keyShower(keys);
+  return `{ ${keys.map((k) => `${key(k)} = ${showValue(o[k])}`).join(", ")} }`;
+}
 
 /** A pointer shown as a name: "/tags/env" → "tags.env" is ambiguous, so "tags/env" (unescaped). */
 export const showPath = (path: string): string =>
@@ -92,30 +119,30 @@ export interface BodyLine {
   readonly depth: number;
 }
 
-const prefixed = (sign: BodyLine["sign"], depth: number, head: string, value: unknown): BodyLine[] => {
+type Sign = BodyLine["sign"];
+type Style = "text" | "diff";
+
+const prefixed = (sign: Sign, depth: number, head: string, value: unknown): BodyLine[] => {
   const lines = showValue(value).split("\n");
   return lines.map((l, i) => ({ sign, depth: i === 0 ? depth : depth + 1, text: i === 0 ? `${head}${l}` : l }));
 };
 
+const closing = (depth: number, bracket: "}" | "]"): BodyLine => ({ sign: " ", depth, text: bracket });
+
 /** Unchanged lines kept around each change in a JSON text diff. */
 export const DIFF_CONTEXT = 3;
+/** Unchanged elements kept around each change in a list. */
+export const ELEMENT_CONTEXT = 1;
 
-/**
- * A JSON text diff of two complex values (the `diff` package), one BodyLine per line; runs of
- * unchanged lines longer than the context are collapsed into one "… N unchanged lines" line.
- */
-export function jsonDiffLines(before: unknown, after: unknown, depth: number): BodyLine[] {
-  const a = before === null || before === undefined ? "" : `${showValue(before)}\n`;
-  const b = after === null || after === undefined ? "" : `${showValue(after)}\n`;
-  const all: BodyLine[] = [];
-  for (const part of diffLines(a, b)) {
-    const sign: BodyLine["sign"] = part.added ? "+" : part.removed ? "-" : " ";
-    for (const l of part.value.replace(/\n$/, "").split("\n")) all.push({ sign, depth, text: l });
-  }
+const hidden = (n: number, what: "line" | "element" | "attribute"): string =>
+  `# (${n} unchanged ${what}${n === 1 ? "" : "s"} hidden)`;
+
+/** Keeps `context` unchanged lines around each change; longer unchanged runs become one comment line. */
+function collapse(all: readonly BodyLine[], context: number, what: "line" | "element"): BodyLine[] {
   const keep = all.map(() => false);
   all.forEach((l, i) => {
     if (l.sign === " ") return;
-    for (let j = Math.max(0, i - DIFF_CONTEXT); j <= Math.min(all.length - 1, i + DIFF_CONTEXT); j++) keep[j] = true;
+    for (let j = Math.max(0, i - context); j <= Math.min(all.length - 1, i + context); j++) keep[j] = true;
   });
   const out: BodyLine[] = [];
   for (let i = 0; i < all.length; ) {
@@ -126,63 +153,270 @@ export function jsonDiffLines(before: unknown, after: unknown, depth: number): B
     }
     let j = i;
     while (j < all.length && !keep[j]) j++;
-    out.push({ sign: " ", depth, text: `… ${j - i} unchanged ${j - i === 1 ? "line" : "lines"}` });
+    out.push({ sign: " ", depth: (all[i] as BodyLine).depth, text: hidden(j - i, what) });
     i = j;
   }
   return out;
 }
 
 /**
- * The body of a change. style "text": in-place scalar changes as one "~ a -> b" line.
- * style "diff": only "+", "-" and " " lines (for a ```diff block).
+ * A JSON text diff of two complex values (the `diff` package), one BodyLine per line; runs of
+ * unchanged lines longer than the context are collapsed into one "# (N unchanged lines hidden)" line.
  */
-export function changeBody(c: Change, style: "text" | "diff"): BodyLine[] {
-  const out: BodyLine[] = [];
-  if (c.action === "no-op") return out;
-  if (c.action === "create" && c.before === null) return objectLines("+", c.after);
-  if (c.action === "delete") return objectLines("-", c.before);
-  for (const f of c.fields) out.push(...fieldLines(f, style));
-  return out;
+export function jsonDiffLines(before: unknown, after: unknown, depth: number): BodyLine[] {
+  const a = before === null || before === undefined ? "" : `${showValue(before)}\n`;
+  const b = after === null || after === undefined ? "" : `${showValue(after)}\n`;
+  const all: BodyLine[] = [];
+  for (const part of diffLines(a, b)) {
+    const sign: Sign = part.added ? "+" : part.removed ? "-" : " ";
+    for (const l of part.value.replace(/\n$/, "").split("\n")) all.push({ sign, depth, text: l });
+  }
+  return collapse(all, DIFF_CONTEXT, "line");
 }
 
-function objectLines(sign: "+" | "-", value: unknown): BodyLine[] {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return prefixed(sign, 0, "", value);
-  const src = value as Record<string, unknown>;
-  return Object.keys(src)
-    .sort()
-    .flatMap((k) => prefixed(sign, 0, `${k} = `, src[k]));
+/** A list of one-line elements, element by element, with ELEMENT_CONTEXT unchanged neighbours. */
+export function elementDiffLines(before: readonly unknown[], after: readonly unknown[], depth: number): BodyLine[] {
+  const all: BodyLine[] = [];
+  for (const part of diffArrays(before.map(inlineValue), after.map(inlineValue))) {
+    const sign: Sign = part.added ? "+" : part.removed ? "-" : " ";
+    for (const text of part.value) all.push({ sign, depth, text: `${text},` });
+  }
+  return collapse(all, ELEMENT_CONTEXT, "element");
 }
 
-function fieldLines(f: FieldDiff, style: "text" | "diff"): BodyLine[] {
-  const name = showPath(f.path);
-  const note = f.forcesReplacement === true ? "  # forces replacement" : "";
-  const absent = (v: unknown) => v === null || v === undefined;
-  if (absent(f.before) && !absent(f.after)) {
-    const lines = prefixed("+", 0, `${name} = `, f.after);
-    return withNote(lines, note);
-  }
-  if (!absent(f.before) && absent(f.after)) {
-    const lines = prefixed("-", 0, `${name} = `, f.before);
-    return withNote(lines, note);
-  }
-  if (!isComplex(f.before) && !isComplex(f.after)) {
-    if (style === "text")
-      return [{ sign: "~", depth: 0, text: `${name} = ${showValue(f.before)} -> ${showValue(f.after)}${note}` }];
+/** One `key = value` member of a block; `key` arrives padded so the block's "=" line up. */
+interface Member {
+  readonly key: string;
+  /** False for members shown as `key:` followed by a JSON diff (never padded). */
+  readonly aligned: boolean;
+  readonly render: (key: string) => BodyLine[];
+}
+
+function block(members: readonly Member[]): BodyLine[] {
+  const width = Math.max(0, ...members.filter((m) => m.aligned).map((m) => m.key.length));
+  return members.flatMap((m) => m.render(m.aligned ? m.key.padEnd(width) : m.key));
+}
+
+/**
+ * A whole value under `head` ("tags = "): a scalar on one line; a list of one-line elements one
+ * per line; a flat object as a block of `key = value` lines; anything deeper as JSON.
+ * `element` shows a flat object on one line (it is one item of a collection, like a NACL entry).
+ */
+function valueLines(sign: Sign, head: string, v: unknown, depth: number, element = false): BodyLine[] {
+  const empty = (Array.isArray(v) || isPlainObject(v)) && Object.keys(v as object).length === 0;
+  if (isPrimitive(v) || empty || (element && isFlatObject(v)))
+    return [{ sign, depth, text: `${head}${inlineValue(v)}` }];
+  if (isFlatArray(v)) {
     return [
-      { sign: "-", depth: 0, text: `${name} = ${showValue(f.before)}` },
-      { sign: "+", depth: 0, text: `${name} = ${showValue(f.after)}${note}` },
+      { sign, depth, text: `${head}[` },
+      ...v.map((e) => ({ sign, depth: depth + 1, text: `${inlineValue(e)},` })),
+      closing(depth, "]"),
     ];
   }
+  if (isFlatObject(v)) {
+    const keys = Object.keys(v).sort();
+    const key = keyShower(keys);
+    const members = keys.map((k) => scalarMember(sign, key(k), v[k], depth + 1));
+    return [{ sign, depth, text: `${head}{` }, ...block(members), closing(depth, "}")];
+  }
+  return prefixed(sign, depth, head, v);
+}
+
+const scalarMember = (sign: Sign, key: string, v: unknown, depth: number): Member => ({
+  key,
+  aligned: true,
+  render: (k) => valueLines(sign, `${k} = `, v, depth),
+});
+
+/** Adds a trailing comment ("  # forces replacement") to the first line. */
+function withNote(lines: BodyLine[], note: string): BodyLine[] {
+  if (note === "" || lines.length === 0) return lines;
+  const [first, ...rest] = lines as [BodyLine, ...BodyLine[]];
+  return [{ ...first, text: `${first.text}${note}` }, ...rest];
+}
+
+/** A scalar changed in place: one "~ a -> b" line (text) or a "-" and a "+" line (diff). */
+function scalarChange(
+  key: string,
+  before: unknown,
+  after: unknown,
+  depth: number,
+  style: Style,
+  note = "",
+): BodyLine[] {
+  if (style === "text") {
+    return [{ sign: "~", depth, text: `${key} = ${showValue(before)} -> ${showValue(after)}${note}` }];
+  }
   return [
-    { sign: style === "text" ? "~" : " ", depth: 0, text: `${name}:${note}` },
-    ...jsonDiffLines(f.before, f.after, 1),
+    { sign: "-", depth, text: `${key} = ${showValue(before)}` },
+    { sign: "+", depth, text: `${key} = ${showValue(after)}${note}` },
   ];
 }
 
-function withNote(lines: BodyLine[], note: string): BodyLine[] {
-  if (note === "" || lines.length === 0) return lines;
-  const last = lines[lines.length - 1] as BodyLine;
-  return [...lines.slice(0, -1), { ...last, text: `${last.text}${note}` }];
+const absent = (v: unknown): boolean => v === null || v === undefined;
+
+/**
+ * Members of a flat object that changed, as a block: added "+", removed "-", changed "~"
+ * (text) or "-"/"+" (diff), then how many members are unchanged.
+ */
+function flatObjectChange(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  depth: number,
+  style: Style,
+  what: "element" | "attribute",
+): BodyLine[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  const key = keyShower(keys);
+  const members: Member[] = [];
+  let same = 0;
+  for (const k of keys) {
+    const b = before[k];
+    const a = after[k];
+    if (!absent(b) && !absent(a) && showValue(b) === showValue(a)) {
+      same++;
+      continue;
+    }
+    members.push(memberChange(key(k), b, a, depth, style, ""));
+  }
+  const lines = block(members);
+  if (same > 0) lines.push({ sign: " ", depth, text: hidden(same, what) });
+  return lines;
+}
+
+/** One changed member: added, removed, or changed (scalars, lists of one-liners, flat objects, JSON). */
+function memberChange(
+  key: string,
+  before: unknown,
+  after: unknown,
+  depth: number,
+  style: Style,
+  note: string,
+  element = false,
+): Member {
+  const opener: Sign = style === "text" ? "~" : " ";
+  if (absent(before) && !absent(after)) {
+    return { key, aligned: true, render: (k) => withNote(valueLines("+", `${k} = `, after, depth, element), note) };
+  }
+  if (!absent(before) && absent(after)) {
+    return { key, aligned: true, render: (k) => withNote(valueLines("-", `${k} = `, before, depth, element), note) };
+  }
+  if (isPrimitive(before) && isPrimitive(after)) {
+    return { key, aligned: true, render: (k) => scalarChange(k, before, after, depth, style, note) };
+  }
+  if (isFlatArray(before) && isFlatArray(after)) {
+    return {
+      key,
+      aligned: true,
+      render: (k) => [
+        { sign: opener, depth, text: `${k} = [${note}` },
+        ...elementDiffLines(before, after, depth + 1),
+        closing(depth, "]"),
+      ],
+    };
+  }
+  if (isFlatObject(before) && isFlatObject(after)) {
+    return {
+      key,
+      aligned: true,
+      render: (k) => [
+        { sign: opener, depth, text: `${k} = {${note}` },
+        ...flatObjectChange(before, after, depth + 1, style, "attribute"),
+        closing(depth, "}"),
+      ],
+    };
+  }
+  return {
+    key,
+    aligned: false,
+    render: (k) => [{ sign: opener, depth, text: `${k}:${note}` }, ...jsonDiffLines(before, after, depth + 1)],
+  };
+}
+
+/**
+ * The body of a change. style "text": in-place scalar changes as one "~ a -> b" line.
+ * style "diff": only "+", "-" and " " lines (for a ```diff block). Spec members the change
+ * declares as context (`contextFields`) are never shown.
+ */
+export function changeBody(c: Change, style: Style): BodyLine[] {
+  if (c.action === "no-op") return [];
+  const context = new Set(c.contextFields ?? []);
+  if (c.action === "create" && c.before === null) return specLines("+", c.after, context);
+  if (c.action === "delete") return specLines("-", c.before, context);
+  return block(fieldMembers(c, context, style));
+}
+
+function specLines(sign: "+" | "-", value: unknown, context: ReadonlySet<string>): BodyLine[] {
+  if (!isPlainObject(value)) return valueLines(sign, "", value, 0);
+  const members = Object.keys(value)
+    .sort()
+    .filter((k) => !context.has(k))
+    .map((k) => scalarMember(sign, showKey(k), value[k], 0));
+  return block(members);
+}
+
+const segments = (path: string): string[] => path.split("/").slice(1);
+
+/**
+ * The changed fields as members of the resource block. Fields one level inside a flat object
+ * (tags/env, parameters/EXTERNAL) are grouped under it, Terraform-style, with a count of the
+ * unchanged members; deeper fields whose value is a flat object (entries/outbound/5) are one
+ * item of a collection and shown on one line.
+ */
+function fieldMembers(c: Change, context: ReadonlySet<string>, style: Style): Member[] {
+  const groups = new Map<string, FieldDiff[]>();
+  for (const f of c.fields) {
+    const top = topField(f.path);
+    if (context.has(top)) continue;
+    groups.set(top, [...(groups.get(top) ?? []), f]);
+  }
+  const members: Member[] = [];
+  for (const [top, fields] of groups) {
+    const beforeTop = isPlainObject(c.before) ? c.before[top] : undefined;
+    const afterTop = isPlainObject(c.after) ? c.after[top] : undefined;
+    const asMap =
+      fields.every((f) => segments(f.path).length === 2 && isPrimitive(f.before) && isPrimitive(f.after)) &&
+      (isFlatObject(beforeTop) || isFlatObject(afterTop));
+    if (asMap) {
+      members.push(mapGroup(top, fields, beforeTop, afterTop, style));
+      continue;
+    }
+    for (const f of fields) {
+      const note = f.forcesReplacement === true ? "  # forces replacement" : "";
+      const element = segments(f.path).length > 1;
+      members.push(memberChange(showPath(f.path), f.before, f.after, 0, style, note, element));
+    }
+  }
+  return members;
+}
+
+/** Changed members of one flat object (a tag map), each from its own field, and the unchanged count. */
+function mapGroup(
+  top: string,
+  fields: readonly FieldDiff[],
+  beforeTop: unknown,
+  afterTop: unknown,
+  style: Style,
+): Member {
+  const note = fields.some((f) => f.forcesReplacement === true) ? "  # forces replacement" : "";
+  const changed = new Set(fields.map((f) => segments(f.path)[1]?.replace(/~1/g, "/").replace(/~0/g, "~") ?? ""));
+  const b = isFlatObject(beforeTop) ? beforeTop : {};
+  const a = isFlatObject(afterTop) ? afterTop : {};
+  const same = Object.keys(a).filter((k) => !changed.has(k) && k in b && showValue(a[k]) === showValue(b[k])).length;
+  const key = keyShower([...Object.keys(a), ...Object.keys(b)]);
+  const members = fields.map((f) =>
+    memberChange(key(showPath(f.path).slice(top.length + 1)), f.before, f.after, 1, style, ""),
+  );
+  return {
+    key: showKey(top),
+    aligned: true,
+    render: (k) => [
+      { sign: style === "text" ? "~" : " ", depth: 0, text: `${k} = {${note}` },
+      ...block(members),
+      ...(same > 0 ? [{ sign: " " as const, depth: 1, text: hidden(same, "element") }] : []),
+      closing(0, "}"),
+    ],
+  };
 }
 
 /** The changes a reviewer sees (no-ops are only counted). */

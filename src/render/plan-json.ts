@@ -32,6 +32,7 @@ const CHANGE_KEYS = [
   "origin",
   "observedFingerprint",
   "fields",
+  "contextFields",
   "before",
   "after",
 ];

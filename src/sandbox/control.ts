@@ -4,7 +4,7 @@
 
 import { parseEstateText, seedEstate, validateEstateObject } from "./estate.js";
 import type { FaultConfig, Faults } from "./faults.js";
-import type { StateDump, Store } from "./store.js";
+import type { PersistenceStats, StateDump, Store } from "./store.js";
 import type { Estate, SandboxConfig, SandboxResponse, ServiceContext, ServiceModule, ServiceName } from "./types.js";
 
 export const CONTROL_PREFIX = "/_sandbox/";
@@ -75,6 +75,8 @@ export interface Control {
   /** Empties the state, counters, request log and faults; the configuration stays. */
   reset(): void;
   state(): StateDump;
+  /** Writes of the --state file so far (zeros without one). */
+  persistence(): PersistenceStats;
   /** Answers one control-API request; `path` starts after "/_sandbox/". */
   http(method: string, path: string, body: Buffer): SandboxResponse;
 }
@@ -120,6 +122,7 @@ export function createControl(deps: ControlDeps): Control {
       faults.set({});
     },
     state: () => store.dump(),
+    persistence: () => store.persistence(),
     http(method, path, body) {
       try {
         return route(control, method, path, body);
@@ -176,7 +179,12 @@ function route(control: Control, method: string, path: string, body: Buffer): Sa
     case "GET state":
       return json(200, control.state());
     case "GET stats":
-      return json(200, { cpu: process.cpuUsage(), memory: process.memoryUsage(), uptime: process.uptime() });
+      return json(200, {
+        cpu: process.cpuUsage(),
+        memory: process.memoryUsage(),
+        uptime: process.uptime(),
+        stateFile: control.persistence(),
+      });
     default:
       return json(404, { error: `no control endpoint ${method} ${CONTROL_PREFIX}${path}` });
   }

@@ -176,8 +176,6 @@ interface Case {
   readonly drifted: unknown;
   /** What is left after delete: nothing, or the resource without Cordon's markers (buckets are never deleted). */
   readonly afterDelete: "absent" | "released";
-  /** Why update is not exercised against the sandbox (absent = it is). */
-  readonly noUpdate?: string;
 }
 
 const cases: Case[] = [
@@ -204,7 +202,6 @@ const cases: Case[] = [
     desired: resource("glue.database", "contract_db", { name: "contract_db", description: "contract" }),
     drifted: { name: "contract_db", description: "drifted" },
     afterDelete: "absent",
-    noUpdate: "the sandbox's Glue module does not implement UpdateDatabase yet",
   },
   {
     kind: "glue.table",
@@ -290,7 +287,7 @@ describe.each(cases)("handler contract: $kind", (c) => {
     expect(writes).toEqual([]);
   });
 
-  it.skipIf(c.noUpdate !== undefined)("update converges after drift", async () => {
+  it("update converges after drift", async () => {
     const h = handler(c.kind);
     const drifted = { ...c.desired, spec: c.drifted };
     const live = await observe(c.kind, c.desired);

@@ -2,7 +2,7 @@
 // in-process sandbox reached through AWS_ENDPOINT_URL: validate → plan → apply → plan → changes
 // made behind Cordon's back with the SDK → plan shows exactly those → apply converges; saved plans
 // refused when AWS or the policies changed; plan with read-only keys never calls a mutating API.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,6 +64,35 @@ function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<R
         resolve({ status, stdout, stderr });
       },
     );
+  });
+}
+
+const SCRIPT = "/usr/bin/script";
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answer` at its prompt. */
+function cordonOnTty(args: readonly string[], answer: string): Promise<Run> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  return new Promise((resolve) => {
+    const child = spawn(SCRIPT, ["-qec", command, "/dev/null"], {
+      cwd: tmp,
+      env: {
+        ...process.env,
+        NO_COLOR: "1",
+        AWS_ENDPOINT_URL: sandbox.url,
+        AWS_REGION: REGION,
+        AWS_ACCESS_KEY_ID: WRITER_KEY,
+        AWS_SECRET_ACCESS_KEY: "e2e-secret",
+        HOME: tmp,
+        AWS_CONFIG_FILE: join(tmp, "no-config"),
+        AWS_SHARED_CREDENTIALS_FILE: join(tmp, "no-credentials"),
+      },
+    });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString("utf8");
+      if (stdout.includes("Only 'yes' will be accepted")) child.stdin.end(`${answer}\n`);
+    });
+    child.on("close", (status) => resolve({ status, stdout, stderr: "" }));
   });
 }
 
@@ -132,6 +161,12 @@ describe("plan and apply through the CLI", () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toContain("Plan: 8 to add, 0 to change, 0 to destroy.");
     expect(r.stdout).toContain(`+ ec2.flowLog "${VPC}"`);
+    // Glue columns one per line; the NACL's entries outside the band are context, not shown.
+    expect(r.stdout).toContain('+ { Name = "log_status", Type = "string" },');
+    expect(r.stdout).toContain(
+      '+ { action = "deny", cidr = "203.0.113.66/32", egress = true, protocol = "-1", ruleNumber = 1 },',
+    );
+    expect(r.stdout).not.toMatch(/others|entryQuota|ruleNumber = 32767/);
     expect(mutatingRequests(WRITER_KEY)).toEqual([]);
   });
 
@@ -152,6 +187,16 @@ describe("plan and apply through the CLI", () => {
     const r = await cordon(["apply", "policies", "--today", TODAY]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/refusing to apply without confirmation/);
+    expect(mutatingRequests(WRITER_KEY)).toEqual([]);
+  });
+
+  it.skipIf(!existsSync(SCRIPT))("asks on a terminal, and applies nothing unless the answer is yes", async () => {
+    sandbox.control.clearRequests();
+    const r = await cordonOnTty(["apply", "policies", "--today", TODAY], "no");
+    expect(r.stdout).toContain("Plan: 8 to add, 0 to change, 0 to destroy.");
+    expect(r.stdout).toContain("Do you want to perform these actions? Only 'yes' will be accepted:");
+    expect(r.stdout).toContain("Apply cancelled.");
+    expect(r.status).toBe(1);
     expect(mutatingRequests(WRITER_KEY)).toEqual([]);
   });
 
@@ -176,6 +221,19 @@ describe("plan and apply through the CLI", () => {
     const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
     expect(r.stdout).toContain("No changes");
     expect(r.status).toBe(0);
+  });
+
+  it("rides out throttling with adaptive retries (30% of requests throttled)", async () => {
+    sandbox.control.clearRequests();
+    sandbox.control.setFaults({ throttleRate: 0.3, seed: 7 });
+    try {
+      const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY], { AWS_MAX_ATTEMPTS: "8" });
+      expect(r.stdout).toContain("No changes");
+      expect(r.status).toBe(0);
+    } finally {
+      sandbox.control.setFaults({});
+    }
+    expect(sandbox.control.requests().filter((q) => q.injected === "throttle").length).toBeGreaterThan(0);
   });
 
   it("sees exactly the changes made behind its back, and leaves a foreign statement alone", async () => {
@@ -212,6 +270,11 @@ describe("plan and apply through the CLI", () => {
     const text = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
     expect(text.status).toBe(2);
     expect(text.stdout).toContain("Plan: 1 to add, 2 to change, 0 to destroy.");
+    // Only what changed, with a neighbour each side: the dropped column between its neighbours.
+    expect(text.stdout).toMatch(
+      /~ columns = \[\n\s+# \(4 unchanged elements hidden\)\n\s+\{ Name = "dstaddr", Type = "string" \},\n\s+\+ \{ Name = "srcport", Type = "int" \},\n\s+\{ Name = "dstport", Type = "int" \},\n\s+# \(7 unchanged elements hidden\)\n\s+\]/,
+    );
+    expect(text.stdout).not.toContain("SecurityTeamRead");
   });
 
   it("refuses a saved plan once AWS changed after it was made, naming what changed", async () => {

@@ -43,6 +43,7 @@ const OPERATIONS = new Set([
   "GetDatabase",
   "CreateDatabase",
   "GetDatabases",
+  "UpdateDatabase",
   "DeleteDatabase",
   "GetTable",
   "CreateTable",
@@ -55,6 +56,7 @@ type Op =
   | "GetDatabase"
   | "CreateDatabase"
   | "GetDatabases"
+  | "UpdateDatabase"
   | "DeleteDatabase"
   | "GetTable"
   | "CreateTable"
@@ -381,6 +383,17 @@ function handle(op: Op, req: SandboxRequest, ctx: ServiceContext): SandboxRespon
         );
       }
       state.databases[name] = { input, createTime: ctx.now().getTime(), tags, tables: {} };
+      ctx.touch();
+      return jsonResponse(req, {});
+    }
+    case "UpdateDatabase": {
+      // DatabaseInput replaces the whole definition (members not sent are dropped); the database
+      // keeps its CreateTime, tags and tables. Glue cannot rename a database.
+      const name = readName(body["Name"], "name");
+      const input = readDatabaseInput(body["DatabaseInput"]);
+      const current = database(state, name);
+      if (input["Name"] !== name) throw invalid("Database cannot be renamed");
+      state.databases[name] = { ...current, input };
       ctx.touch();
       return jsonResponse(req, {});
     }

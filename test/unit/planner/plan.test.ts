@@ -247,3 +247,24 @@ describe("the representative plan", () => {
     expect(Object.keys(DIFFS).sort()).toEqual(["ec2.flowLog", "glue.table", "s3.bucketPolicy"]);
   });
 });
+
+describe("context fields", () => {
+  it("a kind's context-only spec members are named on its changes (the renderers hide them), other kinds have none", () => {
+    const nacl: DesiredResource = {
+      ...flowLog("acl-1"),
+      address: `${T.account}/${T.region}/ec2.naclEntries/acl-1`,
+      kind: "ec2.naclEntries",
+      spec: { aclId: "acl-1", entries: [], others: [], entryQuota: 20 },
+    };
+    const doc = run(
+      [nacl, flowLog("vpc-1")],
+      [
+        [nacl.address, absent],
+        [flowLog("vpc-1").address, absent],
+      ],
+    );
+    const byKind = new Map(doc.changes.map((c) => [c.kind, c]));
+    expect(byKind.get("ec2.naclEntries")?.contextFields).toEqual(["entryQuota", "others"]);
+    expect(byKind.get("ec2.flowLog")).not.toHaveProperty("contextFields");
+  });
+});

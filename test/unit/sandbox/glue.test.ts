@@ -9,6 +9,7 @@ import {
   type GlueClient,
   paginateGetTables,
   type TableInput,
+  UpdateDatabaseCommand,
   UpdateTableCommand,
 } from "@aws-sdk/client-glue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +113,61 @@ describe("databases", () => {
     } while (token !== undefined);
     expect(names).toEqual(["db_a", "db_b", "db_c", "db_d", "network_logs"]);
     expect(pages).toBe(3);
+  });
+});
+
+describe("UpdateDatabase", () => {
+  it("DatabaseInput replaces the definition; CreateTime and tables stay", async () => {
+    await glue.send(
+      new CreateDatabaseCommand({
+        DatabaseInput: {
+          Name: "upd_db",
+          Description: "before",
+          LocationUri: "s3://before/",
+          Parameters: { "managed-by": "cordon", old: "1" },
+        },
+      }),
+    );
+    await glue.send(new CreateTableCommand({ DatabaseName: "upd_db", TableInput: { Name: "t1" } }));
+    const before = await glue.send(new GetDatabaseCommand({ Name: "upd_db" }));
+    await glue.send(
+      new UpdateDatabaseCommand({
+        Name: "UPD_DB",
+        DatabaseInput: { Name: "Upd_Db", Description: "after", Parameters: { "managed-by": "cordon" } },
+      }),
+    );
+    const after = await glue.send(new GetDatabaseCommand({ Name: "upd_db" }));
+    expect(after.Database?.Name).toBe("upd_db");
+    expect(after.Database?.Description).toBe("after");
+    expect(after.Database?.Parameters).toEqual({ "managed-by": "cordon" });
+    expect(after.Database?.LocationUri, "members not sent are dropped").toBeUndefined();
+    expect(after.Database?.CreateTime).toEqual(before.Database?.CreateTime);
+    const tables = await glue.send(new GetTablesCommand({ DatabaseName: "upd_db" }));
+    expect(tables.TableList?.map((t) => t.Name)).toEqual(["t1"]);
+  });
+
+  it.each([
+    {
+      reason: "the database does not exist",
+      input: { Name: "no_such_db", DatabaseInput: { Name: "no_such_db" } },
+      error: "EntityNotFoundException",
+      message: "no_such_db",
+    },
+    {
+      reason: "Glue cannot rename a database",
+      input: { Name: "upd_db", DatabaseInput: { Name: "renamed_db" } },
+      error: "InvalidInputException",
+      message: "cannot be renamed",
+    },
+    {
+      reason: "DatabaseInput is required",
+      input: { Name: "upd_db" } as { Name: string; DatabaseInput: { Name: string } },
+      error: "InvalidInputException",
+      message: "databaseInput",
+    },
+  ])("is $error when $reason", async ({ input, error, message }) => {
+    const e = await expectError(glue.send(new UpdateDatabaseCommand(input)), error, 400);
+    expect(e.message).toContain(message);
   });
 });
 
