@@ -13,6 +13,7 @@ interface Options {
   readonly latencyMs?: string;
   readonly naclQuota?: string;
   readonly throttleRate?: string;
+  readonly faults?: string;
   readonly webAclDelayMs?: string;
   readonly wafAlwaysNextMarker?: boolean;
   readonly defaultAccount?: string;
@@ -39,6 +40,10 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--latency-ms <n>", "add this much latency to every request")
     .option("--nacl-quota <n>", "network ACL entries allowed per direction and address family (AWS default 20)")
     .option("--throttle-rate <r>", "throttle this fraction of requests (0..1) with each service's own error")
+    .option(
+      "--faults <file|json>",
+      "fault rules (throttle the Nth call, 5xx errors, WAF lock conflicts, latency) as in POST /_sandbox/faults",
+    )
     .option("--web-acl-delay-ms <n>", "a new web ACL cannot be associated for this long (eventual consistency)")
     .option("--waf-always-next-marker", "WAF List* calls return a NextMarker even on the last page (AWS quirk)")
     .option("--default-account <id>", "account of access keys that are not in the estate (default 111122223333)")
@@ -61,6 +66,8 @@ export function register(program: Command, setExit: SetExit): void {
       }
       const { startSandbox } = await import("../../sandbox/server.js");
       const { loadEstateFile } = await import("../../sandbox/estate.js");
+      const { loadFaultsArg } = await import("../../sandbox/faults.js");
+      const faults = o.faults === undefined ? {} : loadFaultsArg(o.faults);
       const estate = o.seed === undefined ? undefined : loadEstateFile(o.seed);
       let sandbox: Awaited<ReturnType<typeof startSandbox>>;
       try {
@@ -75,6 +82,7 @@ export function register(program: Command, setExit: SetExit): void {
             ...(o.wafAlwaysNextMarker ? { wafAlwaysNextMarker: true } : {}),
           },
           faults: {
+            ...faults,
             ...(latencyMs !== undefined ? { latencyMs } : {}),
             ...(throttleRate !== undefined ? { throttleRate } : {}),
           },
