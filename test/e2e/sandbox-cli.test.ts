@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CreateNetworkAclEntryCommand,
+  CreateTagsCommand,
   DescribeNetworkAclsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -173,6 +174,27 @@ describe("cordon sandbox", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a --state in a missing directory is a usage error at start, not a surprise at stop", () => {
+    const r = spawnSync(process.execPath, [CLI, "sandbox", "--port", "0", "--state", join(dir, "gone", "s.json")], {
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--state .*s\.json: the directory .*gone does not exist/);
+  });
+
+  it("exits 1 when the state cannot be saved at stop", async () => {
+    const sub = mkdtempSync(join(dir, "vanishing-"));
+    const r = await start(["--seed", "examples/cats-eyes/estate.yaml", "--state", join(sub, "s.json")]);
+    rmSync(sub, { recursive: true, force: true });
+    // A change after the directory went: there is now something the sandbox cannot save.
+    await ec2For(r.env).send(
+      new CreateTagsCommand({ Resources: ["vpc-0c47e5a1f3d2b0001"], Tags: [{ Key: "touched", Value: "yes" }] }),
+    );
+    expect(await stop(r)).toBe(1);
+    expect(r.stderr()).toMatch(/could not save state: cannot write sandbox state to .*s\.json/);
   });
 
   it("rejects a bad estate with file:line:col, exit 1 and no stack trace", () => {

@@ -1,6 +1,8 @@
 // `cordon sandbox`: a local AWS-compatible endpoint on 127.0.0.1 for trying Cordon and testing
 // policy repositories without an AWS account. Prints the `export` lines for a shell on stdout,
 // logs on stderr, and runs until Ctrl-C / SIGTERM, flushing the state file before it exits.
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../model/errors.js";
 import { err, out, stderrStyle } from "../output.js";
@@ -64,6 +66,9 @@ export function register(program: Command, setExit: SetExit): void {
       if (o.defaultAccount !== undefined && !/^\d{12}$/.test(o.defaultAccount)) {
         throw new UsageError(`--default-account must be a 12-digit account id, got "${o.defaultAccount}"`);
       }
+      if (o.state !== undefined && !existsSync(dirname(resolve(o.state)))) {
+        throw new UsageError(`--state ${o.state}: the directory ${dirname(resolve(o.state))} does not exist`);
+      }
       const { startSandbox } = await import("../../sandbox/server.js");
       const { loadEstateFile } = await import("../../sandbox/estate.js");
       const { loadFaultsArg } = await import("../../sandbox/faults.js");
@@ -94,16 +99,19 @@ export function register(program: Command, setExit: SetExit): void {
         throw e;
       }
       // Signal handlers go in before anything is printed: a caller may stop us as soon as it reads the URL.
-      const stopped = new Promise<void>((resolve) => {
+      // Resolves with the exit code: 0, or 1 when the state could not be saved.
+      const stopped = new Promise<number>((done) => {
         const stop = (signal: string) => {
           process.off("SIGINT", onInt);
           process.off("SIGTERM", onTerm);
           err(`${signal}: stopping the sandbox${o.state !== undefined ? ` and saving ${o.state}` : ""}`);
-          sandbox.stop().then(resolve, (e: unknown) => {
-            err(`could not save state: ${(e as Error).message}`);
-            setExit(1);
-            resolve();
-          });
+          sandbox.stop().then(
+            () => done(0),
+            (e: unknown) => {
+              err(`could not save state: ${(e as Error).message}`);
+              done(1);
+            },
+          );
         };
         const onInt = () => stop("SIGINT");
         const onTerm = () => stop("SIGTERM");
@@ -131,7 +139,6 @@ export function register(program: Command, setExit: SetExit): void {
           `export AWS_REGION=${region}`,
         ].join("\n"),
       );
-      await stopped;
-      setExit(0);
+      setExit(await stopped);
     });
 }
