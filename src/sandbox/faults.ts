@@ -1,5 +1,8 @@
 // Fault injection: latency, throttling with the service's own error, 5xx errors, forced WAF lock
 // conflicts. Rules fire by rate (a seeded, deterministic RNG) or on the Nth matching call.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { UsageError } from "../model/errors.js";
 import type { FaultHooks, ServiceName } from "./types.js";
 
 export type FaultKind = "latency" | "throttle" | "error" | "lockConflict";
@@ -180,5 +183,35 @@ function num(value: unknown, name: string, min = Number.NEGATIVE_INFINITY, max =
     throw new Error(
       `faults: ${name} must be a number${min > Number.NEGATIVE_INFINITY ? ` between ${min} and ${max}` : ""}`,
     );
+  }
+}
+
+/**
+ * The `--faults` flag: inline JSON (starts with "{") or a JSON/YAML file, in the format of
+ * `POST /_sandbox/faults`. Throws UsageError naming the file or the bad field.
+ */
+export function loadFaultsArg(value: string): FaultConfig {
+  const inline = value.trimStart().startsWith("{");
+  const source = inline ? "--faults" : value;
+  let text = value;
+  if (!inline) {
+    try {
+      text = readFileSync(value, "utf8");
+    } catch (e) {
+      throw new UsageError(
+        `cannot read faults file ${value}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (e) {
+    throw new UsageError(`${source} is not valid JSON or YAML: ${(e as Error).message.split("\n")[0]}`);
+  }
+  try {
+    return validateFaultConfig(parsed);
+  } catch (e) {
+    throw new UsageError(`${source}: ${(e as Error).message.replace(/^faults: /, "")}`);
   }
 }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CreateNetworkAclEntryCommand,
+  CreateTagsCommand,
   DescribeNetworkAclsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -52,10 +53,10 @@ function start(args: readonly string[]): Promise<Running> {
   });
 }
 
-function stop(r: Running): Promise<number | null> {
+function stop(r: Running, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
   return new Promise((resolve) => {
     r.child.once("exit", (code) => resolve(code));
-    r.child.kill("SIGTERM");
+    r.child.kill(signal);
   });
 }
 
@@ -114,6 +115,86 @@ describe("cordon sandbox", () => {
     } finally {
       expect(await stop(second)).toBe(0);
     }
+  });
+
+  it("prints every export line a shell needs and stops on Ctrl-C (SIGINT) with exit 0", async () => {
+    const r = await start([]);
+    expect(Object.keys(r.env).sort()).toEqual([
+      "AWS_ACCESS_KEY_ID",
+      "AWS_ENDPOINT_URL",
+      "AWS_REGION",
+      "AWS_SECRET_ACCESS_KEY",
+    ]);
+    expect(await stop(r, "SIGINT")).toBe(0);
+    expect(r.stderr()).toMatch(/SIGINT: stopping the sandbox/);
+  });
+
+  it("--faults injects rules from a file (throttle the Nth call), shown by the control API; --latency-ms adds to it", async () => {
+    const faults = join(dir, "faults.yaml");
+    writeFileSync(
+      faults,
+      "rules:\n  - { kind: throttle, service: ec2, operation: DescribeVpcs, nth: 2 }\n  - { kind: error, service: s3, status: 503 }\n",
+    );
+    const r = await start(["--seed", "examples/cats-eyes/estate.yaml", "--faults", faults, "--latency-ms", "5"]);
+    try {
+      const ec2 = ec2For(r.env);
+      await ec2.send(new DescribeVpcsCommand({}));
+      await expect(ec2.send(new DescribeVpcsCommand({}))).rejects.toMatchObject({
+        name: "RequestLimitExceeded",
+        $metadata: { httpStatusCode: 503 },
+      });
+      await ec2.send(new DescribeVpcsCommand({}));
+      const config = (await (await fetch(`${r.env["AWS_ENDPOINT_URL"]}/_sandbox/faults`)).json()) as {
+        latencyMs?: number;
+        rules?: unknown[];
+      };
+      expect(config.latencyMs).toBe(5);
+      expect(config.rules).toHaveLength(2);
+    } finally {
+      expect(await stop(r)).toBe(0);
+    }
+  });
+
+  it.each([
+    {
+      reason: "an unknown fault kind",
+      value: '{"rules":[{"kind":"explode"}]}',
+      message: /--faults: rules\[0\]\.kind must be one of/,
+    },
+    {
+      reason: "a missing file",
+      value: "no-such-faults.yaml",
+      message: /cannot read faults file no-such-faults\.yaml: ENOENT/,
+    },
+  ])("rejects --faults with $reason: usage error, exit 1", ({ value, message }) => {
+    const r = spawnSync(process.execPath, [CLI, "sandbox", "--port", "0", "--faults", value], {
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a --state in a missing directory is a usage error at start, not a surprise at stop", () => {
+    const r = spawnSync(process.execPath, [CLI, "sandbox", "--port", "0", "--state", join(dir, "gone", "s.json")], {
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--state .*s\.json: the directory .*gone does not exist/);
+  });
+
+  it("exits 1 when the state cannot be saved at stop", async () => {
+    const sub = mkdtempSync(join(dir, "vanishing-"));
+    const r = await start(["--seed", "examples/cats-eyes/estate.yaml", "--state", join(sub, "s.json")]);
+    rmSync(sub, { recursive: true, force: true });
+    // A change after the directory went: there is now something the sandbox cannot save.
+    await ec2For(r.env).send(
+      new CreateTagsCommand({ Resources: ["vpc-0c47e5a1f3d2b0001"], Tags: [{ Key: "touched", Value: "yes" }] }),
+    );
+    expect(await stop(r)).toBe(1);
+    expect(r.stderr()).toMatch(/could not save state: cannot write sandbox state to .*s\.json/);
   });
 
   it("rejects a bad estate with file:line:col, exit 1 and no stack trace", () => {

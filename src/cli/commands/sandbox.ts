@@ -1,6 +1,8 @@
 // `cordon sandbox`: a local AWS-compatible endpoint on 127.0.0.1 for trying Cordon and testing
 // policy repositories without an AWS account. Prints the `export` lines for a shell on stdout,
 // logs on stderr, and runs until Ctrl-C / SIGTERM, flushing the state file before it exits.
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../model/errors.js";
 import { err, out, stderrStyle } from "../output.js";
@@ -13,6 +15,7 @@ interface Options {
   readonly latencyMs?: string;
   readonly naclQuota?: string;
   readonly throttleRate?: string;
+  readonly faults?: string;
   readonly webAclDelayMs?: string;
   readonly wafAlwaysNextMarker?: boolean;
   readonly defaultAccount?: string;
@@ -39,6 +42,10 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--latency-ms <n>", "add this much latency to every request")
     .option("--nacl-quota <n>", "network ACL entries allowed per direction and address family (AWS default 20)")
     .option("--throttle-rate <r>", "throttle this fraction of requests (0..1) with each service's own error")
+    .option(
+      "--faults <file|json>",
+      "fault rules (throttle the Nth call, 5xx errors, WAF lock conflicts, latency) as in POST /_sandbox/faults",
+    )
     .option("--web-acl-delay-ms <n>", "a new web ACL cannot be associated for this long (eventual consistency)")
     .option("--waf-always-next-marker", "WAF List* calls return a NextMarker even on the last page (AWS quirk)")
     .option("--default-account <id>", "account of access keys that are not in the estate (default 111122223333)")
@@ -59,8 +66,13 @@ export function register(program: Command, setExit: SetExit): void {
       if (o.defaultAccount !== undefined && !/^\d{12}$/.test(o.defaultAccount)) {
         throw new UsageError(`--default-account must be a 12-digit account id, got "${o.defaultAccount}"`);
       }
+      if (o.state !== undefined && !existsSync(dirname(resolve(o.state)))) {
+        throw new UsageError(`--state ${o.state}: the directory ${dirname(resolve(o.state))} does not exist`);
+      }
       const { startSandbox } = await import("../../sandbox/server.js");
       const { loadEstateFile } = await import("../../sandbox/estate.js");
+      const { loadFaultsArg } = await import("../../sandbox/faults.js");
+      const faults = o.faults === undefined ? {} : loadFaultsArg(o.faults);
       const estate = o.seed === undefined ? undefined : loadEstateFile(o.seed);
       let sandbox: Awaited<ReturnType<typeof startSandbox>>;
       try {
@@ -75,6 +87,7 @@ export function register(program: Command, setExit: SetExit): void {
             ...(o.wafAlwaysNextMarker ? { wafAlwaysNextMarker: true } : {}),
           },
           faults: {
+            ...faults,
             ...(latencyMs !== undefined ? { latencyMs } : {}),
             ...(throttleRate !== undefined ? { throttleRate } : {}),
           },
@@ -86,16 +99,19 @@ export function register(program: Command, setExit: SetExit): void {
         throw e;
       }
       // Signal handlers go in before anything is printed: a caller may stop us as soon as it reads the URL.
-      const stopped = new Promise<void>((resolve) => {
+      // Resolves with the exit code: 0, or 1 when the state could not be saved.
+      const stopped = new Promise<number>((done) => {
         const stop = (signal: string) => {
           process.off("SIGINT", onInt);
           process.off("SIGTERM", onTerm);
           err(`${signal}: stopping the sandbox${o.state !== undefined ? ` and saving ${o.state}` : ""}`);
-          sandbox.stop().then(resolve, (e: unknown) => {
-            err(`could not save state: ${(e as Error).message}`);
-            setExit(1);
-            resolve();
-          });
+          sandbox.stop().then(
+            () => done(0),
+            (e: unknown) => {
+              err(`could not save state: ${(e as Error).message}`);
+              done(1);
+            },
+          );
         };
         const onInt = () => stop("SIGINT");
         const onTerm = () => stop("SIGTERM");
@@ -123,7 +139,6 @@ export function register(program: Command, setExit: SetExit): void {
           `export AWS_REGION=${region}`,
         ].join("\n"),
       );
-      await stopped;
-      setExit(0);
+      setExit(await stopped);
     });
 }

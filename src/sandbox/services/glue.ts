@@ -1,6 +1,7 @@
 // Glue Data Catalog (JSON 1.1, target prefix AWSGlue): databases and tables of the caller's
 // catalog in (account, region). Names are folded to lower case; definitions are kept as sent
 // (Glue adds only its own bookkeeping members: CreateTime, UpdateTime, VersionId, CatalogId, …).
+import { assertNever } from "../../model/errors.js";
 import {
   decodeToken,
   encodeToken,
@@ -39,7 +40,7 @@ export interface GlueState {
   databases: Record<string, GlueDatabaseRecord>;
 }
 
-const OPERATIONS = new Set([
+const OPERATIONS = [
   "GetDatabase",
   "CreateDatabase",
   "GetDatabases",
@@ -50,19 +51,9 @@ const OPERATIONS = new Set([
   "UpdateTable",
   "DeleteTable",
   "GetTables",
-]);
-
-type Op =
-  | "GetDatabase"
-  | "CreateDatabase"
-  | "GetDatabases"
-  | "UpdateDatabase"
-  | "DeleteDatabase"
-  | "GetTable"
-  | "CreateTable"
-  | "UpdateTable"
-  | "DeleteTable"
-  | "GetTables";
+] as const;
+type Op = (typeof OPERATIONS)[number];
+const OPERATION_SET: ReadonlySet<string> = new Set(OPERATIONS);
 
 /** Glue's per-account quotas (defaults). */
 const MAX_DATABASES = 10_000;
@@ -481,12 +472,8 @@ function handle(op: Op, req: SandboxRequest, ctx: ServiceContext): SandboxRespon
       });
     }
     default:
-      return assertNever(op);
+      return assertNever(op, "operation");
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected operation ${String(value)}`);
 }
 
 export const glue: ServiceModule<GlueState> = {
@@ -494,7 +481,7 @@ export const glue: ServiceModule<GlueState> = {
   protocol: "json",
   iamPrefix: "glue",
   throttle: { code: "ThrottlingException", status: 400 },
-  operation: (req) => jsonOperation(req, "AWSGlue", OPERATIONS),
+  operation: (req) => jsonOperation(req, "AWSGlue", OPERATION_SET),
   handle: (operation, req, ctx) => handle(operation as Op, req, ctx),
   errorResponse: (error, req) => jsonErrorResponse(error, req, "Message"),
   initialState: () => ({ databases: {} }),

@@ -3,7 +3,9 @@
 // is unused. Requests for a bucket in another region get 301 PermanentRedirect (except
 // GetBucketLocation and CreateBucket); requests from another account get 403 AccessDenied
 // (cross-account grants through bucket policies are not modelled).
+
 import { createHash } from "node:crypto";
+import { assertNever } from "../../model/errors.js";
 import {
   child,
   childrenNamed,
@@ -1294,12 +1296,8 @@ function handle(op: Op, req: SandboxRequest, ctx: ServiceContext): SandboxRespon
     case "DeleteObject":
       return deleteObject(req, ctx, b, key);
     default:
-      return assertNever(op);
+      return assertNever(op, "operation");
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected operation ${String(value)}`);
 }
 
 function seed(estate: RegionEstate, account: string, region: string, ctx: ServiceContext): void {

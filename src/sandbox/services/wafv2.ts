@@ -8,6 +8,7 @@
 // - more than 50 country codes in one GeoMatchStatement → WAFInvalidParameterException;
 // - AssociateWebACL on a load balancer that already has a web ACL replaces the association;
 // - tag operations do not rotate the lock token.
+import { assertNever } from "../../model/errors.js";
 import { decodeToken, encodeToken, jsonErrorResponse, jsonOperation, jsonResponse } from "../protocols/json.js";
 import {
   ApiError,
@@ -922,12 +923,8 @@ function handle(op: Op, req: SandboxRequest, ctx: ServiceContext): SandboxRespon
       return jsonResponse(req, {});
     }
     default:
-      return assertNever(op);
+      return assertNever(op, "operation");
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected operation ${String(value)}`);
 }
 
 // ---------------------------------------------------------------- seeding
