@@ -15,12 +15,32 @@ export interface HandlerContext<Ports = unknown> {
   readonly aws: Ports;
   readonly now: () => Date;
   readonly log: (message: string) => void;
+  /**
+   * Memoises one read for the lifetime of this context (one observation pass over one target), so
+   * that handlers batch their reads (DESIGN principle 9): e.g. one paginated DescribeFlowLogs per
+   * (account, region) shared by every flow log observed in the pass. A new pass gets a new context.
+   */
+  readonly memo: <T>(key: string, load: () => Promise<T>) => Promise<T>;
+}
+
+/** A resource Cordon owns in AWS that no desired resource declares: the planner plans its deletion. */
+export interface Discovered<S = unknown> {
+  readonly address: Address;
+  readonly kind: Kind;
+  readonly name: string;
+  readonly target: TargetRef;
+  readonly observation: Observation<S> & { exists: true };
 }
 
 export interface DiffResult {
   readonly fields: readonly FieldDiff[];
   /** Fields that cannot change in place: the engine plans create-then-delete. */
   readonly replace: boolean;
+  /**
+   * Set by kinds that know it (NACL entries, WAF rules): the update removes or narrows a block.
+   * Absent = false. Display only (Impact.broadensAccess).
+   */
+  readonly broadensAccess?: boolean;
 }
 
 export interface Handler<S = unknown, Ports = unknown> {
@@ -34,6 +54,17 @@ export interface Handler<S = unknown, Ports = unknown> {
     live: Observation<S> & { exists: true },
   ): Promise<void>;
   delete(ctx: HandlerContext<Ports>, address: Address, live: Observation<S> & { exists: true }): Promise<void>;
+  /**
+   * Optional: resources of this kind that Cordon owns in the target (ownership marker present) but
+   * that are not in `declared` (e.g. flow logs tagged as Cordon's on VPCs no longer selected).
+   * Read-only, like observe.
+   */
+  discover?(ctx: HandlerContext<Ports>, declared: ReadonlySet<Address>): Promise<readonly Discovered<S>[]>;
+  /**
+   * Optional: after apply, a problem AWS reports about a live resource that a diff cannot show
+   * (a flow log whose delivery FAILED, with AWS's message). null = healthy.
+   */
+  health?(live: Observation<S> & { exists: true }): string | null;
   /** How a replacement is ordered for this kind. Security controls: always create-then-delete. */
   readonly replaceAction: Extract<Action, "create-then-delete" | "delete-then-create">;
 }

@@ -23,6 +23,15 @@ export interface Impact {
   readonly notes: readonly string[];
 }
 
+/**
+ * A planned change. `action` is what reconciling would do; `mode` decides whether it is done:
+ *   - mode "observe": the change is reported only — never executed, whatever its action
+ *     (the reason starts with "observe mode: not changing").
+ *   - mode "no-delete": the planner never emits "delete" for it (a resource no longer declared
+ *     becomes a "no-op" whose reason says it is kept); replacements still run.
+ *   - mode "enforce": executed as planned.
+ * The executor runs a change iff isExecutable(change).
+ */
 export interface Change<S = unknown> {
   readonly address: Address;
   readonly kind: Kind;
@@ -41,6 +50,10 @@ export interface Change<S = unknown> {
   readonly dependsOn: readonly Address[];
   readonly origin: Origin | null;
 }
+
+/** True when apply must carry the change out (DESIGN principle 5: from action and mode only). */
+export const isExecutable = (change: Pick<Change, "action" | "mode">): boolean =>
+  change.action !== "no-op" && change.mode !== "observe";
 
 /** Past tense: what happened when a change was applied (kept apart from the planned action). */
 export type OutcomeStatus = "applied" | "skipped" | "failed";

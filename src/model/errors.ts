@@ -43,11 +43,14 @@ export class AwsError extends CordonError {
   readonly awsCode: string;
   readonly resource: string;
   readonly operation: string;
-  constructor(operation: string, resource: string, awsCode: string, message: string) {
+  /** HTTP status of the failed call, when known (classifies unmodeled 5xx / 403 answers). */
+  readonly httpStatus?: number;
+  constructor(operation: string, resource: string, awsCode: string, message: string, httpStatus?: number) {
     super("AWS", `${operation} on ${resource} failed: ${awsCode}: ${message}`);
     this.awsCode = awsCode;
     this.resource = resource;
     this.operation = operation;
+    if (httpStatus !== undefined) this.httpStatus = httpStatus;
   }
 }
 
@@ -62,6 +65,13 @@ export class ConflictError extends CordonError {
 export class StalePlanError extends CordonError {
   constructor(message: string, details: readonly string[] = []) {
     super("STALE_PLAN", message, details);
+  }
+}
+
+/** Apply changed some resources but not all (or AWS does not match afterwards); a re-run converges. */
+export class PartialApplyError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("PARTIAL_APPLY", message, details);
   }
 }
 

@@ -12,6 +12,10 @@ export interface PlanSummary {
   /** Replacements count once here and once in add + destroy (Terraform's convention). */
   readonly replace: number;
   readonly broadensAccess: number;
+  /** Changes found but not executed because their mode is "observe" (not counted above). */
+  readonly observeOnly: number;
+  /** Resources already as declared. */
+  readonly noop: number;
 }
 
 /** Something the plan wants a reviewer to know that is not a change (foreign web ACL left alone...). */
@@ -41,4 +45,10 @@ export interface PlanDocument {
   readonly notes: readonly PlanNote[];
   readonly warnings: readonly Diagnostic[];
   readonly queries: readonly PlanQuery[];
+  /**
+   * The policy paths the plan was made from, as given to `cordon plan` (relative to its working
+   * directory): `cordon apply plan.json` re-reads them to check policyDigest. Absent in plans made
+   * by callers that did not read files.
+   */
+  readonly policyPaths?: readonly string[];
 }

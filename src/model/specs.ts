@@ -80,7 +80,8 @@ export interface GlueColumn {
 export interface GlueTableSpec {
   readonly database: string;
   readonly name: string;
-  readonly tableType: "EXTERNAL_TABLE";
+  /** Always "EXTERNAL_TABLE" when desired; a live table may be of another type (then it is drift). */
+  readonly tableType: string;
   readonly columns: readonly GlueColumn[];
   readonly partitionKeys: readonly GlueColumn[];
   /** s3:// URI, trailing slash. */

@@ -11,6 +11,8 @@ export interface SandboxRequest {
   readonly method: string;
   /** Decoded path, e.g. "/my-bucket/some/key" (S3) or "/" (everything else). */
   readonly path: string;
+  /** The path as received, still percent-encoded and without the query string (set by the server). */
+  readonly rawPath?: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
@@ -75,6 +77,18 @@ export interface ServiceContext {
   now(): Date;
   /** Marks the store dirty so it is persisted (when --state is set). */
   touch(): void;
+  /** Fault-injection hooks a module queries itself (set by the server; absent in bare unit-test contexts). */
+  readonly faults?: FaultHooks;
+}
+
+/** Faults that only a service module can apply, because they happen inside an operation. */
+export interface FaultHooks {
+  /**
+   * True when a configured `lockConflict` fault fires for this wafv2 operation (e.g. "UpdateWebACL"):
+   * the module then answers WAFOptimisticLockException as for a stale lock token. Each call counts
+   * as one matching call for `nth`/`times`.
+   */
+  shouldForceLockConflict(operation: string): boolean;
 }
 
 export interface ServiceModule<S = unknown> {

@@ -1,6 +1,19 @@
 // The command list. Each command module exports `register(program, setExit)`.
 import type { Command } from "commander";
+import { register as registerApply } from "./apply.js";
+import { register as registerDemo } from "./demo.js";
+import { register as registerPlan } from "./plan.js";
+import { register as registerSandbox } from "./sandbox.js";
+import { register as registerSchema } from "./schema.js";
+import { register as registerValidate } from "./validate.js";
 
 export type SetExit = (code: number) => void;
 
-export function registerCommands(_program: Command, _setExit: SetExit): void {}
+export function registerCommands(program: Command, setExit: SetExit): void {
+  registerValidate(program, setExit);
+  registerSchema(program, setExit);
+  registerPlan(program, setExit);
+  registerApply(program, setExit);
+  registerSandbox(program, setExit);
+  registerDemo(program, setExit);
+}

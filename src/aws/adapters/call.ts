@@ -1,0 +1,36 @@
+// Shared by the SDK adapters: one AWS call, its failure converted into an AwsError naming the resource.
+import { toAwsError } from "../errors.js";
+
+export interface ClientSettings {
+  readonly region: string;
+  readonly endpoint?: string;
+  /** Resolved credential provider, or undefined for the SDK's default chain. */
+  readonly credentials?: unknown;
+  readonly maxAttempts: number;
+}
+
+export async function call<T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (e) {
+    throw toAwsError(e, operation, resource);
+  }
+}
+
+/** The common SDK client configuration: region, endpoint, adaptive retries, credentials. */
+export function sdkConfig(s: ClientSettings): Record<string, unknown> {
+  return {
+    region: s.region,
+    maxAttempts: s.maxAttempts,
+    retryMode: "adaptive",
+    ...(s.endpoint !== undefined ? { endpoint: s.endpoint } : {}),
+    ...(s.credentials !== undefined ? { credentials: s.credentials } : {}),
+  };
+}
+
+export const idsOf = (ids: readonly string[] | undefined, fallback: string): string =>
+  ids && ids.length > 0
+    ? ids.length <= 3
+      ? ids.join(", ")
+      : `${ids.slice(0, 3).join(", ")} (+${ids.length - 3})`
+    : fallback;

@@ -1,0 +1,38 @@
+// EC2 adapter: the Ec2Port over @aws-sdk/client-ec2. Loaded only through dynamic import().
+import {
+  CreateFlowLogsCommand,
+  CreateTagsCommand,
+  DeleteFlowLogsCommand,
+  DeleteTagsCommand,
+  DescribeFlowLogsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import type { Ec2Port } from "../ports.js";
+import { type ClientSettings, call, idsOf, sdkConfig } from "./call.js";
+
+export function makeEc2Port(settings: ClientSettings): Ec2Port {
+  const client = new EC2Client(sdkConfig(settings));
+  const where = `EC2 ${settings.region}`;
+  return {
+    describeVpcs: (i) =>
+      call("DescribeVpcs", idsOf(i.VpcIds, `VPCs in ${where}`), () => client.send(new DescribeVpcsCommand(i))),
+    describeSubnets: (i) =>
+      call("DescribeSubnets", idsOf(i.SubnetIds, `subnets in ${where}`), () =>
+        client.send(new DescribeSubnetsCommand(i)),
+      ),
+    describeFlowLogs: (i) =>
+      call("DescribeFlowLogs", idsOf(i.FlowLogIds, `flow logs in ${where}`), () =>
+        client.send(new DescribeFlowLogsCommand(i)),
+      ),
+    createFlowLogs: (i) =>
+      call("CreateFlowLogs", `flow log for ${idsOf(i.ResourceIds, "?")}`, () =>
+        client.send(new CreateFlowLogsCommand(i)),
+      ),
+    deleteFlowLogs: (i) =>
+      call("DeleteFlowLogs", idsOf(i.FlowLogIds, "?"), () => client.send(new DeleteFlowLogsCommand(i))),
+    createTags: (i) => call("CreateTags", idsOf(i.Resources, "?"), () => client.send(new CreateTagsCommand(i))),
+    deleteTags: (i) => call("DeleteTags", idsOf(i.Resources, "?"), () => client.send(new DeleteTagsCommand(i))),
+  };
+}

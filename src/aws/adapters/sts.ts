@@ -1,0 +1,46 @@
+// STS adapter and role assumption. Loaded only through dynamic import().
+
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { StsPort } from "../ports.js";
+import { type ClientSettings, call, sdkConfig } from "./call.js";
+
+export function makeStsPort(settings: ClientSettings): StsPort {
+  const client = new STSClient(sdkConfig(settings));
+  return {
+    getCallerIdentity: (i) =>
+      call("GetCallerIdentity", "the caller identity", () => client.send(new GetCallerIdentityCommand(i))),
+  };
+}
+
+/** The default credential chain (env, AWS_PROFILE / shared config, SSO, web identity, IMDS...), memoised. */
+export function defaultCredentials(profile: string | undefined): unknown {
+  return fromNodeProviderChain(profile !== undefined ? { profile } : {});
+}
+
+/**
+ * Credentials of `roleArn` assumed with STS AssumeRole from the default chain. The provider caches
+ * and refreshes the temporary credentials; one provider is made per (role, external id) per run.
+ */
+export function assumedRoleCredentials(options: {
+  readonly roleArn: string;
+  readonly externalId?: string;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly profile?: string;
+  readonly maxAttempts: number;
+}): unknown {
+  return fromTemporaryCredentials({
+    masterCredentials: fromNodeProviderChain(options.profile !== undefined ? { profile: options.profile } : {}),
+    params: {
+      RoleArn: options.roleArn,
+      RoleSessionName: "cordon",
+      ...(options.externalId !== undefined ? { ExternalId: options.externalId } : {}),
+    },
+    clientConfig: {
+      region: options.region,
+      maxAttempts: options.maxAttempts,
+      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    },
+  });
+}

@@ -1,0 +1,141 @@
+// The standard AWS configuration and the per-run client cache.
+//
+// - Credentials: the default chain (env, AWS_PROFILE / shared config, SSO, web identity, container,
+//   IMDS), or, when a policy target names a role, that role assumed with STS AssumeRole (external id
+//   honoured) from the default chain.
+// - Region: the target's; AWS_REGION only matters for calls that have no target.
+// - Endpoint: AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL (the sandbox); S3 then goes path-style.
+// - Retries: the SDK's adaptive mode with `maxAttempts` (AWS_MAX_ATTEMPTS, default 5).
+// - ONE client per (account, region, service) for the whole run, created on first use, with its
+//   SDK module loaded by dynamic import() so that commands that never reach AWS never load the SDK.
+import type { TargetRef } from "../model/resource.js";
+import type { ClientSettings } from "./adapters/call.js";
+import type { Ec2Port, GluePort, S3Port, StsPort, TargetPorts } from "./ports.js";
+
+export type ServiceKey = "ec2" | "s3" | "glue" | "sts";
+
+export interface AwsEnvironment {
+  /** Custom endpoint for every service (AWS_ENDPOINT_URL). */
+  readonly endpoint?: string;
+  /** Per-service overrides (AWS_ENDPOINT_URL_EC2, _S3, _GLUE, _STS). */
+  readonly serviceEndpoints: Readonly<Partial<Record<ServiceKey, string>>>;
+  readonly profile?: string;
+  readonly region?: string;
+  readonly maxAttempts: number;
+}
+
+const SERVICE_ENV: Readonly<Record<ServiceKey, string>> = {
+  ec2: "AWS_ENDPOINT_URL_EC2",
+  s3: "AWS_ENDPOINT_URL_S3",
+  glue: "AWS_ENDPOINT_URL_GLUE",
+  sts: "AWS_ENDPOINT_URL_STS",
+};
+
+const nonEmpty = (v: string | undefined): string | undefined => (v !== undefined && v !== "" ? v : undefined);
+
+export function awsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnvironment {
+  const serviceEndpoints: Partial<Record<ServiceKey, string>> = {};
+  for (const [service, name] of Object.entries(SERVICE_ENV) as [ServiceKey, string][]) {
+    const v = nonEmpty(env[name]);
+    if (v !== undefined) serviceEndpoints[service] = v;
+  }
+  const attempts = Number.parseInt(env["AWS_MAX_ATTEMPTS"] ?? "", 10);
+  const endpoint = nonEmpty(env["AWS_ENDPOINT_URL"]);
+  const profile = nonEmpty(env["AWS_PROFILE"]);
+  const region = nonEmpty(env["AWS_REGION"]) ?? nonEmpty(env["AWS_DEFAULT_REGION"]);
+  return {
+    serviceEndpoints,
+    maxAttempts: Number.isFinite(attempts) && attempts > 0 ? attempts : 5,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(profile !== undefined ? { profile } : {}),
+    ...(region !== undefined ? { region } : {}),
+  };
+}
+
+/** Every AWS client of one run. */
+export interface AwsSession {
+  readonly environment: AwsEnvironment;
+  /** The ports of one target; the same object (and clients) for the same target for the whole run. */
+  ports(target: TargetRef): TargetPorts;
+}
+
+const targetKey = (t: TargetRef): string => `${t.account}|${t.region}|${t.roleArn ?? ""}|${t.externalId ?? ""}`;
+
+export function createAwsSession(environment: AwsEnvironment = awsEnvironment()): AwsSession {
+  const byTarget = new Map<string, TargetPorts>();
+  const credentialsByRole = new Map<string, Promise<unknown>>();
+  let ambient: Promise<unknown> | undefined;
+
+  const endpointOf = (service: ServiceKey): string | undefined =>
+    environment.serviceEndpoints[service] ?? environment.endpoint;
+
+  const credentialsFor = (t: TargetRef): Promise<unknown> => {
+    if (t.roleArn === undefined) {
+      ambient ??= import("./adapters/sts.js").then((m) => m.defaultCredentials(environment.profile));
+      return ambient;
+    }
+    const key = `${t.roleArn}|${t.externalId ?? ""}`;
+    let p = credentialsByRole.get(key);
+    if (p === undefined) {
+      const roleArn = t.roleArn;
+      const stsEndpoint = endpointOf("sts");
+      p = import("./adapters/sts.js").then((m) =>
+        m.assumedRoleCredentials({
+          roleArn,
+          region: t.region,
+          maxAttempts: environment.maxAttempts,
+          ...(t.externalId !== undefined ? { externalId: t.externalId } : {}),
+          ...(stsEndpoint !== undefined ? { endpoint: stsEndpoint } : {}),
+          ...(environment.profile !== undefined ? { profile: environment.profile } : {}),
+        }),
+      );
+      credentialsByRole.set(key, p);
+    }
+    return p;
+  };
+
+  const settingsFor = async (t: TargetRef, service: ServiceKey): Promise<ClientSettings> => {
+    const endpoint = endpointOf(service);
+    return {
+      region: t.region,
+      maxAttempts: environment.maxAttempts,
+      credentials: await credentialsFor(t),
+      ...(endpoint !== undefined ? { endpoint } : {}),
+    };
+  };
+
+  const lazy = <P>(make: () => Promise<P>): (() => Promise<P>) => {
+    let p: Promise<P> | undefined;
+    return () => {
+      p ??= make();
+      // A failed load (e.g. credentials) is not cached: the next call tries again.
+      p.catch(() => {
+        p = undefined;
+      });
+      return p;
+    };
+  };
+
+  return {
+    environment,
+    ports(target) {
+      const key = targetKey(target);
+      const existing = byTarget.get(key);
+      if (existing) return existing;
+      const ports: TargetPorts = {
+        ec2: lazy<Ec2Port>(async () =>
+          (await import("./adapters/ec2.js")).makeEc2Port(await settingsFor(target, "ec2")),
+        ),
+        s3: lazy<S3Port>(async () => (await import("./adapters/s3.js")).makeS3Port(await settingsFor(target, "s3"))),
+        glue: lazy<GluePort>(async () =>
+          (await import("./adapters/glue.js")).makeGluePort(await settingsFor(target, "glue")),
+        ),
+        sts: lazy<StsPort>(async () =>
+          (await import("./adapters/sts.js")).makeStsPort(await settingsFor(target, "sts")),
+        ),
+      };
+      byTarget.set(key, ports);
+      return ports;
+    },
+  };
+}

@@ -1,0 +1,160 @@
+// Classification of AWS errors (aws-facts §1.7, §4) and their conversion into AwsError naming the
+// AWS resource. The SDK names an error after its wire code (`error.name`), so classification is by
+// name, plus the HTTP status for codes AWS does not model (S3's bodiless "403", plain 5xx).
+import { AwsError, CordonError } from "../model/errors.js";
+
+export type ErrorClass =
+  | "not-found"
+  | "already-exists"
+  | "throttling"
+  | "transient"
+  | "access-denied"
+  | "lock-conflict"
+  | "other";
+
+const NOT_FOUND = new Set([
+  "NotFound",
+  "NoSuchBucket",
+  "NoSuchBucketPolicy",
+  "NoSuchTagSet",
+  "NoSuchLifecycleConfiguration",
+  "NoSuchPublicAccessBlockConfiguration",
+  "ServerSideEncryptionConfigurationNotFoundError",
+  "OwnershipControlsNotFoundError",
+  "EntityNotFoundException",
+  "WAFNonexistentItemException",
+  "LoadBalancerNotFoundException",
+  "LoadBalancerNotFound",
+]);
+
+/** AlreadyExists codes that mean "it is ours already". BucketAlreadyExists (another owner) is not one. */
+const ALREADY_EXISTS = new Set([
+  "AlreadyExistsException",
+  "BucketAlreadyOwnedByYou",
+  "FlowLogAlreadyExists",
+  "NetworkAclEntryAlreadyExists",
+  "WAFDuplicateItemException",
+]);
+
+const THROTTLING = new Set([
+  "BandwidthLimitExceeded",
+  "EC2ThrottledException",
+  "LimitExceededException",
+  "PriorRequestNotComplete",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ThrottledException",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "TransactionInProgressException",
+]);
+
+const TRANSIENT = new Set([
+  "InternalError",
+  "InternalFailure",
+  "InternalServiceException",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "Unavailable",
+  "OperationAborted",
+  "OperationTimeoutException",
+  "ConcurrentModificationException",
+  "WAFInternalErrorException",
+  "WAFUnavailableEntityException",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+]);
+
+const ACCESS_DENIED = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "UnauthorizedOperation",
+  "UnauthorizedAccess",
+  "AuthFailure",
+  "InvalidClientTokenId",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "MethodNotAllowed",
+  "403",
+]);
+
+const LOCK_CONFLICT = new Set(["WAFOptimisticLockException"]);
+
+/** The wire code of an error: AwsError.awsCode, the SDK's `name`, or a Node socket code. */
+export function errorCode(e: unknown): string {
+  if (e instanceof AwsError) return e.awsCode;
+  if (e !== null && typeof e === "object") {
+    const o = e as { name?: unknown; code?: unknown; Code?: unknown };
+    if (typeof o.code === "string" && /^E[A-Z]+$/.test(o.code)) return o.code;
+    if (typeof o.Code === "string" && o.Code !== "") return o.Code;
+    if (typeof o.name === "string" && o.name !== "" && o.name !== "Error") return o.name;
+  }
+  return "UnknownError";
+}
+
+/** HTTP status of an SDK error ($metadata.httpStatusCode), or of an AwsError that recorded it. */
+export function errorStatus(e: unknown): number | undefined {
+  if (e instanceof AwsError) return e.httpStatus;
+  if (e !== null && typeof e === "object") {
+    const meta = (e as { $metadata?: { httpStatusCode?: unknown } }).$metadata;
+    if (meta && typeof meta.httpStatusCode === "number") return meta.httpStatusCode;
+  }
+  return undefined;
+}
+
+export function classifyCode(code: string, status?: number): ErrorClass {
+  if (NOT_FOUND.has(code) || code.endsWith(".NotFound")) return "not-found";
+  if (ALREADY_EXISTS.has(code)) return "already-exists";
+  if (THROTTLING.has(code) || status === 429) return "throttling";
+  if (LOCK_CONFLICT.has(code)) return "lock-conflict";
+  if (ACCESS_DENIED.has(code)) return "access-denied";
+  if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) return "transient";
+  return "other";
+}
+
+export function classify(e: unknown): ErrorClass {
+  if (e instanceof CordonError && !(e instanceof AwsError)) return "other";
+  return classifyCode(errorCode(e), errorStatus(e));
+}
+
+export const isNotFound = (e: unknown): boolean => classify(e) === "not-found";
+export const isAlreadyExists = (e: unknown): boolean => classify(e) === "already-exists";
+/** Worth retrying after a backoff: throttling and server-side/transient failures. */
+export const isRetryable = (e: unknown): boolean => {
+  const c = classify(e);
+  return c === "throttling" || c === "transient";
+};
+
+function messageOf(e: unknown): string {
+  if (e instanceof Error && e.message !== "") return e.message;
+  if (e !== null && typeof e === "object") {
+    const m = (e as { Message?: unknown }).Message;
+    if (typeof m === "string") return m;
+  }
+  const status = errorStatus(e);
+  return status !== undefined ? `HTTP ${status}` : String(e);
+}
+
+/**
+ * Converts any failure of an AWS call into an AwsError naming the operation and the AWS resource
+ * ("s3://bucket", "vpc-0abc", "glue table db.t"). An AwsError passes through unchanged.
+ */
+export function toAwsError(e: unknown, operation: string, resource: string): AwsError {
+  if (e instanceof AwsError) return e;
+  const code = errorCode(e);
+  let message = messageOf(e);
+  if (classifyCode(code, errorStatus(e)) === "access-denied" && !/denied|not authorized/i.test(message)) {
+    message = `access denied${message ? ` (${message})` : ""}`;
+  }
+  return new AwsError(operation, resource, code, message, errorStatus(e));
+}

@@ -1,0 +1,92 @@
+// cordon apply [plan.json | paths...]: make AWS match the policies.
+// - With a plan file: applies exactly that plan, after checking that the policies it was made
+//   from are unchanged and that nothing it observed has changed in AWS since (else it refuses).
+// - Without: plans, shows the plan, asks for confirmation on a terminal (--auto-approve skips
+//   it; without a terminal and without --auto-approve it refuses), then applies.
+// Progress on stderr as each change starts and ends, a summary and the Athena query on stdout.
+// Exit 0 on success, 1 on any failure (a re-run converges).
+import { existsSync, readFileSync, statSync } from "node:fs";
+import type { Command } from "commander";
+import { createAwsSession } from "../../aws/config.js";
+import { IoError, UsageError } from "../../model/errors.js";
+import { isEmptyPlan } from "../../render/plan-body.js";
+import { parsePlanJson } from "../../render/plan-json.js";
+import { renderPlanText } from "../../render/plan-text.js";
+import { applyAndReport, confirm, DEFAULT_POLICY_PATH, loadOrReport, makePlan, policyPaths, todayOption } from "../engine.js";
+import { err, out, stdoutStyle } from "../output.js";
+import type { SetExit } from "./index.js";
+
+interface ApplyOptions {
+  readonly autoApprove?: boolean;
+  readonly policies?: string[];
+  readonly today?: string;
+}
+
+/** A single argument that is a JSON file (by name or content) is a saved plan. */
+function isPlanFile(paths: readonly string[]): boolean {
+  if (paths.length !== 1) return false;
+  const p = paths[0]!;
+  if (!existsSync(p) || !statSync(p).isFile()) return false;
+  if (p.endsWith(".json")) return true;
+  return readFileSync(p, "utf8").trimStart().startsWith("{");
+}
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("apply")
+    .summary("make AWS match the policies (or apply a saved plan)")
+    .description(
+      "Apply a saved plan exactly (refused when AWS or the policies changed since it was made), or plan " +
+        "and apply after confirmation. Uses the standard AWS configuration.",
+    )
+    .argument("[plan-or-paths...]", `a plan file from cordon plan --out, or policy paths (default: ${DEFAULT_POLICY_PATH})`)
+    .option("--auto-approve", "do not ask for confirmation")
+    .option("--policies <paths...>", "with a plan file: the policies to check it against (default: the plan's own)")
+    .option("--today <date>", "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today)")
+    .addHelpText(
+      "after",
+      ["", "Examples:", "  $ cordon apply plan.json", "  $ cordon apply policies/ --auto-approve"].join("\n"),
+    )
+    .action(async (args: string[], options: ApplyOptions) => {
+      const today = todayOption(options.today);
+      if (isPlanFile(args)) {
+        const file = args[0]!;
+        let text: string;
+        try {
+          text = readFileSync(file, "utf8");
+        } catch (e) {
+          throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+        }
+        const plan = parsePlanJson(text, file);
+        const paths = options.policies ?? (plan.policyPaths !== undefined ? [...plan.policyPaths] : undefined);
+        if (paths === undefined) {
+          throw new UsageError(`${file} does not say which policies it was made from; pass them with --policies`);
+        }
+        const loaded = loadOrReport(paths, today);
+        await applyAndReport(plan, { session: createAwsSession(), currentPolicyDigest: loaded.digest });
+        setExit(0);
+        return;
+      }
+      const run = await makePlan(policyPaths(args), { today });
+      out(renderPlanText(run.plan, stdoutStyle()));
+      if (isEmptyPlan(run.plan.summary)) {
+        setExit(0);
+        return;
+      }
+      if (options.autoApprove !== true) {
+        if (process.stdin.isTTY !== true) {
+          throw new UsageError("refusing to apply without confirmation: no terminal to ask on", [
+            "run with --auto-approve, or save the plan with cordon plan --out plan.json and apply that file",
+          ]);
+        }
+        const yes = await confirm("Do you want to perform these actions? Only 'yes' will be accepted: ");
+        if (!yes) {
+          err("Apply cancelled.");
+          setExit(1);
+          return;
+        }
+      }
+      await applyAndReport(run.plan, { session: run.session });
+      setExit(0);
+    });
+}

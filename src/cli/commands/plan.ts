@@ -1,0 +1,87 @@
+// cordon plan [paths...]: read live AWS, diff it against the policies, print the plan. Read-only:
+// it never calls a mutating AWS API. --out saves the plan document for `cordon apply plan.json`.
+// Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes present (only with
+// --detailed-exitcode), 1 error.
+import { writeFileSync } from "node:fs";
+import { type Command, Option } from "commander";
+import { IoError } from "../../model/errors.js";
+import type { PlanDocument } from "../../model/plan.js";
+import { renderPlanJson } from "../../render/plan-json.js";
+import { renderPlanMarkdown } from "../../render/plan-markdown.js";
+import { renderPlanText } from "../../render/plan-text.js";
+import { isEmptyPlan } from "../../render/plan-body.js";
+import { DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../engine.js";
+import { out, stdoutStyle } from "../output.js";
+import type { SetExit } from "./index.js";
+
+export const PLAN_FORMATS = ["text", "markdown", "json"] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+interface PlanOptions {
+  readonly out?: string;
+  readonly format: PlanFormat;
+  readonly detailedExitcode?: boolean;
+  readonly target?: string[];
+  readonly today?: string;
+}
+
+export function renderPlan(plan: PlanDocument, format: PlanFormat): string {
+  switch (format) {
+    case "text":
+      return renderPlanText(plan, stdoutStyle());
+    case "markdown":
+      return renderPlanMarkdown(plan);
+    case "json":
+      return renderPlanJson(plan);
+  }
+}
+
+export function writePlanFile(file: string, plan: PlanDocument): void {
+  try {
+    writeFileSync(file, renderPlanJson(plan));
+  } catch (e) {
+    throw new IoError(`cannot write the plan to ${file}: ${(e as Error).message}`);
+  }
+}
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("plan")
+    .summary("show what apply would change in AWS (read-only)")
+    .description(
+      "Read live AWS, compare it with the policies and print the changes that apply would make. " +
+        "Read-only: never calls a mutating AWS API. Uses the standard AWS configuration " +
+        "(credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).",
+    )
+    .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
+    .option("-o, --out <file>", "also save the plan document (JSON) for `cordon apply <file>`")
+    .addOption(new Option("-f, --format <format>", "output format").choices(PLAN_FORMATS).default("text"))
+    .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
+    .option(
+      "-t, --target <address>",
+      "plan only this resource address or address prefix (and what it depends on); repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--today <date>", "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  $ cordon plan",
+        "  $ cordon plan policies/ --format markdown --detailed-exitcode",
+        "  $ cordon plan --out plan.json && cordon apply plan.json",
+        "  $ cordon plan --target 111122223333/eu-west-1/ec2.flowLog/vpc-0abc",
+      ].join("\n"),
+    )
+    .action(async (paths: string[], options: PlanOptions) => {
+      const today = todayOption(options.today);
+      const run = await makePlan(policyPaths(paths), {
+        today,
+        ...(options.target !== undefined ? { only: options.target } : {}),
+      });
+      if (options.out !== undefined) writePlanFile(options.out, run.plan);
+      out(renderPlan(run.plan, options.format));
+      setExit(options.detailedExitcode === true && !isEmptyPlan(run.plan.summary) ? 2 : 0);
+    });
+}

@@ -1,0 +1,127 @@
+// `cordon sandbox`: a local AWS-compatible endpoint on 127.0.0.1 for trying Cordon and testing
+// policy repositories without an AWS account. Prints the `export` lines for a shell on stdout,
+// logs on stderr, and runs until Ctrl-C / SIGTERM, flushing the state file before it exits.
+import type { Command } from "commander";
+import { UsageError } from "../../model/errors.js";
+import { err, out, stderrStyle } from "../output.js";
+import type { SetExit } from "./index.js";
+
+interface Options {
+  readonly port: string;
+  readonly seed?: string;
+  readonly state?: string;
+  readonly latencyMs?: string;
+  readonly naclQuota?: string;
+  readonly throttleRate?: string;
+  readonly webAclDelayMs?: string;
+  readonly wafAlwaysNextMarker?: boolean;
+  readonly defaultAccount?: string;
+  readonly region?: string;
+  readonly accessKeyId: string;
+}
+
+function int(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command("sandbox")
+    .description("Run a local AWS-compatible endpoint (EC2, S3, Glue, WAFv2, ELBv2, STS) on 127.0.0.1")
+    .option("--port <n>", "port to listen on (0 = any free port)", "4566")
+    .option("--seed <file>", "estate YAML to seed at start (ignored when --state already holds state)")
+    .option("--state <file>", "keep state in this file across restarts (written atomically)")
+    .option("--latency-ms <n>", "add this much latency to every request")
+    .option("--nacl-quota <n>", "network ACL entries allowed per direction and address family (AWS default 20)")
+    .option("--throttle-rate <r>", "throttle this fraction of requests (0..1) with each service's own error")
+    .option("--web-acl-delay-ms <n>", "a new web ACL cannot be associated for this long (eventual consistency)")
+    .option("--waf-always-next-marker", "WAF List* calls return a NextMarker even on the last page (AWS quirk)")
+    .option("--default-account <id>", "account of access keys that are not in the estate (default 111122223333)")
+    .option("--region <name>", "region printed in the export lines (default: the estate's first region)")
+    .option("--access-key-id <id>", "access key id printed in the export lines", "AKIASANDBOXEXAMPLE01")
+    .action(async (o: Options) => {
+      const port = int(o.port, "--port", 0, 65535) ?? 4566;
+      const latencyMs = int(o.latencyMs, "--latency-ms", 0, 600_000);
+      const naclEntryQuota = int(o.naclQuota, "--nacl-quota", 1, 1000);
+      const webAclAssociationDelayMs = int(o.webAclDelayMs, "--web-acl-delay-ms", 0, 3_600_000);
+      let throttleRate: number | undefined;
+      if (o.throttleRate !== undefined) {
+        throttleRate = Number(o.throttleRate);
+        if (!Number.isFinite(throttleRate) || throttleRate < 0 || throttleRate > 1) {
+          throw new UsageError(`--throttle-rate must be a number from 0 to 1, got "${o.throttleRate}"`);
+        }
+      }
+      if (o.defaultAccount !== undefined && !/^\d{12}$/.test(o.defaultAccount)) {
+        throw new UsageError(`--default-account must be a 12-digit account id, got "${o.defaultAccount}"`);
+      }
+      const { startSandbox } = await import("../../sandbox/server.js");
+      const { loadEstateFile } = await import("../../sandbox/estate.js");
+      const estate = o.seed === undefined ? undefined : loadEstateFile(o.seed);
+      let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+      try {
+        sandbox = await startSandbox({
+          port,
+          ...(o.state !== undefined ? { stateFile: o.state } : {}),
+          ...(estate !== undefined ? { seed: estate } : {}),
+          ...(o.defaultAccount !== undefined ? { defaultAccount: o.defaultAccount } : {}),
+          config: {
+            ...(naclEntryQuota !== undefined ? { naclEntryQuota } : {}),
+            ...(webAclAssociationDelayMs !== undefined ? { webAclAssociationDelayMs } : {}),
+            ...(o.wafAlwaysNextMarker ? { wafAlwaysNextMarker: true } : {}),
+          },
+          faults: {
+            ...(latencyMs !== undefined ? { latencyMs } : {}),
+            ...(throttleRate !== undefined ? { throttleRate } : {}),
+          },
+        });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EADDRINUSE") throw new UsageError(`port ${port} is already in use; pick another with --port`);
+        if (code === "EACCES") throw new UsageError(`not allowed to listen on port ${port}`);
+        throw e;
+      }
+      const firstRegion = Object.values(estate?.accounts ?? {})
+        .flatMap((a) => Object.keys(a.regions ?? {}))
+        .at(0);
+      const region = o.region ?? firstRegion ?? "us-east-1";
+      out(
+        [
+          `export AWS_ENDPOINT_URL=${sandbox.url}`,
+          `export AWS_ACCESS_KEY_ID=${o.accessKeyId}`,
+          "export AWS_SECRET_ACCESS_KEY=sandbox",
+          `export AWS_REGION=${region}`,
+        ].join("\n"),
+      );
+      const s = stderrStyle();
+      const source = sandbox.stateLoaded
+        ? `state from ${o.state}`
+        : estate !== undefined
+          ? `seeded from ${o.seed}`
+          : "empty";
+      err(
+        `${s.green("Cordon sandbox")} listening on ${sandbox.url} (${source}); control API at ${sandbox.url}/_sandbox/ — Ctrl-C to stop`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.off("SIGINT", onInt);
+          process.off("SIGTERM", onTerm);
+          err(`${signal}: stopping the sandbox${o.state !== undefined ? ` and saving ${o.state}` : ""}`);
+          sandbox.stop().then(resolve, (e: unknown) => {
+            err(`could not save state: ${(e as Error).message}`);
+            setExit(1);
+            resolve();
+          });
+        };
+        const onInt = () => stop("SIGINT");
+        const onTerm = () => stop("SIGTERM");
+        process.on("SIGINT", onInt);
+        process.on("SIGTERM", onTerm);
+      });
+      setExit(0);
+    });
+}

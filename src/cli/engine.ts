@@ -1,0 +1,166 @@
+// What plan, apply and demo share on the command line: loading policies (diagnostics rendered on
+// stderr), planning, the confirmation prompt, progress lines and the apply summary.
+// Plans and reports go to stdout; progress and logs to stderr.
+import { createInterface } from "node:readline";
+import { type AwsSession, createAwsSession } from "../aws/config.js";
+import { type ApplyResult, applyPlan, type ProgressEvent } from "../executor/apply.js";
+import { passFactory } from "../executor/observe.js";
+import { type Loaded, loadPolicies, type PlanRun, PolicyErrorWithDiagnostics, planPolicies } from "../executor/pipeline.js";
+import { handlerFor } from "../handlers/registry.js";
+import type { Change } from "../model/change.js";
+import { PartialApplyError, UsageError } from "../model/errors.js";
+import type { PlanDocument } from "../model/plan.js";
+import { isCalendarDate } from "../policy/validate.js";
+import { renderDiagnostics } from "../render/diagnostics.js";
+import { renderQueriesText } from "../render/plan-text.js";
+import { err, out, stderrStyle, stdoutStyle } from "./output.js";
+import { VERSION } from "./version.js";
+
+export const DEFAULT_POLICY_PATH = "policies/";
+
+export const policyPaths = (paths: readonly string[]): string[] => (paths.length > 0 ? [...paths] : [DEFAULT_POLICY_PATH]);
+
+export function todayOption(today: string | undefined, now: Date = new Date()): string {
+  const day = today ?? now.toISOString().slice(0, 10);
+  if (!isCalendarDate(day)) throw new UsageError(`--today must be a date written YYYY-MM-DD (got "${day}").`);
+  return day;
+}
+
+/** Loads the policies; on errors prints the diagnostics on stderr and rethrows. */
+export function loadOrReport(paths: readonly string[], today: string): Loaded {
+  try {
+    return loadPolicies(paths, today);
+  } catch (e) {
+    if (e instanceof PolicyErrorWithDiagnostics) {
+      err(renderDiagnostics({ diagnostics: e.diagnostics, files: 0, policies: 0 }, "text", stderrStyle()));
+    }
+    throw e;
+  }
+}
+
+export interface PlanCommandRun extends PlanRun {
+  readonly loaded: Loaded;
+  readonly session: AwsSession;
+}
+
+/** Loads, observes and plans; the plan records the policy paths for a later `apply plan.json`. */
+export async function makePlan(
+  paths: readonly string[],
+  options: { readonly today: string; readonly only?: readonly string[]; readonly session?: AwsSession },
+): Promise<PlanCommandRun> {
+  const loaded = loadOrReport(paths, options.today);
+  const session = options.session ?? createAwsSession();
+  try {
+    const run = await planPolicies(loaded, {
+      today: options.today,
+      session,
+      cordonVersion: VERSION,
+      ...(options.only !== undefined ? { only: options.only } : {}),
+    });
+    return { ...run, plan: { ...run.plan, policyPaths: [...paths] }, loaded, session };
+  } catch (e) {
+    if (e instanceof PolicyErrorWithDiagnostics) {
+      err(renderDiagnostics({ diagnostics: e.diagnostics, files: 0, policies: 0 }, "text", stderrStyle()));
+    }
+    throw e;
+  }
+}
+
+/** Asks on the terminal; true only for "yes". */
+export async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+    return answer.trim().toLowerCase() === "yes";
+  } finally {
+    rl.close();
+  }
+}
+
+const VERBS: Readonly<Record<"create" | "update" | "delete", [string, string]>> = {
+  create: ["creating", "created"],
+  update: ["updating", "updated"],
+  delete: ["deleting", "deleted"],
+};
+
+function stepLabel(c: Change, step: "create" | "update" | "delete"): string {
+  if (c.action === "create-then-delete") return step === "create" ? "replacement" : "old";
+  if (c.action === "delete-then-create") return "replacement";
+  return "";
+}
+
+/** Progress lines on stderr as each change starts and ends. */
+export function progressPrinter(): (e: ProgressEvent) => void {
+  const s = stderrStyle();
+  const started = new Map<string, number>();
+  return (e) => {
+    if (e.type === "outcome") {
+      if (e.outcome.status === "skipped") err(`${s.yellow("  skipped")}  ${e.change.address}: ${e.outcome.message ?? ""}`);
+      return;
+    }
+    const key = `${e.change.address}|${e.step}`;
+    const label = stepLabel(e.change, e.step);
+    const what = `${e.change.address}${label ? ` (${label})` : ""}`;
+    const [ing, ed] = VERBS[e.step];
+    if (e.type === "start") {
+      started.set(key, Date.now());
+      err(`  ${ing} ${what}...`);
+      return;
+    }
+    const secs = ((Date.now() - (started.get(key) ?? Date.now())) / 1000).toFixed(1);
+    if (e.error === undefined) err(`  ${s.green(ed)} ${what} ${s.dim(`[${secs}s]`)}`);
+    else err(`  ${s.red("failed")} ${what}: ${e.error}`);
+  };
+}
+
+/**
+ * Applies a plan with progress on stderr, then prints the summary and the ready-to-paste queries on
+ * stdout. Throws PartialApplyError when a change failed or verification found a problem.
+ */
+export async function applyAndReport(
+  plan: PlanDocument,
+  options: {
+    readonly session: AwsSession;
+    readonly currentPolicyDigest?: string;
+    readonly onEvent?: (e: ProgressEvent) => void;
+  },
+): Promise<ApplyResult> {
+  const passes = passFactory({ ports: (t) => options.session.ports(t) });
+  const result = await applyPlan(plan, {
+    handlers: handlerFor,
+    passes,
+    onEvent: options.onEvent ?? progressPrinter(),
+    ...(options.currentPolicyDigest !== undefined ? { currentPolicyDigest: options.currentPolicyDigest } : {}),
+  });
+  const s = stdoutStyle();
+  const count = (status: string) => result.outcomes.filter((o) => o.status === status).length;
+  const applied = count("applied");
+  const failed = count("failed");
+  const skipped = count("skipped");
+  const line = `Apply ${failed > 0 ? "incomplete" : "complete"}: ${applied} applied, ${failed} failed, ${skipped} skipped.`;
+  out("");
+  out(failed > 0 ? s.red(s.bold(line)) : s.green(s.bold(line)));
+  const queries = renderQueriesText(plan);
+  if (failed === 0 && queries !== "") {
+    out("");
+    out("Query the flow logs in Athena (the rejected flows of the last day):");
+    out("");
+    out(queries);
+  }
+  const details = [
+    ...result.outcomes
+      .filter((o) => o.status === "failed" || (o.status === "skipped" && o.message?.startsWith("skipped:")))
+      .map((o) => `${o.address}: ${o.message ?? o.status}`),
+    ...result.problems.map((p) => `${p.address}: ${p.message}`),
+  ];
+  if (failed > 0 || result.outcomes.some((o) => o.status === "skipped" && o.message?.startsWith("skipped:"))) {
+    throw new PartialApplyError(
+      `apply stopped part-way: ${failed} change${failed === 1 ? "" : "s"} failed; what succeeded stays in place and running cordon apply again continues from there`,
+      details,
+    );
+  }
+  if (result.problems.length > 0) {
+    throw new PartialApplyError("apply finished, but AWS does not match the policies afterwards", details);
+  }
+  return result;
+}

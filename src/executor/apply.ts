@@ -1,0 +1,349 @@
+// The executor: applies a PlanDocument.
+//
+// 1. Refuses a plan whose policyDigest differs from the current policies, and a stale plan: every
+//    change's resource is observed again and must still have the fingerprint the plan recorded.
+// 2. Executes in two phases. Forward: create / update / the create half of create-then-delete /
+//    delete-then-create, in dependency order (a change starts once everything it depends on has
+//    finished). Backward: deletes and the delete half of create-then-delete, in reverse dependency
+//    order (a resource is deleted only after everything that depends on it). Independent changes
+//    run concurrently; after a failure they continue, but dependents are skipped, and the old half
+//    of a replacement is never deleted unless the new one was created (no gap in a security control).
+// 3. Skips observe-mode changes, deletions in no-delete mode and no-op changes.
+// 4. Verifies: observes every applied resource again and diffs it, and asks each handler's health
+//    check (flow log delivery FAILED, with AWS's message).
+// The executor reads only action, address, kind, target, mode, after, observedFingerprint and
+// dependsOn of each change; display fields never drive it (DESIGN principle 5).
+import type { Handler } from "../handlers/contract.js";
+import type { Action, Change, Outcome } from "../model/change.js";
+import { StalePlanError } from "../model/errors.js";
+import type { PlanDocument } from "../model/plan.js";
+import { ABSENT_FINGERPRINT, type Address, type Observation } from "../model/resource.js";
+import { fingerprintOf, type HandlerLookup, type PassFactory, requireHandler, resourceOf } from "./observe.js";
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
+
+export type Step = "create" | "update" | "delete";
+
+export type ProgressEvent =
+  | { readonly type: "start"; readonly change: Change; readonly step: Step }
+  | { readonly type: "end"; readonly change: Change; readonly step: Step; readonly error?: string }
+  | { readonly type: "outcome"; readonly change: Change; readonly outcome: Outcome };
+
+export interface ApplyOptions {
+  readonly handlers: HandlerLookup;
+  readonly passes: PassFactory;
+  /** Digest of the policies as they are now; omitted = not checked (the caller planned just now). */
+  readonly currentPolicyDigest?: string;
+  readonly onEvent?: (event: ProgressEvent) => void;
+  readonly retry?: RetryOptions;
+  /** Changes in flight at once. Default 8. */
+  readonly concurrency?: number;
+  readonly clock?: () => number;
+}
+
+export interface VerifyProblem {
+  readonly address: Address;
+  readonly message: string;
+}
+
+export interface ApplyResult {
+  /** One per change that is not a no-op, in plan order. */
+  readonly outcomes: readonly Outcome[];
+  readonly problems: readonly VerifyProblem[];
+}
+
+/** Observes every change's resource again and throws StalePlanError when any has changed since the plan. */
+export async function checkFresh(
+  plan: PlanDocument,
+  handlers: HandlerLookup,
+  passes: PassFactory,
+  retry: RetryOptions = DEFAULT_RETRY,
+): Promise<Map<Address, Observation>> {
+  const contextFor = passes();
+  const observed = new Map<Address, Observation>();
+  await Promise.all(
+    plan.changes.map(async (c) => {
+      const h = requireHandler(handlers, c.kind);
+      observed.set(c.address, await withRetry(() => h.observe(contextFor(c.target), resourceOf(c)), retry));
+    }),
+  );
+  const stale = plan.changes
+    .filter((c) => fingerprintOf(observed.get(c.address)!) !== c.observedFingerprint)
+    .map((c) => {
+      const now = observed.get(c.address)!;
+      return `${c.address}: ${describeStale(c, now)}`;
+    });
+  if (stale.length > 0) {
+    throw new StalePlanError(
+      `the plan is stale: ${stale.length} resource${stale.length === 1 ? "" : "s"} changed in AWS since it was made; run cordon plan again`,
+      stale,
+    );
+  }
+  return observed;
+}
+
+function describeStale(c: Change, now: Observation): string {
+  if (!now.exists) return "no longer exists";
+  if (c.observedFingerprint === ABSENT_FINGERPRINT) return "did not exist when planned, exists now";
+  return "changed since the plan was made";
+}
+
+interface Node {
+  readonly change: Change;
+  readonly handler: Handler;
+  readonly forward: Step | null;
+  readonly backward: boolean;
+}
+
+const forwardStep = (a: Action): Step | null =>
+  a === "create" || a === "create-then-delete" || a === "delete-then-create"
+    ? "create"
+    : a === "update"
+      ? "update"
+      : null;
+
+/** Applies `plan`. Throws StalePlanError before changing anything; otherwise reports per-change outcomes. */
+export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Promise<ApplyResult> {
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const emit = options.onEvent ?? (() => {});
+  const clock = options.clock ?? (() => Date.now());
+  if (options.currentPolicyDigest !== undefined && options.currentPolicyDigest !== plan.policyDigest) {
+    throw new StalePlanError("the policies changed since the plan was made; run cordon plan again", [
+      `plan: ${plan.policyDigest}`,
+      `now:  ${options.currentPolicyDigest}`,
+    ]);
+  }
+  const live = await checkFresh(plan, options.handlers, options.passes, retry);
+
+  const outcomes = new Map<Address, Outcome>();
+  const started = new Map<Address, number>();
+  const nodes = new Map<Address, Node>();
+  for (const c of plan.changes) {
+    if (c.action === "no-op") continue;
+    if (c.mode === "observe") {
+      outcomes.set(c.address, skipped(c, "observe mode: reported, not applied"));
+      continue;
+    }
+    if (c.mode === "no-delete" && c.action === "delete") {
+      outcomes.set(c.address, skipped(c, "no-delete mode: not deleted"));
+      continue;
+    }
+    const handler = requireHandler(options.handlers, c.kind);
+    nodes.set(c.address, {
+      change: c,
+      handler,
+      forward: forwardStep(c.action),
+      backward: c.action === "delete" || c.action === "create-then-delete",
+    });
+  }
+
+  // Dependencies restricted to changes being executed; "dependents" is the reverse relation.
+  const deps = new Map<Address, Address[]>();
+  const dependents = new Map<Address, Address[]>();
+  for (const [addr, n] of nodes) {
+    const ds = n.change.dependsOn.filter((d) => nodes.has(d));
+    deps.set(addr, ds);
+    for (const d of ds) dependents.set(d, [...(dependents.get(d) ?? []), addr]);
+  }
+
+  const failed = new Set<Address>();
+  const errors = new Map<Address, string>();
+  const contextFor = options.passes();
+
+  const runStep = async (n: Node, step: Step): Promise<void> => {
+    const c = n.change;
+    if (!started.has(c.address)) started.set(c.address, clock());
+    emit({ type: "start", change: c, step });
+    const ctx = contextFor(c.target);
+    const desired = resourceOf(c);
+    const current = live.get(c.address);
+    try {
+      await withRetry(async () => {
+        switch (step) {
+          case "create":
+            if (c.action === "delete-then-create" && current?.exists) await n.handler.delete(ctx, c.address, current);
+            await n.handler.create(ctx, desired);
+            return;
+          case "update":
+            if (!current?.exists) {
+              await n.handler.create(ctx, desired);
+              return;
+            }
+            await n.handler.update(ctx, desired, current);
+            return;
+          case "delete":
+            if (current?.exists) await n.handler.delete(ctx, c.address, current);
+            return;
+        }
+      }, retry);
+      emit({ type: "end", change: c, step });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      failed.add(c.address);
+      const prefix =
+        step === "delete" && c.action === "create-then-delete"
+          ? "the new one was created; deleting the old one failed: "
+          : "";
+      errors.set(c.address, prefix + message);
+      emit({ type: "end", change: c, step, error: message });
+    }
+  };
+
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+
+  // Forward phase.
+  const forward = [...nodes.values()].filter((n) => n.forward !== null);
+  const blockedForward = new Map<Address, string>();
+  await schedule(
+    forward.map((n) => n.change.address),
+    (a) => deps.get(a) ?? [],
+    concurrency,
+    async (addr) => {
+      const n = nodes.get(addr)!;
+      const bad = (deps.get(addr) ?? []).find((d) => failed.has(d) || blockedForward.has(d));
+      if (bad !== undefined) {
+        blockedForward.set(addr, `skipped: depends on ${bad}, which was not applied`);
+        return;
+      }
+      await runStep(n, n.forward!);
+    },
+  );
+
+  // Backward phase.
+  const backward = [...nodes.values()].filter((n) => n.backward);
+  const blockedBackward = new Map<Address, string>();
+  await schedule(
+    backward.map((n) => n.change.address),
+    (a) => (dependents.get(a) ?? []).filter((d) => nodes.get(d)?.backward === true),
+    concurrency,
+    async (addr) => {
+      const n = nodes.get(addr)!;
+      if (blockedForward.has(addr) || failed.has(addr)) return; // the new half of a replacement is not in place
+      const bad = (dependents.get(addr) ?? []).find(
+        (d) => failed.has(d) || blockedForward.has(d) || blockedBackward.has(d),
+      );
+      if (bad !== undefined) {
+        blockedBackward.set(addr, `skipped: ${bad} depends on it and was not applied`);
+        return;
+      }
+      await runStep(n, "delete");
+    },
+  );
+
+  for (const [addr, n] of nodes) {
+    const c = n.change;
+    const durationMs = started.has(addr) ? clock() - started.get(addr)! : 0;
+    const reason = errors.get(addr) ?? blockedForward.get(addr) ?? blockedBackward.get(addr);
+    const outcome: Outcome = errors.has(addr)
+      ? { address: addr, action: c.action, status: "failed", message: reason!, durationMs }
+      : reason !== undefined
+        ? { address: addr, action: c.action, status: "skipped", message: reason, durationMs }
+        : { address: addr, action: c.action, status: "applied", durationMs };
+    outcomes.set(addr, outcome);
+  }
+  const ordered = plan.changes.filter((c) => outcomes.has(c.address)).map((c) => outcomes.get(c.address)!);
+  for (const o of ordered) {
+    const c = plan.changes.find((x) => x.address === o.address)!;
+    emit({ type: "outcome", change: c, outcome: o });
+  }
+
+  const problems = await verify(plan, ordered, options.handlers, options.passes, retry);
+  return { outcomes: ordered, problems };
+}
+
+function skipped(c: Change, message: string): Outcome {
+  return { address: c.address, action: c.action, status: "skipped", message, durationMs: 0 };
+}
+
+/**
+ * Runs `run(item)` for every item once all its `after(item)` predecessors (among `items`) have
+ * finished, at most `limit` at a time. Predecessors outside `items` are ignored.
+ */
+async function schedule(
+  items: readonly Address[],
+  after: (a: Address) => readonly Address[],
+  limit: number,
+  run: (a: Address) => Promise<void>,
+): Promise<void> {
+  const inSet = new Set(items);
+  const waiting = new Map<Address, Set<Address>>();
+  const next = new Map<Address, Address[]>();
+  for (const a of items) {
+    const preds = new Set(after(a).filter((p) => inSet.has(p) && p !== a));
+    waiting.set(a, preds);
+    for (const p of preds) next.set(p, [...(next.get(p) ?? []), a]);
+  }
+  const ready: Address[] = items.filter((a) => waiting.get(a)!.size === 0);
+  let running = 0;
+  let done = 0;
+  await new Promise<void>((resolve, reject) => {
+    const pump = (): void => {
+      if (done === items.length) {
+        resolve();
+        return;
+      }
+      if (running === 0 && ready.length === 0) {
+        reject(new Error(`dependency cycle among: ${items.filter((a) => waiting.get(a)!.size > 0).join(", ")}`));
+        return;
+      }
+      while (running < limit && ready.length > 0) {
+        const a = ready.shift()!;
+        running++;
+        run(a).then(
+          () => {
+            running--;
+            done++;
+            for (const n of next.get(a) ?? []) {
+              const w = waiting.get(n)!;
+              w.delete(a);
+              if (w.size === 0) ready.push(n);
+            }
+            pump();
+          },
+          (e: unknown) => reject(e),
+        );
+      }
+    };
+    pump();
+  });
+}
+
+/** Observes every applied resource again: it must match its desired spec (or be gone) and be healthy. */
+export async function verify(
+  plan: PlanDocument,
+  outcomes: readonly Outcome[],
+  handlers: HandlerLookup,
+  passes: PassFactory,
+  retry: RetryOptions = DEFAULT_RETRY,
+): Promise<VerifyProblem[]> {
+  const applied = new Set(outcomes.filter((o) => o.status === "applied").map((o) => o.address));
+  const contextFor = passes();
+  const checks = plan.changes.filter((c) => applied.has(c.address) || (c.action === "no-op" && c.after !== null));
+  const problems = await Promise.all(
+    checks.map(async (c): Promise<VerifyProblem[]> => {
+      const h = requireHandler(handlers, c.kind);
+      const obs = await withRetry(() => h.observe(contextFor(c.target), resourceOf(c)), retry);
+      const out: VerifyProblem[] = [];
+      if (c.after === null) {
+        if (obs.exists) out.push({ address: c.address, message: "still exists after its deletion" });
+        return out;
+      }
+      if (!obs.exists) {
+        out.push({ address: c.address, message: "does not exist after apply" });
+        return out;
+      }
+      if (applied.has(c.address)) {
+        const d = h.diff(c.after, obs.live);
+        if (d.fields.length > 0) {
+          out.push({
+            address: c.address,
+            message: `still differs after apply: ${d.fields.map((f) => f.path).join(", ")}`,
+          });
+        }
+      }
+      const health = h.health?.(obs) ?? null;
+      if (health !== null) out.push({ address: c.address, message: health });
+      return out;
+    }),
+  );
+  return problems.flat();
+}

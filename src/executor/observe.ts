@@ -1,0 +1,114 @@
+// Observation passes: every pass re-reads the world (DESIGN principle 8) through fresh handler
+// contexts, one per target, whose memo lets handlers batch their reads per (account, region,
+// service) (principle 9). Targets and resources are observed concurrently.
+import type { Discovered, Handler, HandlerContext } from "../handlers/contract.js";
+import type { Change } from "../model/change.js";
+import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
+
+export type HandlerLookup = (kind: Kind) => Handler | undefined;
+
+/** Makes the contexts of one observation or apply pass: one context (and memo) per target. */
+export type PassFactory = () => (target: TargetRef) => HandlerContext;
+
+const targetKey = (t: TargetRef): string => `${t.account}|${t.region}|${t.roleArn ?? ""}|${t.externalId ?? ""}`;
+
+export function passFactory(options: {
+  readonly ports: (target: TargetRef) => unknown;
+  readonly now?: () => Date;
+  readonly log?: (message: string) => void;
+}): PassFactory {
+  return () => {
+    const contexts = new Map<string, HandlerContext>();
+    return (target) => {
+      const key = targetKey(target);
+      let ctx = contexts.get(key);
+      if (ctx === undefined) {
+        const memo = new Map<string, Promise<unknown>>();
+        ctx = {
+          target,
+          aws: options.ports(target),
+          now: options.now ?? (() => new Date()),
+          log: options.log ?? (() => {}),
+          memo: <T>(k: string, load: () => Promise<T>): Promise<T> => {
+            let p = memo.get(k) as Promise<T> | undefined;
+            if (p === undefined) {
+              p = load();
+              memo.set(k, p);
+            }
+            return p;
+          },
+        };
+        contexts.set(key, ctx);
+      }
+      return ctx;
+    };
+  };
+}
+
+export function requireHandler(handlers: HandlerLookup, kind: Kind): Handler {
+  const h = handlers(kind);
+  if (h === undefined) throw new Error(`no handler for kind ${kind}`);
+  return h;
+}
+
+/** Observes every desired resource in one pass. */
+export async function observeAll(
+  desired: readonly DesiredResource[],
+  handlers: HandlerLookup,
+  contextFor: (target: TargetRef) => HandlerContext,
+  retry: RetryOptions = DEFAULT_RETRY,
+): Promise<Map<Address, Observation>> {
+  const entries = await Promise.all(
+    desired.map(async (d) => {
+      const h = requireHandler(handlers, d.kind);
+      const obs = await withRetry(() => h.observe(contextFor(d.target), d), retry);
+      return [d.address, obs] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+/**
+ * Resources Cordon owns in `targets` that no desired resource declares, for every kind whose
+ * handler can discover them.
+ */
+export async function discoverAll(
+  targets: readonly TargetRef[],
+  kinds: readonly Kind[],
+  declared: ReadonlySet<Address>,
+  handlers: HandlerLookup,
+  contextFor: (target: TargetRef) => HandlerContext,
+  retry: RetryOptions = DEFAULT_RETRY,
+): Promise<Discovered[]> {
+  const jobs: Promise<readonly Discovered[]>[] = [];
+  for (const target of targets) {
+    for (const kind of kinds) {
+      const h = handlers(kind);
+      const discover = h?.discover;
+      if (h === undefined || discover === undefined) continue;
+      jobs.push(withRetry(() => discover.call(h, contextFor(target), declared), retry));
+    }
+  }
+  const found = (await Promise.all(jobs)).flat();
+  return found.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
+
+/**
+ * The resource a change acts on, as a DesiredResource: its desired spec (`after`), or for a
+ * deletion the spec it had (`before`), so the handler can observe it again.
+ */
+export function resourceOf(change: Change): DesiredResource {
+  return {
+    address: change.address,
+    kind: change.kind,
+    name: change.name,
+    target: change.target,
+    spec: change.after ?? change.before,
+    mode: change.mode,
+    origin: change.origin ?? { file: "", document: 0, section: "" },
+    dependsOn: change.dependsOn,
+  };
+}
+
+export const fingerprintOf = (o: Observation): string => (o.exists ? o.meta.fingerprint : o.fingerprint);

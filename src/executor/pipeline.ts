@@ -1,0 +1,172 @@
+// The effectful shell around the pure planner (DESIGN principle 2), shared by plan, apply and demo:
+//   policies → identity check + inventory per target (parallel) → desired resources →
+//   one observation pass (observe + discover, batched per target and service) → plan().
+// Read-only: nothing here calls a mutating API.
+import type { AwsSession } from "../aws/config.js";
+import { readInventory } from "../aws/inventory.js";
+import type { TargetPorts } from "../aws/ports.js";
+import { DISCOVERABLE_KINDS, HANDLERS, handlerFor } from "../handlers/registry.js";
+import type { Diagnostic } from "../model/diagnostics.js";
+import { AwsError, PolicyError } from "../model/errors.js";
+import type { LoadedPolicy } from "../model/policy.js";
+import type { PlanDocument } from "../model/plan.js";
+import type { Address, DesiredResource, Kind, TargetRef } from "../model/resource.js";
+import type { Inventory } from "../model/specs.js";
+import { policyDigest } from "../planner/fingerprint.js";
+import { type DiffRegistry, plan, type ReplaceAction } from "../planner/plan.js";
+import { desiredResources } from "../policy/desired.js";
+import { hasErrors, loadAndValidate } from "../policy/index.js";
+import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
+import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
+
+export interface Loaded {
+  readonly policies: readonly LoadedPolicy[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly digest: string;
+}
+
+/** Loads and validates the policies; throws PolicyError (with the diagnostics) when any has an error. */
+export function loadPolicies(paths: readonly string[], today: string): Loaded {
+  const r = loadAndValidate(paths, { today });
+  if (hasErrors(r.diagnostics)) throw new PolicyErrorWithDiagnostics(r.diagnostics);
+  return { policies: r.policies, diagnostics: r.diagnostics, digest: policyDigest(r.policies) };
+}
+
+/** Policy errors, with the diagnostics for the CLI to render. */
+export class PolicyErrorWithDiagnostics extends PolicyError {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const n = diagnostics.filter((d) => d.severity === "error").length;
+    super(`the policies have ${n} error${n === 1 ? "" : "s"}; run cordon validate for details`);
+    this.diagnostics = diagnostics;
+  }
+}
+
+export const targetKey = (t: Pick<TargetRef, "account" | "region">): string => `${t.account}/${t.region}`;
+
+/** The distinct targets of a policy set (one per account/region; the first policy's role wins). */
+export function targetsOf(policies: readonly LoadedPolicy[]): TargetRef[] {
+  const m = new Map<string, TargetRef>();
+  for (const { policy } of policies) {
+    const t = policy.target;
+    if (m.has(targetKey(t))) continue;
+    m.set(targetKey(t), {
+      account: t.account,
+      region: t.region,
+      ...(t.roleArn !== undefined ? { roleArn: t.roleArn } : {}),
+      ...(t.externalId !== undefined ? { externalId: t.externalId } : {}),
+    });
+  }
+  return [...m.values()].sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
+}
+
+export const diffRegistry: DiffRegistry = Object.fromEntries(
+  Object.entries(HANDLERS).map(([k, h]) => [k, h.diff.bind(h)]),
+) as DiffRegistry;
+
+export const replaceActions: Readonly<Partial<Record<Kind, ReplaceAction>>> = Object.fromEntries(
+  Object.entries(HANDLERS).map(([k, h]) => [k, h.replaceAction]),
+);
+
+/** Refuses to work on a target with credentials of another account. */
+async function checkIdentity(session: AwsSession, target: TargetRef, retry: RetryOptions): Promise<void> {
+  const sts = await session.ports(target).sts();
+  const who = await withRetry(() => sts.getCallerIdentity({}), retry);
+  if (who.Account !== undefined && who.Account !== target.account) {
+    throw new AwsError(
+      "GetCallerIdentity",
+      `target ${targetKey(target)}`,
+      "WrongAccount",
+      `the credentials are for account ${who.Account} (${who.Arn ?? "?"}), but the policy targets account ${target.account}; set AWS_PROFILE or the target's roleArn`,
+    );
+  }
+}
+
+export interface PlanOptions {
+  readonly today: string;
+  readonly session: AwsSession;
+  readonly cordonVersion: string;
+  /** Restrict the plan to these addresses (or address prefixes) and what they depend on. */
+  readonly only?: readonly string[];
+  readonly now?: () => Date;
+  readonly retry?: RetryOptions;
+}
+
+export interface PlanRun {
+  readonly plan: PlanDocument;
+  readonly desired: readonly DesiredResource[];
+  readonly passes: PassFactory;
+}
+
+const matches = (address: Address, pattern: string): boolean =>
+  address === pattern || address.startsWith(pattern.endsWith("/") ? pattern : `${pattern}/`);
+
+/** The desired resources an address filter selects, with everything they depend on. */
+export function selectTargets(desired: readonly DesiredResource[], only: readonly string[]): DesiredResource[] {
+  const byAddress = new Map(desired.map((d) => [d.address, d]));
+  const keep = new Set<Address>();
+  const visit = (a: Address) => {
+    if (keep.has(a)) return;
+    const d = byAddress.get(a);
+    if (d === undefined) return;
+    keep.add(a);
+    for (const dep of d.dependsOn) visit(dep);
+  };
+  for (const d of desired) if (only.some((p) => matches(d.address, p))) visit(d.address);
+  return desired.filter((d) => keep.has(d.address));
+}
+
+/** Observes AWS and plans. Read-only. */
+export async function planPolicies(loaded: Loaded, options: PlanOptions): Promise<PlanRun> {
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const now = options.now ?? (() => new Date());
+  const targets = targetsOf(loaded.policies);
+  const session = options.session;
+
+  // Identity and inventory of every target, concurrently.
+  const inventories = new Map<string, Inventory>();
+  await Promise.all(
+    targets.map(async (t) => {
+      const [inventory] = await Promise.all([
+        (async () => readInventoryRetrying(await session.ports(t).ec2(), retry))(),
+        checkIdentity(session, t, retry),
+      ]);
+      inventories.set(targetKey(t), inventory);
+    }),
+  );
+
+  const derived = desiredResources(loaded.policies, inventories, { today: options.today });
+  if (hasErrors(derived.diagnostics)) throw new PolicyErrorWithDiagnostics(derived.diagnostics);
+  const only = options.only ?? [];
+  const desired = only.length > 0 ? selectTargets(derived.resources, only) : [...derived.resources];
+  if (only.length > 0 && desired.length === 0) {
+    throw new PolicyError(`--target matches no declared resource: ${only.join(", ")}`);
+  }
+
+  const passes = passFactory({ ports: (t) => session.ports(t) satisfies TargetPorts, now });
+  const contextFor = passes();
+  const declared = new Set(derived.resources.map((d) => d.address));
+  const [observed, discovered] = await Promise.all([
+    observeAll(desired, handlerFor, contextFor, retry),
+    discoverAll(targets, DISCOVERABLE_KINDS, declared, handlerFor, contextFor, retry),
+  ]);
+  const owned = only.length > 0 ? discovered.filter((d) => only.some((p) => matches(d.address, p))) : discovered;
+
+  const document = plan({
+    desired,
+    observed,
+    owned,
+    diff: diffRegistry,
+    replaceActions,
+    policyDigest: loaded.digest,
+    createdAt: now().toISOString(),
+    cordonVersion: options.cordonVersion,
+    queries: derived.queries,
+    warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
+  });
+  return { plan: document, desired, passes };
+}
+
+function readInventoryRetrying(ec2: Awaited<ReturnType<TargetPorts["ec2"]>>, retry: RetryOptions) {
+  return withRetry(() => readInventory(ec2), retry);
+}

@@ -1,0 +1,85 @@
+// glue.database — the Glue database of the flow-log table. name = database name (lower case).
+// Ownership: the database parameter OWNERSHIP.tagKey. Cordon deletes only a database it created
+// (deleting a Glue database deletes its tables); an update keeps the database's other settings.
+import { isAlreadyExists, isNotFound } from "../aws/errors.js";
+import type { TargetPorts } from "../aws/ports.js";
+import { ConflictError } from "../model/errors.js";
+import { ABSENT_FINGERPRINT } from "../model/resource.js";
+import { type GlueDatabaseSpec, OWNERSHIP } from "../model/specs.js";
+import { inPlaceDiff } from "../planner/diff.js";
+import { fingerprint } from "../planner/fingerprint.js";
+import type { Handler } from "./contract.js";
+
+export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {
+  kind: "glue.database",
+  replaceAction: "delete-then-create",
+
+  async observe(ctx, desired) {
+    const glue = await ctx.aws.glue();
+    let db: Awaited<ReturnType<typeof glue.getDatabase>>["Database"];
+    try {
+      db = (await glue.getDatabase({ Name: desired.spec.name })).Database;
+    } catch (e) {
+      if (isNotFound(e)) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+      throw e;
+    }
+    if (db === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+    const live: GlueDatabaseSpec = { name: (db.Name ?? desired.spec.name).toLowerCase(), description: db.Description ?? "" };
+    return {
+      exists: true,
+      live,
+      meta: {
+        id: live.name,
+        fingerprint: fingerprint(live),
+        owned: db.Parameters?.[OWNERSHIP.tagKey] === OWNERSHIP.tagValue,
+        extra: { parameters: db.Parameters ?? {}, locationUri: db.LocationUri ?? null },
+      },
+    };
+  },
+
+  diff: (desired, live) => inPlaceDiff(desired, live),
+
+  async create(ctx, desired) {
+    const glue = await ctx.aws.glue();
+    try {
+      await glue.createDatabase({
+        DatabaseInput: {
+          Name: desired.spec.name,
+          Description: desired.spec.description,
+          Parameters: { [OWNERSHIP.tagKey]: OWNERSHIP.tagValue },
+        },
+      });
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+    return null;
+  },
+
+  async update(ctx, desired, live) {
+    const glue = await ctx.aws.glue();
+    const extra = live.meta.extra ?? {};
+    const parameters = (extra["parameters"] ?? {}) as Record<string, string>;
+    const locationUri = typeof extra["locationUri"] === "string" ? extra["locationUri"] : undefined;
+    await glue.updateDatabase({
+      Name: live.live.name,
+      DatabaseInput: {
+        Name: desired.spec.name,
+        Description: desired.spec.description,
+        Parameters: parameters,
+        ...(locationUri !== undefined ? { LocationUri: locationUri } : {}),
+      },
+    });
+  },
+
+  async delete(ctx, address, live) {
+    if (!live.meta.owned) {
+      throw new ConflictError(`${address}: the Glue database ${live.live.name} was not created by Cordon; not deleting it`);
+    }
+    const glue = await ctx.aws.glue();
+    try {
+      await glue.deleteDatabase({ Name: live.live.name });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  },
+};

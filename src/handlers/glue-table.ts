@@ -1,0 +1,82 @@
+// glue.table — the Athena table over the flow logs. name = "database.table" (lower case).
+//
+// UpdateTable replaces the whole definition with the TableInput it is given, so an update sends
+// Cordon's full TableInput plus the live table's parameters that are not Cordon's (added by AWS,
+// Athena, crawlers, people). Partition-key changes are replacements; a table name cannot exist
+// twice, so a replacement is delete-then-create (the table holds no data: projection).
+// Ownership: the table parameter OWNERSHIP.tagKey (not a managed parameter, so never a diff).
+import { isAlreadyExists, isNotFound } from "../aws/errors.js";
+import type { TargetPorts } from "../aws/ports.js";
+import { ABSENT_FINGERPRINT } from "../model/resource.js";
+import { type GlueTableSpec, OWNERSHIP } from "../model/specs.js";
+import { fingerprint } from "../planner/fingerprint.js";
+import type { Handler } from "./contract.js";
+import { glueTableDiff, isManagedTableParameter, normalizeLiveTable, tableInputOf } from "./normalize/glue.js";
+
+export const glueTableHandler: Handler<GlueTableSpec, TargetPorts> = {
+  kind: "glue.table",
+  replaceAction: "delete-then-create",
+
+  async observe(ctx, desired) {
+    const glue = await ctx.aws.glue();
+    let table: Awaited<ReturnType<typeof glue.getTable>>["Table"];
+    try {
+      table = (await glue.getTable({ DatabaseName: desired.spec.database, Name: desired.spec.name })).Table;
+    } catch (e) {
+      if (isNotFound(e)) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+      throw e;
+    }
+    if (table === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+    const live = normalizeLiveTable({ ...table, DatabaseName: table.DatabaseName ?? desired.spec.database });
+    const parameters = table.Parameters ?? {};
+    return {
+      exists: true,
+      live,
+      meta: {
+        id: `${live.database}.${live.name}`,
+        fingerprint: fingerprint(live),
+        owned: parameters[OWNERSHIP.tagKey] === OWNERSHIP.tagValue,
+        extra: { parameters },
+      },
+    };
+  },
+
+  diff: (desired, live) => glueTableDiff(desired, live),
+
+  async create(ctx, desired) {
+    const glue = await ctx.aws.glue();
+    const input = tableInputOf(desired.spec);
+    try {
+      await glue.createTable({
+        DatabaseName: desired.spec.database,
+        TableInput: { ...input, Parameters: { ...input.Parameters, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue } },
+      });
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+    return null;
+  },
+
+  async update(ctx, desired, live) {
+    const glue = await ctx.aws.glue();
+    const input = tableInputOf(desired.spec);
+    const liveParameters = ((live.meta.extra ?? {})["parameters"] ?? {}) as Record<string, string>;
+    const kept = Object.fromEntries(Object.entries(liveParameters).filter(([k]) => !isManagedTableParameter(k)));
+    await glue.updateTable({
+      DatabaseName: desired.spec.database,
+      TableInput: {
+        ...input,
+        Parameters: { ...kept, ...input.Parameters, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue },
+      },
+    });
+  },
+
+  async delete(ctx, _address, live) {
+    const glue = await ctx.aws.glue();
+    try {
+      await glue.deleteTable({ DatabaseName: live.live.database, Name: live.live.name });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  },
+};

@@ -1,0 +1,105 @@
+// Flow-log normalisation: a live DescribeFlowLogs item and a desired spec become the same
+// FlowLogSpec shape, with AWS's defaults spelled out, so echoed defaults never show as drift.
+// Pure; the live item type mirrors the SDK's FlowLog shape structurally (no SDK import).
+
+import type { FlowLogSpec, Tags } from "../../model/specs.js";
+import { diffWithReplacement } from "../../planner/diff.js";
+import type { DiffResult } from "../contract.js";
+import { buildLogFormat, DEFAULT_FIELDS } from "./flowlog-fields.js";
+
+/** AWS's default (version 2) format, every field in order. */
+export const DEFAULT_LOG_FORMAT: string = buildLogFormat(DEFAULT_FIELDS);
+
+/** The subset of the SDK's `FlowLog` (DescribeFlowLogs output item) this module reads. */
+export interface LiveFlowLogItem {
+  readonly FlowLogId?: string | undefined;
+  readonly ResourceId?: string | undefined;
+  readonly TrafficType?: string | undefined;
+  readonly LogDestinationType?: string | undefined;
+  readonly LogDestination?: string | undefined;
+  readonly LogFormat?: string | undefined;
+  readonly MaxAggregationInterval?: number | undefined;
+  readonly DestinationOptions?:
+    | {
+        readonly FileFormat?: string | undefined;
+        readonly HiveCompatiblePartitions?: boolean | undefined;
+        readonly PerHourPartition?: boolean | undefined;
+      }
+    | undefined;
+  readonly Tags?: readonly { readonly Key?: string | undefined; readonly Value?: string | undefined }[] | undefined;
+}
+
+/** Absent or blank → the default format; whitespace collapsed to single spaces. */
+export function normalizeLogFormat(format: string | undefined | null): string {
+  const trimmed = (format ?? "").trim().replace(/\s+/g, " ");
+  return trimmed === "" ? DEFAULT_LOG_FORMAT : trimmed;
+}
+
+/**
+ * "arn:aws:s3:::bucket" when there is no key prefix, otherwise "arn:aws:s3:::bucket/prefix/"
+ * (duplicate slashes collapsed, exactly one trailing slash).
+ */
+export function normalizeS3Destination(arn: string): string {
+  const m = /^(arn:[^:]+:s3:::)([^/]+)(\/.*)?$/.exec(arn.trim());
+  if (m === null) return arn.trim();
+  const path = (m[3] ?? "").split("/").filter((s) => s !== "");
+  return path.length === 0 ? `${m[1]}${m[2]}` : `${m[1]}${m[2]}/${path.join("/")}/`;
+}
+
+/** The destination ARN for a bucket and an optional key prefix ("" or undefined = none). */
+export const s3DestinationArn = (bucket: string, prefix?: string): string =>
+  normalizeS3Destination(`arn:aws:s3:::${bucket}/${prefix ?? ""}`);
+
+const resourceTypeOf = (id: string): FlowLogSpec["resourceType"] => (id.startsWith("subnet-") ? "Subnet" : "VPC");
+
+const trafficTypeOf = (t: string | undefined): FlowLogSpec["trafficType"] =>
+  t === "ACCEPT" || t === "REJECT" ? t : "ALL";
+
+/** Tags as a record; AWS-reserved "aws:" tags are dropped (nobody can set or remove them). */
+export function tagsOf(tags: LiveFlowLogItem["Tags"]): Tags {
+  const out: Record<string, string> = {};
+  for (const t of [...(tags ?? [])].sort((a, b) => ((a.Key ?? "") < (b.Key ?? "") ? -1 : 1))) {
+    if (t.Key === undefined || t.Key.startsWith("aws:")) continue;
+    out[t.Key] = t.Value ?? "";
+  }
+  return out;
+}
+
+/**
+ * The normalised spec of a live S3 flow log. Absent LogFormat = the default format; absent
+ * MaxAggregationInterval = 600; absent DestinationOptions (or members) = AWS's defaults
+ * (plain-text, not Hive, daily); the destination gets its canonical trailing slash.
+ */
+export function normalizeLiveFlowLog(item: LiveFlowLogItem): FlowLogSpec {
+  const resourceId = item.ResourceId ?? "";
+  const opts = item.DestinationOptions ?? {};
+  return {
+    resourceId,
+    resourceType: resourceTypeOf(resourceId),
+    trafficType: trafficTypeOf(item.TrafficType),
+    logDestination: normalizeS3Destination(item.LogDestination ?? ""),
+    logFormat: normalizeLogFormat(item.LogFormat),
+    maxAggregationInterval: item.MaxAggregationInterval === 60 ? 60 : 600,
+    fileFormat: opts.FileFormat === "parquet" ? "parquet" : "plain-text",
+    hiveCompatiblePartitions: opts.HiveCompatiblePartitions === true,
+    perHourPartition: opts.PerHourPartition === true,
+    tags: tagsOf(item.Tags),
+  };
+}
+
+/** A desired spec brought to the same normal form (idempotent on normalised specs). */
+export function normalizeFlowLogSpec(spec: FlowLogSpec): FlowLogSpec {
+  return {
+    ...spec,
+    logDestination: normalizeS3Destination(spec.logDestination),
+    logFormat: normalizeLogFormat(spec.logFormat),
+  };
+}
+
+/**
+ * Flow logs are immutable except their tags: every field but `tags` forces replacement
+ * (create the new flow log, then delete the old). Tag changes are in-place (one field per key).
+ */
+export function flowLogDiff(desired: FlowLogSpec, live: FlowLogSpec): DiffResult {
+  return diffWithReplacement(normalizeFlowLogSpec(desired), normalizeFlowLogSpec(live), (field) => field !== "tags");
+}

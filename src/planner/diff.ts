@@ -1,0 +1,64 @@
+// Generic structural diff of two specs of the same kind. Pure. Per-kind diffs (flow logs, bucket
+// policies, Glue tables) build on it; kinds without special rules use it as is.
+import type { DiffResult } from "../handlers/contract.js";
+import type { FieldDiff } from "../model/change.js";
+import { canonicalJson } from "./fingerprint.js";
+
+/** RFC 6901 escaping of one pointer segment. */
+export const pointerSegment = (key: string): string => key.replace(/~/g, "~0").replace(/\//g, "~1");
+
+export const pointerJoin = (base: string, key: string | number): string => `${base}/${pointerSegment(String(key))}`;
+
+/** The first segment of a pointer, unescaped ("/tags/a~1b" → "tags"). "" for the root. */
+export function topField(path: string): string {
+  const seg = path.split("/")[1] ?? "";
+  return seg.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+export const deepEqual = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+
+/**
+ * Field diffs from `live` (before) to `desired` (after). Plain objects are compared member by
+ * member (a missing member is `null` on that side); arrays and scalars are compared whole.
+ * Sorted by path.
+ */
+export function structuralDiff(desired: unknown, live: unknown, path = ""): FieldDiff[] {
+  const out: FieldDiff[] = [];
+  walk(desired, live, path, out);
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function walk(after: unknown, before: unknown, path: string, out: FieldDiff[]): void {
+  if (isPlainObject(after) && isPlainObject(before)) {
+    const keys = new Set([...Object.keys(after), ...Object.keys(before)]);
+    for (const key of keys) {
+      const a = after[key];
+      const b = before[key];
+      if (a === undefined && b === undefined) continue;
+      walk(a ?? null, b ?? null, pointerJoin(path, key), out);
+    }
+    return;
+  }
+  if (!deepEqual(after, before)) out.push({ path, before, after });
+}
+
+/** A DiffResult where the listed top-level fields force replacement. */
+export function diffWithReplacement(
+  desired: unknown,
+  live: unknown,
+  forcesReplacement: (field: string) => boolean,
+): DiffResult {
+  const fields = structuralDiff(desired, live).map((f) =>
+    forcesReplacement(topField(f.path)) ? { ...f, forcesReplacement: true } : f,
+  );
+  return { fields, replace: fields.some((f) => f.forcesReplacement === true) };
+}
+
+/** The default diff for kinds that are updated in place. */
+export const inPlaceDiff = (desired: unknown, live: unknown): DiffResult => ({
+  fields: structuralDiff(desired, live),
+  replace: false,
+});

@@ -1,0 +1,318 @@
+// plan(desired, observed) → PlanDocument. Pure and synchronous (DESIGN principle 2): every
+// AWS read happened before; nothing here touches AWS, the clock or the file system.
+import type { DiffResult } from "../handlers/contract.js";
+import type { Action, Change, FieldDiff, Impact } from "../model/change.js";
+import type { Diagnostic } from "../model/diagnostics.js";
+import {
+  PLAN_FORMAT_VERSION,
+  type PlanDocument,
+  type PlanNote,
+  type PlanQuery,
+  type PlanSummary,
+} from "../model/plan.js";
+import type {
+  Address,
+  DesiredResource,
+  Kind,
+  ManagementMode,
+  Observation,
+  Origin,
+  TargetRef,
+} from "../model/resource.js";
+import { inPlaceDiff } from "./diff.js";
+
+/** A kind's pure diff; parameters are the kind's spec type (hence `never` here: any spec type fits). */
+export type DiffFn = (desired: never, live: never) => DiffResult;
+export type DiffRegistry = Readonly<Partial<Record<Kind, DiffFn>>>;
+export type ReplaceAction = Extract<Action, "create-then-delete" | "delete-then-create">;
+
+/** The order kinds are listed in when dependencies do not decide (creation order). */
+export const KIND_ORDER: readonly Kind[] = [
+  "s3.bucket",
+  "s3.bucketPolicy",
+  "ec2.flowLog",
+  "glue.database",
+  "glue.table",
+  "wafv2.ipSet",
+  "ec2.naclEntries",
+  "wafv2.webAcl",
+  "wafv2.association",
+];
+
+/** Security controls: replaced by create-then-delete; their removal broadens access. */
+export const SECURITY_CONTROLS: ReadonlySet<Kind> = new Set<Kind>([
+  "ec2.flowLog",
+  "ec2.naclEntries",
+  "wafv2.ipSet",
+  "wafv2.webAcl",
+  "wafv2.association",
+]);
+
+/** Deleting these loses data or monitoring. */
+export const DATA_OR_MONITORING: ReadonlySet<Kind> = new Set<Kind>(["s3.bucket", "s3.bucketPolicy", "ec2.flowLog"]);
+
+/** How each kind is replaced when its diff says so (handlers' replaceAction; overridable per plan). */
+export const DEFAULT_REPLACE_ACTIONS: Readonly<Record<Kind, ReplaceAction>> = {
+  "s3.bucket": "delete-then-create",
+  "s3.bucketPolicy": "create-then-delete",
+  "ec2.flowLog": "create-then-delete",
+  "glue.database": "delete-then-create",
+  "glue.table": "delete-then-create",
+  "ec2.naclEntries": "create-then-delete",
+  "wafv2.ipSet": "create-then-delete",
+  "wafv2.webAcl": "create-then-delete",
+  "wafv2.association": "create-then-delete",
+};
+
+/** A resource Cordon owns in AWS (ownership marker found) that no policy declares any more. */
+export interface OwnedResource {
+  readonly address: Address;
+  readonly kind: Kind;
+  readonly name: string;
+  readonly target: TargetRef;
+  readonly observation: Observation & { readonly exists: true };
+  /** Mode of the policy section that used to declare it, when known; default "enforce". */
+  readonly mode?: ManagementMode;
+  readonly origin?: Origin | null;
+}
+
+export interface PlanInput {
+  readonly desired: readonly DesiredResource[];
+  /** One observation per desired address (absent = a bug in the caller: plan throws). */
+  readonly observed: ReadonlyMap<Address, Observation>;
+  /** Owned resources no longer declared; entries whose address is desired are ignored. */
+  readonly owned: readonly OwnedResource[];
+  /** Per-kind diffs; kinds without one are diffed structurally and updated in place. */
+  readonly diff: DiffRegistry;
+  readonly replaceActions?: Readonly<Partial<Record<Kind, ReplaceAction>>>;
+  readonly policyDigest: string;
+  readonly createdAt: string;
+  readonly cordonVersion: string;
+  readonly notes?: readonly PlanNote[];
+  readonly warnings?: readonly Diagnostic[];
+  readonly queries?: readonly PlanQuery[];
+}
+
+const MAX_FIELDS_IN_REASON = 4;
+
+/** "drifted: trafficType, tags/env" — the changed fields (two pointer segments at most). */
+export function driftReason(fields: readonly FieldDiff[], replace: boolean): string {
+  const names: string[] = [];
+  for (const f of fields) {
+    const segs = f.path
+      .split("/")
+      .slice(1, 3)
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const name = segs.join("/") || "(value)";
+    if (!names.includes(name)) names.push(name);
+  }
+  const shown = names.slice(0, MAX_FIELDS_IN_REASON).join(", ");
+  const more = names.length > MAX_FIELDS_IN_REASON ? ` and ${names.length - MAX_FIELDS_IN_REASON} more` : "";
+  return `drifted: ${shown}${more}${replace ? " (forces replacement)" : ""}`;
+}
+
+function impactOf(kind: Kind, action: Action, diffBroadens: boolean): Impact {
+  const removes = action === "delete" || action === "delete-then-create";
+  const notes: string[] = [];
+  if (action === "create-then-delete") notes.push("the replacement is created before the old one is deleted");
+  if (action === "delete-then-create" && SECURITY_CONTROLS.has(kind)) {
+    notes.push("deleted before it is re-created: the control is briefly absent");
+  }
+  return {
+    broadensAccess: (removes && SECURITY_CONTROLS.has(kind)) || (action === "update" && diffBroadens),
+    destructive: removes && DATA_OR_MONITORING.has(kind),
+    notes,
+  };
+}
+
+const withMode = (mode: ManagementMode, action: Action, reason: string): string =>
+  mode === "observe" && action !== "no-op" ? `observe mode: not changing; ${reason}` : reason;
+
+function changeForDesired(
+  r: DesiredResource,
+  obs: Observation,
+  diff: DiffRegistry,
+  replaceActions: Readonly<Partial<Record<Kind, ReplaceAction>>>,
+): Change {
+  const base = {
+    address: r.address,
+    kind: r.kind,
+    name: r.name,
+    target: r.target,
+    mode: r.mode,
+    dependsOn: [...r.dependsOn].sort(),
+    origin: r.origin,
+  };
+  if (!obs.exists) {
+    return {
+      ...base,
+      action: "create",
+      before: null,
+      after: r.spec,
+      fields: [],
+      reason: withMode(r.mode, "create", "missing in AWS"),
+      impact: impactOf(r.kind, "create", false),
+      observedFingerprint: obs.fingerprint,
+    };
+  }
+  const fn = (diff[r.kind] ?? inPlaceDiff) as (d: unknown, l: unknown) => DiffResult;
+  const result = fn(r.spec, obs.live);
+  const action: Action =
+    result.fields.length === 0
+      ? "no-op"
+      : result.replace
+        ? (replaceActions[r.kind] ?? DEFAULT_REPLACE_ACTIONS[r.kind])
+        : "update";
+  const reason = action === "no-op" ? "up to date" : driftReason(result.fields, result.replace);
+  return {
+    ...base,
+    action,
+    before: obs.live,
+    after: r.spec,
+    fields: result.fields,
+    reason: withMode(r.mode, action, reason),
+    impact: impactOf(r.kind, action, result.broadensAccess === true),
+    observedFingerprint: obs.meta.fingerprint,
+  };
+}
+
+function changeForOwned(o: OwnedResource): Change {
+  const mode = o.mode ?? "enforce";
+  const action: Action = mode === "no-delete" ? "no-op" : "delete";
+  const reason =
+    mode === "no-delete"
+      ? "no longer declared in policies; kept (no-delete mode)"
+      : withMode(mode, action, "no longer declared in policies");
+  return {
+    address: o.address,
+    kind: o.kind,
+    name: o.name,
+    target: o.target,
+    action,
+    before: o.observation.live,
+    after: null,
+    fields: [],
+    reason,
+    impact: impactOf(o.kind, action, false),
+    mode,
+    observedFingerprint: o.observation.meta.fingerprint,
+    dependsOn: [],
+    origin: o.origin ?? null,
+  };
+}
+
+const kindRank = (k: Kind): number => {
+  const i = KIND_ORDER.indexOf(k);
+  return i < 0 ? KIND_ORDER.length : i;
+};
+
+const byKindThenAddress = (a: Change, b: Change): number =>
+  kindRank(a.kind) - kindRank(b.kind) || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
+
+/**
+ * Dependency order (a change comes after every change it depends on that is in the plan), ties
+ * broken by kind then address. Throws on a dependency cycle (a bug in desired-state derivation).
+ */
+export function sortChanges(changes: readonly Change[]): Change[] {
+  const byAddress = new Map(changes.map((c) => [c.address, c]));
+  const pending = new Map<Address, number>();
+  const dependents = new Map<Address, Address[]>();
+  for (const c of changes) {
+    const deps = [...new Set(c.dependsOn)].filter((d) => byAddress.has(d) && d !== c.address);
+    pending.set(c.address, deps.length);
+    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), c.address]);
+  }
+  const ready = changes.filter((c) => pending.get(c.address) === 0).sort(byKindThenAddress);
+  const out: Change[] = [];
+  while (ready.length > 0) {
+    const next = ready.shift() as Change;
+    out.push(next);
+    for (const dep of dependents.get(next.address) ?? []) {
+      const left = (pending.get(dep) ?? 0) - 1;
+      pending.set(dep, left);
+      if (left === 0) {
+        ready.push(byAddress.get(dep) as Change);
+        ready.sort(byKindThenAddress);
+      }
+    }
+  }
+  if (out.length !== changes.length) {
+    const stuck = changes.filter((c) => !out.includes(c)).map((c) => c.address);
+    throw new Error(`dependency cycle among: ${stuck.join(", ")}`);
+  }
+  return out;
+}
+
+/** Terraform's counting: a replacement counts once in add, once in destroy and once in replace. */
+export function summarize(changes: readonly Change[]): PlanSummary {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  let replace = 0;
+  let broadensAccess = 0;
+  let observeOnly = 0;
+  let noop = 0;
+  for (const c of changes) {
+    if (c.action === "no-op") {
+      noop++;
+      continue;
+    }
+    if (c.mode === "observe") {
+      observeOnly++;
+      continue;
+    }
+    if (c.impact.broadensAccess) broadensAccess++;
+    switch (c.action) {
+      case "create":
+        add++;
+        break;
+      case "update":
+        change++;
+        break;
+      case "delete":
+        destroy++;
+        break;
+      case "create-then-delete":
+      case "delete-then-create":
+        add++;
+        destroy++;
+        replace++;
+        break;
+    }
+  }
+  return { add, change, destroy, replace, broadensAccess, observeOnly, noop };
+}
+
+export function plan(input: PlanInput): PlanDocument {
+  const desiredAddresses = new Set<Address>();
+  const changes: Change[] = [];
+  for (const r of input.desired) {
+    if (desiredAddresses.has(r.address)) throw new Error(`desired state declares ${r.address} twice`);
+    desiredAddresses.add(r.address);
+    const obs = input.observed.get(r.address);
+    if (obs === undefined) throw new Error(`no observation for ${r.address}`);
+    changes.push(changeForDesired(r, obs, input.diff, input.replaceActions ?? {}));
+  }
+  const orphans = new Set<Address>();
+  for (const o of input.owned) {
+    if (desiredAddresses.has(o.address) || orphans.has(o.address)) continue;
+    orphans.add(o.address);
+    changes.push(changeForOwned(o));
+  }
+  const sorted = sortChanges(changes);
+  const targets = new Map<string, { account: string; region: string }>();
+  for (const c of sorted)
+    targets.set(`${c.target.account}/${c.target.region}`, { account: c.target.account, region: c.target.region });
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    cordonVersion: input.cordonVersion,
+    createdAt: input.createdAt,
+    policyDigest: input.policyDigest,
+    targets: [...targets.keys()].sort().map((k) => targets.get(k) as { account: string; region: string }),
+    changes: sorted,
+    summary: summarize(sorted),
+    notes: [...(input.notes ?? [])],
+    warnings: [...(input.warnings ?? [])],
+    queries: [...(input.queries ?? [])],
+  };
+}

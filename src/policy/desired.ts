@@ -1,0 +1,520 @@
+// Desired state: what the policies want in AWS, as DesiredResources, resolved against each
+// target's inventory (VPCs, subnets). Pure and synchronous: the inventories were read before.
+//
+// Per flowLogs section: the bucket (when bucket.create is not false), one bucket policy per
+// bucket name across ALL policies (Cordon's two log-delivery statements covering every account,
+// region and prefix that writes there), one flow log per selected VPC — or per selected subnet
+// when `subnets` is given. Per athena section: the Glue database and the table over the
+// section's flow-log location, covering every account and region writing there with the same
+// layout and fields. Dependencies: bucket ← bucket policy ← flow logs; database ← table.
+
+import { normalizeS3Destination } from "../handlers/normalize/flowlog.js";
+import { buildLogFormat, flowLogField, resolveFields } from "../handlers/normalize/flowlog-fields.js";
+import { deriveGlueTable, type FlowLogLayout, rejectedFlowsQuery } from "../handlers/normalize/glue.js";
+import { canonicalStatements } from "../handlers/normalize/iam.js";
+import type { Diagnostic } from "../model/diagnostics.js";
+import type { PlanQuery } from "../model/plan.js";
+import { type FlowLogsSection, type LoadedPolicy, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
+import { type DesiredResource, type Kind, makeAddress, type Origin, type TargetRef } from "../model/resource.js";
+import {
+  type BucketPolicySpec,
+  type BucketSpec,
+  type FlowLogSpec,
+  type GlueDatabaseSpec,
+  type GlueTableSpec,
+  type IamStatement,
+  type Inventory,
+  OWNERSHIP,
+  type Tags,
+} from "../model/specs.js";
+
+export interface DesiredOptions {
+  /** YYYY-MM-DD (UTC): the day the ready-to-paste queries are written for. */
+  readonly today: string;
+}
+
+export interface DesiredResult {
+  /** Sorted by address. */
+  readonly resources: readonly DesiredResource[];
+  /** Ready-to-paste Athena queries, one per table. */
+  readonly queries: readonly PlanQuery[];
+  /** Problems found while resolving (unknown VPC ids, conflicting declarations...). */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export const LOG_DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com";
+export const ACL_CHECK_SID = `${OWNERSHIP.sidPrefix}AWSLogDeliveryAclCheck`;
+export const WRITE_SID = `${OWNERSHIP.sidPrefix}AWSLogDeliveryWrite`;
+
+/** The ARN partition of a region ("aws", "aws-cn", "aws-us-gov"). */
+export const arnPartition = (region: string): string =>
+  region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+
+/** Key prefix without leading, trailing or duplicate slashes; "" for none. */
+export const cleanPrefix = (prefix: string | undefined): string =>
+  (prefix ?? "")
+    .split("/")
+    .filter((s) => s !== "")
+    .join("/");
+
+/** Everything about one flowLogs section that the derivations need. */
+interface FlowSource {
+  readonly loaded: LoadedPolicy;
+  readonly policy: Policy;
+  readonly section: FlowLogsSection;
+  readonly target: TargetRef;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly layout: FlowLogLayout;
+  readonly fields: readonly string[];
+  readonly mode: DesiredResource["mode"];
+}
+
+const targetOf = (p: Policy): TargetRef => {
+  const t: { account: string; region: string; roleArn?: string; externalId?: string } = {
+    account: p.target.account,
+    region: p.target.region,
+  };
+  if (p.target.roleArn !== undefined) t.roleArn = p.target.roleArn;
+  if (p.target.externalId !== undefined) t.externalId = p.target.externalId;
+  return t;
+};
+
+const originOf = (l: LoadedPolicy, section: string): Origin => ({
+  file: l.source.file,
+  document: l.source.document,
+  section,
+});
+
+const ownershipTags = (policy: Policy): Tags => ({
+  [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
+  [OWNERSHIP.policyTagKey]: policy.metadata.name,
+});
+
+const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
+
+const sameLayout = (a: FlowSource, b: FlowSource): boolean =>
+  a.layout.fileFormat === b.layout.fileFormat &&
+  a.layout.hiveCompatiblePartitions === b.layout.hiveCompatiblePartitions &&
+  a.layout.perHourPartition === b.layout.perHourPartition &&
+  a.fields.join(" ") === b.fields.join(" ");
+
+/** Every key must match (AND); "*" matches any value of a present key. */
+export const tagsMatch = (selector: Readonly<Record<string, string>>, tags: Tags): boolean =>
+  Object.entries(selector).every(([k, v]) => tags[k] !== undefined && (v === "*" || tags[k] === v));
+
+/** The two log-delivery statements for every writer into one bucket (aws-facts §3.3, §7). */
+export function deliveryStatements(
+  bucket: string,
+  partition: string,
+  writers: readonly { account: string; region: string; prefix: string; hive: boolean }[],
+): IamStatement[] {
+  const accounts = sortedUnique(writers.map((w) => w.account));
+  const sourceArns = sortedUnique(writers.map((w) => `arn:${arnPartition(w.region)}:logs:${w.region}:${w.account}:*`));
+  const resources = sortedUnique(
+    writers.map((w) => {
+      const base = w.prefix === "" ? bucket : `${bucket}/${w.prefix}`;
+      return `arn:${partition}:s3:::${base}/AWSLogs/${w.hive ? "aws-account-id=" : ""}${w.account}/*`;
+    }),
+  );
+  return canonicalStatements([
+    {
+      Sid: ACL_CHECK_SID,
+      Effect: "Allow",
+      Principal: { Service: LOG_DELIVERY_PRINCIPAL },
+      Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+      Resource: `arn:${partition}:s3:::${bucket}`,
+      Condition: { StringEquals: { "aws:SourceAccount": accounts }, ArnLike: { "aws:SourceArn": sourceArns } },
+    },
+    {
+      Sid: WRITE_SID,
+      Effect: "Allow",
+      Principal: { Service: LOG_DELIVERY_PRINCIPAL },
+      Action: "s3:PutObject",
+      Resource: resources,
+      Condition: {
+        StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": accounts },
+        ArnLike: { "aws:SourceArn": sourceArns },
+      },
+    },
+  ]);
+}
+
+export function desiredResources(
+  policies: readonly LoadedPolicy[],
+  inventories: ReadonlyMap<string, Inventory>,
+  options: DesiredOptions,
+): DesiredResult {
+  const diagnostics: Diagnostic[] = [];
+  const resources = new Map<string, DesiredResource>();
+  const queries: PlanQuery[] = [];
+
+  const diag = (
+    l: LoadedPolicy,
+    severity: Diagnostic["severity"],
+    code: string,
+    pointer: string,
+    message: string,
+    hint?: string,
+  ) => {
+    const d: Diagnostic = {
+      severity,
+      code,
+      file: l.source.file,
+      position: null,
+      pointer,
+      document: l.source.document,
+      message,
+    };
+    diagnostics.push(hint === undefined ? d : { ...d, hint });
+  };
+
+  /** Adds a resource; a second declaration of the same address is an error unless identical. */
+  const add = <S>(l: LoadedPolicy, pointer: string, r: DesiredResource<S>, what: string): boolean => {
+    const prior = resources.get(r.address);
+    if (prior === undefined) {
+      resources.set(r.address, r as DesiredResource);
+      return true;
+    }
+    if (JSON.stringify(prior.spec) !== JSON.stringify(r.spec) || prior.mode !== r.mode) {
+      diag(
+        l,
+        "error",
+        "desired.conflict",
+        pointer,
+        `${what} is also declared by ${prior.origin.file} (document ${prior.origin.document}) with different settings`,
+        "declare each resource in one policy, or make both declarations identical",
+      );
+    }
+    return false;
+  };
+
+  const ordered = [...policies].sort(
+    (a, b) => a.source.file.localeCompare(b.source.file) || a.source.document - b.source.document,
+  );
+
+  // --- flow-log sources ------------------------------------------------------------------
+  const sources: FlowSource[] = [];
+  for (const l of ordered) {
+    const section = l.policy.flowLogs;
+    if (section === undefined) continue;
+    sources.push({
+      loaded: l,
+      policy: l.policy,
+      section,
+      target: targetOf(l.policy),
+      bucket: section.bucket.name,
+      prefix: cleanPrefix(section.bucket.prefix),
+      layout: {
+        fileFormat: section.fileFormat ?? POLICY_DEFAULTS.fileFormat,
+        hiveCompatiblePartitions: section.hiveCompatiblePartitions ?? POLICY_DEFAULTS.hiveCompatiblePartitions,
+        perHourPartition: section.perHourPartitions ?? POLICY_DEFAULTS.perHourPartitions,
+      },
+      fields: resolveFields(section.fields ?? POLICY_DEFAULTS.fields),
+      mode: section.mode ?? POLICY_DEFAULTS.mode,
+    });
+  }
+
+  // --- buckets and bucket policies, grouped by bucket name across all policies ------------
+  const policyAddressOf = new Map<string, string>();
+  for (const bucket of sortedUnique(sources.map((s) => s.bucket))) {
+    const writers = sources.filter((s) => s.bucket === bucket);
+    const creators = writers.filter((s) => s.section.bucket.create ?? POLICY_DEFAULTS.bucketCreate);
+    const owner = creators[0] ?? (writers[0] as FlowSource);
+    let bucketAddress: string | null = null;
+    for (const c of creators) {
+      const spec: BucketSpec = {
+        name: bucket,
+        region: c.target.region,
+        blockPublicAccess: true,
+        encryption: "AES256",
+        retentionDays: c.section.bucket.retentionDays ?? null,
+        tags: ownershipTags(c.policy),
+      };
+      const address = makeAddress(c.target, "s3.bucket", bucket);
+      if (c !== owner && address !== bucketAddress) {
+        diag(
+          c.loaded,
+          "error",
+          "desired.bucket-conflict",
+          "/flowLogs/bucket/create",
+          `bucket ${bucket} is created by ${owner.loaded.source.file} in ${owner.target.account}/${owner.target.region}; a bucket name exists once`,
+          "set create: false here: Cordon still adds this policy's log-delivery statements",
+        );
+        continue;
+      }
+      // Same bucket created by several policies of the owner's target: identical settings required
+      // (the ownership tag names the first policy).
+      const r: DesiredResource<BucketSpec> = {
+        address,
+        kind: "s3.bucket",
+        name: bucket,
+        target: c.target,
+        spec: c === owner ? spec : { ...spec, tags: ownershipTags(owner.policy) },
+        mode: owner.mode,
+        origin: originOf(owner.loaded, "flowLogs"),
+        dependsOn: [],
+      };
+      add(c.loaded, "/flowLogs/bucket", r, `bucket ${bucket}`);
+      bucketAddress = address;
+    }
+    if (creators.length === 0 && new Set(writers.map((w) => w.target.account)).size > 1) {
+      diag(
+        owner.loaded,
+        "warning",
+        "desired.bucket-owner-assumed",
+        "/flowLogs/bucket",
+        `no policy creates bucket ${bucket}; Cordon writes its bucket policy with the credentials of account ${owner.target.account}, which must own it`,
+      );
+    }
+    const spec: BucketPolicySpec = {
+      bucket,
+      statements: deliveryStatements(
+        bucket,
+        arnPartition(owner.target.region),
+        writers.map((w) => ({
+          account: w.target.account,
+          region: w.target.region,
+          prefix: w.prefix,
+          hive: w.layout.hiveCompatiblePartitions,
+        })),
+      ),
+    };
+    const address = makeAddress(owner.target, "s3.bucketPolicy", bucket);
+    add(
+      owner.loaded,
+      "/flowLogs/bucket",
+      {
+        address,
+        kind: "s3.bucketPolicy",
+        name: bucket,
+        target: owner.target,
+        spec,
+        mode: owner.mode,
+        origin: originOf(owner.loaded, "flowLogs"),
+        dependsOn: bucketAddress === null ? [] : [bucketAddress],
+      },
+      `the bucket policy of ${bucket}`,
+    );
+    policyAddressOf.set(bucket, address);
+  }
+
+  // --- flow logs ------------------------------------------------------------------------
+  for (const s of sources) {
+    const l = s.loaded;
+    const key = `${s.target.account}/${s.target.region}`;
+    const inventory = inventories.get(key);
+    if (inventory === undefined) {
+      diag(l, "error", "desired.no-inventory", "/target", `no inventory was read for target ${key}`);
+      continue;
+    }
+    const selected = selectResources(s, inventory, (code, pointer, message) =>
+      diag(l, "error", code, pointer, message),
+    );
+    if (selected.ids.length === 0 && selected.bySelectorOnly) {
+      diag(
+        l,
+        "warning",
+        "selector.empty",
+        s.section.subnets === undefined ? "/flowLogs/vpcs" : "/flowLogs/subnets",
+        `the selector matches no ${selected.type === "VPC" ? "VPC" : "subnet"} in ${key}: no flow log is declared`,
+      );
+    }
+    const tags: Tags = { ...(s.section.tags ?? {}), ...ownershipTags(s.policy) };
+    for (const id of selected.ids) {
+      const spec: FlowLogSpec = {
+        resourceId: id,
+        resourceType: selected.type,
+        trafficType: s.section.trafficType ?? POLICY_DEFAULTS.trafficType,
+        logDestination: normalizeS3Destination(`arn:${arnPartition(s.target.region)}:s3:::${s.bucket}/${s.prefix}`),
+        logFormat: buildLogFormat(s.fields),
+        maxAggregationInterval: s.section.maxAggregationInterval ?? POLICY_DEFAULTS.maxAggregationInterval,
+        fileFormat: s.layout.fileFormat,
+        hiveCompatiblePartitions: s.layout.hiveCompatiblePartitions,
+        perHourPartition: s.layout.perHourPartition,
+        tags,
+      };
+      add(
+        l,
+        s.section.subnets === undefined ? "/flowLogs/vpcs" : "/flowLogs/subnets",
+        {
+          address: makeAddress(s.target, "ec2.flowLog", id),
+          kind: "ec2.flowLog",
+          name: id,
+          target: s.target,
+          spec,
+          mode: s.mode,
+          origin: originOf(l, "flowLogs"),
+          dependsOn: [policyAddressOf.get(s.bucket) as string],
+        },
+        `the flow log of ${id} in ${key}`,
+      );
+    }
+  }
+
+  // --- Glue database and table ------------------------------------------------------------
+  for (const l of ordered) {
+    const athena = l.policy.athena;
+    if (athena === undefined) continue;
+    const s = sources.find((x) => x.loaded === l);
+    if (s === undefined) {
+      diag(
+        l,
+        "error",
+        "athena.needs-flow-logs",
+        "/athena",
+        "the athena section describes this policy's flow logs, but the policy has no flowLogs section",
+      );
+      continue;
+    }
+    const unknown = s.fields.filter((f) => flowLogField(f) === undefined);
+    if (unknown.length > 0) {
+      diag(l, "error", "athena.unknown-field", "/flowLogs/fields", `unknown flow-log fields: ${unknown.join(", ")}`);
+      continue;
+    }
+    const sameLocation = sources.filter((x) => x.bucket === s.bucket && x.prefix === s.prefix);
+    const readable = sameLocation.filter((x) => sameLayout(x, s));
+    for (const x of sameLocation.filter((y) => !sameLayout(y, s))) {
+      diag(
+        l,
+        "warning",
+        "athena.mixed-layout",
+        "/athena",
+        `${x.loaded.source.file} (${x.target.account}/${x.target.region}) writes flow logs under the same location with other fields or layout; table ${athena.table} does not cover them`,
+        "give each layout its own bucket prefix",
+      );
+    }
+    const mode = athena.mode ?? POLICY_DEFAULTS.mode;
+    const origin = originOf(l, "athena");
+    const database = athena.database.toLowerCase();
+    const dbSpec: GlueDatabaseSpec = { name: database, description: "VPC flow logs (managed by Cordon)" };
+    const dbAddress = makeAddress(s.target, "glue.database", database);
+    add(
+      l,
+      "/athena/database",
+      {
+        address: dbAddress,
+        kind: "glue.database",
+        name: database,
+        target: s.target,
+        spec: dbSpec,
+        mode,
+        origin,
+        dependsOn: [],
+      },
+      `Glue database ${database}`,
+    );
+    let tableSpec: GlueTableSpec;
+    try {
+      tableSpec = deriveGlueTable({
+        database,
+        table: athena.table,
+        bucket: s.bucket,
+        prefix: s.prefix,
+        layout: s.layout,
+        fields: s.fields,
+        accounts: readable.map((x) => x.target.account),
+        regions: readable.map((x) => x.target.region),
+        projectionStartDate: athena.projectionStartDate,
+      });
+    } catch (e) {
+      diag(l, "error", "athena.invalid", "/athena", (e as Error).message);
+      continue;
+    }
+    const name = `${database}.${tableSpec.name}`;
+    const tableAddress = makeAddress(s.target, "glue.table", name);
+    const added = add(
+      l,
+      "/athena/table",
+      {
+        address: tableAddress,
+        kind: "glue.table",
+        name,
+        target: s.target,
+        spec: tableSpec,
+        mode,
+        origin,
+        dependsOn: [dbAddress],
+      },
+      `Glue table ${name} in ${s.target.account}/${s.target.region}`,
+    );
+    const sql = added ? rejectedFlowsQuery(tableSpec, options.today) : null;
+    if (sql !== null) {
+      queries.push({
+        title: `Rejected flows of the last day: ${name} in ${s.target.account}/${s.target.region}`,
+        sql,
+      });
+    }
+  }
+
+  const sorted = [...resources.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return { resources: sorted, queries, diagnostics };
+}
+
+interface Selection {
+  readonly type: FlowLogSpec["resourceType"];
+  readonly ids: readonly string[];
+  /** True when the selection came from tags / all (an empty one deserves a warning, not an error). */
+  readonly bySelectorOnly: boolean;
+}
+
+/** Resolves the VPC (and subnet) selectors of a section against an inventory. Sorted ids. */
+function selectResources(
+  s: FlowSource,
+  inv: Inventory,
+  error: (code: string, pointer: string, message: string) => void,
+): Selection {
+  const where = `${s.target.account}/${s.target.region}`;
+  const v = s.section.vpcs;
+  let vpcs: string[];
+  if (v.ids !== undefined) {
+    const known = new Set(inv.vpcs.map((x) => x.id));
+    vpcs = [];
+    v.ids.forEach((id, i) => {
+      if (known.has(id)) vpcs.push(id);
+      else error("selector.vpc-not-found", `/flowLogs/vpcs/ids/${i}`, `VPC ${id} does not exist in ${where}`);
+    });
+  } else if (v.tags !== undefined) {
+    const tags = v.tags;
+    vpcs = inv.vpcs.filter((x) => tagsMatch(tags, x.tags)).map((x) => x.id);
+  } else if (v.all === true) {
+    vpcs = inv.vpcs.map((x) => x.id);
+  } else {
+    vpcs = [];
+  }
+  const vpcSet = new Set(vpcs);
+  const sub = s.section.subnets;
+  if (sub === undefined) return { type: "VPC", ids: sortedUnique(vpcs), bySelectorOnly: v.ids === undefined };
+  let subnets: string[];
+  if (sub.ids !== undefined) {
+    const byId = new Map(inv.subnets.map((x) => [x.id, x]));
+    subnets = [];
+    sub.ids.forEach((id, i) => {
+      const found = byId.get(id);
+      if (found === undefined) {
+        error("selector.subnet-not-found", `/flowLogs/subnets/ids/${i}`, `subnet ${id} does not exist in ${where}`);
+      } else if (!vpcSet.has(found.vpcId)) {
+        error(
+          "selector.subnet-outside-vpcs",
+          `/flowLogs/subnets/ids/${i}`,
+          `subnet ${id} is in ${found.vpcId}, which flowLogs.vpcs does not select`,
+        );
+      } else {
+        subnets.push(id);
+      }
+    });
+  } else {
+    const tags = sub.tags ?? {};
+    subnets = inv.subnets.filter((x) => vpcSet.has(x.vpcId) && tagsMatch(tags, x.tags)).map((x) => x.id);
+  }
+  return { type: "Subnet", ids: sortedUnique(subnets), bySelectorOnly: sub.ids === undefined };
+}
+
+/** Kinds desiredResources can produce (for callers building observers). */
+export const DESIRED_KINDS: readonly Kind[] = [
+  "s3.bucket",
+  "s3.bucketPolicy",
+  "ec2.flowLog",
+  "glue.database",
+  "glue.table",
+];

@@ -1,0 +1,140 @@
+// The plan as a pull-request comment. Layout: a hidden marker (so CI can find and update its
+// comment), the summary line, destroys and access-broadening changes called out, then one
+// <details> per change with a ```diff block, notes and warnings. Always within GitHub's
+// 65,536-character comment limit: change details are cut (with a note saying how to see the
+// rest), never the summary. Reads only the PlanDocument.
+import type { Change } from "../model/change.js";
+import type { PlanDocument } from "../model/plan.js";
+import {
+  actionLabel,
+  actionSymbol,
+  changeBody,
+  isEmptyPlan,
+  NO_CHANGES,
+  summaryExtras,
+  summaryLine,
+  visibleChanges,
+} from "./plan-body.js";
+
+export const PLAN_MARKER = "<!-- cordon-plan -->";
+/** GitHub's limit on an issue / pull-request comment body. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+
+export interface MarkdownOptions {
+  /** Maximum length of the result (characters). Default: GitHub's comment limit. */
+  readonly limit?: number;
+}
+
+const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** Inline code that survives backticks in the content. */
+const code = (s: string): string => {
+  const fence = s.includes("`") ? "``" : "`";
+  return `${fence}${s.includes("`") ? ` ${s} ` : s}${fence}`;
+};
+
+const longestBacktickRun = (s: string): number => Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+
+function detailsSection(c: Change): string {
+  const sym = actionSymbol(c.action).trim();
+  const flags = [
+    c.mode === "observe" ? "observe mode" : "",
+    c.impact.broadensAccess ? "⚠️ broadens access" : "",
+    c.impact.destructive ? "⚠️ destructive" : "",
+  ].filter((f) => f !== "");
+  const summary = `<code>${escapeHtml(sym)} ${actionLabel(c.action)}</code> <code>${escapeHtml(c.address)}</code> — ${escapeHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
+  const body = changeBody(c, "diff")
+    .map((l) => `${l.sign} ${"  ".repeat(l.depth)}${l.text}`)
+    .join("\n");
+  const fenceLen = Math.max(3, longestBacktickRun(body) + 1);
+  const fence = "`".repeat(fenceLen);
+  const notes = c.impact.notes.map((n) => `\n> ${n}`).join("");
+  return `<details><summary>${summary}</summary>\n${notes}\n\n${fence}diff\n${body}\n${fence}\n\n</details>\n`;
+}
+
+function calloutLines(changes: readonly Change[]): string[] {
+  const flagged = changes.filter(
+    (c) =>
+      c.mode !== "observe" &&
+      (c.impact.broadensAccess ||
+        c.action === "delete" ||
+        c.action === "delete-then-create" ||
+        c.action === "create-then-delete"),
+  );
+  if (flagged.length === 0) return [];
+  const lines = ["> [!CAUTION]", "> **Destroys and access-broadening changes in this plan:**"];
+  for (const c of flagged) {
+    const why = [
+      c.impact.broadensAccess ? "broadens access" : "",
+      c.action === "delete" ? "destroy" : c.action === "no-op" || c.action === "update" ? "" : "replace",
+      c.impact.destructive ? "destructive" : "",
+    ].filter((x) => x !== "");
+    lines.push(`> - ${code(c.address)}: ${why.join(", ")} — ${escapeHtml(c.reason)}`);
+  }
+  return lines;
+}
+
+/** The markdown view; never longer than `limit` (default 65,536) characters. */
+export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions = {}): string {
+  const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
+  const head: string[] = [PLAN_MARKER];
+  if (isEmptyPlan(doc.summary)) {
+    head.push(NO_CHANGES);
+    return `${head.join("\n")}\n`;
+  }
+  const extras = summaryExtras(doc.summary);
+  head.push(`**${summaryLine(doc.summary)}**${extras.length ? ` ${extras.join(" ")}` : ""}`, "");
+  const changes = visibleChanges(doc);
+  const tail: string[] = [];
+  if (doc.notes.length > 0) {
+    tail.push("**Notes**", "");
+    for (const n of doc.notes) {
+      tail.push(
+        `- ${n.severity === "warning" ? "⚠️ " : ""}${escapeHtml(n.message)}${n.address ? ` (${code(n.address)})` : ""}`,
+      );
+    }
+    tail.push("");
+  }
+  if (doc.warnings.length > 0) {
+    tail.push("**Warnings**", "");
+    for (const w of doc.warnings) tail.push(`- ${code(w.file)}: ${escapeHtml(w.message)}`);
+    tail.push("");
+  }
+  const headText = `${head.join("\n")}\n`;
+  const tailText = tail.length > 0 ? `\n${tail.join("\n")}` : "";
+  const callout = calloutLines(changes);
+  const cutNote = (shown: number, of: number, what: string) =>
+    `\n> [!NOTE]\n> ${of - shown} of ${of} ${what} not shown: the comment would exceed GitHub's size limit. Run \`cordon plan\` (text) or read the plan JSON artifact for the full plan.\n`;
+  // The worst-case truncation note must always fit after the summary.
+  const reserve = cutNote(0, changes.length + callout.length, "changes").length + 64;
+  let budget = limit - headText.length - reserve;
+  const parts: string[] = [];
+  // Callouts first (each line counted), then change details, then notes/warnings.
+  let calloutShown = 0;
+  const calloutText: string[] = [];
+  for (const line of callout) {
+    if (line.length + 1 > budget) break;
+    calloutText.push(line);
+    budget -= line.length + 1;
+    calloutShown++;
+  }
+  if (calloutText.length > 0) {
+    parts.push(`${calloutText.join("\n")}\n\n`);
+    budget -= 1;
+  }
+  let shown = 0;
+  for (const c of changes) {
+    const section = detailsSection(c);
+    if (section.length > budget) break;
+    parts.push(section);
+    budget -= section.length;
+    shown++;
+  }
+  const cut = shown < changes.length || calloutShown < callout.length;
+  if (cut) {
+    parts.push(cutNote(shown, changes.length, "changes"));
+  } else if (tailText.length <= budget) {
+    parts.push(tailText);
+  }
+  const text = headText + parts.join("");
+  return text.length <= limit ? text : `${text.slice(0, limit)}`;
+}

@@ -1,0 +1,81 @@
+// The plan as text, like Terraform's: one block per change with the reason, field-level diffs
+// (JSON values as a text diff), access-broadening flags, notes and the summary line.
+// Reads only the PlanDocument.
+import { makeStyler, type Styler } from "../cli/output.js";
+import type { Change } from "../model/change.js";
+import type { PlanDocument } from "../model/plan.js";
+import {
+  actionSymbol,
+  actionVerb,
+  type BodyLine,
+  changeBody,
+  isEmptyPlan,
+  NO_CHANGES,
+  summaryExtras,
+  summaryLine,
+  visibleChanges,
+} from "./plan-body.js";
+
+const plain = makeStyler(false);
+
+function paint(style: Styler, sign: string, text: string): string {
+  if (sign === "+") return style.green(text);
+  if (sign === "-") return style.red(text);
+  if (sign === "~" || sign === "+/-" || sign === "-/+") return style.yellow(text);
+  return text;
+}
+
+function renderChange(c: Change, style: Styler): string[] {
+  const sym = actionSymbol(c.action);
+  const lines: string[] = [];
+  lines.push(style.bold(`  # ${c.address} ${actionVerb(c)}`));
+  lines.push(`  # reason: ${c.reason}`);
+  if (c.impact.broadensAccess) lines.push(style.red("  # (!) broadens access"));
+  if (c.impact.destructive) lines.push(style.red("  # (!) destructive: removes data or monitoring"));
+  for (const n of c.impact.notes) lines.push(`  # note: ${n}`);
+  const head = `${sym.padStart(3)} ${c.kind} "${c.name}" {`;
+  lines.push(paint(style, sym, head));
+  const body: BodyLine[] = changeBody(c, "text");
+  for (const l of body) {
+    const indent = " ".repeat(6 + l.depth * 4);
+    lines.push(`${indent}${paint(style, l.sign, `${l.sign} ${l.text}`)}`);
+  }
+  lines.push("    }");
+  return lines;
+}
+
+/** The text view. `style` adds colour (src/cli/output.ts); default none. Ends with a newline. */
+export function renderPlanText(doc: PlanDocument, style: Styler = plain): string {
+  const out: string[] = [];
+  for (const w of doc.warnings) {
+    out.push(style.yellow(`Warning: ${w.file}: ${w.message}`));
+  }
+  if (doc.warnings.length > 0) out.push("");
+  if (isEmptyPlan(doc.summary)) {
+    out.push(...notesLines(doc));
+    out.push(style.green(NO_CHANGES));
+    return `${out.join("\n")}\n`;
+  }
+  out.push("Cordon will perform the following actions:", "");
+  for (const c of visibleChanges(doc)) out.push(...renderChange(c, style), "");
+  out.push(...notesLines(doc));
+  out.push(style.bold(summaryLine(doc.summary)));
+  for (const extra of summaryExtras(doc.summary)) out.push(extra);
+  return `${out.join("\n")}\n`;
+}
+
+function notesLines(doc: PlanDocument): string[] {
+  if (doc.notes.length === 0) return [];
+  const lines = ["Notes:"];
+  for (const n of doc.notes) {
+    lines.push(`  - ${n.severity === "warning" ? "(warning) " : ""}${n.message}${n.address ? ` [${n.address}]` : ""}`);
+  }
+  lines.push("");
+  return lines;
+}
+
+/** The ready-to-paste queries (printed after apply). Empty string when there are none. */
+export function renderQueriesText(doc: PlanDocument): string {
+  if (doc.queries.length === 0) return "";
+  return doc.queries.map((q) => `-- ${q.title}\n${q.sql}\n`).join("\n");
+}

@@ -1,0 +1,207 @@
+// The control API under /_sandbox/ (JSON in, JSON out) and the in-process handle tests use:
+// counters by (service, operation), a bounded request log, faults, configuration, seeding,
+// reset and a state dump.
+
+import { parseEstateText, seedEstate, validateEstateObject } from "./estate.js";
+import type { FaultConfig, Faults } from "./faults.js";
+import type { StateDump, Store } from "./store.js";
+import type { Estate, SandboxConfig, SandboxResponse, ServiceContext, ServiceModule, ServiceName } from "./types.js";
+
+export const CONTROL_PREFIX = "/_sandbox/";
+
+export interface RequestLogEntry {
+  readonly requestId: string;
+  readonly time: string;
+  readonly service: ServiceName | "unknown";
+  readonly operation: string;
+  readonly accessKeyId: string;
+  readonly account: string;
+  readonly region: string;
+  readonly status: number;
+  /** Wire error code when the answer was an error. */
+  readonly errorCode?: string;
+  /** "denied", "throttle", "error" when the answer came from the allow-list or a fault, not the service. */
+  readonly injected?: "denied" | "throttle" | "error";
+  readonly ms: number;
+}
+
+export interface Stats {
+  record(entry: RequestLogEntry): void;
+  counters(): Record<string, Record<string, number>>;
+  resetCounters(): void;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+}
+
+export function createStats(maxLog = 1000): Stats {
+  let counters = new Map<string, Map<string, number>>();
+  let log: RequestLogEntry[] = [];
+  return {
+    record(entry) {
+      let byOp = counters.get(entry.service);
+      if (byOp === undefined) {
+        byOp = new Map();
+        counters.set(entry.service, byOp);
+      }
+      byOp.set(entry.operation, (byOp.get(entry.operation) ?? 0) + 1);
+      log.push(entry);
+      if (log.length > maxLog * 2) log = log.slice(log.length - maxLog);
+    },
+    counters: () =>
+      Object.fromEntries([...counters].sort().map(([s, ops]) => [s, Object.fromEntries([...ops].sort())])),
+    resetCounters() {
+      counters = new Map();
+    },
+    requests: () => log.slice(Math.max(0, log.length - maxLog)),
+    clearRequests() {
+      log = [];
+    },
+  };
+}
+
+export interface Control {
+  counters(): Record<string, Record<string, number>>;
+  resetCounters(): void;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  faults(): FaultConfig;
+  /** Replaces the fault configuration (throws Error on an invalid one). */
+  setFaults(config: FaultConfig): void;
+  config(): SandboxConfig;
+  /** Merges a partial configuration (throws Error on an invalid value). */
+  setConfig(partial: Partial<SandboxConfig>): SandboxConfig;
+  /** Seeds an estate (object, or YAML/JSON text) on top of the current state. */
+  seed(estate: Estate | string, source?: string): void;
+  /** Empties the state, counters, request log and faults; the configuration stays. */
+  reset(): void;
+  state(): StateDump;
+  /** Answers one control-API request; `path` starts after "/_sandbox/". */
+  http(method: string, path: string, body: Buffer): SandboxResponse;
+}
+
+export interface ControlDeps {
+  readonly store: Store;
+  readonly faults: Faults;
+  readonly stats: Stats;
+  readonly ctx: ServiceContext;
+  readonly modules: readonly ServiceModule[];
+}
+
+const json = (status: number, value: unknown): SandboxResponse => ({
+  status,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(value),
+});
+
+export function createControl(deps: ControlDeps): Control {
+  const { store, faults, stats, ctx, modules } = deps;
+  const control: Control = {
+    counters: () => stats.counters(),
+    resetCounters: () => stats.resetCounters(),
+    requests: () => stats.requests(),
+    clearRequests: () => stats.clearRequests(),
+    faults: () => faults.config(),
+    setFaults: (config) => faults.set(config),
+    config: () => ({ ...store.config }),
+    setConfig(partial) {
+      Object.assign(store.config, validateConfig(partial));
+      return { ...store.config };
+    },
+    seed(estate, source = "estate") {
+      const parsed =
+        typeof estate === "string" ? parseEstateText(estate, source) : validateEstateObject(estate, source);
+      seedEstate(parsed, ctx, modules);
+      store.touch();
+    },
+    reset() {
+      store.reset();
+      stats.resetCounters();
+      stats.clearRequests();
+      faults.set({});
+    },
+    state: () => store.dump(),
+    http(method, path, body) {
+      try {
+        return route(control, method, path, body);
+      } catch (e) {
+        const details = (e as { details?: readonly string[] }).details;
+        return json(400, { error: (e as Error).message, ...(details && details.length > 0 ? { details } : {}) });
+      }
+    },
+  };
+  return control;
+}
+
+function route(control: Control, method: string, path: string, body: Buffer): SandboxResponse {
+  const readJson = (): unknown => {
+    const text = body.toString("utf8").trim();
+    if (text === "") return {};
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new Error(`request body is not JSON: ${(e as Error).message}`);
+    }
+  };
+  switch (`${method} ${path.replace(/\/+$/, "")}`) {
+    case "GET health":
+      return json(200, { ok: true });
+    case "GET counters":
+      return json(200, control.counters());
+    case "DELETE counters":
+      control.resetCounters();
+      return json(200, { ok: true });
+    case "GET requests":
+      return json(200, control.requests());
+    case "DELETE requests":
+      control.clearRequests();
+      return json(200, { ok: true });
+    case "GET faults":
+      return json(200, control.faults());
+    case "POST faults":
+      control.setFaults(readJson() as FaultConfig);
+      return json(200, control.faults());
+    case "DELETE faults":
+      control.setFaults({});
+      return json(200, { ok: true });
+    case "GET config":
+      return json(200, control.config());
+    case "POST config":
+      return json(200, control.setConfig(readJson() as Partial<SandboxConfig>));
+    case "POST seed":
+      control.seed(body.toString("utf8"), "request body");
+      return json(200, { ok: true });
+    case "POST reset":
+      control.reset();
+      return json(200, { ok: true });
+    case "GET state":
+      return json(200, control.state());
+    case "GET stats":
+      return json(200, { cpu: process.cpuUsage(), memory: process.memoryUsage(), uptime: process.uptime() });
+    default:
+      return json(404, { error: `no control endpoint ${method} ${CONTROL_PREFIX}${path}` });
+  }
+}
+
+function validateConfig(value: unknown): Partial<SandboxConfig> {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new Error("config: expected an object");
+  const v = value as Record<string, unknown>;
+  const ints: Record<string, [number, number]> = {
+    naclEntryQuota: [1, 1000],
+    webAclAssociationDelayMs: [0, 3_600_000],
+    defaultPageSize: [1, 10_000],
+  };
+  for (const [k, x] of Object.entries(v)) {
+    const range = ints[k];
+    if (range !== undefined) {
+      if (typeof x !== "number" || !Number.isInteger(x) || x < range[0] || x > range[1]) {
+        throw new Error(`config: ${k} must be an integer between ${range[0]} and ${range[1]}`);
+      }
+    } else if (k === "wafAlwaysNextMarker") {
+      if (typeof x !== "boolean") throw new Error("config: wafAlwaysNextMarker must be true or false");
+    } else {
+      throw new Error(`config: unknown setting "${k}"`);
+    }
+  }
+  return v as Partial<SandboxConfig>;
+}

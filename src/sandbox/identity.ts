@@ -1,0 +1,107 @@
+// Who is calling: the access key id and region from SigV4 (signature never checked), the account
+// the key acts for, and its IAM allow-list. Identities live in a global store slice so that
+// AssumeRole sessions and seeded access keys persist with the rest of the state.
+import type { IncomingHttpHeaders } from "node:http";
+import type { ServiceContext } from "./types.js";
+
+export const DEFAULT_ACCOUNT = "111122223333";
+export const DEFAULT_REGION = "us-east-1";
+export const IDENTITY_SLICE = "iam.identities";
+
+export interface AccessKeyEntry {
+  readonly account: string;
+  /** IAM action patterns (`ec2:Describe*`); absent = everything allowed. */
+  readonly allow?: readonly string[];
+  /** Caller ARN reported by GetCallerIdentity (default `arn:aws:iam::<account>:user/<key id>`). */
+  readonly arn?: string;
+}
+
+export interface SessionEntry {
+  readonly account: string;
+  readonly arn: string;
+  readonly userId: string;
+  readonly allow?: readonly string[];
+  readonly expiration: string;
+}
+
+export interface Identities {
+  defaultAccount?: string;
+  /** Keyed by access key id, or by role ARN (the allow-list of sessions of that role). */
+  accessKeys: Record<string, AccessKeyEntry>;
+  /** AssumeRole session keys (ASIA…). */
+  sessions: Record<string, SessionEntry>;
+}
+
+export const identities = (ctx: Pick<ServiceContext, "global">): Identities =>
+  ctx.global<Identities>(IDENTITY_SLICE, () => ({ accessKeys: {}, sessions: {} }));
+
+export interface Credential {
+  readonly accessKeyId: string;
+  readonly region: string;
+  /** Signing name from the credential scope (e.g. "ec2"), "" when absent. */
+  readonly service: string;
+}
+
+const CREDENTIAL = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
+
+/** From `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, …` or `X-Amz-Credential`. */
+export function parseCredential(headers: IncomingHttpHeaders, query: URLSearchParams): Credential | null {
+  const auth = headers.authorization;
+  const m = typeof auth === "string" ? CREDENTIAL.exec(auth) : null;
+  if (m) return { accessKeyId: m[1] as string, region: m[2] as string, service: m[3] as string };
+  const q = query.get("X-Amz-Credential");
+  if (q !== null) {
+    const parts = q.split("/");
+    if (parts.length >= 5) {
+      return { accessKeyId: parts[0] as string, region: parts[2] as string, service: parts[3] as string };
+    }
+  }
+  return null;
+}
+
+export interface Caller {
+  readonly account: string;
+  readonly arn: string;
+  readonly userId: string;
+  readonly allow: readonly string[] | undefined;
+}
+
+/** Session keys first, then configured keys, then a 12-digit key id = that account, else the default account. */
+export function resolveCaller(ids: Identities, accessKeyId: string): Caller {
+  const session = ids.sessions[accessKeyId];
+  if (session !== undefined) {
+    return { account: session.account, arn: session.arn, userId: session.userId, allow: session.allow };
+  }
+  const entry = ids.accessKeys[accessKeyId];
+  const account =
+    entry?.account ?? (/^\d{12}$/.test(accessKeyId) ? accessKeyId : ids.defaultAccount) ?? DEFAULT_ACCOUNT;
+  return {
+    account,
+    arn: entry?.arn ?? `arn:aws:iam::${account}:user/${accessKeyId || "anonymous"}`,
+    userId: accessKeyId.startsWith("AKIA") ? `AIDA${accessKeyId.slice(4)}` : accessKeyId || "anonymous",
+    allow: entry?.allow,
+  };
+}
+
+const patternCache = new Map<string, RegExp>();
+
+/** IAM-style wildcard match (`*`, `?`), case-insensitive as IAM action names are. */
+export function wildcardMatch(pattern: string, value: string, caseInsensitive = true): boolean {
+  const key = `${caseInsensitive ? "i" : "s"}${pattern}`;
+  let re = patternCache.get(key);
+  if (re === undefined) {
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".");
+    re = new RegExp(`^${body}$`, caseInsensitive ? "is" : "s");
+    if (patternCache.size > 10_000) patternCache.clear();
+    patternCache.set(key, re);
+  }
+  return re.test(value);
+}
+
+export function actionAllowed(allow: readonly string[] | undefined, action: string): boolean {
+  if (allow === undefined) return true;
+  return allow.some((p) => wildcardMatch(p, action));
+}
