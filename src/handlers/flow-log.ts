@@ -18,8 +18,9 @@ import { AwsError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { APPLIED_TAG, specDigest, withoutAppliedTag } from "./applied-tag.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
-import { flowLogDiff, normalizeLiveFlowLog, normalizeFlowLogSpec } from "./normalize/flowlog.js";
+import { flowLogDiff, normalizeFlowLogSpec, normalizeLiveFlowLog } from "./normalize/flowlog.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<FlowLogSpec> & { exists: true };
@@ -65,9 +66,9 @@ function byResource(flowLogs: readonly FlowLog[]): Map<string, FlowLog[]> {
 
 /** The tags a diff may look at: the desired keys and Cordon's own; foreign tags are never touched. */
 function comparableTags(all: Tags, desired: Tags | null): Tags {
-  if (desired === null) return all;
+  if (desired === null) return withoutAppliedTag(all);
   return Object.fromEntries(
-    Object.entries(all).filter(([k]) => k in desired || k.startsWith("cordon:")),
+    Object.entries(all).filter(([k]) => k !== APPLIED_TAG && (k in desired || k.startsWith("cordon:"))),
   );
 }
 
@@ -141,7 +142,7 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
     // One token per resource and apply pass: an engine-level retry of a create that did succeed
     // returns the same flow log instead of making a second one.
     const clientToken = await ctx.memo(`ec2.flowLog.clientToken:${desired.address}`, async () => randomUUID());
-    const tags = { ...spec.tags, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue };
+    const tags = { ...spec.tags, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue, [APPLIED_TAG]: specDigest(desired.spec) };
     const input = {
       ResourceIds: [spec.resourceId],
       ResourceType: spec.resourceType,
@@ -194,8 +195,9 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
   async update(ctx, desired, live) {
     // Only tags change in place (everything else is a replacement).
     const id = live.meta.id!;
-    const want = desired.spec.tags;
-    const have = live.live.tags;
+    const want: Tags = { ...desired.spec.tags, [APPLIED_TAG]: specDigest(desired.spec) };
+    const applied = live.meta.tags?.[APPLIED_TAG];
+    const have: Tags = applied === undefined ? live.live.tags : { ...live.live.tags, [APPLIED_TAG]: applied };
     const ec2 = await ctx.aws.ec2();
     const set = Object.entries(want).filter(([k, v]) => have[k] !== v);
     const unset = Object.keys(have).filter((k) => !(k in want) && k !== OWNERSHIP.tagKey);

@@ -14,6 +14,7 @@ import { ABSENT_FINGERPRINT, type Observation } from "../model/resource.js";
 import { type BucketSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { inPlaceDiff } from "../planner/diff.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { APPLIED_TAG, specDigest } from "./applied-tag.js";
 import type { Handler, HandlerContext } from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
@@ -51,9 +52,11 @@ async function readBucket(s3: S3Port, name: string, fallbackRegion: string): Pro
     c.IgnorePublicAcls === true &&
     c.BlockPublicPolicy === true &&
     c.RestrictPublicBuckets === true;
-  const algorithm = enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+  const algorithm =
+    enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
   // Every bucket has SSE-S3 by default (aws-facts §2.2): no configuration reads as AES256.
-  const encryption: BucketSpec["encryption"] = algorithm === "aws:kms" || algorithm === "aws:kms:dsse" ? "aws:kms" : "AES256";
+  const encryption: BucketSpec["encryption"] =
+    algorithm === "aws:kms" || algorithm === "aws:kms:dsse" ? "aws:kms" : "AES256";
   const rules = life?.Rules ?? [];
   const ours = rules.find((r) => r.ID === RETENTION_RULE_ID);
   const days = ours?.Status === "Enabled" ? (ours.Expiration?.Days ?? null) : null;
@@ -77,9 +80,14 @@ const sortTags = (t: Tags): Tags => Object.fromEntries(Object.entries(t).sort(([
 
 /** Only the tags a diff may look at: the desired keys and Cordon's own. */
 const comparableTags = (all: Tags, desired: Tags): Tags =>
-  sortTags(Object.fromEntries(Object.entries(all).filter(([k]) => k in desired || k.startsWith("cordon:"))));
+  sortTags(
+    Object.fromEntries(
+      Object.entries(all).filter(([k]) => k !== APPLIED_TAG && (k in desired || k.startsWith("cordon:"))),
+    ),
+  );
 
-const foreignTags = (all: Tags): Tags => Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("cordon:")));
+const foreignTags = (all: Tags): Tags =>
+  Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("cordon:")));
 
 async function writeTags(s3: S3Port, bucket: string, tags: Tags): Promise<void> {
   const TagSet = Object.entries(sortTags(tags)).map(([Key, Value]) => ({ Key, Value }));
@@ -131,7 +139,12 @@ async function configure(s3: S3Port, want: BucketSpec, have: BucketFacts | null)
   if (have === null ? want.retentionDays !== null : have.spec.retentionDays !== want.retentionDays) {
     jobs.push(writeLifecycle(s3, name, want.retentionDays, have?.foreignRules ?? []));
   }
-  const tags = { ...foreignTags(have?.allTags ?? {}), ...want.tags, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue };
+  const tags = {
+    ...foreignTags(have?.allTags ?? {}),
+    ...want.tags,
+    [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
+    [APPLIED_TAG]: specDigest(want),
+  };
   if (have === null || fingerprint(sortTags(tags)) !== fingerprint(sortTags(have.allTags))) {
     jobs.push(writeTags(s3, name, tags));
   }
@@ -162,7 +175,8 @@ export const bucketHandler: Handler<BucketSpec, TargetPorts> = {
     return facts === null ? { exists: false, fingerprint: ABSENT_FINGERPRINT } : observation(facts, desired.spec.tags);
   },
 
-  diff: (desired, live) => inPlaceDiff({ ...desired, tags: sortTags(desired.tags) }, { ...live, tags: sortTags(live.tags) }),
+  diff: (desired, live) =>
+    inPlaceDiff({ ...desired, tags: sortTags(desired.tags) }, { ...live, tags: sortTags(live.tags) }),
 
   async create(ctx, desired) {
     const s3 = await ctx.aws.s3();
