@@ -62,6 +62,9 @@ export interface AwsSession {
 const targetKey = (t: TargetRef): string => `${t.account}|${t.region}|${t.roleArn ?? ""}|${t.externalId ?? ""}`;
 
 export function createAwsSession(environment: AwsEnvironment = awsEnvironment()): AwsSession {
+  // The SDK warns on Node 20 about SDK releases after January 2027; the SDK is bundled into
+  // Cordon at a fixed version, so the warning is noise a Cordon user cannot act on.
+  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   const byTarget = new Map<string, TargetPorts>();
   const credentialsByRole = new Map<string, Promise<unknown>>();
   let ambient: Promise<unknown> | undefined;

@@ -5,7 +5,13 @@ import { createInterface } from "node:readline";
 import { type AwsSession, createAwsSession } from "../aws/config.js";
 import { type ApplyResult, applyPlan, type ProgressEvent } from "../executor/apply.js";
 import { passFactory } from "../executor/observe.js";
-import { type Loaded, loadPolicies, type PlanRun, PolicyErrorWithDiagnostics, planPolicies } from "../executor/pipeline.js";
+import {
+  type Loaded,
+  loadPolicies,
+  type PlanRun,
+  PolicyErrorWithDiagnostics,
+  planPolicies,
+} from "../executor/pipeline.js";
 import { handlerFor } from "../handlers/registry.js";
 import type { Change } from "../model/change.js";
 import { PartialApplyError, UsageError } from "../model/errors.js";
@@ -18,7 +24,8 @@ import { VERSION } from "./version.js";
 
 export const DEFAULT_POLICY_PATH = "policies/";
 
-export const policyPaths = (paths: readonly string[]): string[] => (paths.length > 0 ? [...paths] : [DEFAULT_POLICY_PATH]);
+export const policyPaths = (paths: readonly string[]): string[] =>
+  paths.length > 0 ? [...paths] : [DEFAULT_POLICY_PATH];
 
 export function todayOption(today: string | undefined, now: Date = new Date()): string {
   const day = today ?? now.toISOString().slice(0, 10);
@@ -95,7 +102,8 @@ export function progressPrinter(): (e: ProgressEvent) => void {
   const started = new Map<string, number>();
   return (e) => {
     if (e.type === "outcome") {
-      if (e.outcome.status === "skipped") err(`${s.yellow("  skipped")}  ${e.change.address}: ${e.outcome.message ?? ""}`);
+      if (e.outcome.status === "skipped")
+        err(`${s.yellow("  skipped")}  ${e.change.address}: ${e.outcome.message ?? ""}`);
       return;
     }
     const key = `${e.change.address}|${e.step}`;

@@ -24,7 +24,10 @@ export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {
       throw e;
     }
     if (db === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
-    const live: GlueDatabaseSpec = { name: (db.Name ?? desired.spec.name).toLowerCase(), description: db.Description ?? "" };
+    const live: GlueDatabaseSpec = {
+      name: (db.Name ?? desired.spec.name).toLowerCase(),
+      description: db.Description ?? "",
+    };
     return {
       exists: true,
       live,
@@ -73,7 +76,9 @@ export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {
 
   async delete(ctx, address, live) {
     if (!live.meta.owned) {
-      throw new ConflictError(`${address}: the Glue database ${live.live.name} was not created by Cordon; not deleting it`);
+      throw new ConflictError(
+        `${address}: the Glue database ${live.live.name} was not created by Cordon; not deleting it`,
+      );
     }
     const glue = await ctx.aws.glue();
     try {

@@ -60,7 +60,7 @@ export const glueTableHandler: Handler<GlueTableSpec, TargetPorts> = {
   async update(ctx, desired, live) {
     const glue = await ctx.aws.glue();
     const input = tableInputOf(desired.spec);
-    const liveParameters = ((live.meta.extra ?? {})["parameters"] ?? {}) as Record<string, string>;
+    const liveParameters = (live.meta.extra?.["parameters"] ?? {}) as Record<string, string>;
     const kept = Object.fromEntries(Object.entries(liveParameters).filter(([k]) => !isManagedTableParameter(k)));
     await glue.updateTable({
       DatabaseName: desired.spec.database,

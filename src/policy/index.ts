@@ -5,6 +5,7 @@ import { countBySeverity, sortDiagnostics } from "../model/diagnostics.js";
 import type { LoadedPolicy, Policy } from "../model/policy.js";
 import type { ParsedDocument } from "./document.js";
 import { type LoadOptions, loadPolicies } from "./load.js";
+import { semanticChecks } from "./semantic.js";
 import { validateSchema } from "./validate.js";
 
 export interface LoadAndValidateOptions extends LoadOptions {
@@ -29,6 +30,11 @@ export function todayUtc(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
 
+/**
+ * Loads `paths`, checks every document against the schema, then runs the semantic checks
+ * (src/policy/semantic.ts) on the documents that passed it. Throws only UsageError for a
+ * malformed `today`; bad input is reported in `diagnostics`.
+ */
 export function loadAndValidate(paths: readonly string[], options: LoadAndValidateOptions): LoadAndValidateResult {
   const loaded = loadPolicies(paths, options);
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
@@ -38,17 +44,12 @@ export function loadAndValidate(paths: readonly string[], options: LoadAndValida
     diagnostics.push(...problems);
     if (problems.length === 0) valid.push(doc);
   }
-  diagnostics.push(...runSemanticChecks(valid, options.today));
+  diagnostics.push(...semanticChecks(valid, { today: options.today }));
   const policies = valid.map((doc) => ({
     policy: doc.value as Policy,
     source: { file: doc.file, document: doc.document },
   }));
   return { policies, diagnostics: sortDiagnostics(diagnostics), files: loaded.files };
-}
-
-/** Semantic checks over the schema-valid documents (src/policy/semantic.ts). */
-function runSemanticChecks(_docs: readonly ParsedDocument[], _today: string): Diagnostic[] {
-  return [];
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

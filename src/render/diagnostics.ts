@@ -64,6 +64,8 @@ function location(d: Diagnostic): string {
   return d.position === null ? d.file : `${d.file}:${d.position.line}:${d.position.column}`;
 }
 
+const INDENT = " ".repeat("warning ".length);
+
 /** Errors first, then warnings, each with its hint underneath; a closing count line. */
 export function renderText(report: DiagnosticsReport, s: Styler): string {
   const sorted = sortDiagnostics(report.diagnostics);
@@ -76,8 +78,9 @@ export function renderText(report: DiagnosticsReport, s: Styler): string {
     const pad = severity === "error" ? "  " : "";
     for (const d of group) {
       const where = d.pointer === "" ? "" : ` ${s.dim(d.pointer)}`;
-      lines.push(`${label}${pad} ${s.bold(location(d))}  ${d.message}${where} ${s.dim(`[${d.code}]`)}`);
-      if (d.hint !== undefined) lines.push(`        ${s.cyan("hint:")} ${d.hint}`);
+      const message = d.message.replace(/\n/g, `\n${INDENT}`);
+      lines.push(`${label}${pad} ${s.bold(location(d))}  ${message}${where} ${s.dim(`[${d.code}]`)}`);
+      if (d.hint !== undefined) lines.push(`${INDENT}${s.cyan("hint:")} ${d.hint}`);
     }
   }
   const { errors } = countBySeverity(report.diagnostics);

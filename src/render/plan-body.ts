@@ -97,15 +97,37 @@ const prefixed = (sign: BodyLine["sign"], depth: number, head: string, value: un
   return lines.map((l, i) => ({ sign, depth: i === 0 ? depth : depth + 1, text: i === 0 ? `${head}${l}` : l }));
 };
 
-/** A JSON text diff of two complex values (the `diff` package), one BodyLine per line. */
+/** Unchanged lines kept around each change in a JSON text diff. */
+export const DIFF_CONTEXT = 3;
+
+/**
+ * A JSON text diff of two complex values (the `diff` package), one BodyLine per line; runs of
+ * unchanged lines longer than the context are collapsed into one "… N unchanged lines" line.
+ */
 export function jsonDiffLines(before: unknown, after: unknown, depth: number): BodyLine[] {
   const a = before === null || before === undefined ? "" : `${showValue(before)}\n`;
   const b = after === null || after === undefined ? "" : `${showValue(after)}\n`;
-  const out: BodyLine[] = [];
+  const all: BodyLine[] = [];
   for (const part of diffLines(a, b)) {
     const sign: BodyLine["sign"] = part.added ? "+" : part.removed ? "-" : " ";
-    const lines = part.value.replace(/\n$/, "").split("\n");
-    for (const l of lines) out.push({ sign, depth, text: l });
+    for (const l of part.value.replace(/\n$/, "").split("\n")) all.push({ sign, depth, text: l });
+  }
+  const keep = all.map(() => false);
+  all.forEach((l, i) => {
+    if (l.sign === " ") return;
+    for (let j = Math.max(0, i - DIFF_CONTEXT); j <= Math.min(all.length - 1, i + DIFF_CONTEXT); j++) keep[j] = true;
+  });
+  const out: BodyLine[] = [];
+  for (let i = 0; i < all.length; ) {
+    if (keep[i]) {
+      out.push(all[i] as BodyLine);
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < all.length && !keep[j]) j++;
+    out.push({ sign: " ", depth, text: `… ${j - i} unchanged ${j - i === 1 ? "line" : "lines"}` });
+    i = j;
   }
   return out;
 }

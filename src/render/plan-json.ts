@@ -11,6 +11,7 @@ const DOC_KEYS = [
   "cordonVersion",
   "createdAt",
   "policyDigest",
+  "policyPaths",
   "targets",
   "summary",
   "changes",

@@ -37,7 +37,6 @@ const longestBacktickRun = (s: string): number => Math.max(0, ...[...s.matchAll(
 function detailsSection(c: Change): string {
   const sym = actionSymbol(c.action).trim();
   const flags = [
-    c.mode === "observe" ? "observe mode" : "",
     c.impact.broadensAccess ? "⚠️ broadens access" : "",
     c.impact.destructive ? "⚠️ destructive" : "",
   ].filter((f) => f !== "");
@@ -47,8 +46,8 @@ function detailsSection(c: Change): string {
     .join("\n");
   const fenceLen = Math.max(3, longestBacktickRun(body) + 1);
   const fence = "`".repeat(fenceLen);
-  const notes = c.impact.notes.map((n) => `\n> ${n}`).join("");
-  return `<details><summary>${summary}</summary>\n${notes}\n\n${fence}diff\n${body}\n${fence}\n\n</details>\n`;
+  const notes = c.impact.notes.map((n) => `> ${escapeHtml(n)}\n`).join("");
+  return `<details><summary>${summary}</summary>\n\n${notes}${notes ? "\n" : ""}${fence}diff\n${body}\n${fence}\n\n</details>\n`;
 }
 
 function calloutLines(changes: readonly Change[]): string[] {

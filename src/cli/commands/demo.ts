@@ -87,14 +87,13 @@ export function register(program: Command, setExit: SetExit): void {
         out(renderPlanText(run.plan, s));
 
         step(5, "someone deletes the production flow log behind Cordon's back (with the AWS SDK)");
-        const { DeleteFlowLogsCommand, DescribeFlowLogsCommand, EC2Client } = await import("@aws-sdk/client-ec2");
-        const ec2 = new EC2Client({ region: "eu-west-1", endpoint: sandbox.url });
-        const flowLogs = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
+        // A separate client, as another person's tooling would be (the AWS SDK's EC2 client).
+        const ec2 = await createAwsSession(env).ports({ account: "111122223333", region: "eu-west-1" }).ec2();
+        const flowLogs = (await ec2.describeFlowLogs({})).FlowLogs ?? [];
         for (const f of flowLogs) {
-          await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [f.FlowLogId!] }));
-          out(`  aws ec2 delete-flow-logs --flow-log-ids ${f.FlowLogId}   # was logging ${f.ResourceId}`);
+          await ec2.deleteFlowLogs({ FlowLogIds: [f.FlowLogId!] });
+          out(`  aws ec2 delete-flow-logs --flow-log-ids ${f.FlowLogId}   # it was logging ${f.ResourceId}`);
         }
-        ec2.destroy();
 
         step(6, "plan: Cordon sees the drift", `cordon plan ${policies} --detailed-exitcode`);
         run = await makePlan([policies], { today, session: createAwsSession(env) });

@@ -1308,6 +1308,3 @@ function regionCode(region: string): string {
   const [geo, dir, n] = region.split("-");
   return `${geo ?? ""}${(dir ?? "").charAt(0)}${n ?? ""}`;
 }
-
-/** The module as registered: no S3 module yet means no bucket exists. */
-export const ec2: ServiceModule<Ec2State> = createEc2Module(() => null);

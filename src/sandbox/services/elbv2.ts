@@ -58,6 +58,17 @@ export function lookupLoadBalancer(
   return { account, region, arn: lb.arn, name: lb.name, type: lb.type, vpcId: lb.vpcId };
 }
 
+/** The load balancer with this name in (account, region), for the wafv2 module's estate seeding. */
+export function lookupLoadBalancerByName(
+  ctx: ServiceContext,
+  account: string,
+  region: string,
+  name: string,
+): { account: string; region: string; arn: string; name: string; type: string; vpcId: string } | null {
+  const arn = ctx.state<Elbv2State>("elbv2", account, region).byName[name];
+  return arn === undefined ? null : lookupLoadBalancer(ctx, arn);
+}
+
 const notFound = () => new ApiError("LoadBalancerNotFound", "One or more load balancers not found");
 const validation = (message: string) => new ApiError("ValidationError", message);
 

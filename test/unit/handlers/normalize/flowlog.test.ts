@@ -6,6 +6,7 @@ import {
   normalizeLiveFlowLog,
   normalizeS3Destination,
 } from "../../../../src/handlers/normalize/flowlog.js";
+import { buildLogFormat } from "../../../../src/handlers/normalize/flowlog-fields.js";
 import type { FlowLogSpec } from "../../../../src/model/specs.js";
 
 const desired: FlowLogSpec = {
@@ -87,7 +88,12 @@ describe("flowLogDiff: every field but tags forces replacement", () => {
       paths: ["/logDestination"],
       replace: true,
     },
-    { reason: "format", live: { ...liveBase, LogFormat: "${srcaddr}" }, paths: ["/logFormat"], replace: true },
+    {
+      reason: "format",
+      live: { ...liveBase, LogFormat: buildLogFormat(["srcaddr"]) },
+      paths: ["/logFormat"],
+      replace: true,
+    },
     {
       reason: "aggregation interval",
       live: { ...liveBase, MaxAggregationInterval: 60 },

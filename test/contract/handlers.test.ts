@@ -1,0 +1,298 @@
+// One contract suite run against every handler, with the real SDK clients against the sandbox:
+// observe is read-only, create is idempotent, observe after create reports no diff, update
+// converges after drift, delete of a missing resource succeeds.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAwsSession } from "../../src/aws/config.js";
+import type { TargetPorts } from "../../src/aws/ports.js";
+import { passFactory } from "../../src/executor/observe.js";
+import type { Handler, HandlerContext } from "../../src/handlers/contract.js";
+import { buildLogFormat } from "../../src/handlers/normalize/flowlog-fields.js";
+import { deriveGlueTable } from "../../src/handlers/normalize/glue.js";
+import { HANDLERS } from "../../src/handlers/registry.js";
+import {
+  type DesiredResource,
+  type Kind,
+  makeAddress,
+  type Observation,
+  type TargetRef,
+} from "../../src/model/resource.js";
+import { type BucketPolicySpec, type BucketSpec, type FlowLogSpec, OWNERSHIP } from "../../src/model/specs.js";
+import { deliveryStatements } from "../../src/policy/desired.js";
+import { startSandbox } from "../../src/sandbox/server.js";
+
+const ACCOUNT = "111122223333";
+const REGION = "eu-west-1";
+const VPC = "vpc-0000000000000c001";
+const OTHER_VPC = "vpc-0000000000000c002";
+const BUCKET = "contract-flow-logs";
+const target: TargetRef = { account: ACCOUNT, region: REGION };
+const READ_ONLY = /^(Describe|Get|List|Head)/;
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+let sandbox: Sandbox;
+let ports: TargetPorts;
+let newContext: () => HandlerContext<TargetPorts>;
+
+beforeAll(async () => {
+  process.env["AWS_ACCESS_KEY_ID"] = "AKIACONTRACTTEST0001";
+  process.env["AWS_SECRET_ACCESS_KEY"] = "contract-secret";
+  sandbox = await startSandbox({
+    seed: {
+      defaultAccount: ACCOUNT,
+      accounts: {
+        [ACCOUNT]: {
+          regions: {
+            [REGION]: {
+              vpcs: [
+                { id: VPC, cidr: "10.1.0.0/16" },
+                { id: OTHER_VPC, cidr: "10.2.0.0/16" },
+              ],
+            },
+          },
+        },
+      },
+    },
+  });
+  const session = createAwsSession({ endpoint: sandbox.url, serviceEndpoints: {}, maxAttempts: 2 });
+  ports = session.ports(target);
+  const passes = passFactory({ ports: () => ports });
+  newContext = () => passes()(target) as HandlerContext<TargetPorts>;
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+const origin = { file: "contract.yaml", document: 0, section: "test" };
+const resource = <S>(kind: Kind, name: string, spec: S, dependsOn: string[] = []): DesiredResource<S> => ({
+  address: makeAddress(target, kind, name),
+  kind,
+  name,
+  target,
+  spec,
+  mode: "enforce",
+  origin,
+  dependsOn,
+});
+
+const tags = { [OWNERSHIP.tagKey]: OWNERSHIP.tagValue, [OWNERSHIP.policyTagKey]: "contract" };
+
+const bucketSpec: BucketSpec = {
+  name: BUCKET,
+  region: REGION,
+  blockPublicAccess: true,
+  encryption: "AES256",
+  retentionDays: 30,
+  tags,
+};
+const policySpec: BucketPolicySpec = {
+  bucket: BUCKET,
+  statements: deliveryStatements(BUCKET, "aws", [{ account: ACCOUNT, region: REGION, prefix: "flow", hive: false }]),
+};
+const flowLogSpec: FlowLogSpec = {
+  resourceId: VPC,
+  resourceType: "VPC",
+  trafficType: "REJECT",
+  logDestination: `arn:aws:s3:::${BUCKET}/flow/`,
+  logFormat: buildLogFormat(["version", "srcaddr", "dstaddr", "action"]),
+  maxAggregationInterval: 60,
+  fileFormat: "plain-text",
+  hiveCompatiblePartitions: false,
+  perHourPartition: false,
+  tags: { ...tags, team: "netsec" },
+};
+const tableSpec = deriveGlueTable({
+  database: "contract_db",
+  table: "flow_logs",
+  bucket: BUCKET,
+  prefix: "flow",
+  layout: { fileFormat: "plain-text", hiveCompatiblePartitions: false, perHourPartition: false },
+  fields: ["version", "srcaddr", "dstaddr", "action"],
+  accounts: [ACCOUNT],
+  regions: [REGION],
+  projectionStartDate: "2026-01-01",
+});
+
+interface Case {
+  readonly kind: Kind;
+  readonly desired: DesiredResource;
+  /** A drifted spec to write with update (must differ from desired). */
+  readonly drifted: unknown;
+  /** What is left after delete: nothing, or the resource without Cordon's markers (buckets are never deleted). */
+  readonly afterDelete: "absent" | "released";
+  /** Why update is not exercised against the sandbox (absent = it is). */
+  readonly noUpdate?: string;
+}
+
+const cases: Case[] = [
+  {
+    kind: "s3.bucket",
+    desired: resource("s3.bucket", BUCKET, bucketSpec),
+    drifted: { ...bucketSpec, retentionDays: 7 },
+    afterDelete: "released",
+  },
+  {
+    kind: "s3.bucketPolicy",
+    desired: resource("s3.bucketPolicy", BUCKET, policySpec),
+    drifted: { ...policySpec, statements: policySpec.statements.slice(0, 1) },
+    afterDelete: "absent",
+  },
+  {
+    kind: "ec2.flowLog",
+    desired: resource("ec2.flowLog", VPC, flowLogSpec),
+    drifted: { ...flowLogSpec, tags: { ...tags, team: "other" } },
+    afterDelete: "absent",
+  },
+  {
+    kind: "glue.database",
+    desired: resource("glue.database", "contract_db", { name: "contract_db", description: "contract" }),
+    drifted: { name: "contract_db", description: "drifted" },
+    afterDelete: "absent",
+    noUpdate: "the sandbox's Glue module does not implement UpdateDatabase yet",
+  },
+  {
+    kind: "glue.table",
+    desired: resource("glue.table", "contract_db.flow_logs", tableSpec),
+    drifted: { ...tableSpec, columns: tableSpec.columns.slice(0, 2) },
+    afterDelete: "absent",
+  },
+];
+
+const handler = (kind: Kind): Handler => HANDLERS[kind] as Handler;
+
+async function observe(kind: Kind, d: DesiredResource): Promise<Observation> {
+  return handler(kind).observe(newContext(), d);
+}
+
+/** Runs `fn` and returns the mutating operations the sandbox saw meanwhile. */
+async function mutationsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  sandbox.control.clearRequests();
+  await fn();
+  return sandbox.control
+    .requests()
+    .map((r) => r.operation)
+    .filter((op) => !READ_ONLY.test(op));
+}
+
+// The cases run in order: each later kind needs the earlier ones (policy on the bucket, flow log
+// into the bucket, table in the database). Deletions run at the end, in reverse.
+describe.each(cases)("handler contract: $kind", (c) => {
+  it("observe of a missing resource reports absent and writes nothing", async () => {
+    const writes = await mutationsDuring(async () => {
+      const o = await observe(c.kind, c.desired);
+      expect(o.exists).toBe(false);
+    });
+    expect(writes).toEqual([]);
+  });
+
+  it("create, then observe reports no diff", async () => {
+    const h = handler(c.kind);
+    await h.create(newContext(), c.desired);
+    const o = await observe(c.kind, c.desired);
+    expect(o.exists).toBe(true);
+    if (!o.exists) return;
+    expect(o.meta.owned).toBe(true);
+    expect(h.diff(c.desired.spec, o.live).fields).toEqual([]);
+  });
+
+  it("create is idempotent: a second create succeeds and changes nothing observable", async () => {
+    const h = handler(c.kind);
+    const before = await observe(c.kind, c.desired);
+    await h.create(newContext(), c.desired);
+    const after = await observe(c.kind, c.desired);
+    expect(after.exists && before.exists && after.meta.fingerprint === before.meta.fingerprint).toBe(true);
+  });
+
+  it("observe never calls a mutating API", async () => {
+    const writes = await mutationsDuring(() => observe(c.kind, c.desired));
+    expect(writes).toEqual([]);
+  });
+
+  it.skipIf(c.noUpdate !== undefined)("update converges after drift", async () => {
+    const h = handler(c.kind);
+    const drifted = { ...c.desired, spec: c.drifted };
+    const live = await observe(c.kind, c.desired);
+    if (!live.exists) throw new Error("precondition: exists");
+    await h.update(newContext(), drifted, live);
+    const mid = await observe(c.kind, c.desired);
+    if (!mid.exists) throw new Error("still exists after update");
+    expect(h.diff(c.desired.spec, mid.live).fields.length).toBeGreaterThan(0);
+    expect(h.diff(c.drifted, mid.live).fields).toEqual([]);
+    await h.update(newContext(), c.desired, mid);
+    const end = await observe(c.kind, c.desired);
+    expect(end.exists && h.diff(c.desired.spec, end.live).fields).toEqual([]);
+  });
+});
+
+describe.each([...cases].reverse())("handler contract, deletion: $kind", (c) => {
+  it("delete removes what Cordon owns, and deleting again succeeds", async () => {
+    const h = handler(c.kind);
+    const live = await observe(c.kind, c.desired);
+    if (!live.exists) throw new Error("precondition: exists");
+    await h.delete(newContext(), c.desired.address, live);
+    const after = await observe(c.kind, c.desired);
+    if (c.afterDelete === "absent") expect(after.exists).toBe(false);
+    else expect(after.exists && after.meta.owned).toBe(false);
+    await h.delete(newContext(), c.desired.address, live);
+  });
+});
+
+describe("bucket policy: foreign statements", () => {
+  it("are kept verbatim through create, update and delete", async () => {
+    const s3 = await ports.s3();
+    const foreign = {
+      Sid: "TeamReadOnly",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/Auditor` },
+      Action: ["s3:GetObject"],
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    };
+    await s3.putBucketPolicy({
+      Bucket: BUCKET,
+      Policy: JSON.stringify({ Version: "2012-10-17", Statement: [foreign] }),
+    });
+    const h = handler("s3.bucketPolicy");
+    const desired = resource("s3.bucketPolicy", BUCKET, policySpec);
+    await h.create(newContext(), desired);
+    const doc = JSON.parse((await s3.getBucketPolicy({ Bucket: BUCKET })).Policy ?? "{}");
+    expect(doc.Statement).toContainEqual(foreign);
+    expect(doc.Statement).toHaveLength(3);
+    const live = await observe("s3.bucketPolicy", desired);
+    if (!live.exists) throw new Error("exists");
+    await h.delete(newContext(), desired.address, live);
+    const left = JSON.parse((await s3.getBucketPolicy({ Bucket: BUCKET })).Policy ?? "{}");
+    expect(left.Statement).toEqual([foreign]);
+  });
+});
+
+describe("flow logs: batched observation and discovery", () => {
+  it("one DescribeFlowLogs per pass serves every flow log and the discovery of undeclared ones", async () => {
+    const h = handler("ec2.flowLog");
+    // Bucket and delivery statements, then a Cordon flow log on each VPC and a foreign one.
+    await handler("s3.bucket").create(newContext(), resource("s3.bucket", BUCKET, bucketSpec));
+    await handler("s3.bucketPolicy").create(newContext(), resource("s3.bucketPolicy", BUCKET, policySpec));
+    const a = resource("ec2.flowLog", VPC, flowLogSpec);
+    const b = resource("ec2.flowLog", OTHER_VPC, { ...flowLogSpec, resourceId: OTHER_VPC });
+    await h.create(newContext(), a);
+    await h.create(newContext(), b);
+    const ec2 = await ports.ec2();
+    await ec2.createFlowLogs({
+      ResourceIds: [OTHER_VPC],
+      ResourceType: "VPC",
+      TrafficType: "ALL",
+      LogDestinationType: "s3",
+      LogDestination: `arn:aws:s3:::${BUCKET}/someone-else/`,
+    });
+    sandbox.control.resetCounters();
+    const ctx = newContext();
+    const [oa, ob, found] = await Promise.all([
+      h.observe(ctx, a),
+      h.observe(ctx, b),
+      h.discover!(ctx, new Set([a.address])),
+    ]);
+    expect(oa.exists && ob.exists).toBe(true);
+    expect(sandbox.control.counters()["ec2"]).toEqual({ DescribeFlowLogs: 1 });
+    // Only Cordon's flow log on the VPC that is no longer declared; the foreign one is never listed.
+    expect(found.map((d) => d.address)).toEqual([b.address]);
+  });
+});

@@ -1,0 +1,290 @@
+// End to end through the built CLI (`node dist/cordon.js`, npm test builds it first) against an
+// in-process sandbox reached through AWS_ENDPOINT_URL: validate → plan → apply → plan → changes
+// made behind Cordon's back with the SDK → plan shows exactly those → apply converges; saved plans
+// refused when AWS or the policies changed; plan with read-only keys never calls a mutating API.
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeleteFlowLogsCommand, DescribeFlowLogsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { GetTableCommand, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
+import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PlanDocument } from "../../src/model/plan.js";
+import { startSandbox } from "../../src/sandbox/server.js";
+
+const ROOT = process.cwd();
+const CLI = join(ROOT, "dist/cordon.js");
+const ACCOUNT = "111122223333";
+const REGION = "eu-west-1";
+const BUCKET = "cats-eyes-flow-logs-111122223333";
+const VPC = "vpc-0c47e5a1f3d2b0001";
+const TODAY = "2026-11-26";
+const A = (kind: string, name: string) => `${ACCOUNT}/${REGION}/${kind}/${name}`;
+const READ_ONLY_KEY = "AKIAREADONLY00000001";
+const WRITER_KEY = "AKIAWRITER000000001";
+
+// The SDK clients this test uses directly would warn about Node 20 support on stderr.
+process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
+
+const tmp = mkdtempSync(join(tmpdir(), "cordon-plan-apply-"));
+const policies = join(tmp, "policies");
+let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let ec2: EC2Client;
+let s3: S3Client;
+let glue: GlueClient;
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI as a separate process (asynchronously: the sandbox answers from this process). */
+function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env["PATH"],
+    HOME: tmp,
+    NO_COLOR: "1",
+    AWS_ENDPOINT_URL: sandbox.url,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: WRITER_KEY,
+    AWS_SECRET_ACCESS_KEY: "e2e-secret",
+    AWS_MAX_ATTEMPTS: "2",
+    AWS_CONFIG_FILE: join(tmp, "no-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(tmp, "no-credentials"),
+  };
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: tmp, env: { ...base, ...env }, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ status, stdout, stderr });
+      },
+    );
+  });
+}
+
+const planJson = async (extra: string[] = []): Promise<PlanDocument> => {
+  const r = await cordon(["plan", "policies", "--format", "json", "--today", TODAY, ...extra]);
+  expect(r.stderr).toBe("");
+  return JSON.parse(r.stdout) as PlanDocument;
+};
+
+const pending = (p: PlanDocument) =>
+  p.changes.filter((c) => c.action !== "no-op").map((c) => `${c.action} ${c.address}`);
+
+const mutatingRequests = (key: string) =>
+  sandbox.control
+    .requests()
+    .filter((r) => r.accessKeyId === key && !/^(Describe|Get|List|Head)/.test(r.operation))
+    .map((r) => `${r.service}:${r.operation}`);
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error("dist/cordon.js is missing: run `npm run build` first");
+  cpSync(join(ROOT, "examples/cats-eyes/policies"), policies, { recursive: true });
+  sandbox = await startSandbox({ seed: join(ROOT, "examples/cats-eyes/estate.yaml"), requestLogSize: 5000 });
+  sandbox.control.seed({
+    accessKeys: {
+      [READ_ONLY_KEY]: { account: ACCOUNT, allow: ["ec2:Describe*", "s3:Get*", "s3:List*", "glue:Get*", "sts:Get*"] },
+      [WRITER_KEY]: { account: ACCOUNT },
+    },
+  });
+  const client = {
+    region: REGION,
+    endpoint: sandbox.url,
+    credentials: { accessKeyId: WRITER_KEY, secretAccessKey: "x" },
+  };
+  ec2 = new EC2Client(client);
+  s3 = new S3Client({ ...client, forcePathStyle: true });
+  glue = new GlueClient(client);
+});
+
+afterAll(async () => {
+  for (const c of [ec2, s3, glue]) c?.destroy();
+  await sandbox?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("plan and apply through the CLI", () => {
+  it("validates the example", async () => {
+    const r = await cordon(["validate", "policies", "--today", TODAY]);
+    expect(r.status).toBe(0);
+  });
+
+  it("plans the whole set (exit 2 with --detailed-exitcode), read-only", async () => {
+    sandbox.control.clearRequests();
+    const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain("Plan: 5 to add, 0 to change, 0 to destroy.");
+    expect(r.stdout).toContain(`+ ec2.flowLog "${VPC}"`);
+    expect(mutatingRequests(WRITER_KEY)).toEqual([]);
+  });
+
+  it("plans with read-only keys: an allow-list of Describe/Get/List actions is enough", async () => {
+    sandbox.control.clearRequests();
+    const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY], {
+      AWS_ACCESS_KEY_ID: READ_ONLY_KEY,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(2);
+    const mine = sandbox.control.requests().filter((q) => q.accessKeyId === READ_ONLY_KEY);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.filter((q) => q.injected === "denied")).toEqual([]);
+    expect(mutatingRequests(READ_ONLY_KEY)).toEqual([]);
+  });
+
+  it("refuses to apply without a terminal unless --auto-approve", async () => {
+    const r = await cordon(["apply", "policies", "--today", TODAY]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/refusing to apply without confirmation/);
+    expect(mutatingRequests(WRITER_KEY)).toEqual([]);
+  });
+
+  it("read-only keys cannot apply: the sandbox enforces the allow-list", async () => {
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY], {
+      AWS_ACCESS_KEY_ID: READ_ONLY_KEY,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/AccessDenied|UnauthorizedOperation|access denied/);
+  });
+
+  it("applies with progress and prints the Athena query", async () => {
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.stderr).toContain(`creating ${A("s3.bucket", BUCKET)}...`);
+    expect(r.stderr).toMatch(new RegExp(`created ${A("ec2.flowLog", VPC)} \\[`));
+    expect(r.stdout).toContain("Apply complete: 5 applied, 0 failed, 0 skipped.");
+    expect(r.stdout).toMatch(/SELECT [\s\S]+WHERE action = 'REJECT'[\s\S]+LIMIT 10;/);
+    expect(r.status).toBe(0);
+  });
+
+  it("plans no changes afterwards (exit 0)", async () => {
+    const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
+    expect(r.stdout).toContain("No changes");
+    expect(r.status).toBe(0);
+  });
+
+  it("sees exactly the changes made behind its back, and leaves a foreign statement alone", async () => {
+    // 1. The flow log deleted.
+    const fl = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
+    expect(fl).toHaveLength(1);
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [fl[0]!.FlowLogId!] }));
+    // 2. The delivery write statement removed, 3. a foreign statement added.
+    const doc = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
+    const foreign = {
+      Sid: "SecurityTeamRead",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/security-audit` },
+      Action: "s3:GetObject",
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    };
+    doc.Statement = [...doc.Statement.filter((s: { Sid?: string }) => s.Sid !== "CordonAWSLogDeliveryWrite"), foreign];
+    await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(doc) }));
+    // 4. A table column dropped.
+    await dropColumn("srcport");
+
+    const plan = await planJson(["--detailed-exitcode"]);
+    expect(pending(plan).sort()).toEqual([
+      `create ${A("ec2.flowLog", VPC)}`,
+      `update ${A("glue.table", "cats_eyes_network.production_flow_logs")}`,
+      `update ${A("s3.bucketPolicy", BUCKET)}`,
+    ]);
+    const policyChange = plan.changes.find((c) => c.kind === "s3.bucketPolicy")!;
+    expect(policyChange.fields.map((f) => f.path)).toEqual(["/statements/CordonAWSLogDeliveryWrite"]);
+    expect(JSON.stringify(plan)).not.toContain("SecurityTeamRead");
+    const tableChange = plan.changes.find((c) => c.kind === "glue.table")!;
+    expect(tableChange.fields.map((f) => f.path)).toEqual(["/columns"]);
+
+    const text = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
+    expect(text.status).toBe(2);
+    expect(text.stdout).toContain("Plan: 1 to add, 2 to change, 0 to destroy.");
+  });
+
+  it("refuses a saved plan once AWS changed after it was made, naming what changed", async () => {
+    const saved = await cordon(["plan", "policies", "--out", "stale.json", "--today", TODAY]);
+    expect(saved.status).toBe(0);
+    await dropColumn("dstport");
+    sandbox.control.clearRequests();
+    const r = await cordon(["apply", "stale.json", "--today", TODAY]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/plan is stale/);
+    expect(r.stderr).toContain(A("glue.table", "cats_eyes_network.production_flow_logs"));
+    expect(mutatingRequests(WRITER_KEY)).toEqual([]);
+  });
+
+  it("converges on apply and keeps the foreign statement verbatim", async () => {
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.stdout).toContain("Apply complete: 3 applied, 0 failed, 0 skipped.");
+    expect(r.status).toBe(0);
+    const again = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
+    expect(again.status).toBe(0);
+    const doc = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
+    expect(doc.Statement.map((s: { Sid: string }) => s.Sid).sort()).toEqual([
+      "CordonAWSLogDeliveryAclCheck",
+      "CordonAWSLogDeliveryWrite",
+      "SecurityTeamRead",
+    ]);
+  });
+
+  it("applies a saved plan exactly when nothing changed", async () => {
+    await dropColumn("action");
+    const saved = await cordon(["plan", "policies", "--out", "fresh.json", "--today", TODAY]);
+    expect(saved.status).toBe(0);
+    const plan = JSON.parse(readFileSync(join(tmp, "fresh.json"), "utf8")) as PlanDocument;
+    expect(pending(plan)).toEqual([`update ${A("glue.table", "cats_eyes_network.production_flow_logs")}`]);
+    const r = await cordon(["apply", "fresh.json", "--today", TODAY]);
+    expect(r.stdout).toContain("Apply complete: 1 applied, 0 failed, 0 skipped.");
+    expect(r.status).toBe(0);
+  });
+
+  it("refuses a saved plan made from other policies", async () => {
+    await dropColumn("action");
+    const saved = await cordon(["plan", "policies", "--out", "old-policies.json", "--today", TODAY]);
+    expect(saved.status).toBe(0);
+    const file = join(policies, "production.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("retentionDays: 90", "retentionDays: 120"));
+    const r = await cordon(["apply", "old-policies.json", "--today", TODAY]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/policies changed since the plan was made/);
+  });
+});
+
+describe("replacing a flow log", () => {
+  it("creates the new flow log before deleting the old one", async () => {
+    const file = join(policies, "production.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("trafficType: ALL", "trafficType: REJECT"));
+    const before = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
+    const plan = await planJson();
+    expect(pending(plan)).toContain(`create-then-delete ${A("ec2.flowLog", VPC)}`);
+    sandbox.control.clearRequests();
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.status).toBe(0);
+    const writes = mutatingRequests(WRITER_KEY).filter((op) => op.includes("FlowLogs"));
+    expect(writes).toEqual(["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs"]);
+    const after = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
+    expect(after).toHaveLength(1);
+    expect(after[0]?.TrafficType).toBe("REJECT");
+    expect(after[0]?.FlowLogId).not.toBe(before[0]?.FlowLogId);
+  });
+});
+
+/** Drops one column from the flow-log table with UpdateTable, as a person with the console would. */
+async function dropColumn(name: string): Promise<void> {
+  const t = (await glue.send(new GetTableCommand({ DatabaseName: "cats_eyes_network", Name: "production_flow_logs" })))
+    .Table!;
+  const sd = t.StorageDescriptor!;
+  await glue.send(
+    new UpdateTableCommand({
+      DatabaseName: "cats_eyes_network",
+      TableInput: {
+        Name: t.Name!,
+        TableType: t.TableType,
+        Parameters: t.Parameters,
+        PartitionKeys: t.PartitionKeys,
+        StorageDescriptor: { ...sd, Columns: (sd.Columns ?? []).filter((c) => c.Name !== name) },
+      },
+    }),
+  );
+}
