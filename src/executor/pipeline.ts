@@ -10,7 +10,7 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import { AwsError, PolicyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
-import type { Address, DesiredResource, Kind, TargetRef } from "../model/resource.js";
+import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
 import type { Inventory } from "../model/specs.js";
 import { policyDigest } from "../planner/fingerprint.js";
 import { type DiffRegistry, plan, type ReplaceAction } from "../planner/plan.js";
@@ -96,6 +96,8 @@ export interface PlanRun {
   readonly plan: PlanDocument;
   readonly desired: readonly DesiredResource[];
   readonly passes: PassFactory;
+  /** The observation of every desired address (cordon drift reads the applied-digest tags from it). */
+  readonly observed: ReadonlyMap<Address, Observation>;
 }
 
 const matches = (address: Address, pattern: string): boolean =>
@@ -164,7 +166,7 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     queries: derived.queries,
     warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
   });
-  return { plan: document, desired, passes };
+  return { plan: document, desired, passes, observed };
 }
 
 function readInventoryRetrying(ec2: Awaited<ReturnType<TargetPorts["ec2"]>>, retry: RetryOptions) {
