@@ -37,9 +37,9 @@ export interface DriftItem {
   readonly desired: unknown;
   readonly appliedDigest: string | null;
   readonly appliedFrom: "record" | "tag" | null;
-  /** Applied → live (what changed outside Cordon). */
+  /** What changed outside Cordon: `before` = applied, `after` = live. */
   readonly driftFields: readonly FieldDiff[];
-  /** Applied → desired (what the policies changed). */
+  /** What the policies changed: `before` = applied, `after` = desired. */
   readonly pendingFields: readonly FieldDiff[];
   readonly reason: string;
   /** The plan's change for this resource: the action that makes AWS match the policies. */
@@ -73,6 +73,10 @@ export interface ClassifyInput {
   readonly records: ReadonlyMap<string, AppliedRecord | null>;
   readonly diff: DiffLookup;
 }
+
+/** Handler diffs run (desired, live): before = live. Drift reads the other way: applied → live. */
+const reversed = (fields: readonly FieldDiff[]): FieldDiff[] =>
+  fields.map((f) => ({ ...f, before: f.after, after: f.before }));
 
 const fieldNames = (fields: readonly FieldDiff[]): string => {
   const names = [...new Set(fields.map((f) => f.path.split("/").slice(1, 3).join("/") || "(value)"))];
@@ -119,11 +123,12 @@ export function classifyOne(
   }
   const pending = appliedDigest !== specDigest(c.after);
   const pendingFields = pending && applied !== null ? structuralDiff(c.after, applied) : [];
+  // structuralDiff(after, before): before = applied, after = desired, as documented.
   if (!pending) {
     const why = exists
       ? `changed outside Cordon since the last apply: ${fieldNames(c.fields)}`
       : "deleted outside Cordon since the last apply";
-    return item("drift", why, exists ? c.fields : [], []);
+    return item("drift", why, exists ? reversed(c.fields) : [], []);
   }
   const pendingWhy = `the policies changed since the last apply${pendingFields.length > 0 ? `: ${fieldNames(pendingFields)}` : ""}`;
   if (!exists) return item("drift+pending", `deleted outside Cordon, and ${pendingWhy}`, [], pendingFields);
@@ -134,7 +139,7 @@ export function classifyOne(
   return item(
     "drift+pending",
     `changed outside Cordon (${fieldNames(d.fields)}), and ${pendingWhy}`,
-    d.fields,
+    reversed(d.fields),
     pendingFields,
   );
 }
