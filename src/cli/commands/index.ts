@@ -8,6 +8,7 @@ import { register as registerPlan } from "./plan.js";
 import { register as registerSandbox } from "./sandbox.js";
 import { register as registerSchema } from "./schema.js";
 import { register as registerValidate } from "./validate.js";
+import { register as registerWatch } from "./watch.js";
 
 export type SetExit = (code: number) => void;
 
@@ -20,4 +21,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerDemo(program, setExit);
   registerDrift(program, setExit);
   registerForceUnlock(program, setExit);
+  registerWatch(program, setExit);
 }
