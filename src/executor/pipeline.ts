@@ -37,7 +37,7 @@ export class PolicyErrorWithDiagnostics extends PolicyError {
   readonly diagnostics: readonly Diagnostic[];
   constructor(diagnostics: readonly Diagnostic[]) {
     const n = diagnostics.filter((d) => d.severity === "error").length;
-    super(`the policies have ${n} error${n === 1 ? "" : "s"}; run cordon validate for details`);
+    super(`the policies have ${n} error${n === 1 ? "" : "s"} (listed above); nothing was planned`);
     this.diagnostics = diagnostics;
   }
 }

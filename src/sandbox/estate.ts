@@ -25,6 +25,8 @@ type Path = readonly (string | number)[];
 interface Problem {
   readonly path: Path;
   readonly message: string;
+  /** Report at the last key itself rather than its value (unknown fields). */
+  readonly atKey?: boolean;
 }
 
 export function loadEstateFile(file: string): Estate {
@@ -41,6 +43,20 @@ export function loadEstateFile(file: string): Estate {
 
 /** Parses YAML or JSON text; throws EstateError listing every problem with its position. */
 export function parseEstateText(text: string, source: string): Estate {
+  if (text.trimStart().startsWith("{")) {
+    // Fast path for (large, generated) JSON estates; positions are only computed when there are problems.
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined) {
+      const problems: Problem[] = [];
+      const estate = checkEstate(value, problems);
+      if (problems.length === 0) return estate;
+    }
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -53,8 +69,8 @@ export function parseEstateText(text: string, source: string): Estate {
     );
   }
   const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-  const where = (path: Path): string => {
-    const node = nodeAt(doc.contents as Node | null, path);
+  const where = (path: Path, atKey: boolean): string => {
+    const node = nodeAt(doc.contents as Node | null, path, atKey);
     const offset = node?.range?.[0] ?? 0;
     const { line, col } = lineCounter.linePos(offset);
     return `${source}:${line}:${col}`;
@@ -67,13 +83,13 @@ export function validateEstateObject(value: unknown, source = "estate"): Estate 
   return checked(value, source, (path) => `${source}: ${formatPath(path)}`);
 }
 
-function checked(value: unknown, source: string, where: (path: Path) => string): Estate {
+function checked(value: unknown, source: string, where: (path: Path, atKey: boolean) => string): Estate {
   const problems: Problem[] = [];
   const estate = checkEstate(value, problems);
   if (problems.length > 0) {
     throw new EstateError(
       `${source}: ${problems.length} problem${problems.length === 1 ? "" : "s"} in the estate`,
-      problems.map((p) => `${where(p.path)}: ${p.message}`),
+      problems.map((p) => `${where(p.path, p.atKey === true)}: ${p.message}`),
     );
   }
   return estate;
@@ -84,12 +100,13 @@ function formatPath(path: Path): string {
 }
 
 /** The deepest node along `path` (a missing key reports at its parent). */
-function nodeAt(root: Node | null, path: Path): Node | null {
+function nodeAt(root: Node | null, path: Path, atKey = false): Node | null {
   let node: Node | null = root;
-  for (const key of path) {
+  for (const [i, key] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((it) => String(isScalar(it.key) ? it.key.value : it.key) === String(key));
       if (pair === undefined) return node;
+      if (atKey && i === path.length - 1 && isScalar(pair.key)) return pair.key;
       if (!pair.value) return isScalar(pair.key) ? pair.key : node;
       node = pair.value as Node;
     } else if (isSeq(node) && typeof key === "number") {
@@ -113,7 +130,11 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 function keys(v: Obj, allowed: readonly string[], path: Path, problems: Problem[]): void {
   for (const k of Object.keys(v)) {
     if (!allowed.includes(k)) {
-      problems.push({ path: [...path, k], message: `unknown field "${k}" (expected one of: ${allowed.join(", ")})` });
+      problems.push({
+        path: [...path, k],
+        message: `unknown field "${k}" (expected one of: ${allowed.join(", ")})`,
+        atKey: true,
+      });
     }
   }
 }

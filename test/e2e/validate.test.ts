@@ -36,7 +36,7 @@ beforeAll(() => {
 
 describe("cordon validate", () => {
   it("accepts the Cat's Eyes example", () => {
-    const r = cordon(["validate", "examples/cats-eyes"]);
+    const r = cordon(["validate", "examples/cats-eyes/policies"]);
     expect(r.stdout).toBe("0 errors, 0 warnings in 1 file: 1 policy valid\n");
     expect(r.status).toBe(0);
   });
@@ -61,7 +61,7 @@ describe("cordon validate", () => {
   });
 
   it("reports bad input at file:line:column with a hint, exit 1, no stack trace", () => {
-    const r = cordon(["validate", "test/fixtures/bad/09-unknown-top-level-key.yaml", "examples/cats-eyes"]);
+    const r = cordon(["validate", "test/fixtures/bad/09-unknown-top-level-key.yaml", "examples/cats-eyes/policies"]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe(
       [
@@ -152,7 +152,7 @@ describe("cordon validate stays free of the AWS SDK", () => {
   it("loads no dynamic chunk and nothing containing SDK code", () => {
     const trace = join(tmp, "loads.txt");
     const hook = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures/e2e/trace-loads.mjs");
-    const r = cordon(["validate", "examples/cats-eyes"], {
+    const r = cordon(["validate", "examples/cats-eyes/policies"], {
       env: { CORDON_TRACE_LOADS: trace },
       nodeArgs: ["--import", hook],
     });

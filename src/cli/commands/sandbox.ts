@@ -85,28 +85,8 @@ export function register(program: Command, setExit: SetExit): void {
         if (code === "EACCES") throw new UsageError(`not allowed to listen on port ${port}`);
         throw e;
       }
-      const firstRegion = Object.values(estate?.accounts ?? {})
-        .flatMap((a) => Object.keys(a.regions ?? {}))
-        .at(0);
-      const region = o.region ?? firstRegion ?? "us-east-1";
-      out(
-        [
-          `export AWS_ENDPOINT_URL=${sandbox.url}`,
-          `export AWS_ACCESS_KEY_ID=${o.accessKeyId}`,
-          "export AWS_SECRET_ACCESS_KEY=sandbox",
-          `export AWS_REGION=${region}`,
-        ].join("\n"),
-      );
-      const s = stderrStyle();
-      const source = sandbox.stateLoaded
-        ? `state from ${o.state}`
-        : estate !== undefined
-          ? `seeded from ${o.seed}`
-          : "empty";
-      err(
-        `${s.green("Cordon sandbox")} listening on ${sandbox.url} (${source}); control API at ${sandbox.url}/_sandbox/ — Ctrl-C to stop`,
-      );
-      await new Promise<void>((resolve) => {
+      // Signal handlers go in before anything is printed: a caller may stop us as soon as it reads the URL.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.off("SIGINT", onInt);
           process.off("SIGTERM", onTerm);
@@ -122,6 +102,28 @@ export function register(program: Command, setExit: SetExit): void {
         process.on("SIGINT", onInt);
         process.on("SIGTERM", onTerm);
       });
+      const firstRegion = Object.values(estate?.accounts ?? {})
+        .flatMap((a) => Object.keys(a.regions ?? {}))
+        .at(0);
+      const region = o.region ?? firstRegion ?? "us-east-1";
+      const s = stderrStyle();
+      const source = sandbox.stateLoaded
+        ? `state from ${o.state}`
+        : estate !== undefined
+          ? `seeded from ${o.seed}`
+          : "empty";
+      err(
+        `${s.green("Cordon sandbox")} listening on ${sandbox.url} (${source}); control API at ${sandbox.url}/_sandbox/ — Ctrl-C to stop`,
+      );
+      out(
+        [
+          `export AWS_ENDPOINT_URL=${sandbox.url}`,
+          `export AWS_ACCESS_KEY_ID=${o.accessKeyId}`,
+          "export AWS_SECRET_ACCESS_KEY=sandbox",
+          `export AWS_REGION=${region}`,
+        ].join("\n"),
+      );
+      await stopped;
       setExit(0);
     });
 }

@@ -221,8 +221,8 @@ function applyFilters<R>(items: readonly R[], filters: readonly Filter[], values
   );
 }
 
-function checkFilterNames<R>(sample: R | undefined, filters: readonly Filter[], values: FilterValues<R>): void {
-  if (sample === undefined) return;
+/** Rejects filter names the resource kind does not have, whether or not any resource exists. */
+function checkFilterNames<R>(sample: R, filters: readonly Filter[], values: FilterValues<R>): void {
   for (const f of filters) if (values(sample, f.name) === undefined) throw bad(`The filter '${f.name}' is invalid`);
 }
 
@@ -724,7 +724,7 @@ export function createEc2Module(lookupBucket: BucketLookup): ServiceModule<Ec2St
     const ids = flatList(req.form, "VpcId");
     const filters = ec2Filters(req.form);
     const values = vpcValues(state);
-    checkFilterNames(Object.values(state.vpcs)[0] ?? placeholderVpc, filters, values);
+    checkFilterNames(placeholderVpc, filters, values);
     let candidates: VpcRecord[];
     const exact = exactFilter(filters, "vpc-id");
     if (ids.length > 0) candidates = idsOrNotFound(state.vpcs, ids, "InvalidVpcID.NotFound", "vpc");
@@ -746,7 +746,7 @@ export function createEc2Module(lookupBucket: BucketLookup): ServiceModule<Ec2St
     const ids = flatList(req.form, "SubnetId");
     const filters = ec2Filters(req.form);
     const values = subnetValues(state);
-    checkFilterNames(Object.values(state.subnets)[0] ?? placeholderSubnet, filters, values);
+    checkFilterNames(placeholderSubnet, filters, values);
     let candidates: SubnetRecord[];
     const byVpc = exactFilter(filters, "vpc-id");
     const bySubnet = exactFilter(filters, "subnet-id");
@@ -770,7 +770,7 @@ export function createEc2Module(lookupBucket: BucketLookup): ServiceModule<Ec2St
     const ids = flatList(req.form, "NetworkAclId");
     const filters = ec2Filters(req.form);
     const values = aclValues(state);
-    checkFilterNames(Object.values(state.acls)[0] ?? placeholderAcl, filters, values);
+    checkFilterNames(placeholderAcl, filters, values);
     let candidates: AclRecord[];
     const byVpc = exactFilter(filters, "vpc-id");
     const byId = exactFilter(filters, "network-acl-id");
@@ -1178,7 +1178,7 @@ export function createEc2Module(lookupBucket: BucketLookup): ServiceModule<Ec2St
   };
 }
 
-// Placeholders validate filter names when a collection is empty (AWS rejects a bad filter name regardless).
+// Placeholders against which filter names are validated (AWS rejects a bad filter name even with no match).
 const placeholderVpc: VpcRecord = {
   id: "",
   ownerId: "",

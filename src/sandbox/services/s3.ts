@@ -279,7 +279,7 @@ function noSuchBucket(name: string): ApiError {
 /**
  * The bucket a request addresses, checked as S3 does: it exists (404 NoSuchBucket), it is in the
  * request's region (301 PermanentRedirect with x-amz-bucket-region) and it belongs to the caller's
- * account (403 AccessDenied).
+ * account and to x-amz-expected-bucket-owner when sent (403 AccessDenied).
  */
 function ownedBucket(req: SandboxRequest, ctx: ServiceContext, name: string, anyRegion = false): BucketRecord {
   const b = buckets(ctx).buckets[name];
@@ -292,7 +292,8 @@ function ownedBucket(req: SandboxRequest, ctx: ServiceContext, name: string, any
       { BucketName: name, Endpoint: `s3.${b.region}.amazonaws.com`, headers: { "x-amz-bucket-region": b.region } },
     );
   }
-  if (b.account !== req.account) {
+  const expectedOwner = header(req, "x-amz-expected-bucket-owner");
+  if (b.account !== req.account || (expectedOwner !== undefined && expectedOwner !== b.account)) {
     throw new ApiError("AccessDenied", "Access Denied", 403, { headers: { "x-amz-bucket-region": b.region } });
   }
   return b;

@@ -19,7 +19,7 @@ import {
   type ServiceContext,
   type ServiceModule,
 } from "../types.js";
-import { type Elbv2State, lookupLoadBalancer } from "./elbv2.js";
+import { lookupLoadBalancer, lookupLoadBalancerByName } from "./elbv2.js";
 import { WAF_COUNTRY_CODES } from "./waf-countries.js";
 
 type Scope = "REGIONAL" | "CLOUDFRONT";
@@ -984,12 +984,6 @@ function resolveSetNames(value: unknown, state: WafState): unknown {
   return out;
 }
 
-/** A load balancer of the estate by name (seeding names ALBs; their ARNs are generated). */
-function loadBalancerByName(ctx: ServiceContext, account: string, region: string, name: string) {
-  const arn = ctx.state<Elbv2State>("elbv2", account, region).byName[name];
-  return arn === undefined ? null : lookupLoadBalancer(ctx, arn);
-}
-
 function seedWebAcl(
   a: EstateWebAcl,
   state: WafState,
@@ -1019,7 +1013,7 @@ function seedWebAcl(
       tags: Object.entries(a.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
     };
     for (const lbName of a.loadBalancers ?? []) {
-      const lb = loadBalancerByName(ctx, where.account, where.region, lbName);
+      const lb = lookupLoadBalancerByName(ctx, where.account, where.region, lbName);
       if (lb === null)
         throw new Error(`load balancer "${lbName}" is not in the estate of ${where.account} ${where.region}`);
       if (lb.type !== "application") throw new Error(`load balancer "${lbName}" is not an application load balancer`);

@@ -229,6 +229,19 @@ describe("tables", () => {
     );
   });
 
+  it("throttling uses Glue's ThrottlingException", async () => {
+    sandbox.control.setFaults({ rules: [{ kind: "throttle", service: "glue", operation: "GetTable", nth: 1 }] });
+    try {
+      await expectError(
+        glue.send(new GetTableCommand({ DatabaseName: "many", Name: "t2" })),
+        "ThrottlingException",
+        400,
+      );
+    } finally {
+      sandbox.control.setFaults({});
+    }
+  });
+
   it("an unknown operation is UnknownOperationException", async () => {
     const res = await fetch(sandbox.url, {
       method: "POST",

@@ -84,6 +84,7 @@ let other: S3Client;
 beforeAll(async () => {
   sandbox = await startSandbox({
     seed: {
+      accessKeys: { AKIAS3READER: { account: ACCOUNT, allow: ["s3:Get*"] } },
       accounts: {
         [ACCOUNT]: {
           regions: {
@@ -191,6 +192,15 @@ describe("HeadBucket, regions and owners", () => {
     const e = await expectError(usEast.send(new HeadBucketCommand({ Bucket: "cb-eu" })), "Unknown", 301);
     expect(e.$response?.headers?.["x-amz-bucket-region"]).toBe("eu-west-1");
     await expectError(usEast.send(new GetBucketTaggingCommand({ Bucket: "cb-eu" })), "PermanentRedirect", 301);
+  });
+
+  it("ExpectedBucketOwner other than the owner is AccessDenied", async () => {
+    await client.send(new GetBucketLocationCommand({ Bucket: "cb-eu", ExpectedBucketOwner: ACCOUNT }));
+    await expectError(
+      client.send(new GetBucketTaggingCommand({ Bucket: "cb-eu", ExpectedBucketOwner: OTHER_ACCOUNT })),
+      "AccessDenied",
+      403,
+    );
   });
 
   it("operations on a missing bucket are NoSuchBucket", async () => {
@@ -546,6 +556,26 @@ describe("seeded buckets", () => {
     expect(tags.TagSet).toEqual([{ Key: "team", Value: "sec" }]);
     const policy = await client.send(new GetBucketPolicyCommand({ Bucket: "seeded-logs" }));
     expect(JSON.parse(policy.Policy ?? "{}")).toEqual(SEEDED_POLICY);
+  });
+});
+
+describe("access and faults", () => {
+  it("an allow-list key is judged by S3's IAM action names, not operation names", async () => {
+    const reader = s3Client(sandbox.url, { key: "AKIAS3READER" });
+    const tags = await reader.send(new GetBucketTaggingCommand({ Bucket: "seeded-logs" }));
+    expect(tags.TagSet).toHaveLength(1);
+    // HeadBucket needs s3:ListBucket, DeleteBucketTagging needs s3:PutBucketTagging.
+    await expectError(reader.send(new HeadBucketCommand({ Bucket: "seeded-logs" })), "Unknown", 403);
+    await expectError(reader.send(new DeleteBucketTaggingCommand({ Bucket: "seeded-logs" })), "AccessDenied", 403);
+  });
+
+  it("throttling uses S3's SlowDown (503)", async () => {
+    sandbox.control.setFaults({ rules: [{ kind: "throttle", service: "s3", operation: "GetBucketLocation", nth: 1 }] });
+    try {
+      await expectError(client.send(new GetBucketLocationCommand({ Bucket: "seeded-logs" })), "SlowDown", 503);
+    } finally {
+      sandbox.control.setFaults({});
+    }
   });
 });
 

@@ -632,6 +632,15 @@ describe("pagination and quotas", () => {
     }
   });
 
+  it("throttling uses WAF's ThrottlingException", async () => {
+    fresh.control.setFaults({ rules: [{ kind: "throttle", service: "wafv2", operation: "ListIPSets", nth: 1 }] });
+    try {
+      await expectError(client.send(new ListIPSetsCommand({ Scope: "REGIONAL" })), "ThrottlingException", 400);
+    } finally {
+      fresh.control.setFaults({});
+    }
+  });
+
   it("a Limit above 100 is WAFInvalidParameterException", async () => {
     await expectError(
       client.send(new ListIPSetsCommand({ Scope: "REGIONAL", Limit: 101 })),

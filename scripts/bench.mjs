@@ -1,0 +1,172 @@
+// npm run bench: API calls and whole-process wall time of `cordon plan` and `cordon apply` for a
+// policy covering every VPC, against a sandbox seeded with 50 and 500 VPCs of which half already
+// have Cordon's flow log; then the same with 20 ms of latency injected on every request.
+//
+// Builds dist/cordon.js (scripts/build.mjs) and bundles the sandbox with esbuild, runs the sandbox
+// in this process and the CLI as separate processes (median of 5 runs each). Apply is measured
+// from the same starting state every run (the sandbox is reset and re-seeded before each).
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = process.cwd();
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SIZES = (process.env.BENCH_SIZES ?? "50,500").split(",").map(Number);
+const LATENCIES = (process.env.BENCH_LATENCIES ?? "0,20").split(",").map(Number);
+const ACCOUNT = "111122223333";
+const REGION = "eu-west-1";
+const TODAY = "2026-11-26";
+
+execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+const work = mkdtempSync(join(tmpdir(), "cordon-bench-"));
+await build({
+  entryPoints: [join(ROOT, "src/sandbox/server.ts")],
+  outfile: join(work, "sandbox.mjs"),
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+});
+const { startSandbox } = await import(pathToFileURL(join(work, "sandbox.mjs")).href);
+
+const hex = (n) => n.toString(16).padStart(17, "0");
+function estate(n) {
+  const vpcs = [];
+  for (let i = 0; i < n; i++) {
+    const tags = { Name: `vpc-${i}`, bench: "yes", ...(i % 2 === 0 ? { half: "yes" } : {}) };
+    vpcs.push({
+      id: `vpc-${hex(i + 1)}`,
+      cidr: `10.${Math.floor(i / 250)}.${(i % 250) + 1}.0/24`,
+      tags,
+      subnets: [{ id: `subnet-${hex(i + 1)}`, cidr: `10.${Math.floor(i / 250)}.${(i % 250) + 1}.0/26` }],
+    });
+  }
+  return { defaultAccount: ACCOUNT, accounts: { [ACCOUNT]: { regions: { [REGION]: { vpcs } } } } };
+}
+
+function policy(selector) {
+  return `apiVersion: cordon.dev/v1
+kind: Policy
+metadata:
+  name: bench
+target:
+  account: "${ACCOUNT}"
+  region: ${REGION}
+flowLogs:
+  bucket:
+    name: bench-flow-logs-${ACCOUNT}
+    create: true
+    prefix: flow
+  vpcs:
+    tags:
+      ${selector}: "yes"
+athena:
+  database: bench
+  table: flow_logs
+  projectionStartDate: 2026-01-01
+`;
+}
+
+mkdirSync(join(work, "all"), { recursive: true });
+mkdirSync(join(work, "half"), { recursive: true });
+writeFileSync(join(work, "all", "bench.yaml"), policy("bench"));
+writeFileSync(join(work, "half", "bench.yaml"), policy("half"));
+
+const sandbox = await startSandbox({ requestLogSize: 10 });
+const env = {
+  PATH: process.env.PATH,
+  HOME: work,
+  NO_COLOR: "1",
+  AWS_ENDPOINT_URL: sandbox.url,
+  AWS_REGION: REGION,
+  AWS_ACCESS_KEY_ID: "AKIABENCH0000000001",
+  AWS_SECRET_ACCESS_KEY: "bench",
+  AWS_CONFIG_FILE: join(work, "none"),
+  AWS_SHARED_CREDENTIALS_FILE: join(work, "none"),
+};
+
+function cordon(args) {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ["dist/cordon.js", ...args],
+      { cwd: ROOT, env, maxBuffer: 64 << 20 },
+      (e, stdout, stderr) => {
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        const code = e === null ? 0 : e.code;
+        if (code !== 0 && code !== 2) reject(new Error(`cordon ${args.join(" ")} exited ${code}\n${stderr}`));
+        else resolve({ ms, stdout, code });
+      },
+    );
+  });
+}
+
+/** A fresh estate with half the VPCs already logged by Cordon, then the latency under test. */
+async function prepare(n, latencyMs) {
+  sandbox.control.reset();
+  sandbox.control.seed(estate(n));
+  await cordon(["apply", join(work, "half"), "--auto-approve", "--today", TODAY]);
+  sandbox.control.setFaults(latencyMs > 0 ? { latencyMs } : {});
+  sandbox.control.resetCounters();
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function callsOf(counters) {
+  const ops = [];
+  for (const [service, byOp] of Object.entries(counters)) {
+    for (const [op, count] of Object.entries(byOp)) ops.push([`${service}:${op}`, count]);
+  }
+  ops.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { total: ops.reduce((t, [, c]) => t + c, 0), ops };
+}
+
+const rows = [];
+for (const latency of LATENCIES) {
+  for (const n of SIZES) {
+    // plan: read-only, so the prepared state serves every run.
+    await prepare(n, latency);
+    const planTimes = [];
+    let planCalls;
+    for (let i = 0; i < RUNS; i++) {
+      sandbox.control.resetCounters();
+      const r = await cordon(["plan", join(work, "all"), "--detailed-exitcode", "--today", TODAY]);
+      if (r.code !== 2) throw new Error("plan found no changes: the benchmark state is wrong");
+      planTimes.push(r.ms);
+      planCalls ??= callsOf(sandbox.control.counters());
+    }
+    rows.push({ n, latency, command: "plan", ms: median(planTimes), calls: planCalls });
+    // apply: from the same starting state each run.
+    const applyTimes = [];
+    let applyCalls;
+    for (let i = 0; i < RUNS; i++) {
+      await prepare(n, latency);
+      const r = await cordon(["apply", join(work, "all"), "--auto-approve", "--today", TODAY]);
+      applyTimes.push(r.ms);
+      applyCalls ??= callsOf(sandbox.control.counters());
+    }
+    rows.push({ n, latency, command: "apply", ms: median(applyTimes), calls: applyCalls });
+    process.stderr.write(`  done: ${n} VPCs, ${latency} ms latency\n`);
+  }
+}
+await sandbox.stop();
+rmSync(work, { recursive: true, force: true });
+
+console.log(`\nCordon benchmark: policy over every VPC, half already logged; median of ${RUNS} whole-process runs\n`);
+console.log("| VPCs | latency | command | wall (median) | API calls | calls by operation |");
+console.log("| ---: | ---: | --- | ---: | ---: | --- |");
+for (const r of rows) {
+  const ops = r.calls.ops.map(([op, c]) => `${op} ${c}`).join(", ");
+  console.log(
+    `| ${r.n} | ${r.latency} ms | ${r.command} | ${(r.ms / 1000).toFixed(2)} s | ${r.calls.total} | ${ops} |`,
+  );
+}

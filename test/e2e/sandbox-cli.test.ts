@@ -1,0 +1,142 @@
+// `cordon sandbox` as a separate process (the built dist/cordon.js; run `npm run build` first):
+// it prints the export lines, serves the real SDK, stops on SIGTERM with exit 0 and keeps its state.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CreateNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = "dist/cordon.js";
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly env: Record<string, string>;
+  readonly stderr: () => string;
+}
+
+function start(args: readonly string[]): Promise<Running> {
+  const child = spawn(process.execPath, [CLI, "sandbox", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox did not start: ${err}`)), 15_000);
+    const onExit = (code: number | null) => reject(new Error(`sandbox exited with ${code}: ${err}`));
+    child.once("exit", onExit);
+    // Ready once both the export lines (stdout) and the listening line (stderr) have arrived.
+    const check = () => {
+      const env = Object.fromEntries(
+        [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+      );
+      if (env["AWS_REGION"] !== undefined && err.includes("listening on")) {
+        clearTimeout(timer);
+        child.off("exit", onExit);
+        resolve({ child, env, stderr: () => err });
+      }
+    };
+    child.stderr?.on("data", (d: Buffer) => {
+      err += d.toString();
+      check();
+    });
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      check();
+    });
+  });
+}
+
+function stop(r: Running): Promise<number | null> {
+  return new Promise((resolve) => {
+    r.child.once("exit", (code) => resolve(code));
+    r.child.kill("SIGTERM");
+  });
+}
+
+function ec2For(env: Record<string, string>): EC2Client {
+  return new EC2Client({
+    endpoint: env["AWS_ENDPOINT_URL"] as string,
+    region: env["AWS_REGION"] as string,
+    credentials: {
+      accessKeyId: env["AWS_ACCESS_KEY_ID"] as string,
+      secretAccessKey: env["AWS_SECRET_ACCESS_KEY"] as string,
+    },
+    maxAttempts: 1,
+  });
+}
+
+let dir: string;
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error("run `npm run build` before the e2e tests");
+  dir = mkdtempSync(join(tmpdir(), "cordon-sandbox-cli-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("cordon sandbox", () => {
+  it("serves the Cats-Eyes estate, stops on SIGTERM with exit 0 and restarts from its state file", async () => {
+    const state = join(dir, "state.json");
+    const first = await start(["--seed", "examples/cats-eyes/estate.yaml", "--state", state]);
+    expect(first.env["AWS_ENDPOINT_URL"]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.env["AWS_REGION"]).toBe("eu-west-1");
+    const ec2 = ec2For(first.env);
+    const vpcs = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "tag:Name", Values: ["production"] }] }));
+    const vpcId = vpcs.Vpcs?.[0]?.VpcId as string;
+    expect(vpcId).toBe("vpc-0c47e5a1f3d2b0001");
+    const acl = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }));
+    const aclId = acl.NetworkAcls?.[0]?.NetworkAclId as string;
+    await ec2.send(
+      new CreateNetworkAclEntryCommand({
+        NetworkAclId: aclId,
+        RuleNumber: 10,
+        Protocol: "-1",
+        RuleAction: "deny",
+        Egress: true,
+        CidrBlock: "198.51.100.9/32",
+      }),
+    );
+    expect(await stop(first)).toBe(0);
+    expect(first.stderr()).toMatch(/SIGTERM: stopping the sandbox and saving/);
+    expect(existsSync(state)).toBe(true);
+
+    const second = await start(["--seed", "examples/cats-eyes/estate.yaml", "--state", state]);
+    try {
+      expect(second.stderr()).toMatch(/state from/);
+      const again = await ec2For(second.env).send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }));
+      expect(again.NetworkAcls?.[0]?.Entries?.find((e) => e.Egress && e.RuleNumber === 10)?.CidrBlock).toBe(
+        "198.51.100.9/32",
+      );
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  });
+
+  it("rejects a bad estate with file:line:col, exit 1 and no stack trace", () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(
+      bad,
+      'accounts:\n  "111122223333":\n    regions:\n      eu-west-1:\n        vpcs:\n          - cidr: 10.0.0.0/40\n',
+    );
+    const r = spawnSync(process.execPath, [CLI, "sandbox", "--port", "0", "--seed", bad], {
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${bad}:6:19:`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("rejects bad flags with a usage error", () => {
+    const r = spawnSync(process.execPath, [CLI, "sandbox", "--port", "0", "--throttle-rate", "2"], {
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--throttle-rate must be a number from 0 to 1/);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { awsEnvironment, createAwsSession } from "../../../src/aws/config.js";
+
+describe("awsEnvironment", () => {
+  const cases = [
+    {
+      reason: "nothing set: default chain, 5 attempts",
+      env: {},
+      want: { serviceEndpoints: {}, maxAttempts: 5 },
+    },
+    {
+      reason: "AWS_ENDPOINT_URL, AWS_PROFILE and AWS_REGION are honoured",
+      env: { AWS_ENDPOINT_URL: "http://127.0.0.1:4566", AWS_PROFILE: "audit", AWS_REGION: "eu-west-1" },
+      want: {
+        serviceEndpoints: {},
+        maxAttempts: 5,
+        endpoint: "http://127.0.0.1:4566",
+        profile: "audit",
+        region: "eu-west-1",
+      },
+    },
+    {
+      reason: "per-service endpoints and AWS_MAX_ATTEMPTS",
+      env: { AWS_ENDPOINT_URL_S3: "http://s3.local", AWS_MAX_ATTEMPTS: "9", AWS_DEFAULT_REGION: "us-east-1" },
+      want: { serviceEndpoints: { s3: "http://s3.local" }, maxAttempts: 9, region: "us-east-1" },
+    },
+    {
+      reason: "empty values count as unset; a bad attempt count falls back",
+      env: { AWS_ENDPOINT_URL: "", AWS_PROFILE: "", AWS_MAX_ATTEMPTS: "lots" },
+      want: { serviceEndpoints: {}, maxAttempts: 5 },
+    },
+  ];
+  it.each(cases)("$reason", ({ env, want }) => {
+    expect(awsEnvironment(env)).toEqual(want);
+  });
+});
+
+describe("createAwsSession", () => {
+  it("hands out the same ports (and so the same clients) for the same target for the whole run", async () => {
+    const session = createAwsSession({ endpoint: "http://127.0.0.1:9", serviceEndpoints: {}, maxAttempts: 1 });
+    const a = session.ports({ account: "111122223333", region: "eu-west-1" });
+    const b = session.ports({ account: "111122223333", region: "eu-west-1" });
+    const c = session.ports({ account: "111122223333", region: "us-east-1" });
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+    expect(await a.ec2()).toBe(await b.ec2());
+    expect(await c.ec2()).not.toBe(await a.ec2());
+  });
+});

@@ -1,0 +1,189 @@
+import type { FlowLog } from "@aws-sdk/client-ec2";
+import { describe, expect, it } from "vitest";
+import type { Ec2Port, TargetPorts } from "../../../src/aws/ports.js";
+import type { HandlerContext } from "../../../src/handlers/contract.js";
+import { flowLogHandler } from "../../../src/handlers/flow-log.js";
+import { buildLogFormat, DEFAULT_FIELDS } from "../../../src/handlers/normalize/flowlog-fields.js";
+import { AwsError } from "../../../src/model/errors.js";
+import { type DesiredResource, makeAddress, type TargetRef } from "../../../src/model/resource.js";
+import { type FlowLogSpec, OWNERSHIP } from "../../../src/model/specs.js";
+
+const target: TargetRef = { account: "111122223333", region: "eu-west-1" };
+const owned = [{ Key: OWNERSHIP.tagKey, Value: OWNERSHIP.tagValue }];
+const spec: FlowLogSpec = {
+  resourceId: "vpc-1",
+  resourceType: "VPC",
+  trafficType: "ALL",
+  logDestination: "arn:aws:s3:::b/flow/",
+  logFormat: buildLogFormat(DEFAULT_FIELDS),
+  maxAggregationInterval: 600,
+  fileFormat: "plain-text",
+  hiveCompatiblePartitions: false,
+  perHourPartition: false,
+  tags: { [OWNERSHIP.tagKey]: OWNERSHIP.tagValue, team: "netsec" },
+};
+const desired: DesiredResource<FlowLogSpec> = {
+  address: makeAddress(target, "ec2.flowLog", "vpc-1"),
+  kind: "ec2.flowLog",
+  name: "vpc-1",
+  target,
+  spec,
+  mode: "enforce",
+  origin: { file: "p.yaml", document: 0, section: "flowLogs" },
+  dependsOn: [],
+};
+const liveItem = (over: Partial<FlowLog> = {}): FlowLog => ({
+  FlowLogId: "fl-1",
+  ResourceId: "vpc-1",
+  TrafficType: "ALL",
+  LogDestinationType: "s3",
+  LogDestination: "arn:aws:s3:::b/flow/",
+  Tags: [...owned, { Key: "team", Value: "netsec" }],
+  CreationTime: new Date("2026-01-01T00:00:00Z"),
+  ...over,
+});
+
+/** A fake EC2 port: canned answers, every call recorded. */
+function fakeEc2(answers: Partial<Record<keyof Ec2Port, (input: never) => unknown>>) {
+  const calls: { op: string; input: unknown }[] = [];
+  const port = new Proxy({} as Ec2Port, {
+    // Not a thenable: `await` must not mistake the port for a promise.
+    get: (_t, op: string) =>
+      op === "then"
+        ? undefined
+        : async (input: unknown) => {
+            calls.push({ op, input });
+            const answer = answers[op as keyof Ec2Port];
+            if (answer === undefined) return {};
+            return (answer as (i: unknown) => unknown)(input);
+          },
+  });
+  const memo = new Map<string, Promise<unknown>>();
+  const ctx: HandlerContext<TargetPorts> = {
+    target,
+    aws: { ec2: async () => port } as unknown as TargetPorts,
+    now: () => new Date(),
+    log: () => {},
+    memo: <T>(k: string, load: () => Promise<T>) => {
+      if (!memo.has(k)) memo.set(k, load());
+      return memo.get(k) as Promise<T>;
+    },
+  };
+  return { ctx, calls };
+}
+
+describe("flow log handler", () => {
+  it("observes through one tag-filtered DescribeFlowLogs and picks the newest owned flow log", async () => {
+    const { ctx, calls } = fakeEc2({
+      describeFlowLogs: () => ({
+        FlowLogs: [
+          liveItem({ FlowLogId: "fl-old", CreationTime: new Date("2025-01-01T00:00:00Z") }),
+          liveItem({ FlowLogId: "fl-new" }),
+          liveItem({ FlowLogId: "fl-foreign", Tags: [] }),
+        ],
+      }),
+    });
+    const o = await flowLogHandler.observe(ctx, desired);
+    const again = await flowLogHandler.observe(ctx, { ...desired });
+    expect(o.exists && o.meta.id).toBe("fl-new");
+    expect(again.exists && flowLogHandler.diff(spec, again.live).fields).toEqual([]);
+    expect(calls).toEqual([
+      {
+        op: "describeFlowLogs",
+        input: { Filter: [{ Name: `tag:${OWNERSHIP.tagKey}`, Values: [OWNERSHIP.tagValue] }], MaxResults: 1000 },
+      },
+    ]);
+    const found = await flowLogHandler.discover!(ctx, new Set([desired.address]));
+    expect(found.map((d) => d.name)).toEqual(["vpc-1/fl-old"]);
+  });
+
+  it("follows NextToken until the last page", async () => {
+    const { ctx, calls } = fakeEc2({
+      describeFlowLogs: (i: { NextToken?: string }) =>
+        i.NextToken === undefined ? { FlowLogs: [], NextToken: "p2" } : { FlowLogs: [liveItem()] },
+    });
+    const o = await flowLogHandler.observe(ctx, desired);
+    expect(o.exists).toBe(true);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("treats Unsuccessful items of CreateFlowLogs as errors naming the resource", async () => {
+    const { ctx } = fakeEc2({
+      createFlowLogs: () => ({
+        FlowLogIds: [],
+        Unsuccessful: [{ ResourceId: "vpc-1", Error: { Code: "400", Message: "LogDestination: b does not exist" } }],
+      }),
+    });
+    await expect(flowLogHandler.create(ctx, desired)).rejects.toThrow(
+      "CreateFlowLogs on vpc-1 failed: 400: LogDestination: b does not exist",
+    );
+  });
+
+  it("accepts FlowLogAlreadyExists only when the existing flow log is Cordon's", async () => {
+    const dup = { Unsuccessful: [{ ResourceId: "vpc-1", Error: { Code: "FlowLogAlreadyExists", Message: "dup" } }] };
+    const ours = fakeEc2({ createFlowLogs: () => dup, describeFlowLogs: () => ({ FlowLogs: [liveItem()] }) });
+    await expect(flowLogHandler.create(ours.ctx, desired)).resolves.toMatchObject({ id: "fl-1" });
+    const theirs = fakeEc2({
+      createFlowLogs: () => dup,
+      describeFlowLogs: () => ({ FlowLogs: [liveItem({ Tags: [] })] }),
+    });
+    await expect(flowLogHandler.create(theirs.ctx, desired)).rejects.toThrow(/Cordon does not manage/);
+  });
+
+  it("reuses its ClientToken within a pass, so a retried create cannot make a second flow log", async () => {
+    const { ctx, calls } = fakeEc2({ createFlowLogs: () => ({ FlowLogIds: ["fl-9"] }) });
+    await flowLogHandler.create(ctx, desired);
+    await flowLogHandler.create(ctx, desired);
+    const tokens = calls.map((c) => (c.input as { ClientToken: string }).ClientToken);
+    expect(tokens[0]).toBeTruthy();
+    expect(tokens[0]).toBe(tokens[1]);
+  });
+
+  it("delete tolerates InvalidFlowLogId.NotFound and fails on any other Unsuccessful item", async () => {
+    const live = { exists: true as const, live: spec, meta: { id: "fl-1", fingerprint: "x", owned: true } };
+    const gone = fakeEc2({
+      deleteFlowLogs: () => ({ Unsuccessful: [{ ResourceId: "fl-1", Error: { Code: "InvalidFlowLogId.NotFound" } }] }),
+    });
+    await expect(flowLogHandler.delete(gone.ctx, desired.address, live)).resolves.toBeUndefined();
+    const denied = fakeEc2({
+      deleteFlowLogs: () => ({
+        Unsuccessful: [{ ResourceId: "fl-1", Error: { Code: "AccessDenied", Message: "no" } }],
+      }),
+    });
+    const failure = flowLogHandler.delete(denied.ctx, desired.address, live);
+    await expect(failure).rejects.toBeInstanceOf(AwsError);
+    await expect(failure).rejects.toThrow(/DeleteFlowLogs on fl-1: AccessDenied|AccessDenied: no/);
+  });
+
+  it("updates tags in place without touching tags Cordon does not manage", async () => {
+    const { ctx, calls } = fakeEc2({
+      describeFlowLogs: () => ({
+        FlowLogs: [liveItem({ Tags: [...owned, { Key: "team", Value: "old" }, { Key: "cost-centre", Value: "42" }] })],
+      }),
+    });
+    const live = await flowLogHandler.observe(ctx, desired);
+    if (!live.exists) throw new Error("exists");
+    expect(live.live.tags).toEqual({ [OWNERSHIP.tagKey]: OWNERSHIP.tagValue, team: "old" });
+    await flowLogHandler.update(ctx, desired, live);
+    expect(calls.slice(1)).toEqual([
+      { op: "createTags", input: { Resources: ["fl-1"], Tags: [{ Key: "team", Value: "netsec" }] } },
+    ]);
+  });
+
+  it("reports a FAILED delivery with AWS's message", () => {
+    const live = {
+      exists: true as const,
+      live: spec,
+      meta: {
+        id: "fl-1",
+        fingerprint: "x",
+        owned: true,
+        extra: { deliverLogsStatus: "FAILED", deliverLogsErrorMessage: "Access error" },
+      },
+    };
+    expect(flowLogHandler.health!(live)).toBe("flow log fl-1 on vpc-1: log delivery FAILED: Access error");
+    expect(flowLogHandler.health!({ ...live, meta: { ...live.meta, extra: { deliverLogsStatus: "SUCCESS" } } })).toBe(
+      null,
+    );
+  });
+});
