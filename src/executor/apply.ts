@@ -35,7 +35,11 @@ export interface ApplyOptions {
   readonly currentPolicyDigest?: string;
   readonly onEvent?: (event: ProgressEvent) => void;
   readonly retry?: RetryOptions;
-  /** Changes in flight at once. Default 8. */
+  /**
+   * Changes in flight at once. Default 32: handlers coalesce the calls of changes started
+   * together into batch requests (one CreateFlowLogs for many VPCs), and the SDK's adaptive retry
+   * mode slows down when AWS throttles.
+   */
   readonly concurrency?: number;
   readonly clock?: () => number;
 }
@@ -188,7 +192,7 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
     }
   };
 
-  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const concurrency = Math.max(1, options.concurrency ?? 32);
 
   // Forward phase.
   const forward = [...nodes.values()].filter((n) => n.forward !== null);

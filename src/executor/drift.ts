@@ -12,7 +12,7 @@
 // A resource that already matches its desired spec is clean, whatever the record says. A resource
 // no longer declared but still owned is pending (its deletion was never applied); one with no
 // record that differs from its desired spec is pending too ("never applied by Cordon").
-import { APPLIED_TAG, specDigest } from "../handlers/applied-tag.js";
+import { APPLIED_TAG, appliedDigest as digestOf } from "../handlers/applied-tag.js";
 import type { DiffResult } from "../handlers/contract.js";
 import type { Change, FieldDiff } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
@@ -121,7 +121,7 @@ export function classifyOne(
   if (appliedDigest === null) {
     return item("pending", exists ? "never applied by Cordon (no applied record)" : "not created yet");
   }
-  const pending = appliedDigest !== specDigest(c.after);
+  const pending = appliedDigest !== digestOf(c.kind, c.after);
   const pendingFields = pending && applied !== null ? structuralDiff(c.after, applied) : [];
   // structuralDiff(after, before): before = applied, after = desired, as documented.
   if (!pending) {

@@ -3,6 +3,7 @@
 // service) (principle 9). Targets and resources are observed concurrently.
 import type { Discovered, Handler, HandlerContext } from "../handlers/contract.js";
 import type { Change } from "../model/change.js";
+import { UsageError } from "../model/errors.js";
 import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
 
@@ -48,7 +49,8 @@ export function passFactory(options: {
 
 export function requireHandler(handlers: HandlerLookup, kind: Kind): Handler {
   const h = handlers(kind);
-  if (h === undefined) throw new Error(`no handler for kind ${kind}`);
+  if (h === undefined)
+    throw new UsageError(`this version of Cordon cannot observe or change resources of kind ${kind}`);
   return h;
 }
 

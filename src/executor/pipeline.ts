@@ -5,15 +5,16 @@
 import type { AwsSession } from "../aws/config.js";
 import { readInventory } from "../aws/inventory.js";
 import type { TargetPorts } from "../aws/ports.js";
+import type { Discovered } from "../handlers/contract.js";
 import { DISCOVERABLE_KINDS, HANDLERS, handlerFor } from "../handlers/registry.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { AwsError, PolicyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
-import type { Inventory } from "../model/specs.js";
+import { type Inventory, OWNERSHIP } from "../model/specs.js";
 import { policyDigest } from "../planner/fingerprint.js";
-import { type DiffRegistry, plan, type ReplaceAction } from "../planner/plan.js";
+import { type DiffRegistry, type OwnedResource, plan, type ReplaceAction } from "../planner/plan.js";
 import { desiredResources } from "../policy/desired.js";
 import { hasErrors, loadAndValidate } from "../policy/index.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
@@ -152,7 +153,9 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     observeAll(desired, handlerFor, contextFor, retry),
     discoverAll(targets, DISCOVERABLE_KINDS, declared, handlerFor, contextFor, retry),
   ]);
-  const owned = only.length > 0 ? discovered.filter((d) => only.some((p) => matches(d.address, p))) : discovered;
+  const owned = (only.length > 0 ? discovered.filter((d) => only.some((p) => matches(d.address, p))) : discovered).map(
+    (d) => withDeclaringMode(d, loaded.policies),
+  );
 
   const document = plan({
     desired,
@@ -167,6 +170,24 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
   });
   return { plan: document, desired, passes, observed };
+}
+
+/**
+ * An owned resource keeps the management mode of the policy that created it, when that policy
+ * (named by the OWNERSHIP.policyTagKey tag) still exists: a flow log left behind by a
+ * "no-delete" or "observe" flowLogs section is then kept or only reported, not deleted.
+ */
+function withDeclaringMode(d: Discovered, policies: readonly LoadedPolicy[]): OwnedResource {
+  if (d.kind !== "ec2.flowLog") return d;
+  const name = d.observation.meta.tags?.[OWNERSHIP.policyTagKey];
+  const declaring = policies.find(
+    (p) =>
+      p.policy.metadata.name === name &&
+      p.policy.target.account === d.target.account &&
+      p.policy.target.region === d.target.region,
+  );
+  const mode = declaring?.policy.flowLogs?.mode;
+  return mode === undefined ? d : { ...d, mode };
 }
 
 function readInventoryRetrying(ec2: Awaited<ReturnType<TargetPorts["ec2"]>>, retry: RetryOptions) {

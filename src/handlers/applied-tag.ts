@@ -3,12 +3,25 @@
 // `cordon drift` compares it with the desired spec (pending policy changes) and with live AWS
 // (drift). The tag is Cordon's bookkeeping, never part of a spec: handlers leave it out of the
 // live spec they diff, so it never shows as a difference.
+import type { Kind } from "../model/resource.js";
+import type { FlowLogSpec } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { normalizeFlowLogSpec } from "./normalize/flowlog.js";
 
 export const APPLIED_TAG = "cordon:applied";
 
 /** 16 hex characters of the sha256 of the spec's canonical JSON (fits any tag value limit). */
 export const specDigest = (spec: unknown): string => fingerprint(spec).slice(0, 16);
+
+/**
+ * The digest of what applying `spec` writes: specDigest of the spec, except for flow logs, whose
+ * digest covers the normalised settings without the resource id (the address names the resource),
+ * so that one batched CreateFlowLogs call can tag every flow log it creates alike.
+ */
+export function appliedDigest(kind: Kind, spec: unknown): string {
+  if (kind === "ec2.flowLog") return specDigest({ ...normalizeFlowLogSpec(spec as FlowLogSpec), resourceId: "" });
+  return specDigest(spec);
+}
 
 /** `tags` without the applied-digest tag. */
 export function withoutAppliedTag<T extends Readonly<Record<string, string>>>(tags: T): T {

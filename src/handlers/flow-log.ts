@@ -7,6 +7,7 @@
 // flow log observed and the discovery of flow logs on resources no longer selected. Foreign flow
 // logs are never read into a plan, never changed.
 //
+// Creation is batched: concurrent creates with the same settings share one CreateFlowLogs call.
 // Flow logs are immutable except tags: any other difference is a replacement, create-then-delete
 // (the new flow log exists before the old one goes). Create/DeleteFlowLogs report per-resource
 // failures as `Unsuccessful` items with HTTP 200: they are errors here, except
@@ -15,10 +16,11 @@ import { randomUUID } from "node:crypto";
 import type { FlowLog, UnsuccessfulItem } from "@aws-sdk/client-ec2";
 import type { TargetPorts } from "../aws/ports.js";
 import { AwsError } from "../model/errors.js";
-import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
+import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Observation } from "../model/resource.js";
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
-import { APPLIED_TAG, specDigest, withoutAppliedTag } from "./applied-tag.js";
+import { APPLIED_TAG, appliedDigest, withoutAppliedTag } from "./applied-tag.js";
+import { batcher, type Settled } from "./batch.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
 import { flowLogDiff, normalizeFlowLogSpec, normalizeLiveFlowLog } from "./normalize/flowlog.js";
 
@@ -102,6 +104,97 @@ function unsuccessfulError(operation: string, resource: string, items: readonly 
   );
 }
 
+/** At most this many ids per CreateFlowLogs / DeleteFlowLogs call (the APIs' limit). */
+const MAX_IDS_PER_CALL = 1000;
+
+/**
+ * Flow-log creations the executor starts together share one CreateFlowLogs call per identical
+ * configuration (it takes up to 1,000 resource ids): applying a policy to 500 VPCs costs a handful
+ * of calls, not 500. An Unsuccessful item fails only the resource it names.
+ */
+const createBatcher = (ctx: Ctx) =>
+  batcher<FlowLogSpec, LiveMeta | null>(MAX_IDS_PER_CALL, async (specs) => {
+    const spec = specs[0]!;
+    const ec2 = await ctx.aws.ec2();
+    // Every spec of a batch has the same settings, hence the same applied digest.
+    const tags = {
+      ...spec.tags,
+      [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
+      [APPLIED_TAG]: appliedDigest("ec2.flowLog", spec),
+    };
+    let unsuccessful: readonly UnsuccessfulItem[];
+    try {
+      const out = await ec2.createFlowLogs({
+        ResourceIds: specs.map((s) => s.resourceId),
+        ResourceType: spec.resourceType,
+        TrafficType: spec.trafficType,
+        LogDestinationType: "s3",
+        LogDestination: spec.logDestination,
+        LogFormat: spec.logFormat,
+        MaxAggregationInterval: spec.maxAggregationInterval,
+        DestinationOptions: {
+          FileFormat: spec.fileFormat,
+          HiveCompatiblePartitions: spec.hiveCompatiblePartitions,
+          PerHourPartition: spec.perHourPartition,
+        },
+        TagSpecifications: [{ ResourceType: "vpc-flow-log", Tags: tagList(tags) }],
+        // Per call: the SDK's own retries of this request cannot create a second flow log.
+        ClientToken: randomUUID(),
+      });
+      unsuccessful = out.Unsuccessful ?? [];
+    } catch (e) {
+      // Whether AWS reports a duplicate as a top-level error or an Unsuccessful item is unconfirmed.
+      if (!(e instanceof AwsError) || e.awsCode !== "FlowLogAlreadyExists" || specs.length !== 1) throw e;
+      unsuccessful = [{ ResourceId: spec.resourceId, Error: { Code: e.awsCode, Message: e.message } }];
+    }
+    // An item without a resource id concerns the whole call.
+    const general = unsuccessful.filter((u) => u.ResourceId === undefined);
+    return Promise.all(
+      specs.map(async (s): Promise<Settled<LiveMeta | null>> => {
+        const mine = [...general, ...unsuccessful.filter((u) => u.ResourceId === s.resourceId)];
+        if (mine.length === 0) return { ok: true, value: null };
+        if (!mine.every((u) => u.Error?.Code === "FlowLogAlreadyExists")) {
+          return { ok: false, error: unsuccessfulError("CreateFlowLogs", s.resourceId, mine) };
+        }
+        try {
+          return { ok: true, value: await existingOrError(ctx, s) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
+  });
+
+/** Deletions started together share one DeleteFlowLogs call; InvalidFlowLogId.NotFound is success. */
+const deleteBatcher = (ctx: Ctx) =>
+  batcher<string, void>(MAX_IDS_PER_CALL, async (ids) => {
+    const ec2 = await ctx.aws.ec2();
+    const out = await ec2.deleteFlowLogs({ FlowLogIds: [...ids] });
+    const failures = (out.Unsuccessful ?? []).filter((u) => u.Error?.Code !== "InvalidFlowLogId.NotFound");
+    return ids.map((id): Settled<void> => {
+      const mine = failures.filter((u) => u.ResourceId === id || u.ResourceId === undefined);
+      return mine.length === 0
+        ? { ok: true, value: undefined }
+        : { ok: false, error: unsuccessfulError("DeleteFlowLogs", id, mine) };
+    });
+  });
+
+/** "Already exists" is success only when the existing identical flow log is Cordon's. */
+async function existingOrError(ctx: Ctx, spec: FlowLogSpec): Promise<LiveMeta> {
+  const ec2 = await ctx.aws.ec2();
+  const again = await ec2.describeFlowLogs({ Filter: [{ Name: "resource-id", Values: [spec.resourceId] }] });
+  const ours = (again.FlowLogs ?? []).find(
+    (f) => isOwned(f) && !flowLogDiff(spec, { ...normalizeLiveFlowLog(f), tags: spec.tags }).replace,
+  );
+  if (ours !== undefined) return observation(ours, spec.tags).meta;
+  throw new AwsError(
+    "CreateFlowLogs",
+    spec.resourceId,
+    "FlowLogAlreadyExists",
+    `a flow log with the same settings that Cordon does not manage already exists on ${spec.resourceId}; tag it ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue} to let Cordon manage it, or delete it`,
+  );
+}
+
 export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
   kind: "ec2.flowLog",
   replaceAction: "create-then-delete",
@@ -138,64 +231,14 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
 
   async create(ctx, desired) {
     const spec = normalizeFlowLogSpec(desired.spec);
-    const ec2 = await ctx.aws.ec2();
-    // One token per resource and apply pass: an engine-level retry of a create that did succeed
-    // returns the same flow log instead of making a second one.
-    const clientToken = await ctx.memo(`ec2.flowLog.clientToken:${desired.address}`, async () => randomUUID());
-    const tags = { ...spec.tags, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue, [APPLIED_TAG]: specDigest(desired.spec) };
-    const input = {
-      ResourceIds: [spec.resourceId],
-      ResourceType: spec.resourceType,
-      TrafficType: spec.trafficType,
-      LogDestinationType: "s3" as const,
-      LogDestination: spec.logDestination,
-      LogFormat: spec.logFormat,
-      MaxAggregationInterval: spec.maxAggregationInterval,
-      DestinationOptions: {
-        FileFormat: spec.fileFormat,
-        HiveCompatiblePartitions: spec.hiveCompatiblePartitions,
-        PerHourPartition: spec.perHourPartition,
-      },
-      TagSpecifications: [{ ResourceType: "vpc-flow-log" as const, Tags: tagList(tags) }],
-      ClientToken: clientToken,
-    };
-    let failures: readonly UnsuccessfulItem[];
-    let created: string | undefined;
-    try {
-      const out = await ec2.createFlowLogs(input);
-      failures = out.Unsuccessful ?? [];
-      created = out.FlowLogIds?.[0];
-    } catch (e) {
-      // Whether AWS reports a duplicate as a top-level error or an Unsuccessful item is unconfirmed.
-      if (!(e instanceof AwsError) || e.awsCode !== "FlowLogAlreadyExists") throw e;
-      failures = [{ ResourceId: spec.resourceId, Error: { Code: e.awsCode, Message: e.message } }];
-    }
-    if (failures.length === 0) {
-      return created === undefined
-        ? null
-        : { id: created, fingerprint: fingerprint({ id: created, spec: { ...spec, tags } }), owned: true, tags };
-    }
-    if (!failures.every((u) => u.Error?.Code === "FlowLogAlreadyExists")) {
-      throw unsuccessfulError("CreateFlowLogs", spec.resourceId, failures);
-    }
-    // "Already exists" is success only when the existing identical flow log is Cordon's.
-    const again = await ec2.describeFlowLogs({ Filter: [{ Name: "resource-id", Values: [spec.resourceId] }] });
-    const ours = (again.FlowLogs ?? []).find(
-      (f) => isOwned(f) && !flowLogDiff(spec, { ...normalizeLiveFlowLog(f), tags: spec.tags }).replace,
-    );
-    if (ours !== undefined) return observation(ours, spec.tags).meta;
-    throw new AwsError(
-      "CreateFlowLogs",
-      spec.resourceId,
-      "FlowLogAlreadyExists",
-      `a flow log with the same settings that Cordon does not manage already exists on ${spec.resourceId}; tag it ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue} to let Cordon manage it, or delete it`,
-    );
+    const creates = await ctx.memo("ec2.flowLog.createBatcher", async () => createBatcher(ctx));
+    return creates.add(fingerprint({ ...spec, resourceId: "" }), spec);
   },
 
   async update(ctx, desired, live) {
     // Only tags change in place (everything else is a replacement).
     const id = live.meta.id!;
-    const want: Tags = { ...desired.spec.tags, [APPLIED_TAG]: specDigest(desired.spec) };
+    const want: Tags = { ...desired.spec.tags, [APPLIED_TAG]: appliedDigest("ec2.flowLog", desired.spec) };
     const applied = live.meta.tags?.[APPLIED_TAG];
     const have: Tags = applied === undefined ? live.live.tags : { ...live.live.tags, [APPLIED_TAG]: applied };
     const ec2 = await ctx.aws.ec2();
@@ -205,13 +248,11 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
     if (unset.length > 0) await ec2.deleteTags({ Resources: [id], Tags: unset.map((Key) => ({ Key })) });
   },
 
-  async delete(ctx, address: Address, live) {
+  async delete(ctx, _address: Address, live) {
     const id = live.meta.id;
     if (id === undefined) return;
-    const ec2 = await ctx.aws.ec2();
-    const out = await ec2.deleteFlowLogs({ FlowLogIds: [id] });
-    const failures = (out.Unsuccessful ?? []).filter((u) => u.Error?.Code !== "InvalidFlowLogId.NotFound");
-    if (failures.length > 0) throw unsuccessfulError("DeleteFlowLogs", `${id} (${address})`, failures);
+    const deletes = await ctx.memo("ec2.flowLog.deleteBatcher", async () => deleteBatcher(ctx));
+    await deletes.add("", id);
   },
 
   health(live) {

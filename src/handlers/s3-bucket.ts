@@ -14,7 +14,7 @@ import { ABSENT_FINGERPRINT, type Observation } from "../model/resource.js";
 import { type BucketSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { inPlaceDiff } from "../planner/diff.js";
 import { fingerprint } from "../planner/fingerprint.js";
-import { APPLIED_TAG, specDigest } from "./applied-tag.js";
+import { APPLIED_TAG, appliedDigest } from "./applied-tag.js";
 import type { Handler, HandlerContext } from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
@@ -143,7 +143,7 @@ async function configure(s3: S3Port, want: BucketSpec, have: BucketFacts | null)
     ...foreignTags(have?.allTags ?? {}),
     ...want.tags,
     [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
-    [APPLIED_TAG]: specDigest(want),
+    [APPLIED_TAG]: appliedDigest("s3.bucket", want),
   };
   if (have === null || fingerprint(sortTags(tags)) !== fingerprint(sortTags(have.allTags))) {
     jobs.push(writeTags(s3, name, tags));

@@ -277,6 +277,90 @@ describe("replacing a flow log", () => {
   });
 });
 
+describe("partial failure", () => {
+  it("reports what failed, exits 1, keeps what succeeded, and a re-run converges", async () => {
+    const fl = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: fl.map((f) => f.FlowLogId!) }));
+    await dropColumn("packets");
+    sandbox.control.setFaults({
+      rules: [
+        {
+          kind: "error",
+          service: "ec2",
+          operation: "CreateFlowLogs",
+          status: 400,
+          code: "InvalidParameterValue",
+          message: "injected",
+          times: 1,
+        },
+      ],
+    });
+    const failed = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    sandbox.control.setFaults({});
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain("Apply incomplete: 1 applied, 1 failed, 0 skipped.");
+    expect(failed.stderr).toMatch(/apply stopped part-way: 1 change failed/);
+    expect(failed.stderr).toContain(
+      `${A("ec2.flowLog", VPC)}: CreateFlowLogs on flow log for ${VPC} failed: InvalidParameterValue: injected`,
+    );
+    expect(failed.stderr).not.toMatch(/\n\s+at [^\n]+:\d+:\d+/);
+    const plan = await planJson();
+    expect(pending(plan)).toEqual([`create ${A("ec2.flowLog", VPC)}`]);
+    const again = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(again.stdout).toContain("Apply complete: 1 applied, 0 failed, 0 skipped.");
+    expect(again.status).toBe(0);
+  });
+});
+
+describe("verification after apply", () => {
+  it("reports a flow log whose delivery FAILED, with AWS's message, and leaves the foreign deny alone", async () => {
+    const doc = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
+    const deny = {
+      Sid: "NoLogDelivery",
+      Effect: "Deny",
+      Principal: { Service: "delivery.logs.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    };
+    doc.Statement.push(deny);
+    await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(doc) }));
+    await dropColumn("bytes");
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.stdout).toContain("Apply complete: 1 applied, 0 failed, 0 skipped.");
+    expect(r.stderr).toMatch(/AWS does not match the policies afterwards/);
+    expect(r.stderr).toMatch(
+      new RegExp(`${A("ec2.flowLog", VPC)}: flow log fl-\\w+ on ${VPC}: log delivery FAILED: Access error`),
+    );
+    expect(r.status).toBe(1);
+    const after = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
+    expect(after.Statement).toContainEqual(deny);
+  });
+});
+
+describe("flow logs no longer declared", () => {
+  it("are deleted when their VPC is no longer selected, and kept in no-delete mode", async () => {
+    const file = join(policies, "production.yaml");
+    const original = readFileSync(file, "utf8");
+    // Select the staging VPC instead (the NACL section keeps its own selector).
+    const staging = original.replace(/(flowLogs:[\s\S]*?vpcs:\s*\n\s*tags:\s*\n\s*env:) production/, "$1 staging");
+    expect(staging).not.toBe(original);
+    writeFileSync(file, staging);
+    const moved = await planJson();
+    expect(
+      pending(moved)
+        .filter((c) => c.includes("ec2.flowLog"))
+        .sort(),
+    ).toEqual([`create ${A("ec2.flowLog", "vpc-0c47e5a1f3d2b0002")}`, `delete ${A("ec2.flowLog", VPC)}`]);
+    writeFileSync(file, staging.replace("flowLogs:\n", "flowLogs:\n  mode: no-delete\n"));
+    const kept = await planJson();
+    expect(pending(kept).filter((c) => c.includes("ec2.flowLog"))).toEqual([
+      `create ${A("ec2.flowLog", "vpc-0c47e5a1f3d2b0002")}`,
+    ]);
+    expect(kept.changes.find((c) => c.address === A("ec2.flowLog", VPC))?.reason).toMatch(/no-delete/);
+    writeFileSync(file, original);
+  });
+});
+
 /** Drops one column from the flow-log table with UpdateTable, as a person with the console would. */
 async function dropColumn(name: string): Promise<void> {
   const t = (await glue.send(new GetTableCommand({ DatabaseName: "cats_eyes_network", Name: "production_flow_logs" })))

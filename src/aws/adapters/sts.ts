@@ -13,9 +13,34 @@ export function makeStsPort(settings: ClientSettings): StsPort {
   };
 }
 
+type Credentials = { readonly expiration?: Date };
+type Provider = () => Promise<Credentials>;
+
+/** Refresh this long before expiry. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * One credential lookup shared by every client of the run (each SDK client would otherwise call
+ * the provider itself: one AssumeRole per client), refreshed shortly before it expires.
+ */
+export function shared(provider: Provider): Provider {
+  let current: Promise<Credentials> | undefined;
+  return async () => {
+    if (current !== undefined) {
+      const c = await current.catch(() => undefined);
+      if (c !== undefined && (c.expiration === undefined || c.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS)) {
+        return c;
+      }
+    }
+    const next = provider();
+    current = next;
+    return next;
+  };
+}
+
 /** The default credential chain (env, AWS_PROFILE / shared config, SSO, web identity, IMDS...), memoised. */
 export function defaultCredentials(profile: string | undefined): unknown {
-  return fromNodeProviderChain(profile !== undefined ? { profile } : {});
+  return shared(fromNodeProviderChain(profile !== undefined ? { profile } : {}));
 }
 
 /**
@@ -30,17 +55,19 @@ export function assumedRoleCredentials(options: {
   readonly profile?: string;
   readonly maxAttempts: number;
 }): unknown {
-  return fromTemporaryCredentials({
-    masterCredentials: fromNodeProviderChain(options.profile !== undefined ? { profile: options.profile } : {}),
-    params: {
-      RoleArn: options.roleArn,
-      RoleSessionName: "cordon",
-      ...(options.externalId !== undefined ? { ExternalId: options.externalId } : {}),
-    },
-    clientConfig: {
-      region: options.region,
-      maxAttempts: options.maxAttempts,
-      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    },
-  });
+  return shared(
+    fromTemporaryCredentials({
+      masterCredentials: fromNodeProviderChain(options.profile !== undefined ? { profile: options.profile } : {}),
+      params: {
+        RoleArn: options.roleArn,
+        RoleSessionName: "cordon",
+        ...(options.externalId !== undefined ? { ExternalId: options.externalId } : {}),
+      },
+      clientConfig: {
+        region: options.region,
+        maxAttempts: options.maxAttempts,
+        ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+      },
+    }),
+  );
 }

@@ -47,3 +47,26 @@ describe("createAwsSession", () => {
     expect(await c.ec2()).not.toBe(await a.ec2());
   });
 });
+
+describe("shared credentials", () => {
+  it("calls the provider once for concurrent callers and again only near expiry", async () => {
+    const { shared } = await import("../../../src/aws/adapters/sts.js");
+    let calls = 0;
+    let lifetimeMs = 3_600_000;
+    const provider = shared(async () => {
+      calls++;
+      return { expiration: new Date(Date.now() + lifetimeMs) };
+    });
+    await Promise.all([provider(), provider(), provider()]);
+    await provider();
+    expect(calls).toBe(1);
+    lifetimeMs = 60_000; // the next credentials expire within the refresh margin
+    const fresh = shared(async () => {
+      calls++;
+      return { expiration: new Date(Date.now() + lifetimeMs) };
+    });
+    await fresh();
+    await fresh();
+    expect(calls).toBe(3);
+  });
+});

@@ -130,13 +130,33 @@ describe("flow log handler", () => {
     await expect(flowLogHandler.create(theirs.ctx, desired)).rejects.toThrow(/Cordon does not manage/);
   });
 
-  it("reuses its ClientToken within a pass, so a retried create cannot make a second flow log", async () => {
-    const { ctx, calls } = fakeEc2({ createFlowLogs: () => ({ FlowLogIds: ["fl-9"] }) });
-    await flowLogHandler.create(ctx, desired);
-    await flowLogHandler.create(ctx, desired);
-    const tokens = calls.map((c) => (c.input as { ClientToken: string }).ClientToken);
-    expect(tokens[0]).toBeTruthy();
-    expect(tokens[0]).toBe(tokens[1]);
+  it("batches creations started together into one CreateFlowLogs per configuration; failures stay per resource", async () => {
+    const { ctx, calls } = fakeEc2({
+      createFlowLogs: (i: { ResourceIds: string[] }) => ({
+        FlowLogIds: i.ResourceIds.filter((r) => r !== "vpc-bad").map((r) => `fl-${r}`),
+        Unsuccessful: i.ResourceIds.includes("vpc-bad")
+          ? [{ ResourceId: "vpc-bad", Error: { Code: "InvalidVpcID.NotFound", Message: "no such VPC" } }]
+          : [],
+      }),
+    });
+    const at = (id: string, over: Partial<FlowLogSpec> = {}) =>
+      flowLogHandler.create(ctx, { ...desired, name: id, spec: { ...spec, resourceId: id, ...over } });
+    const results = await Promise.allSettled([
+      at("vpc-1"),
+      at("vpc-2"),
+      at("vpc-bad"),
+      at("vpc-3", { trafficType: "REJECT" }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect((results[2] as PromiseRejectedResult).reason.message).toBe(
+      "CreateFlowLogs on vpc-bad failed: InvalidVpcID.NotFound: no such VPC",
+    );
+    const sent = calls.map((c) => c.input as { ResourceIds: string[]; TrafficType: string; ClientToken: string });
+    expect(sent.map((c) => [c.TrafficType, c.ResourceIds])).toEqual([
+      ["ALL", ["vpc-1", "vpc-2", "vpc-bad"]],
+      ["REJECT", ["vpc-3"]],
+    ]);
+    expect(sent[0]?.ClientToken).not.toBe(sent[1]?.ClientToken);
   });
 
   it("delete tolerates InvalidFlowLogId.NotFound and fails on any other Unsuccessful item", async () => {
@@ -152,7 +172,7 @@ describe("flow log handler", () => {
     });
     const failure = flowLogHandler.delete(denied.ctx, desired.address, live);
     await expect(failure).rejects.toBeInstanceOf(AwsError);
-    await expect(failure).rejects.toThrow(/DeleteFlowLogs on fl-1: AccessDenied|AccessDenied: no/);
+    await expect(failure).rejects.toThrow("DeleteFlowLogs on fl-1 failed: AccessDenied: no");
   });
 
   it("updates tags in place without touching tags Cordon does not manage", async () => {
