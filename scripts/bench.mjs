@@ -170,3 +170,6 @@ for (const r of rows) {
     `| ${r.n} | ${r.latency} ms | ${r.command} | ${(r.ms / 1000).toFixed(2)} s | ${r.calls.total} | ${ops} |`,
   );
 }
+
+// Blocking section (issue 5): CIDR aggregation, and plan/apply of 10,000 WAF CIDRs + 18 NACL CIDRs over 500 VPCs.
+await import("./bench/blocking.mjs");

@@ -10,9 +10,9 @@
 //   SDK module loaded by dynamic import() so that commands that never reach AWS never load the SDK.
 import type { TargetRef } from "../model/resource.js";
 import type { ClientSettings } from "./adapters/call.js";
-import type { Ec2Port, GluePort, S3Port, StsPort, TargetPorts } from "./ports.js";
+import type { Ec2Port, ElbPort, GluePort, S3Port, StsPort, TargetPorts, WafPort } from "./ports.js";
 
-export type ServiceKey = "ec2" | "s3" | "glue" | "sts";
+export type ServiceKey = "ec2" | "s3" | "glue" | "sts" | "wafv2" | "elbv2";
 
 export interface AwsEnvironment {
   /** Custom endpoint for every service (AWS_ENDPOINT_URL). */
@@ -29,6 +29,8 @@ const SERVICE_ENV: Readonly<Record<ServiceKey, string>> = {
   s3: "AWS_ENDPOINT_URL_S3",
   glue: "AWS_ENDPOINT_URL_GLUE",
   sts: "AWS_ENDPOINT_URL_STS",
+  wafv2: "AWS_ENDPOINT_URL_WAFV2",
+  elbv2: "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
 };
 
 const nonEmpty = (v: string | undefined): string | undefined => (v !== undefined && v !== "" ? v : undefined);
@@ -135,6 +137,12 @@ export function createAwsSession(environment: AwsEnvironment = awsEnvironment())
         ),
         sts: lazy<StsPort>(async () =>
           (await import("./adapters/sts.js")).makeStsPort(await settingsFor(target, "sts")),
+        ),
+        wafv2: lazy<WafPort>(async () =>
+          (await import("./adapters/wafv2.js")).makeWafPort(await settingsFor(target, "wafv2")),
+        ),
+        elbv2: lazy<ElbPort>(async () =>
+          (await import("./adapters/elbv2.js")).makeElbPort(await settingsFor(target, "elbv2")),
         ),
       };
       byTarget.set(key, ports);

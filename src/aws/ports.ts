@@ -3,9 +3,11 @@
 // SDK clients, so they can be tested with fakes. Every method rejects with an AwsError naming the
 // AWS resource (see src/aws/errors.ts); adapters live in src/aws/adapters/*.
 import type * as ec2 from "@aws-sdk/client-ec2";
+import type * as elbv2 from "@aws-sdk/client-elastic-load-balancing-v2";
 import type * as glue from "@aws-sdk/client-glue";
 import type * as s3 from "@aws-sdk/client-s3";
 import type * as sts from "@aws-sdk/client-sts";
+import type * as waf from "@aws-sdk/client-wafv2";
 
 type Out<T> = Omit<T, "$metadata">;
 
@@ -17,6 +19,16 @@ export interface Ec2Port {
   deleteFlowLogs(input: ec2.DeleteFlowLogsCommandInput): Promise<Out<ec2.DeleteFlowLogsCommandOutput>>;
   createTags(input: ec2.CreateTagsCommandInput): Promise<Out<ec2.CreateTagsCommandOutput>>;
   deleteTags(input: ec2.DeleteTagsCommandInput): Promise<Out<ec2.DeleteTagsCommandOutput>>;
+  describeNetworkAcls(input: ec2.DescribeNetworkAclsCommandInput): Promise<Out<ec2.DescribeNetworkAclsCommandOutput>>;
+  createNetworkAclEntry(
+    input: ec2.CreateNetworkAclEntryCommandInput,
+  ): Promise<Out<ec2.CreateNetworkAclEntryCommandOutput>>;
+  replaceNetworkAclEntry(
+    input: ec2.ReplaceNetworkAclEntryCommandInput,
+  ): Promise<Out<ec2.ReplaceNetworkAclEntryCommandOutput>>;
+  deleteNetworkAclEntry(
+    input: ec2.DeleteNetworkAclEntryCommandInput,
+  ): Promise<Out<ec2.DeleteNetworkAclEntryCommandOutput>>;
 }
 
 export interface S3Port {
@@ -63,6 +75,37 @@ export interface StsPort {
   getCallerIdentity(input: sts.GetCallerIdentityCommandInput): Promise<Out<sts.GetCallerIdentityCommandOutput>>;
 }
 
+export interface WafPort {
+  listWebACLs(input: waf.ListWebACLsCommandInput): Promise<Out<waf.ListWebACLsCommandOutput>>;
+  getWebACL(input: waf.GetWebACLCommandInput): Promise<Out<waf.GetWebACLCommandOutput>>;
+  createWebACL(input: waf.CreateWebACLCommandInput): Promise<Out<waf.CreateWebACLCommandOutput>>;
+  updateWebACL(input: waf.UpdateWebACLCommandInput): Promise<Out<waf.UpdateWebACLCommandOutput>>;
+  deleteWebACL(input: waf.DeleteWebACLCommandInput): Promise<Out<waf.DeleteWebACLCommandOutput>>;
+  listIPSets(input: waf.ListIPSetsCommandInput): Promise<Out<waf.ListIPSetsCommandOutput>>;
+  getIPSet(input: waf.GetIPSetCommandInput): Promise<Out<waf.GetIPSetCommandOutput>>;
+  createIPSet(input: waf.CreateIPSetCommandInput): Promise<Out<waf.CreateIPSetCommandOutput>>;
+  updateIPSet(input: waf.UpdateIPSetCommandInput): Promise<Out<waf.UpdateIPSetCommandOutput>>;
+  deleteIPSet(input: waf.DeleteIPSetCommandInput): Promise<Out<waf.DeleteIPSetCommandOutput>>;
+  associateWebACL(input: waf.AssociateWebACLCommandInput): Promise<Out<waf.AssociateWebACLCommandOutput>>;
+  disassociateWebACL(input: waf.DisassociateWebACLCommandInput): Promise<Out<waf.DisassociateWebACLCommandOutput>>;
+  getWebACLForResource(
+    input: waf.GetWebACLForResourceCommandInput,
+  ): Promise<Out<waf.GetWebACLForResourceCommandOutput>>;
+  listResourcesForWebACL(
+    input: waf.ListResourcesForWebACLCommandInput,
+  ): Promise<Out<waf.ListResourcesForWebACLCommandOutput>>;
+  listTagsForResource(input: waf.ListTagsForResourceCommandInput): Promise<Out<waf.ListTagsForResourceCommandOutput>>;
+  tagResource(input: waf.TagResourceCommandInput): Promise<Out<waf.TagResourceCommandOutput>>;
+  untagResource(input: waf.UntagResourceCommandInput): Promise<Out<waf.UntagResourceCommandOutput>>;
+}
+
+export interface ElbPort {
+  describeLoadBalancers(
+    input: elbv2.DescribeLoadBalancersCommandInput,
+  ): Promise<Out<elbv2.DescribeLoadBalancersCommandOutput>>;
+  describeTags(input: elbv2.DescribeTagsCommandInput): Promise<Out<elbv2.DescribeTagsCommandOutput>>;
+}
+
 /**
  * The ports of one target (account + region). Each service is loaded on first use (dynamic
  * import of its SDK client) and then reused for the whole run.
@@ -72,4 +115,6 @@ export interface TargetPorts {
   s3(): Promise<S3Port>;
   glue(): Promise<GluePort>;
   sts(): Promise<StsPort>;
+  wafv2(): Promise<WafPort>;
+  elbv2(): Promise<ElbPort>;
 }

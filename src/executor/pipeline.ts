@@ -4,6 +4,7 @@
 // Read-only: nothing here calls a mutating API.
 import type { AwsSession } from "../aws/config.js";
 import { readInventory } from "../aws/inventory.js";
+import { readBlockingInventory } from "../aws/inventory-blocking.js";
 import type { TargetPorts } from "../aws/ports.js";
 import type { Discovered } from "../handlers/contract.js";
 import { DISCOVERABLE_KINDS, HANDLERS, handlerFor } from "../handlers/registry.js";
@@ -13,10 +14,13 @@ import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
 import { type Inventory, OWNERSHIP } from "../model/specs.js";
+import type { BlockingInventory } from "../model/specs-blocking.js";
 import { policyDigest } from "../planner/fingerprint.js";
 import { type DiffRegistry, type OwnedResource, plan, type ReplaceAction } from "../planner/plan.js";
 import { desiredResources } from "../policy/desired.js";
+import { desiredBlockingResources } from "../policy/desired-blocking.js";
 import { hasErrors, loadAndValidate } from "../policy/index.js";
+import { annotateBlocking, blockingNeeds } from "./blocking.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
 
@@ -128,6 +132,7 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
 
   // Identity and inventory of every target, concurrently.
   const inventories = new Map<string, Inventory>();
+  const blockingInventories = new Map<string, BlockingInventory>();
   await Promise.all(
     targets.map(async (t) => {
       const [inventory] = await Promise.all([
@@ -135,10 +140,26 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
         checkIdentity(session, t, retry),
       ]);
       inventories.set(targetKey(t), inventory);
+      const needs = blockingNeeds(loaded.policies, targetKey(t));
+      if (needs !== null) {
+        const ports = session.ports(t);
+        blockingInventories.set(
+          targetKey(t),
+          await withRetry(() => readBlockingInventory(ports, inventory, needs), retry),
+        );
+      }
     }),
   );
 
-  const derived = desiredResources(loaded.policies, inventories, { today: options.today });
+  const flow = desiredResources(loaded.policies, inventories, { today: options.today });
+  const blocking = desiredBlockingResources(loaded.policies, blockingInventories, { today: options.today });
+  const derived = {
+    ...flow,
+    resources: [...flow.resources, ...blocking.resources].sort((a, b) =>
+      a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
+    ),
+    diagnostics: [...flow.diagnostics, ...blocking.diagnostics],
+  };
   if (hasErrors(derived.diagnostics)) throw new PolicyErrorWithDiagnostics(derived.diagnostics);
   const only = options.only ?? [];
   const desired = only.length > 0 ? selectTargets(derived.resources, only) : [...derived.resources];
@@ -157,18 +178,23 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     (d) => withDeclaringMode(d, loaded.policies),
   );
 
-  const document = plan({
-    desired,
-    observed,
-    owned,
-    diff: diffRegistry,
-    replaceActions,
-    policyDigest: loaded.digest,
-    createdAt: now().toISOString(),
-    cordonVersion: options.cordonVersion,
-    queries: derived.queries,
-    warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
-  });
+  const document = annotateBlocking(
+    plan({
+      desired,
+      observed,
+      owned,
+      diff: diffRegistry,
+      replaceActions,
+      policyDigest: loaded.digest,
+      createdAt: now().toISOString(),
+      cordonVersion: options.cordonVersion,
+      queries: derived.queries,
+      notes: blocking.notes,
+      warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
+    }),
+    blocking.changeNotes,
+    handlerFor,
+  );
   return { plan: document, desired, passes, observed };
 }
 

@@ -8,6 +8,7 @@ import { passFactory } from "../../src/executor/observe.js";
 import type { Handler, HandlerContext } from "../../src/handlers/contract.js";
 import { buildLogFormat } from "../../src/handlers/normalize/flowlog-fields.js";
 import { deriveGlueTable } from "../../src/handlers/normalize/glue.js";
+import { cordonRules, ipSetName, visibilityFor } from "../../src/handlers/normalize/waf.js";
 import { HANDLERS } from "../../src/handlers/registry.js";
 import {
   type DesiredResource,
@@ -17,6 +18,7 @@ import {
   type TargetRef,
 } from "../../src/model/resource.js";
 import { type BucketPolicySpec, type BucketSpec, type FlowLogSpec, OWNERSHIP } from "../../src/model/specs.js";
+import type { AssociationSpec, IpSetSpec, NaclEntriesSpec, WebAclSpec } from "../../src/model/specs-blocking.js";
 import { deliveryStatements } from "../../src/policy/desired.js";
 import { startSandbox } from "../../src/sandbox/server.js";
 
@@ -25,6 +27,10 @@ const REGION = "eu-west-1";
 const VPC = "vpc-0000000000000c001";
 const OTHER_VPC = "vpc-0000000000000c002";
 const BUCKET = "contract-flow-logs";
+const ACL = "acl-0000000000000c001";
+const ALB = "contract-alb";
+const WEB_ACL = "contract-edge";
+const OTHER_WEB_ACL = "contract-other";
 const target: TargetRef = { account: ACCOUNT, region: REGION };
 const READ_ONLY = /^(Describe|Get|List|Head)/;
 
@@ -44,9 +50,11 @@ beforeAll(async () => {
           regions: {
             [REGION]: {
               vpcs: [
-                { id: VPC, cidr: "10.1.0.0/16" },
+                { id: VPC, cidr: "10.1.0.0/16", networkAcls: [{ id: ACL }] },
                 { id: OTHER_VPC, cidr: "10.2.0.0/16" },
               ],
+              loadBalancers: [{ name: ALB, vpc: VPC }],
+              webAcls: [{ name: OTHER_WEB_ACL }],
             },
           },
         },
@@ -55,6 +63,9 @@ beforeAll(async () => {
   });
   const session = createAwsSession({ endpoint: sandbox.url, serviceEndpoints: {}, maxAttempts: 2 });
   ports = session.ports(target);
+  const elb = await ports.elbv2();
+  associationSpec.loadBalancerArn =
+    (await elb.describeLoadBalancers({ Names: [ALB] })).LoadBalancers?.[0]?.LoadBalancerArn ?? "";
   const passes = passFactory({ ports: () => ports });
   newContext = () => passes()(target) as HandlerContext<TargetPorts>;
 });
@@ -113,6 +124,51 @@ const tableSpec = deriveGlueTable({
   projectionStartDate: "2026-01-01",
 });
 
+// Blocking kinds. The NACL band: inbound and outbound denies in 1–99 of a custom ACL; the drifted
+// band swaps the outbound one for a second inbound one (numbers as naclOperations allocates them).
+const band = { first: 1, last: 99 };
+const naclSpec = (entries: NaclEntriesSpec["entries"]): NaclEntriesSpec => ({
+  aclId: ACL,
+  vpcId: VPC,
+  band,
+  entryQuota: 20,
+  entries,
+  others: [],
+});
+const deny = (ruleNumber: number, egress: boolean, cidr: string) =>
+  ({ ruleNumber, egress, cidr, action: "deny", protocol: "-1" }) as const;
+const naclDesired = naclSpec([deny(1, false, "203.0.113.0/24"), deny(1, true, "198.51.100.7/32")]);
+const naclDrifted = naclSpec([deny(1, false, "203.0.113.0/24"), deny(2, false, "192.0.2.0/24")]);
+const ipSetSpec: IpSetSpec = {
+  name: ipSetName(WEB_ACL, "IPV4"),
+  scope: "REGIONAL",
+  ipAddressVersion: "IPV4",
+  addresses: ["198.51.100.0/24", "203.0.113.7/32"],
+  tags,
+};
+const ipSetAddress = makeAddress(target, "wafv2.ipSet", ipSetSpec.name);
+const webAclSpec = (countries: string[]): WebAclSpec => ({
+  name: WEB_ACL,
+  scope: "REGIONAL",
+  ownership: "owned",
+  rulePrefix: "cordon-",
+  defaultAction: { Allow: {} },
+  visibilityConfig: visibilityFor(WEB_ACL),
+  // Only the IPv4 set exists in this suite: the IPv6 rule is dropped.
+  rules: cordonRules({ prefix: "cordon-", ipSets: { ipv4: ipSetAddress, ipv6: ipSetAddress }, countries })
+    .filter((r) => r.Name !== "cordon-block-ipv6")
+    .map((r, i) => ({ ...r, Priority: i })),
+  tags,
+});
+const webAclAddress = makeAddress(target, "wafv2.webAcl", WEB_ACL);
+/** The load balancer's ARN is read from the sandbox in beforeAll. */
+const associationSpec: { -readonly [K in keyof AssociationSpec]: AssociationSpec[K] } = {
+  loadBalancerName: ALB,
+  loadBalancerArn: "",
+  webAclName: WEB_ACL,
+  webAclAddress,
+};
+
 interface Case {
   readonly kind: Kind;
   readonly desired: DesiredResource;
@@ -154,6 +210,32 @@ const cases: Case[] = [
     kind: "glue.table",
     desired: resource("glue.table", "contract_db.flow_logs", tableSpec),
     drifted: { ...tableSpec, columns: tableSpec.columns.slice(0, 2) },
+    afterDelete: "absent",
+  },
+  {
+    kind: "ec2.naclEntries",
+    desired: resource("ec2.naclEntries", ACL, naclDesired),
+    drifted: naclDrifted,
+    afterDelete: "absent",
+  },
+  {
+    kind: "wafv2.ipSet",
+    desired: resource("wafv2.ipSet", ipSetSpec.name, ipSetSpec),
+    drifted: { ...ipSetSpec, addresses: ["192.0.2.0/24"] },
+    afterDelete: "absent",
+  },
+  {
+    kind: "wafv2.webAcl",
+    desired: resource("wafv2.webAcl", WEB_ACL, webAclSpec(["KP", "TV"]), [ipSetAddress]),
+    drifted: webAclSpec(["TV"]),
+    afterDelete: "absent",
+  },
+  {
+    kind: "wafv2.association",
+    desired: resource("wafv2.association", ALB, associationSpec, [webAclAddress]),
+    get drifted() {
+      return { ...associationSpec, webAclName: OTHER_WEB_ACL };
+    },
     afterDelete: "absent",
   },
 ];

@@ -23,7 +23,7 @@ describe("cordon demo", () => {
     expect(r.code).toBe(0);
     const steps = [...r.stdout.matchAll(/━━ Step (\d):/g)].map((m) => m[1]);
     expect(steps).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
-    expect(r.stdout).toContain("Plan: 5 to add, 0 to change, 0 to destroy.");
+    expect(r.stdout).toContain("Plan: 8 to add, 0 to change, 0 to destroy.");
     expect(r.stdout).toContain("No changes");
     expect(r.stdout).toContain("Plan: 1 to add, 0 to change, 0 to destroy.");
     expect(r.stdout.match(/Apply complete: \d+ applied, 0 failed, 0 skipped\./g)).toHaveLength(2);

@@ -95,7 +95,19 @@ beforeAll(async () => {
   sandbox = await startSandbox({ seed: join(ROOT, "examples/cats-eyes/estate.yaml"), requestLogSize: 5000 });
   sandbox.control.seed({
     accessKeys: {
-      [READ_ONLY_KEY]: { account: ACCOUNT, allow: ["ec2:Describe*", "s3:Get*", "s3:List*", "glue:Get*", "sts:Get*"] },
+      [READ_ONLY_KEY]: {
+        account: ACCOUNT,
+        allow: [
+          "ec2:Describe*",
+          "s3:Get*",
+          "s3:List*",
+          "glue:Get*",
+          "sts:Get*",
+          "elasticloadbalancing:Describe*",
+          "wafv2:Get*",
+          "wafv2:List*",
+        ],
+      },
       [WRITER_KEY]: { account: ACCOUNT },
     },
   });
@@ -125,7 +137,7 @@ describe("plan and apply through the CLI", () => {
     sandbox.control.clearRequests();
     const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
     expect(r.status).toBe(2);
-    expect(r.stdout).toContain("Plan: 5 to add, 0 to change, 0 to destroy.");
+    expect(r.stdout).toContain("Plan: 8 to add, 0 to change, 0 to destroy.");
     expect(r.stdout).toContain(`+ ec2.flowLog "${VPC}"`);
     expect(mutatingRequests(WRITER_KEY)).toEqual([]);
   });
@@ -162,7 +174,7 @@ describe("plan and apply through the CLI", () => {
     const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
     expect(r.stderr).toContain(`creating ${A("s3.bucket", BUCKET)}...`);
     expect(r.stderr).toMatch(new RegExp(`created ${A("ec2.flowLog", VPC)} \\[`));
-    expect(r.stdout).toContain("Apply complete: 5 applied, 0 failed, 0 skipped.");
+    expect(r.stdout).toContain("Apply complete: 8 applied, 0 failed, 0 skipped.");
     expect(r.stdout).toMatch(/SELECT [\s\S]+WHERE action = 'REJECT'[\s\S]+LIMIT 10;/);
     expect(r.status).toBe(0);
   });

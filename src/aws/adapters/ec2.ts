@@ -1,16 +1,26 @@
 // EC2 adapter: the Ec2Port over @aws-sdk/client-ec2. Loaded only through dynamic import().
 import {
   CreateFlowLogsCommand,
+  CreateNetworkAclEntryCommand,
   CreateTagsCommand,
   DeleteFlowLogsCommand,
+  DeleteNetworkAclEntryCommand,
   DeleteTagsCommand,
   DescribeFlowLogsCommand,
+  DescribeNetworkAclsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
+  ReplaceNetworkAclEntryCommand,
 } from "@aws-sdk/client-ec2";
 import type { Ec2Port } from "../ports.js";
 import { type ClientSettings, call, idsOf, sdkConfig } from "./call.js";
+
+const aclEntry = (i: {
+  NetworkAclId?: string | undefined;
+  RuleNumber?: number | undefined;
+  Egress?: boolean | undefined;
+}) => `${i.NetworkAclId ?? "?"} ${i.Egress === true ? "outbound" : "inbound"} rule ${i.RuleNumber ?? "?"}`;
 
 export function makeEc2Port(settings: ClientSettings): Ec2Port {
   const client = new EC2Client(sdkConfig(settings));
@@ -34,5 +44,15 @@ export function makeEc2Port(settings: ClientSettings): Ec2Port {
       call("DeleteFlowLogs", idsOf(i.FlowLogIds, "?"), () => client.send(new DeleteFlowLogsCommand(i))),
     createTags: (i) => call("CreateTags", idsOf(i.Resources, "?"), () => client.send(new CreateTagsCommand(i))),
     deleteTags: (i) => call("DeleteTags", idsOf(i.Resources, "?"), () => client.send(new DeleteTagsCommand(i))),
+    describeNetworkAcls: (i) =>
+      call("DescribeNetworkAcls", idsOf(i.NetworkAclIds, `network ACLs in ${where}`), () =>
+        client.send(new DescribeNetworkAclsCommand(i)),
+      ),
+    createNetworkAclEntry: (i) =>
+      call("CreateNetworkAclEntry", aclEntry(i), () => client.send(new CreateNetworkAclEntryCommand(i))),
+    replaceNetworkAclEntry: (i) =>
+      call("ReplaceNetworkAclEntry", aclEntry(i), () => client.send(new ReplaceNetworkAclEntryCommand(i))),
+    deleteNetworkAclEntry: (i) =>
+      call("DeleteNetworkAclEntry", aclEntry(i), () => client.send(new DeleteNetworkAclEntryCommand(i))),
   };
 }

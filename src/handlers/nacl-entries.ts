@@ -1,0 +1,244 @@
+// ec2.naclEntries — Cordon's rule-number band in one network ACL. name = ACL id.
+//
+// Ownership: the band (DESIGN principle 3). Nothing outside band.first..band.last is ever created,
+// replaced or deleted; every call is checked against the band before it is made. The ACL also
+// carries the tag NACL_BAND_TAG = "<first>-<last>" once Cordon has written its band, so that a band
+// no policy declares any more is discovered and emptied.
+//
+// Observation is batched (DESIGN principle 9): ONE paginated DescribeNetworkAcls per (account,
+// region) and pass serves every ACL observed and the discovery. The observation exists when the
+// ACL has entries in the band or carries the band tag; its fingerprint covers ALL the ACL's entries
+// (the allocation of numbers and the capacity check depend on the entries outside the band too).
+//
+// create / update execute naclOperations(live, desired) in order — CreateNetworkAclEntry on free
+// numbers, ReplaceNetworkAclEntry for in-place swaps, DeleteNetworkAclEntry last — so that a block
+// present before and still declared is never missing (DESIGN principle 6). Idempotent: an
+// engine-level retry replays the same operations, where NetworkAclEntryAlreadyExists with the same
+// content and InvalidNetworkAclEntry.NotFound on delete are success.
+import type { NetworkAcl } from "@aws-sdk/client-ec2";
+import { errorCode, isAlreadyExists, isNotFound } from "../aws/errors.js";
+import { networkAclInfo, readNetworkAcls } from "../aws/inventory-blocking.js";
+import type { Ec2Port, TargetPorts } from "../aws/ports.js";
+import { ConflictError } from "../model/errors.js";
+import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
+import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
+import { fingerprint } from "../planner/fingerprint.js";
+import type { Discovered, Handler, HandlerContext } from "./contract.js";
+import { cidrEquals } from "./normalize/cidr.js";
+import {
+  directionName,
+  entryBlock,
+  inBand,
+  liveNaclSpec,
+  type NaclOp,
+  naclEntriesDiff,
+  naclOperations,
+} from "./normalize/nacl.js";
+
+type Ctx = HandlerContext<TargetPorts>;
+type Live = Observation<NaclEntriesSpec> & { exists: true };
+
+/** Tag on an ACL whose band Cordon has written: "<first>-<last>". */
+export const NACL_BAND_TAG = "cordon:nacl-band";
+
+const bandText = (band: NaclBand): string => `${band.first}-${band.last}`;
+
+function bandOfTag(value: string | undefined): NaclBand | null {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(value ?? "");
+  if (m === null) return null;
+  const first = Number(m[1]);
+  const last = Number(m[2]);
+  return first >= 1 && first <= last && last <= 32766 ? { first, last } : null;
+}
+
+/** Every network ACL of the target, read once per pass. */
+function allAcls(ctx: Ctx): Promise<readonly NetworkAcl[]> {
+  return ctx.memo("ec2.networkAcls", () => readNetworkAcls(ctx.aws));
+}
+
+const bandTagOf = (acl: NetworkAcl): string | undefined => acl.Tags?.find((t) => t.Key === NACL_BAND_TAG)?.Value;
+
+function observation(acl: NetworkAcl, band: NaclBand, entryQuota: number): Observation<NaclEntriesSpec> {
+  const info = networkAclInfo(acl);
+  if (info === null) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+  const spec = liveNaclSpec(info, band, entryQuota);
+  const tag = bandTagOf(acl);
+  const fp = fingerprint({ id: info.id, entries: [...spec.entries, ...spec.others], tag: tag ?? null });
+  if (spec.entries.length === 0 && tag !== bandText(band)) return { exists: false, fingerprint: fp };
+  return {
+    exists: true,
+    live: spec,
+    meta: {
+      id: info.id,
+      fingerprint: fp,
+      owned: true,
+      ...(tag !== undefined ? { tags: { [NACL_BAND_TAG]: tag } } : {}),
+    },
+  };
+}
+
+/** The ACL as it is now (one DescribeNetworkAcls for this ACL); throws when it does not exist. */
+async function readAcl(ec2: Ec2Port, aclId: string): Promise<NetworkAcl> {
+  const r = await ec2.describeNetworkAcls({ NetworkAclIds: [aclId] });
+  const acl = r.NetworkAcls?.find((a) => a.NetworkAclId === aclId);
+  if (acl === undefined) throw new ConflictError(`network ACL ${aclId} no longer exists`);
+  return acl;
+}
+
+const sameEntry = (a: NaclEntry | undefined, cidr: string): boolean => {
+  if (a === undefined || a.action !== "deny" || a.protocol !== "-1") return false;
+  const x = entryBlock(a);
+  const y = entryBlock({ cidr });
+  return x !== null && y !== null && cidrEquals(x, y);
+};
+
+function cidrMember(cidr: string): { CidrBlock: string } | { Ipv6CidrBlock: string } {
+  return entryBlock({ cidr })?.family === "ipv6" ? { Ipv6CidrBlock: cidr } : { CidrBlock: cidr };
+}
+
+/**
+ * Executes `ops` in order against `aclId`. Refuses any op outside `band` before making a call.
+ * create on an existing number: success when the entry there is the same deny, a ConflictError
+ * otherwise (someone wrote into Cordon's band since the plan). replace of a missing entry creates
+ * it (it is missing anyway: creating it closes the gap). delete of a missing entry: success.
+ */
+export async function executeNaclOps(
+  ec2: Ec2Port,
+  aclId: string,
+  band: NaclBand,
+  ops: readonly NaclOp[],
+): Promise<void> {
+  for (const op of ops) {
+    if (!inBand(band, op.ruleNumber)) {
+      throw new ConflictError(
+        `refusing to touch rule ${op.ruleNumber} of network ACL ${aclId}: outside Cordon's band ${band.first}–${band.last}`,
+      );
+    }
+  }
+  for (const op of ops) {
+    const key = { NetworkAclId: aclId, RuleNumber: op.ruleNumber, Egress: op.egress };
+    switch (op.op) {
+      case "create":
+      case "replace": {
+        const input = { ...key, Protocol: "-1", RuleAction: "deny" as const, ...cidrMember(op.cidr) };
+        if (op.op === "replace") {
+          try {
+            await ec2.replaceNetworkAclEntry(input);
+            break;
+          } catch (e) {
+            if (errorCode(e) !== "InvalidNetworkAclEntry.NotFound") throw e;
+          }
+        }
+        try {
+          await ec2.createNetworkAclEntry(input);
+        } catch (e) {
+          if (!isAlreadyExists(e)) throw e;
+          const now = networkAclInfo(await readAcl(ec2, aclId));
+          const there = now?.entries.find((x) => x.egress === op.egress && x.ruleNumber === op.ruleNumber);
+          if (!sameEntry(there, op.cidr)) {
+            throw new ConflictError(
+              `network ACL ${aclId}: ${directionName(op.egress)} rule ${op.ruleNumber} was taken by another entry since the plan was made; run cordon plan again`,
+            );
+          }
+        }
+        break;
+      }
+      case "delete":
+        try {
+          await ec2.deleteNetworkAclEntry(key);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        break;
+    }
+  }
+}
+
+/** Live entries (band + others) in the model's shape, from an observed spec. */
+function liveEntries(spec: NaclEntriesSpec): NaclEntry[] {
+  const band = spec.entries.map((e: NaclBandEntry): NaclEntry => {
+    const v6 = entryBlock(e)?.family === "ipv6";
+    return {
+      ruleNumber: e.ruleNumber,
+      egress: e.egress,
+      action: e.action,
+      protocol: e.protocol,
+      ...(v6 ? { ipv6Cidr: e.cidr } : { cidr: e.cidr }),
+      ...(e.portRange !== undefined ? { portRange: e.portRange } : {}),
+      ...(e.icmpTypeCode !== undefined ? { icmpTypeCode: e.icmpTypeCode } : {}),
+    };
+  });
+  return [...band, ...spec.others];
+}
+
+async function converge(ctx: Ctx, spec: NaclEntriesSpec, live: readonly NaclEntry[], tag: string | undefined) {
+  const ec2 = await ctx.aws.ec2();
+  const ops = naclOperations(live, {
+    band: spec.band,
+    entryQuota: spec.entryQuota,
+    entries: spec.entries.map((e) => ({ egress: e.egress, cidr: e.cidr })),
+  });
+  await executeNaclOps(ec2, spec.aclId, spec.band, ops);
+  if (tag !== bandText(spec.band)) {
+    await ec2.createTags({ Resources: [spec.aclId], Tags: [{ Key: NACL_BAND_TAG, Value: bandText(spec.band) }] });
+  }
+}
+
+export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
+  kind: "ec2.naclEntries",
+  // Never used: the band is always changed in place (the diff never asks for a replacement).
+  replaceAction: "create-then-delete",
+
+  async observe(ctx, desired) {
+    const acl = (await allAcls(ctx)).find((a) => a.NetworkAclId === desired.spec.aclId);
+    if (acl === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+    return observation(acl, desired.spec.band, desired.spec.entryQuota);
+  },
+
+  async discover(ctx, declared) {
+    const out: Discovered<NaclEntriesSpec>[] = [];
+    for (const acl of await allAcls(ctx)) {
+      const band = bandOfTag(bandTagOf(acl));
+      if (band === null || acl.NetworkAclId === undefined) continue;
+      const address = makeAddress(ctx.target, "ec2.naclEntries", acl.NetworkAclId);
+      if (declared.has(address)) continue;
+      const obs = observation(acl, band, 20);
+      if (!obs.exists) continue;
+      out.push({ address, kind: "ec2.naclEntries", name: acl.NetworkAclId, target: ctx.target, observation: obs });
+    }
+    return out;
+  },
+
+  diff: (desired, live) => naclEntriesDiff(desired, live),
+
+  async create(ctx, desired) {
+    const ec2 = await ctx.aws.ec2();
+    const acl = await readAcl(ec2, desired.spec.aclId);
+    const info = networkAclInfo(acl);
+    await converge(ctx, desired.spec, info?.entries ?? [], bandTagOf(acl));
+    return null;
+  },
+
+  async update(ctx, desired, live) {
+    await converge(ctx, desired.spec, liveEntries(live.live), live.meta.tags?.[NACL_BAND_TAG]);
+  },
+
+  async delete(ctx, _address: Address, live: Live) {
+    const ec2 = await ctx.aws.ec2();
+    const spec = live.live;
+    const ops: NaclOp[] = spec.entries.map((e) => ({
+      op: "delete",
+      egress: e.egress,
+      ruleNumber: e.ruleNumber,
+      previous: e,
+    }));
+    try {
+      await executeNaclOps(ec2, spec.aclId, spec.band, ops);
+      if (live.meta.tags?.[NACL_BAND_TAG] !== undefined) {
+        await ec2.deleteTags({ Resources: [spec.aclId], Tags: [{ Key: NACL_BAND_TAG }] });
+      }
+    } catch (e) {
+      if (!isNotFound(e)) throw e; // the ACL itself is gone
+    }
+  },
+};

@@ -1,0 +1,179 @@
+// wafv2.ipSet — one regional IP set of blocked CIDRs per address family. name = IP set name.
+//
+// Ownership: the OWNERSHIP tag. An IP set of that name that is not Cordon's is never changed:
+// update refuses with a clear message. Observation: ONE paginated ListIPSets per (account, region)
+// and pass, then GetIPSet + ListTagsForResource for the set itself.
+//
+// update is read-modify-write: a fresh GetIPSet for the lock token, then UpdateIPSet with the
+// desired addresses (the whole list is replaced atomically: no address that stays is ever absent);
+// WAFOptimisticLockException → re-read and retry, bounded (WafTiming).
+import { isAlreadyExists, isNotFound } from "../aws/errors.js";
+import type { TargetPorts, WafPort } from "../aws/ports.js";
+import { ConflictError } from "../model/errors.js";
+import { ABSENT_FINGERPRINT, type Address, type LiveMeta, type Observation } from "../model/resource.js";
+import type { IpSetSpec } from "../model/specs-blocking.js";
+import { fingerprint } from "../planner/fingerprint.js";
+import type { Handler, HandlerContext } from "./contract.js";
+import { ipSetDiff, normalizeIpSetAddresses } from "./normalize/waf.js";
+import {
+  comparableTags,
+  DEFAULT_WAF_TIMING,
+  isOwnedTags,
+  listIpSets,
+  readTags,
+  SCOPE,
+  syncTags,
+  tagList,
+  type WafSummary,
+  type WafTiming,
+  withLockRetry,
+} from "./waf-common.js";
+
+type Ctx = HandlerContext<TargetPorts>;
+type Live = Observation<IpSetSpec> & { exists: true };
+
+async function observeSet(waf: WafPort, summary: WafSummary, desired: IpSetSpec): Promise<Live> {
+  const [got, tags] = await Promise.all([
+    waf.getIPSet({ Name: summary.name, Id: summary.id, Scope: SCOPE }),
+    readTags(waf, summary.arn),
+  ]);
+  const set = got.IPSet;
+  const version = set?.IPAddressVersion === "IPV6" ? "IPV6" : "IPV4";
+  const addresses = normalizeIpSetAddresses(set?.Addresses ?? []);
+  const live: IpSetSpec = {
+    name: summary.name,
+    scope: SCOPE,
+    ipAddressVersion: version,
+    addresses,
+    tags: comparableTags(tags, desired.tags),
+  };
+  return {
+    exists: true,
+    live,
+    meta: {
+      id: summary.id,
+      arn: summary.arn,
+      ...(got.LockToken !== undefined ? { lockToken: got.LockToken } : {}),
+      fingerprint: fingerprint({ id: summary.id, version, addresses, tags }),
+      tags,
+      owned: isOwnedTags(tags),
+    },
+  };
+}
+
+async function find(waf: WafPort, name: string): Promise<WafSummary | undefined> {
+  return (await listIpSets(waf)).find((s) => s.name === name);
+}
+
+async function writeAddresses(waf: WafPort, summary: WafSummary, spec: IpSetSpec, timing: WafTiming): Promise<void> {
+  await withLockRetry(`IP set ${spec.name}`, timing, async () => {
+    const got = await waf.getIPSet({ Name: summary.name, Id: summary.id, Scope: SCOPE });
+    if (got.LockToken === undefined) throw new ConflictError(`IP set ${spec.name}: GetIPSet returned no lock token`);
+    await waf.updateIPSet({
+      Name: summary.name,
+      Id: summary.id,
+      Scope: SCOPE,
+      Addresses: [...spec.addresses],
+      LockToken: got.LockToken,
+      ...(got.IPSet?.Description !== undefined ? { Description: got.IPSet.Description } : {}),
+    });
+  });
+}
+
+function refuseForeign(live: Live): void {
+  if (!live.meta.owned) {
+    throw new ConflictError(
+      `IP set ${live.live.name} exists and is not Cordon's (no tag cordon:managed-by=cordon): Cordon does not change it; rename the web ACL or tag the IP set`,
+    );
+  }
+}
+
+export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handler<IpSetSpec, TargetPorts> {
+  return {
+    kind: "wafv2.ipSet",
+    replaceAction: "create-then-delete",
+
+    async observe(ctx: Ctx, desired) {
+      const waf = await ctx.aws.wafv2();
+      const summary = (await ctx.memo("wafv2.ipSets", () => listIpSets(waf))).find((s) => s.name === desired.spec.name);
+      if (summary === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+      try {
+        return await observeSet(waf, summary, desired.spec);
+      } catch (e) {
+        if (isNotFound(e)) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+        throw e;
+      }
+    },
+
+    diff: (desired, live) => ipSetDiff(desired, live),
+
+    async create(ctx, desired): Promise<LiveMeta | null> {
+      const waf = await ctx.aws.wafv2();
+      const spec = desired.spec;
+      try {
+        const out = await waf.createIPSet({
+          Name: spec.name,
+          Scope: SCOPE,
+          IPAddressVersion: spec.ipAddressVersion,
+          Addresses: [...spec.addresses],
+          Description: "Blocked addresses, managed by Cordon",
+          ...(Object.keys(spec.tags).length > 0 ? { Tags: tagList(spec.tags) } : {}),
+        });
+        const s = out.Summary;
+        if (s?.Id === undefined || s.ARN === undefined) return null;
+        return {
+          id: s.Id,
+          arn: s.ARN,
+          ...(s.LockToken !== undefined ? { lockToken: s.LockToken } : {}),
+          fingerprint: fingerprint({
+            id: s.Id,
+            version: spec.ipAddressVersion,
+            addresses: spec.addresses,
+            tags: spec.tags,
+          }),
+          tags: spec.tags,
+          owned: true,
+        };
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+      }
+      // Already there (an earlier attempt succeeded, or it was created since the plan): make it match.
+      const summary = await find(waf, spec.name);
+      if (summary === undefined) throw new ConflictError(`IP set ${spec.name}: WAF reports a duplicate but lists none`);
+      const live = await observeSet(waf, summary, spec);
+      refuseForeign(live);
+      if (live.live.ipAddressVersion !== spec.ipAddressVersion) {
+        throw new ConflictError(`IP set ${spec.name} exists with IP version ${live.live.ipAddressVersion}`);
+      }
+      await writeAddresses(waf, summary, spec, timing);
+      await syncTags(waf, summary.arn, spec.tags, live.live.tags);
+      return null;
+    },
+
+    async update(ctx, desired, live) {
+      refuseForeign(live);
+      const waf = await ctx.aws.wafv2();
+      const summary = { name: live.live.name, id: live.meta.id!, arn: live.meta.arn! };
+      if (ipSetDiff(desired.spec, live.live).fields.some((f) => f.path.startsWith("/addresses/"))) {
+        await writeAddresses(waf, summary, desired.spec, timing);
+      }
+      await syncTags(waf, summary.arn, desired.spec.tags, live.live.tags);
+    },
+
+    async delete(ctx, _address: Address, live) {
+      if (!live.meta.owned) return;
+      const waf = await ctx.aws.wafv2();
+      const id = live.meta.id!;
+      try {
+        await withLockRetry(`IP set ${live.live.name}`, timing, async () => {
+          const got = await waf.getIPSet({ Name: live.live.name, Id: id, Scope: SCOPE });
+          await waf.deleteIPSet({ Name: live.live.name, Id: id, Scope: SCOPE, LockToken: got.LockToken! });
+        });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    },
+  };
+}
+
+export const ipSetHandler = makeIpSetHandler();
