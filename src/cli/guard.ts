@@ -22,7 +22,7 @@ import { type ObjectStore, s3ObjectStore } from "../executor/objects.js";
 import { type StateLocation, stateLocation } from "../executor/state-location.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
-import { AwsError, CordonError, UsageError } from "../model/errors.js";
+import { AwsError, CordonError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { TargetRef } from "../model/resource.js";
@@ -100,9 +100,10 @@ export async function withApplyGuard<T>(
   const digest = planDigest(plan);
   const { places, missing } = await placesFor(plan, ctx);
   if (missing.length > 0) {
-    throw new UsageError(`no bucket to keep the lock and audit log in for ${missing.join(", ")}`, [
-      "the policies of these targets declare no flow-log bucket; pass --lock-bucket NAME (a bucket of that account)",
-    ]);
+    // Blocking-only policies name no bucket: they still apply, but unprotected and unaudited.
+    ctx.log(
+      `warning: no lock, audit or applied record for ${missing.join(", ")}: its policies name no flow-log bucket; pass --lock-bucket NAME`,
+    );
   }
   const changed = new Set(plan.changes.filter((c) => isExecutable(c)).map((c) => keyOf(c.target)));
   const locks: HeldLock[] = [];

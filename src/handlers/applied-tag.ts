@@ -4,7 +4,7 @@
 // (drift). The tag is Cordon's bookkeeping, never part of a spec: handlers leave it out of the
 // live spec they diff, so it never shows as a difference.
 import type { Kind } from "../model/resource.js";
-import type { FlowLogSpec } from "../model/specs.js";
+import type { FlowLogSpec, Tags } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import { normalizeFlowLogSpec } from "./normalize/flowlog.js";
 
@@ -28,4 +28,16 @@ export function withoutAppliedTag<T extends Readonly<Record<string, string>>>(ta
   if (!(APPLIED_TAG in tags)) return tags;
   const { [APPLIED_TAG]: _omit, ...rest } = tags;
   return rest as T;
+}
+
+/** The tags a create/update writes: the desired ones plus the applied digest of `spec`. */
+export const withAppliedTag = (tags: Tags, kind: Kind, spec: unknown): Tags => ({
+  ...tags,
+  [APPLIED_TAG]: appliedDigest(kind, spec),
+});
+
+/** Comparable live tags plus the applied tag as read (`all`), so a tag sync rewrites it only when it changed. */
+export function liveWithAppliedTag(comparable: Tags, all: Tags | undefined): Tags {
+  const applied = all?.[APPLIED_TAG];
+  return applied === undefined ? comparable : { ...comparable, [APPLIED_TAG]: applied };
 }
