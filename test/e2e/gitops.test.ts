@@ -237,6 +237,25 @@ describe("drift vs pending through the CLI", () => {
   });
 });
 
+describe("observe mode", () => {
+  it("drift in an observe-mode section is reported and never corrected", async () => {
+    writeFileSync(policyFile, original.replace("flowLogs:\n", "flowLogs:\n  mode: observe\n"));
+    try {
+      const [fl] = await ownedFlowLogs();
+      await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [fl!.FlowLogId!] }));
+      const r = await cordon(["drift", "policies", "--correct", "--today", TODAY]);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toContain(`drift         ${A("ec2.flowLog", VPC)} (observe mode)`);
+      expect(r.stderr).toContain(`left alone: ${A("ec2.flowLog", VPC)} (observe mode: never changed)`);
+      expect(await ownedFlowLogs()).toEqual([]);
+    } finally {
+      writeFileSync(policyFile, original);
+    }
+    expect((await cordon(["drift", "policies", "--correct", "--today", TODAY])).status).toBe(0);
+    expect(await ownedFlowLogs()).toHaveLength(1);
+  });
+});
+
 describe("the apply lock through the CLI", () => {
   const holder = (id: string, expiresInMs: number) =>
     JSON.stringify({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { appliedKey, nextApplied, readApplied, writeApplied } from "../../../src/executor/applied.js";
 import { auditKey, auditLine, auditRecord } from "../../../src/executor/audit.js";
-import { specDigest } from "../../../src/handlers/applied-tag.js";
+import { appliedDigest, specDigest } from "../../../src/handlers/applied-tag.js";
 import type { Action, Change, Outcome } from "../../../src/model/change.js";
 import type { PlanDocument } from "../../../src/model/plan.js";
 import { summarize } from "../../../src/planner/plan.js";
@@ -149,5 +149,29 @@ describe("the audit record", () => {
       /^Audit 1a2b3c4d: success — 1 applied, 0 failed, 0 skipped by alice@laptop, plan [0-9a-f]{12} → s3:\/\/b\//,
     );
     expect(line.includes("\n")).toBe(false);
+  });
+});
+
+describe("applied digests", () => {
+  const flowLog = (resourceId: string, trafficType: string, logDestination: string) => ({
+    resourceId,
+    resourceType: "VPC",
+    trafficType,
+    logDestination,
+    logFormat: ["version", "srcaddr"].map((f) => `\${${f}}`).join(" "),
+    maxAggregationInterval: 600,
+    fileFormat: "plain-text",
+    hiveCompatiblePartitions: false,
+    perHourPartition: false,
+    tags: { team: "net" },
+  });
+  it("a flow log's digest covers its settings, not the resource it is on (one batched create tags all alike)", () => {
+    const a = appliedDigest("ec2.flowLog", flowLog("vpc-1", "ALL", "arn:aws:s3:::b/p"));
+    expect(appliedDigest("ec2.flowLog", flowLog("vpc-2", "ALL", "arn:aws:s3:::b/p/"))).toBe(a); // same settings, normalised
+    expect(appliedDigest("ec2.flowLog", flowLog("vpc-1", "REJECT", "arn:aws:s3:::b/p"))).not.toBe(a);
+  });
+  it("other kinds digest the whole spec", () => {
+    expect(appliedDigest("glue.database", { name: "a" })).toBe(specDigest({ name: "a" }));
+    expect(appliedDigest("glue.database", { name: "a" })).toMatch(/^[0-9a-f]{16}$/);
   });
 });
