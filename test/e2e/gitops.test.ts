@@ -3,7 +3,7 @@
 // leaves pending changes alone, the apply lock (held → refused naming the holder; expired → waited
 // for and taken over; force-unlock; two applies at once), the audit and applied records, and the
 // GitHub Actions outputs (step summary, annotations).
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,8 +48,8 @@ interface Run {
   readonly stderr: string;
 }
 
-function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const base: NodeJS.ProcessEnv = {
+function baseEnv(): NodeJS.ProcessEnv {
+  return {
     PATH: process.env["PATH"],
     HOME: tmp,
     NO_COLOR: "1",
@@ -63,6 +63,10 @@ function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<R
     AWS_SHARED_CREDENTIALS_FILE: join(tmp, "no-credentials"),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
+}
+
+function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const base = baseEnv();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -304,6 +308,38 @@ describe("the apply lock through the CLI", () => {
     expect(r.stderr).toContain("took over an expired lock of ci@runner-7");
     expect(await deliveryStatements()).toContain("CordonAWSLogDeliveryWrite");
     expect(await keys("cordon/locks/")).toEqual([]);
+  });
+
+  it("Ctrl-C during an apply releases the lock and writes an 'interrupted' audit record (exit 130)", async () => {
+    await removeDeliveryStatement();
+    sandbox.control.setFaults({
+      rules: [{ kind: "latency", service: "s3", operation: "PutBucketPolicy", latencyMs: 3_000 }],
+    });
+    const child = spawn(process.execPath, [CLI, "apply", "policies", "--auto-approve", "--today", TODAY], {
+      cwd: tmp,
+      env: baseEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const end = Date.now() + 15_000;
+    while (!stderr.includes("updating ") && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(await keys("cordon/locks/")).toEqual([LOCK_KEY]); // held while the change is in flight
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    sandbox.control.setFaults({});
+    expect(stderr).toContain("SIGINT received: releasing the locks and writing the audit record");
+    expect(stdout).toMatch(/Audit [0-9a-f]{8}: interrupted/);
+    expect(await keys("cordon/locks/")).toEqual([]);
+    const last = JSON.parse(await readObject((await keys("cordon/audit/")).at(-1)!));
+    expect(last).toMatchObject({ result: "interrupted", error: "interrupted by SIGINT" });
   });
 
   it("two applies at once: one waits for the other, nothing is duplicated, the result converges", async () => {
