@@ -77,30 +77,37 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 export function renderDriftMarkdown(r: DriftReport): string {
   const head = `${DRIFT_MARKER}\n**${driftSummaryLine(r)}**\n`;
   if (r.items.length === 0) return head;
-  const rows = ["", "| status | resource | why |", "| --- | --- | --- |"];
-  for (const i of r.items)
-    rows.push(`| ${LABEL[i.status]} | \`${i.address}\` | ${esc(i.reason).replace(/\|/g, "\\|")} |`);
-  const sections: string[] = [];
+  const footer =
+    "\nDrift is corrected by `cordon drift --correct` (only what changed outside Cordon); pending changes need a reviewed `cordon apply`.\n";
+  const cut = (shown: number, of: number, what: string) =>
+    `\n> [!NOTE]\n> ${of - shown} of ${of} ${what} not shown (GitHub's size limit); run \`cordon drift --format json\` for all of them.\n`;
+  // Room kept for the footer and the worst-case truncation note.
+  let budget = LIMIT - head.length - footer.length - cut(0, r.items.length, "resources").length - 16;
+  let text = `${head}\n| status | resource | why |\n| --- | --- | --- |\n`;
+  budget -= text.length - head.length;
+  let rows = 0;
   for (const i of r.items) {
+    const row = `| ${LABEL[i.status]} | \`${i.address}\` | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
+    if (row.length > budget) break;
+    text += row;
+    budget -= row.length;
+    rows++;
+  }
+  if (rows < r.items.length) return `${text}${cut(rows, r.items.length, "resources")}${footer}`;
+  text += "\n";
+  let shown = 0;
+  const detailed = r.items.filter((i) => i.driftFields.length + i.pendingFields.length > 0);
+  for (const i of detailed) {
     const body = [
       ...i.driftFields.map((f) => `- drift: ${fieldLine(f)}`),
       ...i.pendingFields.map((f) => `- pending: ${fieldLine(f)}`),
     ].join("\n");
-    if (body !== "")
-      sections.push(
-        `<details><summary><code>${esc(i.address)}</code></summary>\n\n\`\`\`\n${body}\n\`\`\`\n\n</details>\n`,
-      );
-  }
-  const footer =
-    "\nDrift is corrected by `cordon drift --correct` (only what changed outside Cordon); pending changes need a reviewed `cordon apply`.\n";
-  let text = `${head}${rows.join("\n")}\n\n`;
-  let shown = 0;
-  for (const s of sections) {
-    if (text.length + s.length + footer.length + 200 > LIMIT) break;
-    text += s;
+    const section = `<details><summary><code>${esc(i.address)}</code></summary>\n\n\`\`\`\n${body}\n\`\`\`\n\n</details>\n`;
+    if (section.length > budget) break;
+    text += section;
+    budget -= section.length;
     shown++;
   }
-  if (shown < sections.length)
-    text += `\n> [!NOTE]\n> ${sections.length - shown} of ${sections.length} details not shown (size limit); run \`cordon drift --format json\` for all of them.\n`;
-  return text.length + footer.length <= LIMIT ? text + footer : text.slice(0, LIMIT);
+  if (shown < detailed.length) text += cut(shown, detailed.length, "details");
+  return text + footer;
 }

@@ -174,4 +174,41 @@ describe("cordon watch", () => {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
   }, 60_000);
+
+  it("--apply-pending also applies the policy change pushed to the branch", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        "watch",
+        "policies",
+        "--git",
+        `file://${repo}`,
+        "--interval",
+        "1s",
+        "--listen",
+        "127.0.0.1:0",
+        "--apply-pending",
+      ],
+      { env: env(), cwd: tmp, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let text = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      text += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await until("the REJECT flow log", async () => {
+        const logs = await flowLogs();
+        return logs.length === 1 && logs[0]?.TrafficType === "REJECT" ? true : undefined;
+      });
+      expect(text).toMatch(
+        /INFO {2}corrected address=\S+ec2.flowLog\/vpc-0c47e5a1f3d2b0001 action=create-then-delete outcome=applied/,
+      );
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 60_000);
 });
