@@ -193,6 +193,10 @@ export async function withApplyGuard<T>(
                 ctx.log(
                   `waiting up to ${formatDuration(ctx.settings.lockTimeoutMs)} for the lock ${p.store.where}/${lockKey(p.target.account, p.target.region)}, held by ${h === null ? "an unknown holder" : describeHolder(h)}`,
                 ),
+              onLost: (e) =>
+                ctx.log(
+                  `warning: the lock ${p.store.where}/${lockKey(p.target.account, p.target.region)} was broken by someone else while held (${(e as Error).message})`,
+                ),
               onTakeover: (h) => ctx.log(`took over an expired lock${h === null ? "" : ` of ${describeHolder(h)}`}`),
             }),
           );

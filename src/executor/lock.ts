@@ -8,6 +8,9 @@
 //   for exactly one writer.
 // - A waiter retries with jittered exponential backoff until its timeout, then fails with a
 //   LockedError naming the holder and the lock ID that `cordon force-unlock ID` takes.
+// - Kept alive while held: every third of the TTL the holder extends `expiresAt` with a conditional
+//   overwrite (If-Match on its own ETag), so a long apply never loses its lock to a takeover; if
+//   the overwrite fails the lock was broken (force-unlock) and `onLost` is told.
 // - Released with DeleteObject If-Match on our own ETag: a lock someone has since broken and
 //   re-taken is never deleted by the old holder.
 import { randomBytes } from "node:crypto";
@@ -78,6 +81,10 @@ export interface LockRequest {
   /** Called once when the lock is held by someone else and we start waiting. */
   readonly onWait?: (holder: LockInfo | null) => void;
   readonly onTakeover?: (previous: LockInfo | null) => void;
+  /** Called when renewing finds the lock broken by someone else (it is no longer ours). */
+  readonly onLost?: (error: unknown) => void;
+  /** Renew every this many ms while held (default ttl / 3; 0 = never). */
+  readonly renewEveryMs?: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -137,15 +144,40 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
       targets: [...request.targets],
     };
   };
-  const held = (info: LockInfo, etag: string): HeldLock => {
+  const held = (first: LockInfo, firstEtag: string): HeldLock => {
     let released = false;
+    let info = first;
+    let etag = firstEtag;
+    let renewing: Promise<void> = Promise.resolve();
+    const every = request.renewEveryMs ?? Math.floor(ttl / 3);
+    const timer =
+      every > 0
+        ? setInterval(() => {
+            renewing = (async () => {
+              if (released) return;
+              const next = { ...info, expiresAt: new Date(now() + ttl).toISOString() };
+              try {
+                etag = await store.put(key, JSON.stringify(next, null, 2), { ifMatch: etag });
+                info = next;
+              } catch (e) {
+                clearInterval(timer);
+                request.onLost?.(e);
+              }
+            })();
+          }, every)
+        : undefined;
+    timer?.unref();
     return {
-      info,
+      get info() {
+        return info;
+      },
       key,
       where: `${store.where}/${key}`,
       async release() {
         if (released) return;
         released = true;
+        if (timer !== undefined) clearInterval(timer);
+        await renewing;
         try {
           await store.delete(key, etag);
         } catch (e) {

@@ -152,3 +152,37 @@ describe("the apply lock", () => {
     await expect(acquireLock(request(store, c, "bob@ci"))).resolves.toBeDefined();
   });
 });
+
+describe("a held lock is kept alive", () => {
+  it("renews expiresAt while held (conditional overwrite), and reports a lock broken meanwhile", async () => {
+    const store = memoryStore();
+    let t = Date.parse("2026-11-26T10:00:00Z");
+    const lost: unknown[] = [];
+    const lock = await acquireLock({
+      store,
+      key: KEY,
+      actor: { who: "alice@laptop" },
+      command: "apply",
+      planDigest: "d",
+      targets: [],
+      ttlMs: 60_000,
+      renewEveryMs: 20,
+      now: () => t,
+      onLost: (e) => lost.push(e),
+    });
+    const firstExpiry = parseLock(store.objects.get(KEY)!.text)!.expiresAt;
+    t += 30_000;
+    await new Promise((r) => setTimeout(r, 60));
+    const renewed = parseLock(store.objects.get(KEY)!.text)!;
+    expect(renewed.id).toBe(lock.info.id);
+    expect(Date.parse(renewed.expiresAt)).toBe(Date.parse(firstExpiry) + 30_000);
+    expect(lock.info.expiresAt).toBe(renewed.expiresAt);
+    // Someone breaks it: the next renewal fails and says so; release leaves the new owner alone.
+    await forceUnlock(store, KEY, lock.info.id);
+    await store.put(KEY, "someone else");
+    await new Promise((r) => setTimeout(r, 60));
+    expect(lost).toHaveLength(1);
+    await lock.release();
+    expect(store.objects.get(KEY)?.text).toBe("someone else");
+  });
+});
