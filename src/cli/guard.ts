@@ -27,6 +27,7 @@ import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { TargetRef } from "../model/resource.js";
 import { formatDuration, parseDuration } from "./duration.js";
+import { appendStepSummary } from "./github.js";
 import { err, out } from "./output.js";
 import { VERSION } from "./version.js";
 
@@ -261,7 +262,7 @@ export function addLockOptions(command: Command): Command {
       "the lock expires after this long if its holder dies",
       formatDuration(DEFAULT_LOCK_TTL_MS),
     )
-    .option("--lock-timeout <duration>", "wait this long for a lock held by another run (default: fail at once)", "0s");
+    .option("--lock-timeout <duration>", "wait this long for a lock held by another run (0s: fail at once)", "0s");
 }
 
 export function guardSettings(options: LockOptionValues, command: string): GuardSettings {
@@ -274,13 +275,17 @@ export function guardSettings(options: LockOptionValues, command: string): Guard
   };
 }
 
-/** The CLI's guard context: waiting and warnings on stderr, the audit line on stdout. */
+/** The CLI's guard context: waiting and warnings on stderr, the audit line on stdout (and the step summary in Actions). */
 export function cliGuardContext(
   session: AwsSession,
   policies: readonly LoadedPolicy[],
   settings: GuardSettings,
 ): GuardContext {
-  return { session, policies, settings, log: (l) => err(l), report: (l) => out(l), handleSignals: true };
+  const report = (line: string) => {
+    out(line);
+    appendStepSummary(`\`${line}\``);
+  };
+  return { session, policies, settings, log: (l) => err(l), report, handleSignals: true };
 }
 
 /** Both listeners, in order. */
