@@ -14,10 +14,11 @@ import {
 } from "../executor/pipeline.js";
 import { handlerFor } from "../handlers/registry.js";
 import type { Change } from "../model/change.js";
+import type { Diagnostic } from "../model/diagnostics.js";
 import { PartialApplyError, UsageError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import { isCalendarDate } from "../policy/validate.js";
-import { renderDiagnostics } from "../render/diagnostics.js";
+import { chooseFormat, renderDiagnostics } from "../render/diagnostics.js";
 import { renderQueriesText } from "../render/plan-text.js";
 import { err, out, stderrStyle, stdoutStyle } from "./output.js";
 import { VERSION } from "./version.js";
@@ -33,13 +34,24 @@ export function todayOption(today: string | undefined, now: Date = new Date()): 
   return day;
 }
 
-/** Loads the policies; on errors prints the diagnostics on stderr and rethrows. */
+/**
+ * Policy problems: text on stderr; in GitHub Actions (GITHUB_ACTIONS=true) workflow-command
+ * annotations on stdout, so they land on the lines of the pull request.
+ */
+function reportDiagnostics(diagnostics: readonly Diagnostic[]): void {
+  const format = chooseFormat(undefined);
+  const report = { diagnostics, files: 0, policies: 0 };
+  if (format === "github") out(renderDiagnostics(report, "github", stdoutStyle()));
+  else err(renderDiagnostics(report, "text", stderrStyle()));
+}
+
+/** Loads the policies; on errors prints the diagnostics (see reportDiagnostics) and rethrows. */
 export function loadOrReport(paths: readonly string[], today: string): Loaded {
   try {
     return loadPolicies(paths, today);
   } catch (e) {
     if (e instanceof PolicyErrorWithDiagnostics) {
-      err(renderDiagnostics({ diagnostics: e.diagnostics, files: 0, policies: 0 }, "text", stderrStyle()));
+      reportDiagnostics(e.diagnostics);
     }
     throw e;
   }
@@ -67,7 +79,7 @@ export async function makePlan(
     return { ...run, plan: { ...run.plan, policyPaths: [...paths] }, loaded, session };
   } catch (e) {
     if (e instanceof PolicyErrorWithDiagnostics) {
-      err(renderDiagnostics({ diagnostics: e.diagnostics, files: 0, policies: 0 }, "text", stderrStyle()));
+      reportDiagnostics(e.diagnostics);
     }
     throw e;
   }

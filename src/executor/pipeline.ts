@@ -12,7 +12,7 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import { AwsError, PolicyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
-import type { Address, DesiredResource, Kind, TargetRef } from "../model/resource.js";
+import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
 import { type Inventory, OWNERSHIP } from "../model/specs.js";
 import type { BlockingInventory } from "../model/specs-blocking.js";
 import { policyDigest } from "../planner/fingerprint.js";
@@ -101,6 +101,8 @@ export interface PlanRun {
   readonly plan: PlanDocument;
   readonly desired: readonly DesiredResource[];
   readonly passes: PassFactory;
+  /** The observation of every desired address (cordon drift reads the applied-digest tags from it). */
+  readonly observed: ReadonlyMap<Address, Observation>;
 }
 
 const matches = (address: Address, pattern: string): boolean =>
@@ -193,7 +195,7 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     blocking.changeNotes,
     handlerFor,
   );
-  return { plan: document, desired, passes };
+  return { plan: document, desired, passes, observed };
 }
 
 /**

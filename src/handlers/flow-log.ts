@@ -19,6 +19,7 @@ import { AwsError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Observation } from "../model/resource.js";
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { APPLIED_TAG, appliedDigest, withoutAppliedTag } from "./applied-tag.js";
 import { batcher, type Settled } from "./batch.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
 import { flowLogDiff, normalizeFlowLogSpec, normalizeLiveFlowLog } from "./normalize/flowlog.js";
@@ -67,8 +68,10 @@ function byResource(flowLogs: readonly FlowLog[]): Map<string, FlowLog[]> {
 
 /** The tags a diff may look at: the desired keys and Cordon's own; foreign tags are never touched. */
 function comparableTags(all: Tags, desired: Tags | null): Tags {
-  if (desired === null) return all;
-  return Object.fromEntries(Object.entries(all).filter(([k]) => k in desired || k.startsWith("cordon:")));
+  if (desired === null) return withoutAppliedTag(all);
+  return Object.fromEntries(
+    Object.entries(all).filter(([k]) => k !== APPLIED_TAG && (k in desired || k.startsWith("cordon:"))),
+  );
 }
 
 function observation(f: FlowLog, desiredTags: Tags | null): Live {
@@ -113,7 +116,12 @@ const createBatcher = (ctx: Ctx) =>
   batcher<FlowLogSpec, LiveMeta | null>(MAX_IDS_PER_CALL, async (specs) => {
     const spec = specs[0]!;
     const ec2 = await ctx.aws.ec2();
-    const tags = { ...spec.tags, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue };
+    // Every spec of a batch has the same settings, hence the same applied digest.
+    const tags = {
+      ...spec.tags,
+      [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
+      [APPLIED_TAG]: appliedDigest("ec2.flowLog", spec),
+    };
     let unsuccessful: readonly UnsuccessfulItem[];
     try {
       const out = await ec2.createFlowLogs({
@@ -230,8 +238,9 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
   async update(ctx, desired, live) {
     // Only tags change in place (everything else is a replacement).
     const id = live.meta.id!;
-    const want = desired.spec.tags;
-    const have = live.live.tags;
+    const want: Tags = { ...desired.spec.tags, [APPLIED_TAG]: appliedDigest("ec2.flowLog", desired.spec) };
+    const applied = live.meta.tags?.[APPLIED_TAG];
+    const have: Tags = applied === undefined ? live.live.tags : { ...live.live.tags, [APPLIED_TAG]: applied };
     const ec2 = await ctx.aws.ec2();
     const set = Object.entries(want).filter(([k, v]) => have[k] !== v);
     const unset = Object.keys(have).filter((k) => !(k in want) && k !== OWNERSHIP.tagKey);

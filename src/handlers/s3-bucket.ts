@@ -14,6 +14,7 @@ import { ABSENT_FINGERPRINT, type Observation } from "../model/resource.js";
 import { type BucketSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { inPlaceDiff } from "../planner/diff.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { APPLIED_TAG, appliedDigest } from "./applied-tag.js";
 import type { Handler, HandlerContext } from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
@@ -79,7 +80,11 @@ const sortTags = (t: Tags): Tags => Object.fromEntries(Object.entries(t).sort(([
 
 /** Only the tags a diff may look at: the desired keys and Cordon's own. */
 const comparableTags = (all: Tags, desired: Tags): Tags =>
-  sortTags(Object.fromEntries(Object.entries(all).filter(([k]) => k in desired || k.startsWith("cordon:"))));
+  sortTags(
+    Object.fromEntries(
+      Object.entries(all).filter(([k]) => k !== APPLIED_TAG && (k in desired || k.startsWith("cordon:"))),
+    ),
+  );
 
 const foreignTags = (all: Tags): Tags =>
   Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("cordon:")));
@@ -134,7 +139,12 @@ async function configure(s3: S3Port, want: BucketSpec, have: BucketFacts | null)
   if (have === null ? want.retentionDays !== null : have.spec.retentionDays !== want.retentionDays) {
     jobs.push(writeLifecycle(s3, name, want.retentionDays, have?.foreignRules ?? []));
   }
-  const tags = { ...foreignTags(have?.allTags ?? {}), ...want.tags, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue };
+  const tags = {
+    ...foreignTags(have?.allTags ?? {}),
+    ...want.tags,
+    [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
+    [APPLIED_TAG]: appliedDigest("s3.bucket", want),
+  };
   if (have === null || fingerprint(sortTags(tags)) !== fingerprint(sortTags(have.allTags))) {
     jobs.push(writeTags(s3, name, tags));
   }

@@ -1,10 +1,12 @@
 // What the WAF handlers share: paginated listing of IP sets and web ACLs, tags, the bounded
 // read-modify-write retry on WAFOptimisticLockException, and resolution of IP-set references.
+
 import { errorCode } from "../aws/errors.js";
 import type { WafPort } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 import { type Address, makeAddress, type TargetRef } from "../model/resource.js";
 import { OWNERSHIP, type Tags } from "../model/specs.js";
+import { APPLIED_TAG, withoutAppliedTag } from "./applied-tag.js";
 
 export const SCOPE = "REGIONAL" as const;
 
@@ -99,8 +101,10 @@ export const isOwnedTags = (tags: Tags): boolean => tags[OWNERSHIP.tagKey] === O
 
 /** The tags a diff may look at: the desired keys and Cordon's own; foreign tags are never touched. */
 export function comparableTags(all: Tags, desired: Tags | null): Tags {
-  if (desired === null) return all;
-  return Object.fromEntries(Object.entries(all).filter(([k]) => k in desired || k.startsWith("cordon:")));
+  if (desired === null) return withoutAppliedTag(all);
+  return Object.fromEntries(
+    Object.entries(all).filter(([k]) => k !== APPLIED_TAG && (k in desired || k.startsWith("cordon:"))),
+  );
 }
 
 /** Brings the tags of `arn` to `desired` over the comparable keys: TagResource / UntagResource. */

@@ -7,12 +7,14 @@
 // update is read-modify-write: a fresh GetIPSet for the lock token, then UpdateIPSet with the
 // desired addresses (the whole list is replaced atomically: no address that stays is ever absent);
 // WAFOptimisticLockException → re-read and retry, bounded (WafTiming).
+
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, type LiveMeta, type Observation } from "../model/resource.js";
 import type { IpSetSpec } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
 import type { Handler, HandlerContext } from "./contract.js";
 import { ipSetDiff, normalizeIpSetAddresses } from "./normalize/waf.js";
 import {
@@ -117,7 +119,7 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
           IPAddressVersion: spec.ipAddressVersion,
           Addresses: [...spec.addresses],
           Description: "Blocked addresses, managed by Cordon",
-          ...(Object.keys(spec.tags).length > 0 ? { Tags: tagList(spec.tags) } : {}),
+          Tags: tagList(withAppliedTag(spec.tags, "wafv2.ipSet", spec)),
         });
         const s = out.Summary;
         if (s?.Id === undefined || s.ARN === undefined) return null;
@@ -146,7 +148,12 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
         throw new ConflictError(`IP set ${spec.name} exists with IP version ${live.live.ipAddressVersion}`);
       }
       await writeAddresses(waf, summary, spec, timing);
-      await syncTags(waf, summary.arn, spec.tags, live.live.tags);
+      await syncTags(
+        waf,
+        summary.arn,
+        withAppliedTag(spec.tags, "wafv2.ipSet", spec),
+        liveWithAppliedTag(live.live.tags, live.meta.tags),
+      );
       return null;
     },
 
@@ -157,7 +164,12 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
       if (ipSetDiff(desired.spec, live.live).fields.some((f) => f.path.startsWith("/addresses/"))) {
         await writeAddresses(waf, summary, desired.spec, timing);
       }
-      await syncTags(waf, summary.arn, desired.spec.tags, live.live.tags);
+      await syncTags(
+        waf,
+        summary.arn,
+        withAppliedTag(desired.spec.tags, "wafv2.ipSet", desired.spec),
+        liveWithAppliedTag(live.live.tags, live.meta.tags),
+      );
     },
 
     async delete(ctx, _address: Address, live) {

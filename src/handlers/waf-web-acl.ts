@@ -13,12 +13,14 @@
 // WAFOptimisticLockException re-read and re-apply, bounded (WafTiming). Rules change in place
 // with one UpdateWebACL, so a block rule that stays is never absent. IP-set references
 // (`cordon-ref:<address>`) are resolved at execution from a fresh ListIPSets.
+
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, type Observation } from "../model/resource.js";
 import type { WafForeignRule, WafRule, WafVisibilityConfig, WebAclSpec } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
 import type { Handler, HandlerContext } from "./contract.js";
 import { webAclCreateInput, webAclDiff, webAclUpdateInput } from "./normalize/waf.js";
 import {
@@ -148,7 +150,8 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
       }
       const arnOf = await ipSetArns(waf, ctx.target);
       try {
-        const input = webAclCreateInput(spec, arnOf);
+        const tagged = spec.tags === null ? spec : { ...spec, tags: withAppliedTag(spec.tags, "wafv2.webAcl", spec) };
+        const input = webAclCreateInput(tagged, arnOf);
         const out = await withUnavailableRetry(timing, () => waf.createWebACL(input as never));
         const s = out.Summary;
         if (s?.Id === undefined || s.ARN === undefined) return null;
@@ -163,7 +166,14 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
       const live = await observeAcl(waf, summary, spec);
       refuseTakeOver(spec, live.meta.owned);
       await writeRules(ctx, waf, summary, spec, timing);
-      if (spec.tags !== null) await syncTags(waf, summary.arn, spec.tags, live.live.tags ?? {});
+      if (spec.tags !== null) {
+        await syncTags(
+          waf,
+          summary.arn,
+          withAppliedTag(spec.tags, "wafv2.webAcl", spec),
+          liveWithAppliedTag(live.live.tags ?? {}, live.meta.tags),
+        );
+      }
       return null;
     },
 
@@ -174,7 +184,14 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
       const summary = { name: spec.name, id: live.meta.id!, arn: live.meta.arn! };
       const fields = webAclDiff(spec, live.live).fields;
       if (fields.some((f) => !f.path.startsWith("/tags/"))) await writeRules(ctx, waf, summary, spec, timing);
-      if (spec.tags !== null) await syncTags(waf, summary.arn, spec.tags, live.live.tags ?? {});
+      if (spec.tags !== null) {
+        await syncTags(
+          waf,
+          summary.arn,
+          withAppliedTag(spec.tags, "wafv2.webAcl", spec),
+          liveWithAppliedTag(live.live.tags ?? {}, live.meta.tags),
+        );
+      }
     },
 
     /**

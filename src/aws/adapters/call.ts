@@ -1,4 +1,5 @@
 // Shared by the SDK adapters: one AWS call, its failure converted into an AwsError naming the resource.
+import { emitAwsCall } from "../call-events.js";
 import { toAwsError } from "../errors.js";
 
 export interface ClientSettings {
@@ -10,10 +11,15 @@ export interface ClientSettings {
 }
 
 export async function call<T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> {
+  const started = performance.now();
   try {
-    return await send();
+    const out = await send();
+    emitAwsCall({ operation, durationMs: performance.now() - started });
+    return out;
   } catch (e) {
-    throw toAwsError(e, operation, resource);
+    const error = toAwsError(e, operation, resource);
+    emitAwsCall({ operation, durationMs: performance.now() - started, errorCode: error.awsCode });
+    throw error;
   }
 }
 

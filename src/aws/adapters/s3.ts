@@ -5,16 +5,20 @@ import {
   DeleteBucketLifecycleCommand,
   DeleteBucketPolicyCommand,
   DeleteBucketTaggingCommand,
+  DeleteObjectCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
+  GetObjectCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketTaggingCommand,
+  PutObjectCommand,
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -24,6 +28,7 @@ import { type ClientSettings, call, sdkConfig } from "./call.js";
 export function makeS3Port(settings: ClientSettings): S3Port {
   const client = new S3Client({ ...sdkConfig(settings), forcePathStyle: settings.endpoint !== undefined });
   const r = (bucket: string | undefined) => `s3://${bucket ?? "?"}`;
+  const o = (bucket: string | undefined, key: string | undefined) => `s3://${bucket ?? "?"}/${key ?? ""}`;
   return {
     headBucket: (i) => call("HeadBucket", r(i.Bucket), () => client.send(new HeadBucketCommand(i))),
     createBucket: (i) => call("CreateBucket", r(i.Bucket), () => client.send(new CreateBucketCommand(i))),
@@ -53,5 +58,13 @@ export function makeS3Port(settings: ClientSettings): S3Port {
       ),
     deleteBucketLifecycle: (i) =>
       call("DeleteBucketLifecycle", r(i.Bucket), () => client.send(new DeleteBucketLifecycleCommand(i))),
+    getObjectText: (i) =>
+      call("GetObject", o(i.Bucket, i.Key), async () => {
+        const out = await client.send(new GetObjectCommand(i));
+        return { body: (await out.Body?.transformToString("utf-8")) ?? "", etag: out.ETag };
+      }),
+    putObject: (i) => call("PutObject", o(i.Bucket, i.Key), () => client.send(new PutObjectCommand(i))),
+    deleteObject: (i) => call("DeleteObject", o(i.Bucket, i.Key), () => client.send(new DeleteObjectCommand(i))),
+    listObjectsV2: (i) => call("ListObjectsV2", r(i.Bucket), () => client.send(new ListObjectsV2Command(i))),
   };
 }

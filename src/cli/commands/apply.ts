@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { IoError, UsageError } from "../../model/errors.js";
+import { IoError, StalePlanError, UsageError } from "../../model/errors.js";
 import { isEmptyPlan } from "../../render/plan-body.js";
 import { parsePlanJson } from "../../render/plan-json.js";
 import { renderPlanText } from "../../render/plan-text.js";
@@ -19,12 +19,21 @@ import {
   loadOrReport,
   makePlan,
   policyPaths,
+  progressPrinter,
   todayOption,
 } from "../engine.js";
+import {
+  addLockOptions,
+  both,
+  cliGuardContext,
+  guardSettings,
+  type LockOptionValues,
+  withApplyGuard,
+} from "../guard.js";
 import { err, out, stdoutStyle } from "../output.js";
 import type { SetExit } from "./index.js";
 
-interface ApplyOptions {
+interface ApplyOptions extends LockOptionValues {
   readonly autoApprove?: boolean;
   readonly policies?: string[];
   readonly today?: string;
@@ -40,7 +49,7 @@ function isPlanFile(paths: readonly string[]): boolean {
 }
 
 export function register(program: Command, setExit: SetExit): void {
-  program
+  const command = program
     .command("apply")
     .summary("make AWS match the policies (or apply a saved plan)")
     .description(
@@ -57,47 +66,70 @@ export function register(program: Command, setExit: SetExit): void {
     .addHelpText(
       "after",
       ["", "Examples:", "  $ cordon apply plan.json", "  $ cordon apply policies/ --auto-approve"].join("\n"),
-    )
-    .action(async (args: string[], options: ApplyOptions) => {
-      const today = todayOption(options.today);
-      if (isPlanFile(args)) {
-        const file = args[0]!;
-        let text: string;
-        try {
-          text = readFileSync(file, "utf8");
-        } catch (e) {
-          throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
-        }
-        const plan = parsePlanJson(text, file);
-        const paths = options.policies ?? (plan.policyPaths !== undefined ? [...plan.policyPaths] : undefined);
-        if (paths === undefined) {
-          throw new UsageError(`${file} does not say which policies it was made from; pass them with --policies`);
-        }
-        const loaded = loadOrReport(paths, today);
-        await applyAndReport(plan, { session: createAwsSession(), currentPolicyDigest: loaded.digest });
-        setExit(0);
-        return;
+    );
+  addLockOptions(command).action(async (args: string[], options: ApplyOptions) => {
+    const today = todayOption(options.today);
+    if (isPlanFile(args)) {
+      const file = args[0]!;
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (e) {
+        throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
       }
-      const run = await makePlan(policyPaths(args), { today });
-      out(renderPlanText(run.plan, stdoutStyle()));
-      if (isEmptyPlan(run.plan.summary)) {
-        setExit(0);
-        return;
+      const plan = parsePlanJson(text, file);
+      const paths = options.policies ?? (plan.policyPaths !== undefined ? [...plan.policyPaths] : undefined);
+      if (paths === undefined) {
+        throw new UsageError(`${file} does not say which policies it was made from; pass them with --policies`);
       }
-      if (options.autoApprove !== true) {
-        if (process.stdin.isTTY !== true) {
-          throw new UsageError("refusing to apply without confirmation: no terminal to ask on", [
-            "run with --auto-approve, or save the plan with cordon plan --out plan.json and apply that file",
-          ]);
-        }
-        const yes = await confirm("Do you want to perform these actions? Only 'yes' will be accepted: ");
-        if (!yes) {
-          err("Apply cancelled.");
-          setExit(1);
-          return;
-        }
-      }
-      await applyAndReport(run.plan, { session: run.session });
+      const loaded = loadOrReport(paths, today);
+      const session = createAwsSession();
+      const settings = guardSettings(options, "apply");
+      await withApplyGuard(plan, cliGuardContext(session, loaded.policies, settings), (onEvent) =>
+        applyAndReport(plan, {
+          session,
+          currentPolicyDigest: loaded.digest,
+          onEvent: both(progressPrinter(), onEvent),
+        }),
+      );
       setExit(0);
+      return;
+    }
+    const run = await makePlan(policyPaths(args), { today });
+    out(renderPlanText(run.plan, stdoutStyle()));
+    if (isEmptyPlan(run.plan.summary)) {
+      setExit(0);
+      return;
+    }
+    if (options.autoApprove !== true) {
+      if (process.stdin.isTTY !== true) {
+        throw new UsageError("refusing to apply without confirmation: no terminal to ask on", [
+          "run with --auto-approve, or save the plan with cordon plan --out plan.json and apply that file",
+        ]);
+      }
+      const yes = await confirm("Do you want to perform these actions? Only 'yes' will be accepted: ");
+      if (!yes) {
+        err("Apply cancelled.");
+        setExit(1);
+        return;
+      }
+    }
+    const settings = guardSettings(options, "apply");
+    await withApplyGuard(run.plan, cliGuardContext(run.session, run.loaded.policies, settings), async (onEvent) => {
+      const progress = both(progressPrinter(), onEvent);
+      try {
+        return await applyAndReport(run.plan, { session: run.session, onEvent: progress });
+      } catch (e) {
+        // Another run changed AWS while we waited for the lock: with --auto-approve, plan again
+        // under the lock and apply that (without it, the user must review the new plan).
+        if (!(e instanceof StalePlanError) || options.autoApprove !== true) throw e;
+        err("The plan went stale while waiting for the lock (another run changed AWS); planning again.");
+        const fresh = await makePlan(policyPaths(args), { today, session: run.session });
+        out(renderPlanText(fresh.plan, stdoutStyle()));
+        if (isEmptyPlan(fresh.plan.summary)) return null;
+        return await applyAndReport(fresh.plan, { session: run.session, onEvent: progress });
+      }
     });
+    setExit(0);
+  });
 }

@@ -2,10 +2,13 @@
 import type { Command } from "commander";
 import { register as registerApply } from "./apply.js";
 import { register as registerDemo } from "./demo.js";
+import { register as registerDrift } from "./drift.js";
+import { register as registerForceUnlock } from "./force-unlock.js";
 import { register as registerPlan } from "./plan.js";
 import { register as registerSandbox } from "./sandbox.js";
 import { register as registerSchema } from "./schema.js";
 import { register as registerValidate } from "./validate.js";
+import { register as registerWatch } from "./watch.js";
 
 export type SetExit = (code: number) => void;
 
@@ -16,4 +19,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerApply(program, setExit);
   registerSandbox(program, setExit);
   registerDemo(program, setExit);
+  registerDrift(program, setExit);
+  registerForceUnlock(program, setExit);
+  registerWatch(program, setExit);
 }

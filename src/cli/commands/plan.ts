@@ -11,6 +11,7 @@ import { renderPlanJson } from "../../render/plan-json.js";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../engine.js";
+import { appendStepSummary } from "../github.js";
 import { out, stdoutStyle } from "../output.js";
 import type { SetExit } from "./index.js";
 
@@ -82,6 +83,7 @@ export function register(program: Command, setExit: SetExit): void {
       });
       if (options.out !== undefined) writePlanFile(options.out, run.plan);
       out(renderPlan(run.plan, options.format));
+      appendStepSummary(renderPlanMarkdown(run.plan));
       setExit(options.detailedExitcode === true && !isEmptyPlan(run.plan.summary) ? 2 : 0);
     });
 }

@@ -1,6 +1,7 @@
 import type { FlowLog } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import type { Ec2Port, TargetPorts } from "../../../src/aws/ports.js";
+import { appliedDigest } from "../../../src/handlers/applied-tag.js";
 import type { HandlerContext } from "../../../src/handlers/contract.js";
 import { flowLogHandler } from "../../../src/handlers/flow-log.js";
 import { buildLogFormat, DEFAULT_FIELDS } from "../../../src/handlers/normalize/flowlog-fields.js";
@@ -185,8 +186,18 @@ describe("flow log handler", () => {
     if (!live.exists) throw new Error("exists");
     expect(live.live.tags).toEqual({ [OWNERSHIP.tagKey]: OWNERSHIP.tagValue, team: "old" });
     await flowLogHandler.update(ctx, desired, live);
+    // The applied-digest tag (cordon drift's record of what was applied) is rewritten with the change.
     expect(calls.slice(1)).toEqual([
-      { op: "createTags", input: { Resources: ["fl-1"], Tags: [{ Key: "team", Value: "netsec" }] } },
+      {
+        op: "createTags",
+        input: {
+          Resources: ["fl-1"],
+          Tags: [
+            { Key: "team", Value: "netsec" },
+            { Key: "cordon:applied", Value: appliedDigest("ec2.flowLog", desired.spec) },
+          ],
+        },
+      },
     ]);
   });
 

@@ -1,0 +1,32 @@
+// A process-wide tap on every AWS call made through the adapters' `call()` (src/aws/adapters/call.ts):
+// the watch loop counts API calls by operation and errors by code from it. Listeners must not
+// throw and must be cheap; with no listener the tap costs one Set lookup per call.
+
+export interface AwsCallEvent {
+  readonly operation: string;
+  readonly durationMs: number;
+  /** The AWS error code when the call failed (after the SDK's own retries). */
+  readonly errorCode?: string;
+}
+
+export type AwsCallListener = (event: AwsCallEvent) => void;
+
+const listeners = new Set<AwsCallListener>();
+
+/** Subscribes; returns the unsubscribe function. */
+export function onAwsCall(listener: AwsCallListener): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+export function emitAwsCall(event: AwsCallEvent): void {
+  for (const l of listeners) {
+    try {
+      l(event);
+    } catch {
+      // A listener's failure never fails an AWS call.
+    }
+  }
+}

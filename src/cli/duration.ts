@@ -1,0 +1,26 @@
+// Durations on the command line: "500ms", "30s", "15m", "1h", "1h30m", or a bare number of seconds.
+import { UsageError } from "../model/errors.js";
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds; throws UsageError naming the option on anything else. */
+export function parseDuration(text: string, option: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1_000);
+  const parts = [...t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== t) {
+    throw new UsageError(`${option} must be a duration such as 30s, 15m or 1h (got "${text}")`);
+  }
+  return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] as string] as number), 0));
+}
+
+/** "15m", "1h30m", "45s", "250ms" — the inverse of parseDuration for whole values. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  let s = Math.round(ms / 1_000);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return `${h > 0 ? `${h}h` : ""}${m > 0 ? `${m}m` : ""}${s > 0 || (h === 0 && m === 0) ? `${s}s` : ""}`;
+}

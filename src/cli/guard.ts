@@ -1,0 +1,297 @@
+// Safety around every run that changes AWS (apply, drift --correct, watch): the per-target lock
+// (src/executor/lock.ts), the applied-spec record (src/executor/applied.ts) and the audit record
+// (src/executor/audit.ts), in this order:
+//   locks taken (sorted by key, so two runs never deadlock) → the apply runs → applied records
+//   updated → audit record written → locks released; the last three also on failure, and on
+//   SIGINT/SIGTERM when `handleSignals` is set (the process then exits 130/143).
+import type { Command } from "commander";
+import type { AwsSession } from "../aws/config.js";
+import { writeApplied } from "../executor/applied.js";
+import type { ProgressEvent } from "../executor/apply.js";
+import { auditLine, auditRecord, newAuditId, planDigest, writeAudit } from "../executor/audit.js";
+import {
+  type Actor,
+  acquireLock,
+  currentActor,
+  DEFAULT_LOCK_TTL_MS,
+  describeHolder,
+  type HeldLock,
+  lockKey,
+} from "../executor/lock.js";
+import { type ObjectStore, s3ObjectStore } from "../executor/objects.js";
+import { type StateLocation, stateLocation } from "../executor/state-location.js";
+import type { Outcome } from "../model/change.js";
+import { isExecutable } from "../model/change.js";
+import { AwsError, CordonError } from "../model/errors.js";
+import type { PlanDocument } from "../model/plan.js";
+import type { LoadedPolicy } from "../model/policy.js";
+import type { TargetRef } from "../model/resource.js";
+import { formatDuration, parseDuration } from "./duration.js";
+import { appendStepSummary } from "./github.js";
+import { err, out } from "./output.js";
+import { VERSION } from "./version.js";
+
+export interface GuardSettings {
+  /** false = no lock (--no-lock): audit and applied records are still written. */
+  readonly lock: boolean;
+  readonly lockBucket?: string;
+  readonly lockTtlMs: number;
+  readonly lockTimeoutMs: number;
+  /** "apply", "drift --correct", "watch": recorded in the lock and the audit record. */
+  readonly command: string;
+}
+
+export interface GuardContext {
+  readonly session: AwsSession;
+  readonly policies: readonly LoadedPolicy[];
+  readonly settings: GuardSettings;
+  /** Lines for people (waiting for a lock, warnings): stderr in the CLI, the log in watch. */
+  readonly log: (line: string) => void;
+  /** The audit one-liner (stdout in the CLI). */
+  readonly report: (line: string) => void;
+  readonly handleSignals?: boolean;
+  readonly actor?: Actor;
+}
+
+interface Place {
+  readonly target: TargetRef;
+  readonly location: StateLocation;
+  readonly store: ObjectStore;
+}
+
+const keyOf = (t: Pick<TargetRef, "account" | "region">) => `${t.account}/${t.region}`;
+
+async function placesFor(plan: PlanDocument, ctx: GuardContext): Promise<{ places: Place[]; missing: string[] }> {
+  const targets = new Map<string, TargetRef>();
+  for (const c of plan.changes) if (!targets.has(keyOf(c.target))) targets.set(keyOf(c.target), c.target);
+  const places: Place[] = [];
+  const missing: string[] = [];
+  for (const t of [...targets.values()].sort((a, b) => keyOf(a).localeCompare(keyOf(b)))) {
+    const location = stateLocation(t, ctx.policies, plan, ctx.settings.lockBucket);
+    if (location === null) {
+      missing.push(keyOf(t));
+      continue;
+    }
+    const store = s3ObjectStore(await ctx.session.ports(location.via).s3(), location.bucket);
+    places.push({ target: t, location, store });
+  }
+  return { places, missing };
+}
+
+const isNoSuchBucket = (e: unknown) => e instanceof AwsError && e.awsCode === "NoSuchBucket";
+
+export interface Guarded<T> {
+  readonly value: T;
+  readonly auditLine: string;
+}
+
+/**
+ * Runs `run` under the locks of every target the plan changes, then records what was applied and
+ * the audit record. `run` receives the progress listener it must pass to the executor (the guard
+ * collects the outcomes from it).
+ */
+export async function withApplyGuard<T>(
+  plan: PlanDocument,
+  ctx: GuardContext,
+  run: (onEvent: (e: ProgressEvent) => void) => Promise<T>,
+): Promise<Guarded<T>> {
+  const actor = ctx.actor ?? currentActor();
+  const startedAt = new Date();
+  const id = newAuditId();
+  const digest = planDigest(plan);
+  const { places, missing } = await placesFor(plan, ctx);
+  if (missing.length > 0) {
+    // Blocking-only policies name no bucket: they still apply, but unprotected and unaudited.
+    ctx.log(
+      `warning: no lock, audit or applied record for ${missing.join(", ")}: its policies name no flow-log bucket; pass --lock-bucket NAME`,
+    );
+  }
+  const changed = new Set(plan.changes.filter((c) => isExecutable(c)).map((c) => keyOf(c.target)));
+  const locks: HeldLock[] = [];
+  const outcomes: Outcome[] = [];
+  let interrupted = false;
+  let finished: Promise<string> | undefined;
+
+  const finish = (error: unknown): Promise<string> => {
+    finished ??= (async () => {
+      const notes: string[] = [];
+      for (const p of places) {
+        try {
+          await writeApplied(p.store, plan, outcomes, p.target);
+        } catch (e) {
+          notes.push(`could not update the applied record in ${p.store.where}: ${(e as Error).message}`);
+        }
+      }
+      const record = auditRecord({
+        id,
+        command: ctx.settings.command,
+        actor,
+        cordonVersion: VERSION,
+        startedAt,
+        finishedAt: new Date(),
+        plan,
+        outcomes,
+        problems: [],
+        ...(error !== undefined ? { error: messageOf(error) } : {}),
+        interrupted,
+        locks: locks.map((l) => l.info.id),
+      });
+      const written: string[] = [];
+      const stores = new Map(places.map((p) => [p.store.where, p.store]));
+      for (const store of stores.values()) {
+        try {
+          written.push(await writeAudit(store, record));
+        } catch (e) {
+          notes.push(`could not write the audit record to ${store.where}: ${(e as Error).message}`);
+        }
+      }
+      for (const l of locks.reverse()) {
+        try {
+          await l.release();
+        } catch (e) {
+          notes.push(`could not release the lock ${l.where} (ID ${l.info.id}): ${(e as Error).message}`);
+        }
+      }
+      for (const n of notes) ctx.log(`warning: ${n}`);
+      return auditLine(record, written);
+    })();
+    return finished;
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    ctx.log(`${signal} received: releasing the locks and writing the audit record before exiting`);
+    void finish(new Error(`interrupted by ${signal}`)).then(
+      (line) => {
+        ctx.report(line);
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      },
+      () => process.exit(1),
+    );
+  };
+
+  try {
+    if (ctx.settings.lock) {
+      const byKey = new Map<string, Place>();
+      for (const p of places) {
+        if (!changed.has(keyOf(p.target))) continue;
+        byKey.set(`${p.store.where}/${lockKey(p.target.account, p.target.region)}`, p);
+      }
+      for (const k of [...byKey.keys()].sort()) {
+        const p = byKey.get(k) as Place;
+        try {
+          locks.push(
+            await acquireLock({
+              store: p.store,
+              key: lockKey(p.target.account, p.target.region),
+              actor,
+              command: ctx.settings.command,
+              planDigest: digest,
+              targets: [...changed].sort(),
+              ttlMs: ctx.settings.lockTtlMs,
+              timeoutMs: ctx.settings.lockTimeoutMs,
+              onWait: (h) =>
+                ctx.log(
+                  `waiting up to ${formatDuration(ctx.settings.lockTimeoutMs)} for the lock ${p.store.where}/${lockKey(p.target.account, p.target.region)}, held by ${h === null ? "an unknown holder" : describeHolder(h)}`,
+                ),
+              onLost: (e) =>
+                ctx.log(
+                  `warning: the lock ${p.store.where}/${lockKey(p.target.account, p.target.region)} was broken by someone else while held (${(e as Error).message})`,
+                ),
+              onTakeover: (h) => ctx.log(`took over an expired lock${h === null ? "" : ` of ${describeHolder(h)}`}`),
+            }),
+          );
+        } catch (e) {
+          if (isNoSuchBucket(e) && p.location.createdByPlan) {
+            ctx.log(
+              `warning: no lock for ${keyOf(p.target)}: the bucket ${p.location.bucket} does not exist yet (this apply creates it)`,
+            );
+            continue;
+          }
+          throw e;
+        }
+      }
+    }
+  } catch (e) {
+    for (const l of locks.reverse()) await l.release().catch(() => {});
+    throw e;
+  }
+
+  if (ctx.handleSignals === true) {
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  }
+  try {
+    const value = await run((e) => {
+      if (e.type === "outcome") outcomes.push(e.outcome);
+    });
+    const line = await finish(undefined);
+    ctx.report(line);
+    return { value, auditLine: line };
+  } catch (e) {
+    if (!interrupted) ctx.report(await finish(e));
+    throw e;
+  } finally {
+    if (ctx.handleSignals === true) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  }
+}
+
+function messageOf(e: unknown): string {
+  if (e instanceof CordonError) return [e.message, ...e.details].join("\n");
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The lock/audit options every changing command takes. */
+export interface LockOptionValues {
+  readonly lock?: boolean;
+  readonly lockBucket?: string;
+  readonly lockTtl?: string;
+  readonly lockTimeout?: string;
+}
+
+/** Adds --no-lock, --lock-bucket, --lock-ttl and --lock-timeout to a command that changes AWS. */
+export function addLockOptions(command: Command): Command {
+  return command
+    .option("--no-lock", "do not take the apply lock (the audit record is still written)")
+    .option("--lock-bucket <name>", "bucket for the lock, audit log and applied record (default: the flow-log bucket)")
+    .option(
+      "--lock-ttl <duration>",
+      "the lock expires after this long if its holder dies",
+      formatDuration(DEFAULT_LOCK_TTL_MS),
+    )
+    .option("--lock-timeout <duration>", "wait this long for a lock held by another run (0s: fail at once)", "0s");
+}
+
+export function guardSettings(options: LockOptionValues, command: string): GuardSettings {
+  return {
+    lock: options.lock !== false,
+    ...(options.lockBucket !== undefined ? { lockBucket: options.lockBucket } : {}),
+    lockTtlMs: parseDuration(options.lockTtl ?? formatDuration(DEFAULT_LOCK_TTL_MS), "--lock-ttl"),
+    lockTimeoutMs: parseDuration(options.lockTimeout ?? "0s", "--lock-timeout"),
+    command,
+  };
+}
+
+/** The CLI's guard context: waiting and warnings on stderr, the audit line on stdout (and the step summary in Actions). */
+export function cliGuardContext(
+  session: AwsSession,
+  policies: readonly LoadedPolicy[],
+  settings: GuardSettings,
+): GuardContext {
+  const report = (line: string) => {
+    out(line);
+    appendStepSummary(`\`${line}\``);
+  };
+  return { session, policies, settings, log: (l) => err(l), report, handleSignals: true };
+}
+
+/** Both listeners, in order. */
+export const both =
+  <E>(a: (e: E) => void, b: (e: E) => void) =>
+  (e: E): void => {
+    a(e);
+    b(e);
+  };

@@ -1,0 +1,182 @@
+// Drift vs pending, per resource. Pure: the caller observed AWS (a plan) and read the applied
+// records; nothing here touches AWS.
+//
+//   applied  = what Cordon last applied: the applied record's entry (spec + digest), else the
+//              APPLIED_TAG digest on the live resource, else unknown (never applied by Cordon).
+//   pending  = the desired spec's digest differs from the applied digest: the policies changed
+//              and were never applied.
+//   drift    = live AWS differs from what was applied: changed outside Cordon since the last apply.
+//              Without a pending change the applied spec is the desired one and the plan's own
+//              semantic diff decides; with one, the handler's diff against the recorded applied
+//              spec does.
+// A resource that already matches its desired spec is clean, whatever the record says. A resource
+// no longer declared but still owned is pending (its deletion was never applied); one with no
+// record that differs from its desired spec is pending too ("never applied by Cordon").
+import { APPLIED_TAG, appliedDigest as digestOf } from "../handlers/applied-tag.js";
+import type { DiffResult } from "../handlers/contract.js";
+import type { Change, FieldDiff } from "../model/change.js";
+import type { PlanDocument } from "../model/plan.js";
+import type { Address, Kind, ManagementMode, Observation, TargetRef } from "../model/resource.js";
+import { structuralDiff } from "../planner/diff.js";
+import type { AppliedRecord } from "./applied.js";
+
+export type DriftStatus = "clean" | "drift" | "pending" | "drift+pending";
+
+export interface DriftItem {
+  readonly address: Address;
+  readonly kind: Kind;
+  readonly name: string;
+  readonly target: TargetRef;
+  readonly mode: ManagementMode;
+  readonly status: DriftStatus;
+  /** Live AWS (normalised), null when it does not exist. */
+  readonly live: unknown;
+  /** What Cordon last applied, when the record has it (null: unknown or never applied). */
+  readonly applied: unknown;
+  /** The policies' spec, null when no longer declared. */
+  readonly desired: unknown;
+  readonly appliedDigest: string | null;
+  readonly appliedFrom: "record" | "tag" | null;
+  /** What changed outside Cordon: `before` = applied, `after` = live. */
+  readonly driftFields: readonly FieldDiff[];
+  /** What the policies changed: `before` = applied, `after` = desired. */
+  readonly pendingFields: readonly FieldDiff[];
+  readonly reason: string;
+  /** The plan's change for this resource: the action that makes AWS match the policies. */
+  readonly change: Change;
+}
+
+export interface DriftSummary {
+  readonly checked: number;
+  readonly clean: number;
+  readonly drift: number;
+  readonly pending: number;
+  /** Counted in drift and in pending too. */
+  readonly both: number;
+}
+
+export interface DriftReport {
+  readonly format: "cordon.drift/v1";
+  readonly createdAt: string;
+  readonly policyDigest: string;
+  readonly summary: DriftSummary;
+  /** Every resource that is not clean, in plan order. */
+  readonly items: readonly DriftItem[];
+}
+
+export type DiffLookup = (kind: Kind) => ((desired: unknown, live: unknown) => DiffResult) | undefined;
+
+export interface ClassifyInput {
+  readonly plan: PlanDocument;
+  readonly observed: ReadonlyMap<Address, Observation>;
+  /** Applied record per "account/region" (null / absent: none). */
+  readonly records: ReadonlyMap<string, AppliedRecord | null>;
+  readonly diff: DiffLookup;
+}
+
+/** Handler diffs run (desired, live): before = live. Drift reads the other way: applied → live. */
+const reversed = (fields: readonly FieldDiff[]): FieldDiff[] =>
+  fields.map((f) => ({ ...f, before: f.after, after: f.before }));
+
+const fieldNames = (fields: readonly FieldDiff[]): string => {
+  const names = [...new Set(fields.map((f) => f.path.split("/").slice(1, 3).join("/") || "(value)"))];
+  return names.length > 4 ? `${names.slice(0, 4).join(", ")} and ${names.length - 4} more` : names.join(", ");
+};
+
+export function classifyOne(
+  c: Change,
+  obs: Observation | undefined,
+  record: AppliedRecord | null,
+  diff: DiffLookup,
+): DriftItem {
+  const live = c.before;
+  const exists = obs !== undefined ? obs.exists : live !== null;
+  const entry = record?.resources[c.address];
+  const tag = obs?.exists === true ? obs.meta.tags?.[APPLIED_TAG] : undefined;
+  const appliedDigest = entry?.digest ?? tag ?? null;
+  const appliedFrom = entry !== undefined ? "record" : tag !== undefined ? "tag" : null;
+  const applied = entry !== undefined ? entry.spec : null;
+  const base = {
+    address: c.address,
+    kind: c.kind,
+    name: c.name,
+    target: c.target,
+    mode: c.mode,
+    live: exists ? live : null,
+    applied,
+    desired: c.after,
+    appliedDigest,
+    appliedFrom,
+    change: c,
+  } as const;
+  const item = (
+    status: DriftStatus,
+    reason: string,
+    driftFields: readonly FieldDiff[] = [],
+    pendingFields: readonly FieldDiff[] = [],
+  ): DriftItem => ({ ...base, status, reason, driftFields, pendingFields });
+
+  if (c.action === "no-op") return item("clean", c.after === null ? c.reason : "matches the policies");
+  if (c.after === null) return item("pending", "no longer declared in the policies; its deletion was never applied");
+  if (appliedDigest === null) {
+    return item("pending", exists ? "never applied by Cordon (no applied record)" : "not created yet");
+  }
+  const pending = appliedDigest !== digestOf(c.kind, c.after);
+  const pendingFields = pending && applied !== null ? structuralDiff(c.after, applied) : [];
+  // structuralDiff(after, before): before = applied, after = desired, as documented.
+  if (!pending) {
+    const why = exists
+      ? `changed outside Cordon since the last apply: ${fieldNames(c.fields)}`
+      : "deleted outside Cordon since the last apply";
+    return item("drift", why, exists ? reversed(c.fields) : [], []);
+  }
+  const pendingWhy = `the policies changed since the last apply${pendingFields.length > 0 ? `: ${fieldNames(pendingFields)}` : ""}`;
+  if (!exists) return item("drift+pending", `deleted outside Cordon, and ${pendingWhy}`, [], pendingFields);
+  if (applied === null) return item("pending", `${pendingWhy} (the applied spec is not on record: drift not measured)`);
+  const fn = diff(c.kind);
+  const d = fn !== undefined ? fn(applied, live) : { fields: structuralDiff(applied, live), replace: false };
+  if (d.fields.length === 0) return item("pending", pendingWhy, [], pendingFields);
+  return item(
+    "drift+pending",
+    `changed outside Cordon (${fieldNames(d.fields)}), and ${pendingWhy}`,
+    reversed(d.fields),
+    pendingFields,
+  );
+}
+
+export function classifyDrift(input: ClassifyInput): DriftReport {
+  const all = input.plan.changes.map((c) =>
+    classifyOne(
+      c,
+      input.observed.get(c.address),
+      input.records.get(`${c.target.account}/${c.target.region}`) ?? null,
+      input.diff,
+    ),
+  );
+  const count = (s: DriftStatus) => all.filter((i) => i.status === s).length;
+  const both = count("drift+pending");
+  return {
+    format: "cordon.drift/v1",
+    createdAt: input.plan.createdAt,
+    policyDigest: input.plan.policyDigest,
+    summary: {
+      checked: all.length,
+      clean: count("clean"),
+      drift: count("drift") + both,
+      pending: count("pending") + both,
+      both,
+    },
+    items: all.filter((i) => i.status !== "clean"),
+  };
+}
+
+/** The changes `drift --correct` may make: drift only (never a pending policy change), never in observe mode. */
+export function correctable(report: DriftReport): { readonly fix: DriftItem[]; readonly left: DriftItem[] } {
+  const fix: DriftItem[] = [];
+  const left: DriftItem[] = [];
+  for (const i of report.items) {
+    if (i.status === "drift" && i.mode !== "observe") fix.push(i);
+    else left.push(i);
+  }
+  return { fix, left };
+}

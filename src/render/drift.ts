@@ -1,0 +1,113 @@
+// Views of a drift report: text (people), markdown (an issue or the step summary, with a hidden
+// marker so a workflow can update the same issue), JSON (before/after per resource).
+import type { Styler } from "../cli/output.js";
+import type { DriftItem, DriftReport, DriftStatus } from "../executor/drift.js";
+import type { FieldDiff } from "../model/change.js";
+import { sortKeysDeep } from "../planner/fingerprint.js";
+import { showPath, showValue } from "./plan-body.js";
+
+export const DRIFT_MARKER = "<!-- cordon-drift -->";
+export const NO_DRIFT = "No drift. AWS matches what Cordon applied, and every policy change is applied.";
+
+const LABEL: Readonly<Record<DriftStatus, string>> = {
+  clean: "clean",
+  drift: "drift",
+  pending: "pending",
+  "drift+pending": "drift+pending",
+};
+
+export function driftSummaryLine(r: DriftReport): string {
+  if (r.items.length === 0) return NO_DRIFT;
+  const s = r.summary;
+  return `Drift: ${s.drift} drifted (changed outside Cordon), ${s.pending} pending (policy changes not applied)${s.both > 0 ? `, ${s.both} both` : ""}; ${s.checked} resources checked.`;
+}
+
+function fieldLine(f: FieldDiff): string {
+  const one = (v: unknown) => showValue(v).replace(/\n\s*/g, " ");
+  return `${showPath(f.path)}: ${one(f.before)} -> ${one(f.after)}`;
+}
+
+export function renderDriftText(r: DriftReport, style: Styler): string {
+  const lines: string[] = [];
+  for (const i of r.items) {
+    const colour = i.status === "pending" ? style.yellow : style.red;
+    lines.push(
+      `${colour(LABEL[i.status].padEnd(13))} ${style.bold(i.address)}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
+    );
+    lines.push(`              ${i.reason}`);
+    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f)}`));
+    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f)}`));
+  }
+  if (lines.length > 0) lines.push("");
+  lines.push(style.bold(driftSummaryLine(r)));
+  return `${lines.join("\n")}\n`;
+}
+
+const jsonItem = (i: DriftItem) => ({
+  address: i.address,
+  kind: i.kind,
+  status: i.status,
+  mode: i.mode,
+  reason: i.reason,
+  before: i.live,
+  applied: i.applied,
+  after: i.desired,
+  appliedDigest: i.appliedDigest,
+  appliedFrom: i.appliedFrom,
+  drift: i.driftFields,
+  pending: i.pendingFields,
+  action: i.change.action,
+});
+
+/** `before` = live AWS, `applied` = what Cordon last applied, `after` = the policies. */
+export function renderDriftJson(r: DriftReport): string {
+  const doc = {
+    format: r.format,
+    createdAt: r.createdAt,
+    policyDigest: r.policyDigest,
+    summary: r.summary,
+    resources: r.items.map(jsonItem),
+  };
+  return `${JSON.stringify(sortKeysDeep(doc), null, 2)}\n`;
+}
+
+const LIMIT = 65_536;
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export function renderDriftMarkdown(r: DriftReport): string {
+  const head = `${DRIFT_MARKER}\n**${driftSummaryLine(r)}**\n`;
+  if (r.items.length === 0) return head;
+  const footer =
+    "\nDrift is corrected by `cordon drift --correct` (only what changed outside Cordon); pending changes need a reviewed `cordon apply`.\n";
+  const cut = (shown: number, of: number, what: string) =>
+    `\n> [!NOTE]\n> ${of - shown} of ${of} ${what} not shown (GitHub's size limit); run \`cordon drift --format json\` for all of them.\n`;
+  // Room kept for the footer and the worst-case truncation note.
+  let budget = LIMIT - head.length - footer.length - cut(0, r.items.length, "resources").length - 16;
+  let text = `${head}\n| status | resource | why |\n| --- | --- | --- |\n`;
+  budget -= text.length - head.length;
+  let rows = 0;
+  for (const i of r.items) {
+    const row = `| ${LABEL[i.status]} | \`${i.address}\` | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
+    if (row.length > budget) break;
+    text += row;
+    budget -= row.length;
+    rows++;
+  }
+  if (rows < r.items.length) return `${text}${cut(rows, r.items.length, "resources")}${footer}`;
+  text += "\n";
+  let shown = 0;
+  const detailed = r.items.filter((i) => i.driftFields.length + i.pendingFields.length > 0);
+  for (const i of detailed) {
+    const body = [
+      ...i.driftFields.map((f) => `- drift: ${fieldLine(f)}`),
+      ...i.pendingFields.map((f) => `- pending: ${fieldLine(f)}`),
+    ].join("\n");
+    const section = `<details><summary><code>${esc(i.address)}</code></summary>\n\n\`\`\`\n${body}\n\`\`\`\n\n</details>\n`;
+    if (section.length > budget) break;
+    text += section;
+    budget -= section.length;
+    shown++;
+  }
+  if (shown < detailed.length) text += cut(shown, detailed.length, "details");
+  return text + footer;
+}

@@ -1,0 +1,406 @@
+// GitOps end to end through the built CLI against an in-process sandbox: drift vs pending (changes
+// made behind Cordon's back with the SDK, a policy file edited), drift --correct fixes drift and
+// leaves pending changes alone, the apply lock (held → refused naming the holder; expired → waited
+// for and taken over; force-unlock; two applies at once), the audit and applied records, and the
+// GitHub Actions outputs (step summary, annotations).
+import { execFile, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeleteFlowLogsCommand, DescribeFlowLogsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  GetBucketPolicyCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox } from "../../src/sandbox/server.js";
+
+const ROOT = process.cwd();
+const CLI = join(ROOT, "dist/cordon.js");
+const ACCOUNT = "111122223333";
+const REGION = "eu-west-1";
+const BUCKET = "cats-eyes-flow-logs-111122223333";
+const VPC = "vpc-0c47e5a1f3d2b0001";
+const TODAY = "2026-11-26";
+const A = (kind: string, name: string) => `${ACCOUNT}/${REGION}/${kind}/${name}`;
+const KEY = "AKIAGITOPS000000001";
+const LOCK_KEY = `cordon/locks/${ACCOUNT}-${REGION}.json`;
+
+process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
+
+const tmp = mkdtempSync(join(tmpdir(), "cordon-gitops-"));
+const policies = join(tmp, "policies");
+const policyFile = join(policies, "production.yaml");
+let original = "";
+/** Resources of the Cat's Eyes policy (every one pending before the first apply). */
+let total = 0;
+let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let ec2: EC2Client;
+let s3: S3Client;
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function baseEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env["PATH"],
+    HOME: tmp,
+    NO_COLOR: "1",
+    USER: "tester",
+    AWS_ENDPOINT_URL: sandbox.url,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: KEY,
+    AWS_SECRET_ACCESS_KEY: "e2e-secret",
+    AWS_MAX_ATTEMPTS: "2",
+    AWS_CONFIG_FILE: join(tmp, "no-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(tmp, "no-credentials"),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+}
+
+function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const base = baseEnv();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: tmp, env: { ...base, ...env }, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ status, stdout, stderr });
+      },
+    );
+  });
+}
+
+interface DriftJson {
+  summary: { checked: number; clean: number; drift: number; pending: number; both: number };
+  resources: {
+    address: string;
+    status: string;
+    before: unknown;
+    applied: unknown;
+    after: unknown;
+    drift: unknown[];
+    pending: unknown[];
+  }[];
+}
+
+const drift = async (extra: string[] = []): Promise<{ run: Run; json: DriftJson }> => {
+  const run = await cordon(["drift", "policies", "--format", "json", "--today", TODAY, ...extra]);
+  return { run, json: JSON.parse(run.stdout) as DriftJson };
+};
+const statuses = (j: DriftJson) => Object.fromEntries(j.resources.map((r) => [r.address, r.status]));
+
+const ownedFlowLogs = async () =>
+  (
+    (await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: "resource-id", Values: [VPC] }] }))).FlowLogs ?? []
+  ).filter((f) => (f.Tags ?? []).some((t) => t.Key === "cordon:managed-by"));
+
+const keys = async (prefix: string) =>
+  ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map(
+    (o) => o.Key ?? "",
+  );
+
+const readObject = async (key: string) =>
+  (await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString()) ?? "";
+
+const deliveryStatements = async () =>
+  (
+    JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}").Statement as {
+      Sid?: string;
+    }[]
+  ).map((s) => s.Sid);
+
+async function removeDeliveryStatement(): Promise<void> {
+  const doc = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
+  doc.Statement = doc.Statement.filter((s: { Sid?: string }) => s.Sid !== "CordonAWSLogDeliveryWrite");
+  await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(doc) }));
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error("dist/cordon.js is missing: run `npm run build` first");
+  cpSync(join(ROOT, "examples/cats-eyes/policies"), policies, { recursive: true });
+  original = readFileSync(policyFile, "utf8");
+  sandbox = await startSandbox({ seed: join(ROOT, "examples/cats-eyes/estate.yaml"), requestLogSize: 5000 });
+  const client = { region: REGION, endpoint: sandbox.url, credentials: { accessKeyId: KEY, secretAccessKey: "x" } };
+  ec2 = new EC2Client(client);
+  s3 = new S3Client({ ...client, forcePathStyle: true });
+});
+
+afterAll(async () => {
+  ec2?.destroy();
+  s3?.destroy();
+  await sandbox?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("drift vs pending through the CLI", () => {
+  it("before the first apply everything is pending (never applied), exit 2", async () => {
+    const { run, json } = await drift();
+    expect(run.status).toBe(2);
+    total = json.summary.checked;
+    expect(total).toBeGreaterThanOrEqual(5); // bucket, bucket policy, flow log, database, table (+ blocking)
+    expect(json.summary).toMatchObject({ drift: 0, pending: total });
+  });
+
+  it("apply writes the audit record and the applied record, prints one audit line, leaves no lock", async () => {
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`no lock for ${ACCOUNT}/${REGION}: the bucket ${BUCKET} does not exist yet`);
+    const line = r.stdout.split("\n").find((l) => l.startsWith("Audit "));
+    expect(line).toMatch(
+      /^Audit [0-9a-f]{8}: success — \d+ applied, 0 failed, 0 skipped by tester@\S+, plan [0-9a-f]{12} → s3:\/\//,
+    );
+    const audits = await keys("cordon/audit/");
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatch(/^cordon\/audit\/\d{4}-\d{2}-\d{2}\/\d{8}T\d{6}Z-[0-9a-f]{8}\.json$/);
+    const record = JSON.parse(await readObject(audits[0]!));
+    expect(record).toMatchObject({
+      format: "cordon.audit/v1",
+      command: "apply",
+      result: "success",
+      who: expect.stringMatching(/^tester@/),
+    });
+    expect(record.outcomes.map((o: { status: string }) => o.status)).toEqual(Array(total).fill("applied"));
+    const applied = JSON.parse(await readObject(`cordon/applied/${ACCOUNT}/${REGION}.json`));
+    expect(Object.keys(applied.resources)).toHaveLength(total);
+    expect(await keys("cordon/locks/")).toEqual([]);
+    // The flow log carries the applied digest as a tag.
+    const [fl] = await ownedFlowLogs();
+    expect(fl?.Tags?.find((t) => t.Key === "cordon:applied")?.Value).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("is clean right after the apply (exit 0)", async () => {
+    const { run, json } = await drift();
+    expect(run.status).toBe(0);
+    expect(json.summary).toEqual({ checked: total, clean: total, drift: 0, pending: 0, both: 0 });
+    const text = await cordon(["drift", "policies", "--today", TODAY]);
+    expect(text.stdout).toContain("No drift.");
+  });
+
+  it("a statement removed by hand is drift, with before (live) and after (desired)", async () => {
+    await removeDeliveryStatement();
+    const { run, json } = await drift();
+    expect(run.status).toBe(2);
+    expect(statuses(json)).toEqual({ [A("s3.bucketPolicy", BUCKET)]: "drift" });
+    const item = json.resources[0]!;
+    expect(item.drift).toEqual([
+      expect.objectContaining({ path: "/statements/CordonAWSLogDeliveryWrite", after: null }),
+    ]);
+    expect(item.pending).toEqual([]);
+    expect(item.before).not.toEqual(item.after);
+  });
+
+  it("an edited policy file is pending, not drift", async () => {
+    writeFileSync(policyFile, original.replace("trafficType: ALL", "trafficType: REJECT"));
+    const { json } = await drift();
+    expect(statuses(json)).toEqual({
+      [A("s3.bucketPolicy", BUCKET)]: "drift",
+      [A("ec2.flowLog", VPC)]: "pending",
+    });
+    const fl = json.resources.find((r) => r.address === A("ec2.flowLog", VPC))!;
+    expect(fl.pending).toEqual([{ path: "/trafficType", before: "ALL", after: "REJECT" }]);
+  });
+
+  it("both at once: the flow log deleted by hand while its policy changed", async () => {
+    const [fl] = await ownedFlowLogs();
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [fl!.FlowLogId!] }));
+    const { json } = await drift();
+    expect(statuses(json)[A("ec2.flowLog", VPC)]).toBe("drift+pending");
+    expect(json.summary).toMatchObject({ drift: 2, pending: 1, both: 1 });
+  });
+
+  it("drift --correct fixes the drift only: the pending flow-log change is left alone (exit 2)", async () => {
+    const r = await cordon(["drift", "policies", "--correct", "--today", TODAY]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`left alone: ${A("ec2.flowLog", VPC)}`);
+    expect(r.stdout).toMatch(/Audit [0-9a-f]{8}: success — 1 applied/);
+    expect(await deliveryStatements()).toContain("CordonAWSLogDeliveryWrite");
+    expect(await ownedFlowLogs()).toEqual([]); // not re-created with the unreviewed REJECT setting
+    const { json } = await drift();
+    expect(statuses(json)).toEqual({ [A("ec2.flowLog", VPC)]: "drift+pending" });
+    const audit = JSON.parse(await readObject((await keys("cordon/audit/")).at(-1)!));
+    expect(audit.command).toBe("drift --correct");
+  });
+
+  it("restoring the policy turns it into plain drift, which --correct then fixes (exit 0)", async () => {
+    writeFileSync(policyFile, original);
+    expect(statuses((await drift()).json)).toEqual({ [A("ec2.flowLog", VPC)]: "drift" });
+    const r = await cordon(["drift", "policies", "--correct", "--today", TODAY]);
+    expect(r.status).toBe(0);
+    expect(await ownedFlowLogs()).toHaveLength(1);
+    expect((await drift()).run.status).toBe(0);
+  });
+});
+
+describe("observe mode", () => {
+  it("drift in an observe-mode section is reported and never corrected", async () => {
+    writeFileSync(policyFile, original.replace("flowLogs:\n", "flowLogs:\n  mode: observe\n"));
+    try {
+      const [fl] = await ownedFlowLogs();
+      await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [fl!.FlowLogId!] }));
+      const r = await cordon(["drift", "policies", "--correct", "--today", TODAY]);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toContain(`drift         ${A("ec2.flowLog", VPC)} (observe mode)`);
+      expect(r.stderr).toContain(`left alone: ${A("ec2.flowLog", VPC)} (observe mode: never changed)`);
+      expect(await ownedFlowLogs()).toEqual([]);
+    } finally {
+      writeFileSync(policyFile, original);
+    }
+    expect((await cordon(["drift", "policies", "--correct", "--today", TODAY])).status).toBe(0);
+    expect(await ownedFlowLogs()).toHaveLength(1);
+  });
+});
+
+describe("the apply lock through the CLI", () => {
+  const holder = (id: string, expiresInMs: number) =>
+    JSON.stringify({
+      format: "cordon.lock/v1",
+      id,
+      who: "ci@runner-7",
+      ciRunId: "9001",
+      command: "apply",
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+      planDigest: "f".repeat(64),
+      targets: [`${ACCOUNT}/${REGION}`],
+    });
+
+  it("refuses at once when another run holds it, naming the holder and the ID, and changes nothing", async () => {
+    await removeDeliveryStatement();
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: holder("0123456789ab", 600_000) }));
+    sandbox.control.clearRequests();
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("is locked by ci@runner-7 (CI run 9001)");
+    expect(r.stderr).toContain("cordon force-unlock 0123456789ab");
+    const changed = sandbox.control
+      .requests()
+      .filter((q) => !/^(Describe|Get|List|Head)/.test(q.operation))
+      .map((q) => q.operation);
+    expect(changed).toEqual(["PutObject"]); // the refused If-None-Match write, nothing else
+    expect(await deliveryStatements()).not.toContain("CordonAWSLogDeliveryWrite");
+  });
+
+  it("force-unlock with a wrong ID fails; with the right one it breaks the lock", async () => {
+    const wrong = await cordon(["force-unlock", "ffffffffffff", "policies"]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain("no lock with ID ffffffffffff");
+    const right = await cordon(["force-unlock", "0123456789ab", "policies"]);
+    expect(right.status).toBe(0);
+    expect(right.stdout).toContain("Lock 0123456789ab broken");
+    expect(await keys("cordon/locks/")).toEqual([]);
+  });
+
+  it("--lock-timeout waits for a lock that expires, then takes it over and applies", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: holder("abcdefabcdef", 2_000) }));
+    const r = await cordon(["apply", "policies", "--auto-approve", "--lock-timeout", "30s", "--today", TODAY]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("waiting up to 30s for the lock");
+    expect(r.stderr).toContain("took over an expired lock of ci@runner-7");
+    expect(await deliveryStatements()).toContain("CordonAWSLogDeliveryWrite");
+    expect(await keys("cordon/locks/")).toEqual([]);
+  });
+
+  it("Ctrl-C during an apply releases the lock and writes an 'interrupted' audit record (exit 130)", async () => {
+    await removeDeliveryStatement();
+    sandbox.control.setFaults({
+      rules: [{ kind: "latency", service: "s3", operation: "PutBucketPolicy", latencyMs: 3_000 }],
+    });
+    const child = spawn(process.execPath, [CLI, "apply", "policies", "--auto-approve", "--today", TODAY], {
+      cwd: tmp,
+      env: baseEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const end = Date.now() + 15_000;
+    while (!stderr.includes("updating ") && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(await keys("cordon/locks/")).toEqual([LOCK_KEY]); // held while the change is in flight
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    sandbox.control.setFaults({});
+    expect(stderr).toContain("SIGINT received: releasing the locks and writing the audit record");
+    expect(stdout).toMatch(/Audit [0-9a-f]{8}: interrupted/);
+    expect(await keys("cordon/locks/")).toEqual([]);
+    const last = JSON.parse(await readObject((await keys("cordon/audit/")).at(-1)!));
+    expect(last).toMatchObject({ result: "interrupted", error: "interrupted by SIGINT" });
+  });
+
+  it("two applies at once: one waits for the other, nothing is duplicated, the result converges", async () => {
+    await removeDeliveryStatement();
+    const [fl] = await ownedFlowLogs();
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [fl!.FlowLogId!] }));
+    sandbox.control.setFaults({ latencyMs: 40 });
+    const before = (await keys("cordon/audit/")).length;
+    const args = ["apply", "policies", "--auto-approve", "--lock-timeout", "60s", "--today", TODAY];
+    const [a, b] = await Promise.all([cordon(args), cordon(args)]);
+    sandbox.control.setFaults({});
+    expect([a.status, b.status]).toEqual([0, 0]);
+    // Exactly one of them changed AWS; the other found nothing left to do (after waiting, or not).
+    const applied = [a, b].map((r) => /Audit [0-9a-f]{8}: success — (\d+) applied/.exec(r.stdout)?.[1] ?? "none");
+    expect(applied.filter((n) => n === "2")).toHaveLength(1);
+    expect(applied.filter((n) => n === "0" || n === "none")).toHaveLength(1);
+    const loser = applied[0] === "2" ? b : a;
+    // It either waited for the lock and re-planned (its plan went stale), or planned after the winner.
+    expect(loser.stderr + loser.stdout).toMatch(/waiting up to 1m for the lock[\s\S]*planning again|^No changes/m);
+    expect(await ownedFlowLogs()).toHaveLength(1);
+    expect(await deliveryStatements()).toContain("CordonAWSLogDeliveryWrite");
+    expect(await keys("cordon/locks/")).toEqual([]);
+    expect((await keys("cordon/audit/")).length).toBeGreaterThan(before);
+    const plan = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
+    expect(plan.status).toBe(0);
+  });
+});
+
+describe("GitHub Actions", () => {
+  it("appends the markdown plan to $GITHUB_STEP_SUMMARY", async () => {
+    const summary = join(tmp, "step-summary.md");
+    writeFileSync(summary, "earlier step\n");
+    await removeDeliveryStatement();
+    const r = await cordon(["plan", "policies", "--today", TODAY], {
+      GITHUB_ACTIONS: "true",
+      GITHUB_STEP_SUMMARY: summary,
+    });
+    expect(r.status).toBe(0);
+    const text = readFileSync(summary, "utf8");
+    expect(text.startsWith("earlier step\n<!-- cordon-plan -->\n**Plan: 0 to add, 1 to change, 0 to destroy.**")).toBe(
+      true,
+    );
+  });
+
+  it("turns policy errors of plan and apply into annotations on the policy lines", async () => {
+    writeFileSync(policyFile, original.replace("trafficType: ALL", "trafficType: all"));
+    try {
+      for (const command of ["plan", "apply"]) {
+        const r = await cordon(
+          [command, "policies", "--auto-approve", "--today", TODAY].filter(
+            (x) => command === "apply" || x !== "--auto-approve",
+          ),
+          {
+            GITHUB_ACTIONS: "true",
+          },
+        );
+        expect(r.status).toBe(1);
+        expect(r.stdout).toMatch(/^::error file=policies\/production\.yaml,line=\d+,col=\d+/m);
+      }
+    } finally {
+      writeFileSync(policyFile, original);
+    }
+  });
+});
