@@ -211,9 +211,13 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
 
   diff: (desired, live) => naclEntriesDiff(desired, live),
 
+  // The ACL as the apply pass read it: ONE DescribeNetworkAcls for every ACL the pass creates a band
+  // in (the pass memo), not one per ACL. Only this change writes to this ACL, so that read is its
+  // current state; an engine retry replays the same operations, which are idempotent.
   async create(ctx, desired) {
-    const ec2 = await ctx.aws.ec2();
-    const acl = await readAcl(ec2, desired.spec.aclId);
+    const acl =
+      (await allAcls(ctx)).find((a) => a.NetworkAclId === desired.spec.aclId) ??
+      (await readAcl(await ctx.aws.ec2(), desired.spec.aclId));
     const info = networkAclInfo(acl);
     await converge(ctx, desired.spec, info?.entries ?? [], bandTagOf(acl));
     return null;
