@@ -3,7 +3,8 @@
 // Ownership: the band (DESIGN principle 3). Nothing outside band.first..band.last is ever created,
 // replaced or deleted; every call is checked against the band before it is made. The ACL also
 // carries the tag NACL_BAND_TAG = "<first>-<last>" once Cordon has written its band, so that a band
-// no policy declares any more is discovered and emptied.
+// no policy declares any more is discovered and emptied, and the tag cordon:policy naming the
+// declaring policy, whose blockedAddresses mode the emptying then follows (kept in no-delete mode).
 //
 // Observation is batched (DESIGN principle 9): ONE paginated DescribeNetworkAcls per (account,
 // region) and pass serves every ACL observed and the discovery. The observation exists when the
@@ -21,6 +22,7 @@ import { networkAclInfo, readNetworkAcls } from "../aws/inventory-blocking.js";
 import type { Ec2Port, TargetPorts } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
+import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
@@ -56,7 +58,18 @@ function allAcls(ctx: Ctx): Promise<readonly NetworkAcl[]> {
   return ctx.memo("ec2.networkAcls", () => readNetworkAcls(ctx.aws));
 }
 
-const bandTagOf = (acl: NetworkAcl): string | undefined => acl.Tags?.find((t) => t.Key === NACL_BAND_TAG)?.Value;
+const tagOf = (acl: NetworkAcl, key: string): string | undefined => acl.Tags?.find((t) => t.Key === key)?.Value;
+const bandTagOf = (acl: NetworkAcl): string | undefined => tagOf(acl, NACL_BAND_TAG);
+
+/** Cordon's tags on the ACL: the band, and the policy that declares it (OWNERSHIP.policyTagKey). */
+function cordonTags(acl: NetworkAcl): Tags {
+  const out: Record<string, string> = {};
+  for (const key of [NACL_BAND_TAG, OWNERSHIP.policyTagKey]) {
+    const value = tagOf(acl, key);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
 
 function observation(acl: NetworkAcl, band: NaclBand, entryQuota: number): Observation<NaclEntriesSpec> {
   const info = networkAclInfo(acl);
@@ -72,7 +85,7 @@ function observation(acl: NetworkAcl, band: NaclBand, entryQuota: number): Obser
       id: info.id,
       fingerprint: fp,
       owned: true,
-      ...(tag !== undefined ? { tags: { [NACL_BAND_TAG]: tag } } : {}),
+      tags: cordonTags(acl),
     },
   };
 }
@@ -171,7 +184,7 @@ function liveEntries(spec: NaclEntriesSpec): NaclEntry[] {
   return [...band, ...spec.others];
 }
 
-async function converge(ctx: Ctx, spec: NaclEntriesSpec, live: readonly NaclEntry[], tag: string | undefined) {
+async function converge(ctx: Ctx, spec: NaclEntriesSpec, live: readonly NaclEntry[], tags: Tags) {
   const ec2 = await ctx.aws.ec2();
   const ops = naclOperations(live, {
     band: spec.band,
@@ -179,8 +192,13 @@ async function converge(ctx: Ctx, spec: NaclEntriesSpec, live: readonly NaclEntr
     entries: spec.entries.map((e) => ({ egress: e.egress, cidr: e.cidr })),
   });
   await executeNaclOps(ec2, spec.aclId, spec.band, ops);
-  if (tag !== bandText(spec.band)) {
-    await ec2.createTags({ Resources: [spec.aclId], Tags: [{ Key: NACL_BAND_TAG, Value: bandText(spec.band) }] });
+  const want: Tags = {
+    [NACL_BAND_TAG]: bandText(spec.band),
+    ...(spec.policy !== undefined ? { [OWNERSHIP.policyTagKey]: spec.policy } : {}),
+  };
+  const set = Object.entries(want).filter(([k, v]) => tags[k] !== v);
+  if (set.length > 0) {
+    await ec2.createTags({ Resources: [spec.aclId], Tags: set.map(([Key, Value]) => ({ Key, Value })) });
   }
 }
 
@@ -219,12 +237,12 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
       (await allAcls(ctx)).find((a) => a.NetworkAclId === desired.spec.aclId) ??
       (await readAcl(await ctx.aws.ec2(), desired.spec.aclId));
     const info = networkAclInfo(acl);
-    await converge(ctx, desired.spec, info?.entries ?? [], bandTagOf(acl));
+    await converge(ctx, desired.spec, info?.entries ?? [], cordonTags(acl));
     return null;
   },
 
   async update(ctx, desired, live) {
-    await converge(ctx, desired.spec, liveEntries(live.live), live.meta.tags?.[NACL_BAND_TAG]);
+    await converge(ctx, desired.spec, liveEntries(live.live), live.meta.tags ?? {});
   },
 
   async delete(ctx, _address: Address, live: Live) {
@@ -238,9 +256,8 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
     }));
     try {
       await executeNaclOps(ec2, spec.aclId, spec.band, ops);
-      if (live.meta.tags?.[NACL_BAND_TAG] !== undefined) {
-        await ec2.deleteTags({ Resources: [spec.aclId], Tags: [{ Key: NACL_BAND_TAG }] });
-      }
+      const tagged = Object.keys(live.meta.tags ?? {});
+      if (tagged.length > 0) await ec2.deleteTags({ Resources: [spec.aclId], Tags: tagged.map((Key) => ({ Key })) });
     } catch (e) {
       if (!isNotFound(e)) throw e; // the ACL itself is gone
     }

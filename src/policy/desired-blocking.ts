@@ -225,6 +225,7 @@ export function desiredBlockingResources(
           entryQuota: quota,
           entries: final,
           others: [...others].sort((a, b) => Number(a.egress) - Number(b.egress) || a.ruleNumber - b.ruleNumber),
+          policy: p.metadata.name,
         };
         for (const m of naclOrderProblems(spec))
           diag("error", "blocking.nacl-order", "/blockedAddresses/networkAcls/ruleNumbers", m);

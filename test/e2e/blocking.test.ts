@@ -353,6 +353,23 @@ describe("WAF resources that leave the policies", () => {
     expect((await webAcl("partner-waf")).webAcl).toEqual(partner.webAcl);
     expect((await cordon(["plan", "policies", "--detailed-exitcode", "--today", DAY])).status).toBe(0);
   });
+
+  it("a network ACL no longer selected: its band kept in no-delete mode, otherwise emptied", async () => {
+    const selector = "  networkAcls:\n    vpcs:\n      tags:\n        env: production\n";
+    editPolicy("blockedAddresses:\n", "blockedAddresses:\n  mode: no-delete\n");
+    editPolicy(selector, selector.replace("env: production", "env: nowhere"));
+    const address = A("ec2.naclEntries", aclId);
+    const kept = (await planJson(DAY)).changes.find((c) => c.address === address)!;
+    expect([kept.action, kept.reason]).toEqual(["no-op", "no longer declared in policies; kept (no-delete mode)"]);
+
+    editPolicy("  mode: no-delete\n", "");
+    const plan = await planJson(DAY);
+    expect(pending(plan)).toEqual([`delete ${address}`]);
+    expect((await cordon(["apply", "policies", "--auto-approve", "--today", DAY])).status).toBe(0);
+    const left = (await aclEntries()).filter((e) => e.RuleNumber! >= 1 && e.RuleNumber! <= 99);
+    expect(left).toEqual([]);
+    expect((await cordon(["plan", "policies", "--detailed-exitcode", "--today", DAY])).status).toBe(0);
+  });
 });
 
 async function lbArn(name: string): Promise<string> {
