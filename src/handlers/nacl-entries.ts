@@ -25,6 +25,7 @@ import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from 
 import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { batcher, type Settled } from "./batch.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
 import { cidrEquals } from "./normalize/cidr.js";
 import {
@@ -184,23 +185,60 @@ function liveEntries(spec: NaclEntriesSpec): NaclEntry[] {
   return [...band, ...spec.others];
 }
 
+/**
+ * Tags the ACL first (band and declaring policy: the band is discoverable before anything is written
+ * in it, and bands started together share one CreateTags), then executes the operations.
+ */
 async function converge(ctx: Ctx, spec: NaclEntriesSpec, live: readonly NaclEntry[], tags: Tags) {
   const ec2 = await ctx.aws.ec2();
-  const ops = naclOperations(live, {
-    band: spec.band,
-    entryQuota: spec.entryQuota,
-    entries: spec.entries.map((e) => ({ egress: e.egress, cidr: e.cidr })),
-  });
-  await executeNaclOps(ec2, spec.aclId, spec.band, ops);
   const want: Tags = {
     [NACL_BAND_TAG]: bandText(spec.band),
     ...(spec.policy !== undefined ? { [OWNERSHIP.policyTagKey]: spec.policy } : {}),
   };
   const set = Object.entries(want).filter(([k, v]) => tags[k] !== v);
   if (set.length > 0) {
-    await ec2.createTags({ Resources: [spec.aclId], Tags: set.map(([Key, Value]) => ({ Key, Value })) });
+    const tagging = await ctx.memo("ec2.naclEntries.tagBatcher", async () => tagBatcher(ec2));
+    await tagging.add(JSON.stringify(set), { aclId: spec.aclId, tags: set });
   }
+  const ops = naclOperations(live, {
+    band: spec.band,
+    entryQuota: spec.entryQuota,
+    entries: spec.entries.map((e) => ({ egress: e.egress, cidr: e.cidr })),
+  });
+  await executeNaclOps(ec2, spec.aclId, spec.band, ops);
 }
+
+/** At most this many resource ids per CreateTags call. */
+const MAX_TAGGED_PER_CALL = 1000;
+
+/**
+ * Bands written together share one CreateTags call per identical set of tags: a policy applied to
+ * the ACLs of 500 VPCs tags them all in one request, not 500.
+ */
+const tagBatcher = (ec2: Ec2Port) =>
+  batcher<{ readonly aclId: string; readonly tags: readonly (readonly [string, string])[] }, void>(
+    MAX_TAGGED_PER_CALL,
+    async (items) => {
+      const tags = items[0]!.tags.map(([Key, Value]) => ({ Key, Value }));
+      try {
+        await ec2.createTags({ Resources: items.map((i) => i.aclId), Tags: tags });
+        return items.map((): Settled<void> => ({ ok: true, value: undefined }));
+      } catch (e) {
+        if (items.length === 1) throw e;
+      }
+      // One bad ACL fails the whole call: each ACL alone, so that only that one fails.
+      return Promise.all(
+        items.map(async (i): Promise<Settled<void>> => {
+          try {
+            await ec2.createTags({ Resources: [i.aclId], Tags: tags });
+            return { ok: true, value: undefined };
+          } catch (error) {
+            return { ok: false, error };
+          }
+        }),
+      );
+    },
+  );
 
 export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
   kind: "ec2.naclEntries",

@@ -355,8 +355,8 @@ describe("WAF discovery: Cordon's IP sets, web ACLs and associations no policy d
   });
 });
 
-describe("network ACL bands: one DescribeNetworkAcls per apply pass", () => {
-  it("creates bands in several ACLs from one read of every ACL", async () => {
+describe("network ACL bands: one DescribeNetworkAcls and one CreateTags per apply pass", () => {
+  it("creates bands in several ACLs from one read of every ACL and tags them in one call", async () => {
     const ec2 = await ports.ec2();
     const defaults = (await ec2.describeNetworkAcls({})).NetworkAcls!.filter((a) => a.NetworkAclId !== ACL);
     expect(defaults.length).toBeGreaterThanOrEqual(2);
@@ -367,12 +367,15 @@ describe("network ACL bands: one DescribeNetworkAcls per apply pass", () => {
         aclId: a.NetworkAclId!,
         vpcId: a.VpcId!,
         band: { first: 50, last: 59 },
+        policy: "contract",
       }),
     );
     sandbox.control.resetCounters();
     const ctx = newContext();
     await Promise.all(bands.map((b) => h.create(ctx, b)));
+    // One read of every ACL, and one CreateTags for all of them (band and policy tags).
     expect(sandbox.control.counters()["ec2"]?.["DescribeNetworkAcls"]).toBe(1);
+    expect(sandbox.control.counters()["ec2"]?.["CreateTags"]).toBe(1);
     for (const b of bands) {
       const o = await observe("ec2.naclEntries", b);
       expect(o.exists && h.diff(b.spec, o.live).fields).toEqual([]);
