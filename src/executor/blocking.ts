@@ -6,7 +6,7 @@ import type { BlockingNeeds } from "../aws/inventory-blocking.js";
 import type { BlockingDiff } from "../handlers/normalize/nacl.js";
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
-import type { LoadedPolicy } from "../model/policy.js";
+import type { LoadedPolicy, ManagementMode, Policy } from "../model/policy.js";
 import type { Address, Kind } from "../model/resource.js";
 import type { HandlerLookup } from "./observe.js";
 
@@ -16,6 +16,26 @@ const BLOCKING_KINDS: ReadonlySet<Kind> = new Set<Kind>([
   "wafv2.webAcl",
   "wafv2.association",
 ]);
+
+/**
+ * The mode of the section of `policy` that declares resources of a blocking `kind` (NACL bands and
+ * IP sets: blockedAddresses; the web ACL and its associations: webAcl); undefined when the policy
+ * has no such section any more, or for another kind. A blocking resource left behind keeps the
+ * mode of the policy that made it (named by its cordon:policy tag): kept in no-delete mode, only
+ * reported in observe mode.
+ */
+export function blockingSectionMode(kind: Kind, policy: Policy): ManagementMode | undefined {
+  switch (kind) {
+    case "ec2.naclEntries":
+    case "wafv2.ipSet":
+      return policy.blockedAddresses?.mode;
+    case "wafv2.webAcl":
+    case "wafv2.association":
+      return policy.webAcl?.mode;
+    default:
+      return undefined;
+  }
+}
 
 /** What the policies of one target (account/region key) need read beyond VPCs and subnets; null = nothing. */
 export function blockingNeeds(policies: readonly LoadedPolicy[], key: string): BlockingNeeds | null {

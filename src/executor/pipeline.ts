@@ -20,7 +20,7 @@ import { type DiffRegistry, type OwnedResource, plan, type ReplaceAction } from 
 import { desiredResources } from "../policy/desired.js";
 import { desiredBlockingResources } from "../policy/desired-blocking.js";
 import { hasErrors, loadAndValidate } from "../policy/index.js";
-import { annotateBlocking, blockingNeeds } from "./blocking.js";
+import { annotateBlocking, blockingNeeds, blockingSectionMode } from "./blocking.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
 
@@ -200,11 +200,11 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
 
 /**
  * An owned resource keeps the management mode of the policy that created it, when that policy
- * (named by the OWNERSHIP.policyTagKey tag) still exists: a flow log left behind by a
- * "no-delete" or "observe" flowLogs section is then kept or only reported, not deleted.
+ * (named by the OWNERSHIP.policyTagKey tag) still exists: a flow log (or a blocking resource, see
+ * blockingSectionMode) left behind by a "no-delete" or "observe" section is then kept or only
+ * reported, not deleted.
  */
 function withDeclaringMode(d: Discovered, policies: readonly LoadedPolicy[]): OwnedResource {
-  if (d.kind !== "ec2.flowLog") return d;
   const name = d.observation.meta.tags?.[OWNERSHIP.policyTagKey];
   const declaring = policies.find(
     (p) =>
@@ -212,7 +212,9 @@ function withDeclaringMode(d: Discovered, policies: readonly LoadedPolicy[]): Ow
       p.policy.target.account === d.target.account &&
       p.policy.target.region === d.target.region,
   );
-  const mode = declaring?.policy.flowLogs?.mode;
+  if (declaring === undefined) return d;
+  const mode =
+    d.kind === "ec2.flowLog" ? declaring.policy.flowLogs?.mode : blockingSectionMode(d.kind, declaring.policy);
   return mode === undefined ? d : { ...d, mode };
 }
 

@@ -30,6 +30,12 @@ export interface Discovered<S = unknown> {
   readonly name: string;
   readonly target: TargetRef;
   readonly observation: Observation<S> & { exists: true };
+  /**
+   * Other owned resources this one needs while it exists (a web ACL: the IP sets its rules
+   * reference; an association: its web ACL). The executor deletes a resource only after everything
+   * that depends on it, so discovered resources are removed in reverse dependency order too.
+   */
+  readonly dependsOn?: readonly Address[];
 }
 
 export interface DiffResult {

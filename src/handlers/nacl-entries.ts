@@ -3,7 +3,8 @@
 // Ownership: the band (DESIGN principle 3). Nothing outside band.first..band.last is ever created,
 // replaced or deleted; every call is checked against the band before it is made. The ACL also
 // carries the tag NACL_BAND_TAG = "<first>-<last>" once Cordon has written its band, so that a band
-// no policy declares any more is discovered and emptied.
+// no policy declares any more is discovered and emptied, and the tag cordon:policy naming the
+// declaring policy, whose blockedAddresses mode the emptying then follows (kept in no-delete mode).
 //
 // Observation is batched (DESIGN principle 9): ONE paginated DescribeNetworkAcls per (account,
 // region) and pass serves every ACL observed and the discovery. The observation exists when the
@@ -21,8 +22,10 @@ import { networkAclInfo, readNetworkAcls } from "../aws/inventory-blocking.js";
 import type { Ec2Port, TargetPorts } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
+import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
+import { batcher, type Settled } from "./batch.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
 import { cidrEquals } from "./normalize/cidr.js";
 import {
@@ -56,7 +59,18 @@ function allAcls(ctx: Ctx): Promise<readonly NetworkAcl[]> {
   return ctx.memo("ec2.networkAcls", () => readNetworkAcls(ctx.aws));
 }
 
-const bandTagOf = (acl: NetworkAcl): string | undefined => acl.Tags?.find((t) => t.Key === NACL_BAND_TAG)?.Value;
+const tagOf = (acl: NetworkAcl, key: string): string | undefined => acl.Tags?.find((t) => t.Key === key)?.Value;
+const bandTagOf = (acl: NetworkAcl): string | undefined => tagOf(acl, NACL_BAND_TAG);
+
+/** Cordon's tags on the ACL: the band, and the policy that declares it (OWNERSHIP.policyTagKey). */
+function cordonTags(acl: NetworkAcl): Tags {
+  const out: Record<string, string> = {};
+  for (const key of [NACL_BAND_TAG, OWNERSHIP.policyTagKey]) {
+    const value = tagOf(acl, key);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
 
 function observation(acl: NetworkAcl, band: NaclBand, entryQuota: number): Observation<NaclEntriesSpec> {
   const info = networkAclInfo(acl);
@@ -72,7 +86,7 @@ function observation(acl: NetworkAcl, band: NaclBand, entryQuota: number): Obser
       id: info.id,
       fingerprint: fp,
       owned: true,
-      ...(tag !== undefined ? { tags: { [NACL_BAND_TAG]: tag } } : {}),
+      tags: cordonTags(acl),
     },
   };
 }
@@ -171,18 +185,60 @@ function liveEntries(spec: NaclEntriesSpec): NaclEntry[] {
   return [...band, ...spec.others];
 }
 
-async function converge(ctx: Ctx, spec: NaclEntriesSpec, live: readonly NaclEntry[], tag: string | undefined) {
+/**
+ * Tags the ACL first (band and declaring policy: the band is discoverable before anything is written
+ * in it, and bands started together share one CreateTags), then executes the operations.
+ */
+async function converge(ctx: Ctx, spec: NaclEntriesSpec, live: readonly NaclEntry[], tags: Tags) {
   const ec2 = await ctx.aws.ec2();
+  const want: Tags = {
+    [NACL_BAND_TAG]: bandText(spec.band),
+    ...(spec.policy !== undefined ? { [OWNERSHIP.policyTagKey]: spec.policy } : {}),
+  };
+  const set = Object.entries(want).filter(([k, v]) => tags[k] !== v);
+  if (set.length > 0) {
+    const tagging = await ctx.memo("ec2.naclEntries.tagBatcher", async () => tagBatcher(ec2));
+    await tagging.add(JSON.stringify(set), { aclId: spec.aclId, tags: set });
+  }
   const ops = naclOperations(live, {
     band: spec.band,
     entryQuota: spec.entryQuota,
     entries: spec.entries.map((e) => ({ egress: e.egress, cidr: e.cidr })),
   });
   await executeNaclOps(ec2, spec.aclId, spec.band, ops);
-  if (tag !== bandText(spec.band)) {
-    await ec2.createTags({ Resources: [spec.aclId], Tags: [{ Key: NACL_BAND_TAG, Value: bandText(spec.band) }] });
-  }
 }
+
+/** At most this many resource ids per CreateTags call. */
+const MAX_TAGGED_PER_CALL = 1000;
+
+/**
+ * Bands written together share one CreateTags call per identical set of tags: a policy applied to
+ * the ACLs of 500 VPCs tags them all in one request, not 500.
+ */
+const tagBatcher = (ec2: Ec2Port) =>
+  batcher<{ readonly aclId: string; readonly tags: readonly (readonly [string, string])[] }, void>(
+    MAX_TAGGED_PER_CALL,
+    async (items) => {
+      const tags = items[0]!.tags.map(([Key, Value]) => ({ Key, Value }));
+      try {
+        await ec2.createTags({ Resources: items.map((i) => i.aclId), Tags: tags });
+        return items.map((): Settled<void> => ({ ok: true, value: undefined }));
+      } catch (e) {
+        if (items.length === 1) throw e;
+      }
+      // One bad ACL fails the whole call: each ACL alone, so that only that one fails.
+      return Promise.all(
+        items.map(async (i): Promise<Settled<void>> => {
+          try {
+            await ec2.createTags({ Resources: [i.aclId], Tags: tags });
+            return { ok: true, value: undefined };
+          } catch (error) {
+            return { ok: false, error };
+          }
+        }),
+      );
+    },
+  );
 
 export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
   kind: "ec2.naclEntries",
@@ -211,16 +267,20 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
 
   diff: (desired, live) => naclEntriesDiff(desired, live),
 
+  // The ACL as the apply pass read it: ONE DescribeNetworkAcls for every ACL the pass creates a band
+  // in (the pass memo), not one per ACL. Only this change writes to this ACL, so that read is its
+  // current state; an engine retry replays the same operations, which are idempotent.
   async create(ctx, desired) {
-    const ec2 = await ctx.aws.ec2();
-    const acl = await readAcl(ec2, desired.spec.aclId);
+    const acl =
+      (await allAcls(ctx)).find((a) => a.NetworkAclId === desired.spec.aclId) ??
+      (await readAcl(await ctx.aws.ec2(), desired.spec.aclId));
     const info = networkAclInfo(acl);
-    await converge(ctx, desired.spec, info?.entries ?? [], bandTagOf(acl));
+    await converge(ctx, desired.spec, info?.entries ?? [], cordonTags(acl));
     return null;
   },
 
   async update(ctx, desired, live) {
-    await converge(ctx, desired.spec, liveEntries(live.live), live.meta.tags?.[NACL_BAND_TAG]);
+    await converge(ctx, desired.spec, liveEntries(live.live), live.meta.tags ?? {});
   },
 
   async delete(ctx, _address: Address, live: Live) {
@@ -234,9 +294,8 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
     }));
     try {
       await executeNaclOps(ec2, spec.aclId, spec.band, ops);
-      if (live.meta.tags?.[NACL_BAND_TAG] !== undefined) {
-        await ec2.deleteTags({ Resources: [spec.aclId], Tags: [{ Key: NACL_BAND_TAG }] });
-      }
+      const tagged = Object.keys(live.meta.tags ?? {});
+      if (tagged.length > 0) await ec2.deleteTags({ Resources: [spec.aclId], Tags: tagged.map((Key) => ({ Key })) });
     } catch (e) {
       if (!isNotFound(e)) throw e; // the ACL itself is gone
     }

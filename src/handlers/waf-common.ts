@@ -1,12 +1,13 @@
 // What the WAF handlers share: paginated listing of IP sets and web ACLs, tags, the bounded
 // read-modify-write retry on WAFOptimisticLockException, and resolution of IP-set references.
 
-import { errorCode } from "../aws/errors.js";
-import type { WafPort } from "../aws/ports.js";
+import { errorCode, isNotFound } from "../aws/errors.js";
+import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 import { type Address, makeAddress, type TargetRef } from "../model/resource.js";
 import { OWNERSHIP, type Tags } from "../model/specs.js";
 import { APPLIED_TAG, withoutAppliedTag } from "./applied-tag.js";
+import type { HandlerContext } from "./contract.js";
 
 export const SCOPE = "REGIONAL" as const;
 
@@ -97,6 +98,42 @@ export async function readTags(waf: WafPort, arn: string): Promise<Tags> {
   }
 }
 
+type Ctx = HandlerContext<TargetPorts>;
+
+/** The target's web ACLs, listed once per pass (observe and discover of every WAF kind share it). */
+export const webAclsOnce = (ctx: Ctx, waf: WafPort): Promise<WafSummary[]> =>
+  ctx.memo("wafv2.webAcls", () => listWebAcls(waf));
+
+/** The target's IP sets, listed once per pass. */
+export const ipSetsOnce = (ctx: Ctx, waf: WafPort): Promise<WafSummary[]> =>
+  ctx.memo("wafv2.ipSets", () => listIpSets(waf));
+
+/** The tags of a WAF resource, read once per pass. */
+export const tagsOnce = (ctx: Ctx, waf: WafPort, arn: string): Promise<Tags> =>
+  ctx.memo(`wafv2.tags:${arn}`, () => readTags(waf, arn));
+
+/**
+ * The web ACLs of the target that carry Cordon's ownership tag, with their tags, once per pass:
+ * what the discovery of web ACLs and of their load-balancer associations starts from.
+ */
+export const ownedWebAcls = (
+  ctx: Ctx,
+  waf: WafPort,
+): Promise<readonly { readonly summary: WafSummary; readonly tags: Tags }[]> =>
+  ctx.memo("wafv2.webAcls.owned", async () => {
+    const all = await Promise.all(
+      (await webAclsOnce(ctx, waf)).map(async (summary) => {
+        try {
+          return { summary, tags: await tagsOnce(ctx, waf, summary.arn) };
+        } catch (e) {
+          if (isNotFound(e)) return { summary, tags: {} }; // deleted since it was listed
+          throw e;
+        }
+      }),
+    );
+    return all.filter((a) => isOwnedTags(a.tags));
+  });
+
 export const isOwnedTags = (tags: Tags): boolean => tags[OWNERSHIP.tagKey] === OWNERSHIP.tagValue;
 
 /** The tags a diff may look at: the desired keys and Cordon's own; foreign tags are never touched. */
@@ -160,4 +197,25 @@ export async function ipSetArns(waf: WafPort, target: TargetRef): Promise<(addre
   const byAddress = new Map<Address, string>();
   for (const s of await listIpSets(waf)) byAddress.set(makeAddress(target, "wafv2.ipSet", s.name), s.arn);
   return (address) => byAddress.get(address);
+}
+
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `task` after every association call already queued for the same account and region: WAF
+ * allows one AssociateWebACL / DisassociateWebACL per 2 seconds (aws-facts §3.2).
+ */
+export function serialised<T>(target: TargetRef, task: () => Promise<T>): Promise<T> {
+  const key = `${target.account}/${target.region}`;
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return run;
 }

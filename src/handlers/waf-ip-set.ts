@@ -11,21 +11,24 @@
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
-import { ABSENT_FINGERPRINT, type Address, type LiveMeta, type Observation } from "../model/resource.js";
+import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Observation } from "../model/resource.js";
+import type { Tags } from "../model/specs.js";
 import type { IpSetSpec } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
-import type { Handler, HandlerContext } from "./contract.js";
-import { ipSetDiff, normalizeIpSetAddresses } from "./normalize/waf.js";
+import type { Discovered, Handler, HandlerContext } from "./contract.js";
+import { ipSetDiff, isCordonIpSetName, normalizeIpSetAddresses } from "./normalize/waf.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,
+  ipSetsOnce,
   isOwnedTags,
   listIpSets,
   readTags,
   SCOPE,
   syncTags,
   tagList,
+  tagsOnce,
   type WafSummary,
   type WafTiming,
   withLockRetry,
@@ -34,10 +37,16 @@ import {
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<IpSetSpec> & { exists: true };
 
-async function observeSet(waf: WafPort, summary: WafSummary, desired: IpSetSpec): Promise<Live> {
+/** `desiredTags` null = every tag is comparable (a discovered set no policy declares). */
+async function observeSet(
+  waf: WafPort,
+  summary: WafSummary,
+  desiredTags: Tags | null,
+  tagsOf: (arn: string) => Promise<Tags> = (arn) => readTags(waf, arn),
+): Promise<Live> {
   const [got, tags] = await Promise.all([
     waf.getIPSet({ Name: summary.name, Id: summary.id, Scope: SCOPE }),
-    readTags(waf, summary.arn),
+    tagsOf(summary.arn),
   ]);
   const set = got.IPSet;
   const version = set?.IPAddressVersion === "IPV6" ? "IPV6" : "IPV4";
@@ -47,7 +56,7 @@ async function observeSet(waf: WafPort, summary: WafSummary, desired: IpSetSpec)
     scope: SCOPE,
     ipAddressVersion: version,
     addresses,
-    tags: comparableTags(tags, desired.tags),
+    tags: comparableTags(tags, desiredTags),
   };
   return {
     exists: true,
@@ -97,14 +106,38 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
 
     async observe(ctx: Ctx, desired) {
       const waf = await ctx.aws.wafv2();
-      const summary = (await ctx.memo("wafv2.ipSets", () => listIpSets(waf))).find((s) => s.name === desired.spec.name);
+      const summary = (await ipSetsOnce(ctx, waf)).find((s) => s.name === desired.spec.name);
       if (summary === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
       try {
-        return await observeSet(waf, summary, desired.spec);
+        return await observeSet(waf, summary, desired.spec.tags, (arn) => tagsOnce(ctx, waf, arn));
       } catch (e) {
         if (isNotFound(e)) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
         throw e;
       }
+    },
+
+    /**
+     * Cordon's IP sets (named "<web ACL>-blocked-ipv4|6" and tagged as Cordon's) that no policy
+     * declares any more: the planner deletes them. Each still referenced by a web ACL that goes
+     * too is deleted after it (the web ACL's discovery lists it in dependsOn).
+     */
+    async discover(ctx: Ctx, declared) {
+      const waf = await ctx.aws.wafv2();
+      const found = await Promise.all(
+        (await ipSetsOnce(ctx, waf)).map(async (summary): Promise<Discovered<IpSetSpec> | null> => {
+          const address = makeAddress(ctx.target, "wafv2.ipSet", summary.name);
+          if (!isCordonIpSetName(summary.name) || declared.has(address)) return null;
+          try {
+            if (!isOwnedTags(await tagsOnce(ctx, waf, summary.arn))) return null;
+            const observation = await observeSet(waf, summary, null, (arn) => tagsOnce(ctx, waf, arn));
+            return { address, kind: "wafv2.ipSet", name: summary.name, target: ctx.target, observation };
+          } catch (e) {
+            if (isNotFound(e)) return null; // deleted since it was listed
+            throw e;
+          }
+        }),
+      );
+      return found.filter((d): d is Discovered<IpSetSpec> => d !== null);
     },
 
     diff: (desired, live) => ipSetDiff(desired, live),
@@ -142,7 +175,7 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
       // Already there (an earlier attempt succeeded, or it was created since the plan): make it match.
       const summary = await find(waf, spec.name);
       if (summary === undefined) throw new ConflictError(`IP set ${spec.name}: WAF reports a duplicate but lists none`);
-      const live = await observeSet(waf, summary, spec);
+      const live = await observeSet(waf, summary, spec.tags);
       refuseForeign(live);
       if (live.live.ipAddressVersion !== spec.ipAddressVersion) {
         throw new ConflictError(`IP set ${spec.name} exists with IP version ${live.live.ipAddressVersion}`);

@@ -17,23 +17,29 @@
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
-import { ABSENT_FINGERPRINT, type Address, type Observation } from "../model/resource.js";
+import { POLICY_DEFAULTS } from "../model/policy.js";
+import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
+import type { Tags } from "../model/specs.js";
 import type { WafForeignRule, WafRule, WafVisibilityConfig, WebAclSpec } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
-import type { Handler, HandlerContext } from "./contract.js";
-import { webAclCreateInput, webAclDiff, webAclUpdateInput } from "./normalize/waf.js";
+import type { Discovered, Handler, HandlerContext } from "./contract.js";
+import { referencedIpSetNames, webAclCreateInput, webAclDiff, webAclUpdateInput } from "./normalize/waf.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,
   ipSetArns,
   isOwnedTags,
   listWebAcls,
+  ownedWebAcls,
   readTags,
   SCOPE,
+  serialised,
   syncTags,
+  tagsOnce,
   type WafSummary,
   type WafTiming,
+  webAclsOnce,
   withLockRetry,
   withUnavailableRetry,
 } from "./waf-common.js";
@@ -84,8 +90,13 @@ const fingerprintOf = (id: string, webAcl: Json, tags: Record<string, string>): 
   return fingerprint({ id, webAcl: rest, tags });
 };
 
-async function observeAcl(waf: WafPort, summary: WafSummary, desired: WebAclSpec): Promise<Live> {
-  const [{ webAcl, lockToken }, tags] = await Promise.all([read(waf, summary), readTags(waf, summary.arn)]);
+async function observeAcl(
+  waf: WafPort,
+  summary: WafSummary,
+  desired: WebAclSpec,
+  tagsOf: (arn: string) => Promise<Tags> = (arn) => readTags(waf, arn),
+): Promise<Live> {
+  const [{ webAcl, lockToken }, tags] = await Promise.all([read(waf, summary), tagsOf(summary.arn)]);
   return {
     exists: true,
     live: liveWebAclSpec(webAcl, tags, desired),
@@ -99,6 +110,18 @@ async function observeAcl(waf: WafPort, summary: WafSummary, desired: WebAclSpec
     },
   };
 }
+
+/** How a discovered web ACL is read: owned, every tag comparable, Cordon's default rule prefix. */
+const ownedRemnant = (name: string): WebAclSpec => ({
+  name,
+  scope: SCOPE,
+  ownership: "owned",
+  rulePrefix: POLICY_DEFAULTS.rulePrefix,
+  defaultAction: null,
+  visibilityConfig: null,
+  rules: [],
+  tags: null,
+});
 
 function refuseTakeOver(spec: WebAclSpec, owned: boolean): void {
   if (spec.ownership === "owned" && !owned) {
@@ -126,16 +149,42 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
 
     async observe(ctx, desired) {
       const waf = await ctx.aws.wafv2();
-      const summary = (await ctx.memo("wafv2.webAcls", () => listWebAcls(waf))).find(
-        (s) => s.name === desired.spec.name,
-      );
+      const summary = (await webAclsOnce(ctx, waf)).find((s) => s.name === desired.spec.name);
       if (summary === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
       try {
-        return await observeAcl(waf, summary, desired.spec);
+        return await observeAcl(waf, summary, desired.spec, (arn) => tagsOnce(ctx, waf, arn));
       } catch (e) {
         if (isNotFound(e)) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
         throw e;
       }
+    },
+
+    /**
+     * Web ACLs tagged as Cordon's that no policy declares any more: the planner deletes them (delete
+     * disassociates the load balancers they still protect first). Each depends on the IP sets its
+     * rules reference, so those are deleted only after the ACL stopped referencing them. Shared web
+     * ACLs are not Cordon's and are never discovered.
+     */
+    async discover(ctx, declared) {
+      const waf = await ctx.aws.wafv2();
+      const found = await Promise.all(
+        (await ownedWebAcls(ctx, waf)).map(async ({ summary }): Promise<Discovered<WebAclSpec> | null> => {
+          const address = makeAddress(ctx.target, "wafv2.webAcl", summary.name);
+          if (declared.has(address)) return null;
+          try {
+            const observation = await observeAcl(waf, summary, ownedRemnant(summary.name), (arn) =>
+              tagsOnce(ctx, waf, arn),
+            );
+            const rules = [...observation.live.rules, ...(observation.live.foreignRules ?? [])];
+            const dependsOn = referencedIpSetNames(rules).map((n) => makeAddress(ctx.target, "wafv2.ipSet", n));
+            return { address, kind: "wafv2.webAcl", name: summary.name, target: ctx.target, observation, dependsOn };
+          } catch (e) {
+            if (isNotFound(e)) return null; // deleted since it was listed
+            throw e;
+          }
+        }),
+      );
+      return found.filter((d): d is Discovered<WebAclSpec> => d !== null);
     },
 
     diff: (desired, live) => webAclDiff(desired, live),
@@ -210,7 +259,9 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
           WebACLArn: summary.arn,
           ResourceType: "APPLICATION_LOAD_BALANCER",
         });
-        for (const lb of attached.ResourceArns ?? []) await waf.disassociateWebACL({ ResourceArn: lb });
+        for (const lb of attached.ResourceArns ?? []) {
+          await serialised(ctx.target, () => waf.disassociateWebACL({ ResourceArn: lb }));
+        }
         await withLockRetry(`web ACL ${summary.name}`, timing, async () => {
           const { lockToken } = await read(waf, summary);
           await waf.deleteWebACL({ Name: summary.name, Id: summary.id, Scope: SCOPE, LockToken: lockToken });

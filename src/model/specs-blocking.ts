@@ -61,6 +61,11 @@ export interface NaclEntriesSpec {
   readonly entryQuota: number;
   readonly entries: readonly NaclBandEntry[];
   readonly others: readonly NaclEntry[];
+  /**
+   * Desired only: the declaring policy's name, written as the ACL's cordon:policy tag so that a
+   * band no policy declares any more keeps that policy's mode (no-delete, observe). Never diffed.
+   */
+  readonly policy?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

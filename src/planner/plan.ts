@@ -75,6 +75,8 @@ export interface OwnedResource {
   /** Mode of the policy section that used to declare it, when known; default "enforce". */
   readonly mode?: ManagementMode;
   readonly origin?: Origin | null;
+  /** What it needs while it exists (Discovered.dependsOn): deleted before those. */
+  readonly dependsOn?: readonly Address[];
 }
 
 export interface PlanInput {
@@ -204,7 +206,7 @@ function changeForOwned(o: OwnedResource): Change {
     impact: impactOf(o.kind, action, false),
     mode,
     observedFingerprint: o.observation.meta.fingerprint,
-    dependsOn: [],
+    dependsOn: [...(o.dependsOn ?? [])].sort(),
     origin: o.origin ?? null,
     ...contextOf(o.kind),
   };

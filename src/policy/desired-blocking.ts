@@ -16,7 +16,7 @@ import { aggregate, type Cidr, formatCidr, parseCidr } from "../handlers/normali
 import { isWafCountryCode } from "../handlers/normalize/countries.js";
 import { blockOf, expiryNote, type GuardContext, guardProblem, partitionExpired } from "../handlers/normalize/guard.js";
 import { naclCapacityProblems, naclOrderProblems, naclTransition } from "../handlers/normalize/nacl.js";
-import { cordonRules, ipSetSpecs, visibilityFor, webAclCapacity } from "../handlers/normalize/waf.js";
+import { cordonRules, ipSetSpecs, visibilityFor, webAclCapacity, webAclNameOf } from "../handlers/normalize/waf.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { PlanNote } from "../model/plan.js";
 import { type LoadedPolicy, POLICY_DEFAULTS, type Policy, type VpcSelector } from "../model/policy.js";
@@ -61,11 +61,6 @@ const ownershipTags = (p: Policy): Tags => ({
   [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
   [OWNERSHIP.policyTagKey]: p.metadata.name,
 });
-
-const WEB_ACL_ARN = /^arn:[^:]+:wafv2:[^:]*:\d{12}:regional\/webacl\/([^/]+)\/[^/]+$/;
-
-/** The web ACL name in a regional web ACL ARN, or null. */
-export const webAclNameOf = (arn: string): string | null => WEB_ACL_ARN.exec(arn)?.[1] ?? null;
 
 export function desiredBlockingResources(
   policies: readonly LoadedPolicy[],
@@ -230,6 +225,7 @@ export function desiredBlockingResources(
           entryQuota: quota,
           entries: final,
           others: [...others].sort((a, b) => Number(a.egress) - Number(b.egress) || a.ruleNumber - b.ruleNumber),
+          policy: p.metadata.name,
         };
         for (const m of naclOrderProblems(spec))
           diag("error", "blocking.nacl-order", "/blockedAddresses/networkAcls/ruleNumbers", m);

@@ -303,6 +303,84 @@ describe.each(cases)("handler contract: $kind", (c) => {
   });
 });
 
+// Between creation and deletion: the IP set, Cordon's web ACL and its association exist, next to
+// a foreign web ACL (seeded, untagged).
+describe("WAF discovery: Cordon's IP sets, web ACLs and associations no policy declares", () => {
+  const wafCases = cases.filter((c) => c.kind.startsWith("wafv2."));
+  const discover = (kind: Kind, ctx: HandlerContext<TargetPorts>, declared: ReadonlySet<string>) =>
+    handler(kind).discover!(ctx, declared);
+
+  it("finds nothing while every one is declared, and writes nothing", async () => {
+    const declared = new Set(wafCases.map((c) => c.desired.address));
+    const writes = await mutationsDuring(async () => {
+      const ctx = newContext();
+      for (const c of wafCases) expect(await discover(c.kind, ctx, declared)).toEqual([]);
+    });
+    expect(writes).toEqual([]);
+  });
+
+  it("finds each undeclared one with the fingerprint observe gives and the order its deletion needs", async () => {
+    const ctx = newContext();
+    const found = new Map<Kind, Awaited<ReturnType<typeof discover>>>();
+    for (const c of wafCases) found.set(c.kind, await discover(c.kind, ctx, new Set()));
+    const summary = (kind: Kind) => found.get(kind)!.map((d) => [d.address, d.dependsOn ?? []]);
+    expect(summary("wafv2.ipSet")).toEqual([[ipSetAddress, []]]);
+    // The foreign web ACL (no ownership tag) is never discovered.
+    expect(summary("wafv2.webAcl")).toEqual([[webAclAddress, [ipSetAddress]]]);
+    expect(summary("wafv2.association")).toEqual([[makeAddress(target, "wafv2.association", ALB), [webAclAddress]]]);
+    // apply re-observes each discovered resource as its plan change: the fingerprints must agree.
+    for (const c of wafCases) {
+      const d = found.get(c.kind)![0]!;
+      const o = await observe(c.kind, { ...c.desired, spec: d.observation.live });
+      expect(o.exists && o.meta.fingerprint).toBe(d.observation.meta.fingerprint);
+    }
+    // The policy that made them is named by their tags (the association: its web ACL's).
+    for (const c of wafCases) {
+      expect(found.get(c.kind)![0]!.observation.meta.tags?.[OWNERSHIP.policyTagKey]).toBe("contract");
+    }
+  });
+
+  it("reads each list and each tag set once per pass, whatever the number of kinds discovering", async () => {
+    sandbox.control.resetCounters();
+    const ctx = newContext();
+    await Promise.all(wafCases.map((c) => discover(c.kind, ctx, new Set())));
+    const waf = sandbox.control.counters()["wafv2"] ?? {};
+    expect(waf["ListWebACLs"]).toBe(1);
+    expect(waf["ListIPSets"]).toBe(1);
+    // One per web ACL (Cordon's and the foreign one) and one for Cordon's IP set.
+    expect(waf["ListTagsForResource"]).toBe(3);
+  });
+});
+
+describe("network ACL bands: one DescribeNetworkAcls and one CreateTags per apply pass", () => {
+  it("creates bands in several ACLs from one read of every ACL and tags them in one call", async () => {
+    const ec2 = await ports.ec2();
+    const defaults = (await ec2.describeNetworkAcls({})).NetworkAcls!.filter((a) => a.NetworkAclId !== ACL);
+    expect(defaults.length).toBeGreaterThanOrEqual(2);
+    const h = handler("ec2.naclEntries");
+    const bands = defaults.map((a) =>
+      resource("ec2.naclEntries", a.NetworkAclId!, {
+        ...naclSpec([deny(50, false, "192.0.2.0/24")]),
+        aclId: a.NetworkAclId!,
+        vpcId: a.VpcId!,
+        band: { first: 50, last: 59 },
+        policy: "contract",
+      }),
+    );
+    sandbox.control.resetCounters();
+    const ctx = newContext();
+    await Promise.all(bands.map((b) => h.create(ctx, b)));
+    // One read of every ACL, and one CreateTags for all of them (band and policy tags).
+    expect(sandbox.control.counters()["ec2"]?.["DescribeNetworkAcls"]).toBe(1);
+    expect(sandbox.control.counters()["ec2"]?.["CreateTags"]).toBe(1);
+    for (const b of bands) {
+      const o = await observe("ec2.naclEntries", b);
+      expect(o.exists && h.diff(b.spec, o.live).fields).toEqual([]);
+      if (o.exists) await h.delete(newContext(), b.address, o);
+    }
+  });
+});
+
 describe.each([...cases].reverse())("handler contract, deletion: $kind", (c) => {
   it("delete removes what Cordon owns, and deleting again succeeds", async () => {
     const h = handler(c.kind);

@@ -11,6 +11,7 @@ import { DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client } f
 import {
   GetWebACLCommand,
   GetWebACLForResourceCommand,
+  ListIPSetsCommand,
   ListWebACLsCommand,
   UpdateWebACLCommand,
   WAFV2Client,
@@ -285,6 +286,89 @@ describe("blocking through the CLI", () => {
     const entries = await aclEntries();
     expect(entries.some((e) => e.CidrBlock === "198.51.100.0/24")).toBe(false);
     expect(entries.some((e) => e.CidrBlock === "203.0.113.66/32" && e.RuleAction === "deny")).toBe(true);
+  });
+});
+
+describe("WAF resources that leave the policies", () => {
+  // After the expiry test: its entry stays expired.
+  const DAY = "2027-01-02";
+  const writes = () =>
+    sandbox.control
+      .requests()
+      .filter((q) => !/^(Describe|Get|List|Head)/.test(q.operation))
+      .map((q) => q.operation);
+
+  it("a load balancer no longer selected: kept in no-delete mode, otherwise disassociated (broadens access)", async () => {
+    const alb = await lbArn("cats-eyes-alb");
+    editPolicy("  name: cats-eyes-edge\n", "  name: cats-eyes-edge\n  mode: no-delete\n");
+    editPolicy("      - cats-eyes-alb\n", "");
+    const kept = (await planJson(DAY)).changes.find((c) => c.address === A("wafv2.association", "cats-eyes-alb"))!;
+    expect([kept.action, kept.reason]).toEqual(["no-op", "no longer declared in policies; kept (no-delete mode)"]);
+
+    editPolicy("  mode: no-delete\n", "");
+    const plan = await planJson(DAY);
+    expect(pending(plan)).toEqual([`delete ${A("wafv2.association", "cats-eyes-alb")}`]);
+    expect(plan.changes.find((c) => c.action === "delete")!.impact.broadensAccess).toBe(true);
+    sandbox.control.clearRequests();
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", DAY]);
+    expect(r.stdout).toContain("Apply complete: 1 applied, 0 failed, 0 skipped.");
+    expect(writes()).toEqual(["DisassociateWebACL"]);
+    expect((await waf.send(new GetWebACLForResourceCommand({ ResourceArn: alb }))).WebACL).toBeUndefined();
+    expect((await cordon(["plan", "policies", "--detailed-exitcode", "--today", DAY])).status).toBe(0);
+    editPolicy("    names:\n", "    names:\n      - cats-eyes-alb\n");
+    expect((await cordon(["apply", "policies", "--auto-approve", "--today", DAY])).status).toBe(0);
+  });
+
+  it("a web ACL no policy declares: disassociated, deleted, then its IP sets; the foreign one untouched", async () => {
+    editPolicy("blockedAddresses:\n", "blockedAddresses:\n  webAcl: true\n");
+    expect((await cordon(["apply", "policies", "--auto-approve", "--today", DAY])).status).toBe(0);
+    const sets = await waf.send(new ListIPSetsCommand({ Scope: "REGIONAL" }));
+    expect(sets.IPSets?.map((x) => x.Name).sort()).toEqual([
+      "cats-eyes-edge-blocked-ipv4",
+      "cats-eyes-edge-blocked-ipv6",
+    ]);
+    const partner = await webAcl("partner-waf");
+
+    const text = readFileSync(policyFile, "utf8");
+    writeFileSync(policyFile, text.slice(0, text.indexOf("# 4.")).replace("  webAcl: true\n", ""));
+    const plan = await planJson(DAY);
+    expect(pending(plan)).toEqual([
+      `delete ${A("wafv2.ipSet", "cats-eyes-edge-blocked-ipv4")}`,
+      `delete ${A("wafv2.ipSet", "cats-eyes-edge-blocked-ipv6")}`,
+      `delete ${A("wafv2.webAcl", "cats-eyes-edge")}`,
+      `delete ${A("wafv2.association", "cats-eyes-alb")}`,
+    ]);
+    expect(plan.changes.filter((c) => c.action === "delete").every((c) => c.impact.broadensAccess)).toBe(true);
+
+    sandbox.control.clearRequests();
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", DAY]);
+    expect(r.stdout).toContain("Apply complete: 4 applied, 0 failed, 0 skipped.");
+    expect(r.status).toBe(0);
+    // The load balancer leaves the web ACL before it is deleted; the IP sets go once nothing references them.
+    expect(writes()).toEqual(["DisassociateWebACL", "DeleteWebACL", "DeleteIPSet", "DeleteIPSet"]);
+    expect((await waf.send(new ListWebACLsCommand({ Scope: "REGIONAL" }))).WebACLs?.map((w) => w.Name)).toEqual([
+      "partner-waf",
+    ]);
+    expect((await waf.send(new ListIPSetsCommand({ Scope: "REGIONAL" }))).IPSets).toEqual([]);
+    expect((await webAcl("partner-waf")).webAcl).toEqual(partner.webAcl);
+    expect((await cordon(["plan", "policies", "--detailed-exitcode", "--today", DAY])).status).toBe(0);
+  });
+
+  it("a network ACL no longer selected: its band kept in no-delete mode, otherwise emptied", async () => {
+    const selector = "  networkAcls:\n    vpcs:\n      tags:\n        env: production\n";
+    editPolicy("blockedAddresses:\n", "blockedAddresses:\n  mode: no-delete\n");
+    editPolicy(selector, selector.replace("env: production", "env: nowhere"));
+    const address = A("ec2.naclEntries", aclId);
+    const kept = (await planJson(DAY)).changes.find((c) => c.address === address)!;
+    expect([kept.action, kept.reason]).toEqual(["no-op", "no longer declared in policies; kept (no-delete mode)"]);
+
+    editPolicy("  mode: no-delete\n", "");
+    const plan = await planJson(DAY);
+    expect(pending(plan)).toEqual([`delete ${address}`]);
+    expect((await cordon(["apply", "policies", "--auto-approve", "--today", DAY])).status).toBe(0);
+    const left = (await aclEntries()).filter((e) => e.RuleNumber! >= 1 && e.RuleNumber! <= 99);
+    expect(left).toEqual([]);
+    expect((await cordon(["plan", "policies", "--detailed-exitcode", "--today", DAY])).status).toBe(0);
   });
 });
 

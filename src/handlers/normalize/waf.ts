@@ -53,6 +53,9 @@ export const visibilityFor = (name: string): WafVisibilityConfig => ({
 export const ipSetName = (webAclName: string, version: "IPV4" | "IPV6"): string =>
   `${webAclName}-blocked-${version === "IPV4" ? "ipv4" : "ipv6"}`;
 
+/** True for a name ipSetName() makes: only such IP sets are candidates for discovery. */
+export const isCordonIpSetName = (name: string): boolean => /-blocked-ipv[46]$/.test(name);
+
 export const RULE_SUFFIX = { ipv4: "block-ipv4", ipv6: "block-ipv6", countries: "block-countries" } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +170,30 @@ export function ipSetIdentity(arnOrRef: string): string | null {
   }
   const m = IP_SET_ARN.exec(arnOrRef);
   return m === null ? null : `${m[2]}/${m[1]}/${m[3]}`;
+}
+
+const WEB_ACL_ARN = /^arn:[^:]+:wafv2:[^:]*:\d{12}:regional\/webacl\/([^/]+)\/[^/]+$/;
+const ALB_ARN = /^arn:[^:]+:elasticloadbalancing:[^:]*:\d{12}:loadbalancer\/app\/([^/]+)\/[^/]+$/;
+
+/** The web ACL name in a regional web ACL ARN, or null. */
+export const webAclNameOf = (arn: string): string | null => WEB_ACL_ARN.exec(arn)?.[1] ?? null;
+
+/** The load balancer name in an Application Load Balancer ARN, or null. */
+export const loadBalancerNameOf = (arn: string): string | null => ALB_ARN.exec(arn)?.[1] ?? null;
+
+/** Names of the regional IP sets that any of `rules` references (by real ARN), sorted, unique. */
+export function referencedIpSetNames(rules: readonly unknown[]): string[] {
+  const names = new Set<string>();
+  const walk = (v: unknown, key: string): void => {
+    if (Array.isArray(v)) for (const x of v) walk(x, "");
+    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
+    else if (key === "ARN" && typeof v === "string") {
+      const m = IP_SET_ARN.exec(v);
+      if (m?.[3] !== undefined) names.add(m[3]);
+    }
+  };
+  walk(rules, "");
+  return [...names].sort();
 }
 
 /** Geo match on every code, split into statements of at most 50 codes joined by an OrStatement. */
