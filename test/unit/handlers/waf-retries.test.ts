@@ -178,6 +178,8 @@ describe("WAFOptimisticLockException", () => {
         if (n === 1) throw wafError("WAFOptimisticLockException");
         return { NextLockToken: "next" };
       },
+      // The update records what Cordon applied in a tag (drift detection); it needs no lock token.
+      tagResource: () => ({}),
     });
     await makeIpSetHandler(timing).update(ctxFor(port), ipSet, live);
     expect(tokens).toEqual(["token-1", "token-2"]);
