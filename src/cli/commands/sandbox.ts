@@ -35,6 +35,7 @@ function int(value: string | undefined, flag: string, min: number, max: number):
 export function register(program: Command, setExit: SetExit): void {
   program
     .command("sandbox")
+    .summary("run a local AWS-compatible endpoint (EC2, S3, Glue, WAFv2, ELBv2, STS) for trying and testing")
     .description("Run a local AWS-compatible endpoint (EC2, S3, Glue, WAFv2, ELBv2, STS) on 127.0.0.1")
     .option("--port <n>", "port to listen on (0 = any free port)", "4566")
     .option("--seed <file>", "estate YAML to seed at start (ignored when --state already holds state)")
