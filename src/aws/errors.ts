@@ -149,10 +149,32 @@ function messageOf(e: unknown): string {
  * Converts any failure of an AWS call into an AwsError naming the operation and the AWS resource
  * ("s3://bucket", "vpc-0abc", "glue table db.t"). An AwsError passes through unchanged.
  */
+/** Node's network failures: the endpoint could not be reached at all. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+]);
+
 export function toAwsError(e: unknown, operation: string, resource: string): AwsError {
   if (e instanceof AwsError) return e;
   const code = errorCode(e);
   let message = messageOf(e);
+  if (code === "CredentialsProviderError" || /could not load credentials/i.test(message)) {
+    return new AwsError(
+      operation,
+      resource,
+      "NoCredentials",
+      "no AWS credentials found (environment, AWS_PROFILE and the shared config, SSO, instance role); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY — or try Cordon without AWS: `cordon sandbox` prints the exports to use",
+    );
+  }
+  if (NETWORK_CODES.has(code)) {
+    const endpoint = process.env["AWS_ENDPOINT_URL"];
+    message = `cannot reach ${endpoint !== undefined && endpoint !== "" ? `the AWS endpoint ${endpoint} (AWS_ENDPOINT_URL)` : "AWS"}: ${message}`;
+  }
   if (classifyCode(code, errorStatus(e)) === "access-denied" && !/denied|not authorized/i.test(message)) {
     message = `access denied${message ? ` (${message})` : ""}`;
   }

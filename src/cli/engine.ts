@@ -38,9 +38,10 @@ export function todayOption(today: string | undefined, now: Date = new Date()): 
  * Policy problems: text on stderr; in GitHub Actions (GITHUB_ACTIONS=true) workflow-command
  * annotations on stdout, so they land on the lines of the pull request.
  */
-function reportDiagnostics(diagnostics: readonly Diagnostic[]): void {
+function reportDiagnostics(diagnostics: readonly Diagnostic[], files: number | null): void {
   const format = chooseFormat(undefined);
-  const report = { diagnostics, files: 0, policies: 0 };
+  // Problems found after loading name their files; count those when the loader's count is not known.
+  const report = { diagnostics, files: files ?? new Set(diagnostics.map((d) => d.file)).size, policies: 0 };
   if (format === "github") out(renderDiagnostics(report, "github", stdoutStyle()));
   else err(renderDiagnostics(report, "text", stderrStyle()));
 }
@@ -51,7 +52,7 @@ export function loadOrReport(paths: readonly string[], today: string): Loaded {
     return loadPolicies(paths, today);
   } catch (e) {
     if (e instanceof PolicyErrorWithDiagnostics) {
-      reportDiagnostics(e.diagnostics);
+      reportDiagnostics(e.diagnostics, e.files);
     }
     throw e;
   }
@@ -79,7 +80,7 @@ export async function makePlan(
     return { ...run, plan: { ...run.plan, policyPaths: [...paths] }, loaded, session };
   } catch (e) {
     if (e instanceof PolicyErrorWithDiagnostics) {
-      reportDiagnostics(e.diagnostics);
+      reportDiagnostics(e.diagnostics, e.files);
     }
     throw e;
   }

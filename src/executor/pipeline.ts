@@ -33,17 +33,20 @@ export interface Loaded {
 /** Loads and validates the policies; throws PolicyError (with the diagnostics) when any has an error. */
 export function loadPolicies(paths: readonly string[], today: string): Loaded {
   const r = loadAndValidate(paths, { today });
-  if (hasErrors(r.diagnostics)) throw new PolicyErrorWithDiagnostics(r.diagnostics);
+  if (hasErrors(r.diagnostics)) throw new PolicyErrorWithDiagnostics(r.diagnostics, r.files.length);
   return { policies: r.policies, diagnostics: r.diagnostics, digest: policyDigest(r.policies) };
 }
 
 /** Policy errors, with the diagnostics for the CLI to render. */
 export class PolicyErrorWithDiagnostics extends PolicyError {
   readonly diagnostics: readonly Diagnostic[];
-  constructor(diagnostics: readonly Diagnostic[]) {
+  /** Policy files read; null when the problems were found after loading (desired state). */
+  readonly files: number | null;
+  constructor(diagnostics: readonly Diagnostic[], files: number | null = null) {
     const n = diagnostics.filter((d) => d.severity === "error").length;
     super(`the policies have ${n} error${n === 1 ? "" : "s"} (listed above); nothing was planned`);
     this.diagnostics = diagnostics;
+    this.files = files;
   }
 }
 

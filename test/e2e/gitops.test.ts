@@ -379,9 +379,8 @@ describe("GitHub Actions", () => {
     });
     expect(r.status).toBe(0);
     const text = readFileSync(summary, "utf8");
-    expect(text.startsWith("earlier step\n<!-- cordon-plan -->\n**Plan: 0 to add, 1 to change, 0 to destroy.**")).toBe(
-      true,
-    );
+    const head = "earlier step\n<!-- cordon-plan -->\n**Plan: 0 to add, 1 to change, 0 to destroy.**";
+    expect(text.slice(0, head.length), text.slice(0, 600)).toBe(head);
   });
 
   it("turns policy errors of plan and apply into annotations on the policy lines", async () => {

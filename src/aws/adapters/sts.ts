@@ -9,7 +9,7 @@ export function makeStsPort(settings: ClientSettings): StsPort {
   const client = new STSClient(sdkConfig(settings));
   return {
     getCallerIdentity: (i) =>
-      call("GetCallerIdentity", "the caller identity", () => client.send(new GetCallerIdentityCommand(i))),
+      call("GetCallerIdentity", "the credentials", () => client.send(new GetCallerIdentityCommand(i))),
   };
 }
 
