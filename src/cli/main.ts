@@ -55,6 +55,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] !== undefined && /cordon(\.js|\.ts)?$|main\.(js|ts)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  // A reader that goes away early (`cordon schema | head`) is no reason for a stack trace: stop
+  // quietly with the exit code so far. Any other failure to write output is exit 1.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      process.exit(e.code === "EPIPE" ? (process.exitCode ?? 0) : 1);
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -49,7 +49,44 @@ export function loadAndValidate(paths: readonly string[], options: LoadAndValida
     policy: doc.value as Policy,
     source: { file: doc.file, document: doc.document },
   }));
-  return { policies, diagnostics: sortDiagnostics(diagnostics), files: loaded.files };
+  return { policies, diagnostics: capPerFile(sortDiagnostics(diagnostics)), files: loaded.files };
+}
+
+/** Diagnostics shown per file; garbage can produce one per key or line, which helps nobody. */
+export const MAX_DIAGNOSTICS_PER_FILE = 100;
+
+/**
+ * Keeps the first MAX_DIAGNOSTICS_PER_FILE diagnostics of each file (in sorted order) and, when
+ * some were dropped, adds one closing diagnostic that says so (an error if a dropped one was).
+ */
+function capPerFile(sorted: readonly Diagnostic[]): Diagnostic[] {
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of sorted) {
+    const list = byFile.get(d.file) ?? [];
+    list.push(d);
+    byFile.set(d.file, list);
+  }
+  const out: Diagnostic[] = [];
+  for (const [file, list] of byFile) {
+    if (list.length <= MAX_DIAGNOSTICS_PER_FILE) {
+      out.push(...list);
+      continue;
+    }
+    const shown = list.slice(0, MAX_DIAGNOSTICS_PER_FILE);
+    const hidden = countBySeverity(list.slice(MAX_DIAGNOSTICS_PER_FILE));
+    const next = list[MAX_DIAGNOSTICS_PER_FILE]!;
+    out.push(...shown, {
+      severity: hidden.errors > 0 ? "error" : "warning",
+      code: "validate.too-many-problems",
+      file,
+      position: next.position,
+      pointer: "",
+      document: next.document,
+      message: `${list.length - MAX_DIAGNOSTICS_PER_FILE} more problems in this file are not shown (${hidden.errors} errors, ${hidden.warnings} warnings).`,
+      hint: "Fix the ones above first; is this really a policy file?",
+    });
+  }
+  return out;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -4,6 +4,7 @@
 // enum errors list the allowed values, and the cascades of anyOf/oneOf/if-then collapse into
 // one message. The validator is compiled once, on first use.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { editDistance } from "../handlers/normalize/nearest.js";
 import type { Diagnostic, Position } from "../model/diagnostics.js";
 import type { ParsedDocument } from "./document.js";
 import { escapePointerSegment, parsePointer } from "./load.js";
@@ -342,24 +343,6 @@ function keyConstraint(e: ErrorObject): string {
     default:
       return e.message ?? "is not allowed";
   }
-}
-
-/** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions). */
-export function editDistance(a: string, b: string): number {
-  const m = a.length;
-  const n = b.length;
-  const d: number[][] = Array.from({ length: m + 1 }, (_, i) =>
-    Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= m; i++) {
-    for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[m]![n]!;
 }
 
 /** The closest candidate, if it is close enough to be a likely typo; case differences cost nothing. */

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ["dist/cordon.js", ...args], { encoding: "utf8" });
@@ -15,5 +15,17 @@ describe("cordon CLI shell", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/unknown command|too many arguments/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("stops quietly when its reader goes away (cordon schema | head)", async () => {
+    const child = spawn(process.execPath, ["dist/cordon.js", "schema"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
   });
 });
