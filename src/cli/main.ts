@@ -16,6 +16,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("Network-security monitoring policy as code for AWS: flow logs, Athena, NACL and WAF blocks.")
     .version(VERSION, "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Run `cordon <command> --help` for a command's options.",
+        "First steps: `cordon validate examples/cats-eyes`, then `cordon demo` (no AWS account needed).",
+        "",
+        "Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode).",
+        "Policy paths default to policies/; AWS settings come from the standard AWS configuration.",
+      ].join("\n"),
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerCommands(program, setExit);

@@ -487,33 +487,22 @@ export function parseText(
     documents.push(makeParsedDocument(file, index, doc, value, lc));
   });
   const syntax = diagnostics.filter((d) => d.code === "yaml.syntax");
-  if (stoppedAt !== null) {
+  if (stoppedAt !== null || syntax.length > MAX_SYNTAX_ERRORS_PER_FILE) {
     const shown = new Set(syntax.slice(0, MAX_SYNTAX_ERRORS_PER_FILE));
     const kept = diagnostics.filter((d) => d.code !== "yaml.syntax" || shown.has(d));
     kept.push({
       ...fileDiagnostic(
         file,
         "yaml.too-many-errors",
-        `Reading stopped after ${MAX_SYNTAX_ERRORS_PER_FILE} YAML syntax errors; the rest of the file was not checked.`,
+        stoppedAt !== null
+          ? `Reading stopped after ${MAX_SYNTAX_ERRORS_PER_FILE} YAML syntax errors; the rest of the file was not checked.`
+          : `${syntax.length - MAX_SYNTAX_ERRORS_PER_FILE} more YAML syntax errors in this file are not shown.`,
         "Is this really a YAML policy file?",
       ),
-      position: at(lc, stoppedAt),
+      position: stoppedAt !== null ? at(lc, stoppedAt) : syntax[MAX_SYNTAX_ERRORS_PER_FILE]!.position,
     });
-    return { documents: [], diagnostics: kept };
-  }
-  if (syntax.length > MAX_SYNTAX_ERRORS_PER_FILE) {
-    const shown = new Set(syntax.slice(0, MAX_SYNTAX_ERRORS_PER_FILE));
-    const kept = diagnostics.filter((d) => d.code !== "yaml.syntax" || shown.has(d));
-    kept.push({
-      ...fileDiagnostic(
-        file,
-        "yaml.too-many-errors",
-        `${syntax.length - MAX_SYNTAX_ERRORS_PER_FILE} more YAML syntax errors in this file are not shown.`,
-        "Is this really a YAML policy file?",
-      ),
-      position: syntax[MAX_SYNTAX_ERRORS_PER_FILE]!.position,
-    });
-    return { documents, diagnostics: kept };
+    // Documents after the point where reading stopped are unknown: none is trusted.
+    return { documents: stoppedAt !== null ? [] : documents, diagnostics: kept };
   }
   if (empties.length === all.length) {
     const start = lc.linePos(all[0]!.range[0]);

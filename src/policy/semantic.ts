@@ -30,6 +30,7 @@ import { sortDiagnostics } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
 import { type AddressEntry, type AllowEntry, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
 import type { ParsedDocument } from "./document.js";
+import { isCalendarDate } from "./validate.js";
 
 export interface SemanticOptions {
   /** Today's date, YYYY-MM-DD (UTC): entries that expired before it are stale. */
@@ -49,7 +50,7 @@ export const DEFAULT_ACL_ALLOW_RULE = 100;
 export const WAF_IP_SET_MAX_ADDRESSES = 10_000;
 
 export function semanticChecks(docs: readonly ParsedDocument[], options: SemanticOptions): Diagnostic[] {
-  if (!isIsoDate(options.today))
+  if (!isCalendarDate(options.today))
     throw new UsageError(`today must be a date written YYYY-MM-DD, not "${options.today}"`);
   const out: Diagnostic[] = [];
   for (const doc of docs) checkDocument(doc, options.today, out);
@@ -91,14 +92,6 @@ function reporter(doc: ParsedDocument, out: Diagnostic[]): Reporter {
       });
     },
   };
-}
-
-function isIsoDate(text: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (m === null) return false;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const d = new Date(Date.UTC(year, month - 1, day));
-  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
 
 const FAMILY_NAME: Readonly<Record<IpFamily, string>> = { ipv4: "IPv4", ipv6: "IPv6" };
@@ -273,7 +266,7 @@ function checkBlockedAddresses(
 /** Reports an invalid or past expiry date. Returns whether the entry is still in force. */
 function checkExpiry(r: Reporter, expires: string | undefined, pointer: string, today: string, what: string): boolean {
   if (expires === undefined) return true;
-  if (!isIsoDate(expires)) {
+  if (!isCalendarDate(expires)) {
     r.add("error", "date.invalid", pointer, `"${expires}" is not a calendar date written YYYY-MM-DD.`);
     return true;
   }
@@ -586,7 +579,7 @@ function checkAthena(r: Reporter, policy: Policy, today: string): void {
   }
   const start = athena.projectionStartDate;
   const pointer = "/athena/projectionStartDate";
-  if (!isIsoDate(start)) {
+  if (!isCalendarDate(start)) {
     r.add("error", "date.invalid", pointer, `"${start}" is not a calendar date written YYYY-MM-DD.`);
   } else if (start > today) {
     r.add(
@@ -617,6 +610,14 @@ function checkClaims(docs: readonly ParsedDocument[], out: Diagnostic[]): void {
     const p = doc.value as Policy;
     const t = `account ${p.target.account} in ${p.target.region}`;
     const tk = `${p.target.account}|${p.target.region}`;
+    // The name is the cordon:policy tag on everything the policy creates: it identifies the owner.
+    claim(
+      `name|${p.metadata.name}`,
+      "conflict.policy-name",
+      `The policy name ${p.metadata.name} (the cordon:policy tag on what it creates)`,
+      doc,
+      "/metadata/name",
+    );
     if (p.flowLogs !== undefined) {
       claim(`flow|${tk}`, "conflict.flow-logs", `Flow logging for ${t}`, doc, "/flowLogs");
       const b = p.flowLogs.bucket;

@@ -10,6 +10,23 @@ describe("cordon CLI shell", () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it("lists every command with a one-line description, and where to go next", () => {
+    const r = cli("--help");
+    expect(r.status).toBe(0);
+    for (const command of ["validate", "schema", "plan", "apply", "sandbox", "demo"]) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${command} .*\\S`, "m"));
+    }
+    expect(r.stdout).toContain("Run `cordon <command> --help`");
+    expect(r.stdout).toMatch(/Exit codes: 0 .*, 1 error, 2 changes/);
+  });
+
+  it.each(["validate", "schema", "plan", "apply", "sandbox", "demo"])("cordon %s --help exits 0", (command) => {
+    const r = cli(command, "--help");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: cordon ${command} `));
+    expect(r.stderr).toBe("");
+  });
+
   it("rejects an unknown command with exit 1 and no stack trace", () => {
     const r = cli("frobnicate");
     expect(r.status).toBe(1);

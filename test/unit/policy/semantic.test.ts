@@ -689,6 +689,14 @@ const cases: Case[] = [
     expected: [
       {
         file: "a.yaml",
+        code: "conflict.policy-name",
+        severity: "error",
+        pointer: "/metadata/name",
+        at: [3, 19],
+        message: /^The policy name t \(the cordon:policy tag on what it creates\) is also claimed at b\.yaml:3:19\.$/,
+      },
+      {
+        file: "a.yaml",
         code: "conflict.flow-logs",
         severity: "error",
         pointer: "/flowLogs",
@@ -727,6 +735,7 @@ const cases: Case[] = [
         at: [16, 48],
         message: /The load balancer alb .* b\.yaml:15:48/,
       },
+      { file: "b.yaml", code: "conflict.policy-name", severity: "error", pointer: "/metadata/name", at: [3, 19] },
       {
         file: "b.yaml",
         code: "conflict.flow-logs",
@@ -791,6 +800,29 @@ const cases: Case[] = [
     ],
   },
   {
+    reason: "two policies of one name, even for different targets: the name is the owner tag",
+    files: {
+      "a.yaml": policy(),
+      "b.yaml": [
+        "apiVersion: cordon.dev/v1",
+        "kind: Policy",
+        "metadata: { name: t }",
+        'target: { account: "444455556666", region: us-east-1 }',
+      ].join("\n"),
+    },
+    expected: [
+      { file: "a.yaml", code: "conflict.policy-name", severity: "error", pointer: "/metadata/name", at: [3, 19] },
+      {
+        file: "b.yaml",
+        code: "conflict.policy-name",
+        severity: "error",
+        pointer: "/metadata/name",
+        at: [3, 19],
+        message: /is also claimed at a\.yaml:3:19\.$/,
+      },
+    ],
+  },
+  {
     reason: "different targets may each have flow logs, tables, NACL entries and web ACLs of the same names",
     files: {
       "a.yaml": policy(
@@ -803,7 +835,7 @@ const cases: Case[] = [
       "b.yaml": [
         "apiVersion: cordon.dev/v1",
         "kind: Policy",
-        "metadata: { name: t }",
+        "metadata: { name: t-us }",
         'target: { account: "111122223333", region: us-east-1 }',
         "flowLogs:",
         "  bucket: { name: shared, create: false }",
