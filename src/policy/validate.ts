@@ -317,10 +317,19 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
         message: `${subject(at)} ${custom ?? `must have ${e.keyword === "minProperties" ? "at least" : "at most"} ${String(params["limit"])} keys`}.`,
       });
     case "anyOf":
-    case "oneOf":
+    case "oneOf": {
+      // A misspelt keyword among the alternatives ("defaults" for "default") gets a did-you-mean.
+      const words = (Array.isArray(e.schema) ? (e.schema as unknown[]) : []).flatMap((b) => {
+        const branch = asNode(b);
+        const values = "const" in branch ? [branch["const"]] : Array.isArray(branch["enum"]) ? branch["enum"] : [];
+        return values.filter((v): v is string => typeof v === "string");
+      });
+      const suggestion = typeof e.data === "string" ? didYouMean(e.data, words) : null;
       return diagnostic(doc, "schema.alternatives", at, place(doc, at, e.data), {
         message: `${subject(at)} ${custom ?? "does not match any of the allowed forms"}.`,
+        hint: suggestion !== null ? `Did you mean ${JSON.stringify(suggestion)}?` : undefined,
       });
+    }
     case "then":
     case "if":
     case "allOf":
