@@ -6,7 +6,7 @@ import { countBySeverity, sortDiagnostics } from "../model/diagnostics.js";
 import type { LoadedPolicy, Policy } from "../model/policy.js";
 import type { ParsedDocument } from "./document.js";
 import { type LoadOptions, loadPolicies } from "./load.js";
-import { semanticChecks } from "./semantic.js";
+import { semanticChecks, semanticChecksDespite } from "./semantic.js";
 import { validateSchema } from "./validate.js";
 
 export interface LoadAndValidateOptions extends LoadOptions {
@@ -44,6 +44,7 @@ export function loadAndValidate(paths: readonly string[], options: LoadAndValida
     const problems = validateSchema(doc);
     diagnostics.push(...problems);
     if (problems.length === 0) valid.push(doc);
+    else diagnostics.push(...semanticChecksDespite(doc, problems, { today: options.today }));
   }
   diagnostics.push(...semanticChecks(valid, { today: options.today }));
   const policies = valid.map((doc) => ({

@@ -1,4 +1,5 @@
-// Semantic checks: what JSON Schema cannot say about a policy set. Runs on documents that already
+// Semantic checks: what JSON Schema cannot say about a policy set (what it can say, such as which
+// sections need which, is the schema's alone). Runs on documents that already
 // passed schema validation (doc.value is a Policy), offline and without throwing: every problem
 // becomes a Diagnostic with a stable code, the JSON pointer of the offending value and its
 // position. Cross-document rules (two documents claiming one AWS resource) report on every
@@ -56,6 +57,28 @@ export function semanticChecks(docs: readonly ParsedDocument[], options: Semanti
   for (const doc of docs) checkDocument(doc, options.today, out);
   checkClaims(docs, out);
   return sortDiagnostics(out);
+}
+
+/**
+ * The per-document checks, best effort, on a document that failed the schema, so that one run
+ * reports every problem: whatever they find at, above or below a pointer the schema already
+ * reported is dropped, and a document too malformed for them (they throw) gets none. Documents
+ * that failed the schema never take part in the cross-document checks.
+ */
+export function semanticChecksDespite(
+  doc: ParsedDocument,
+  schemaProblems: readonly Diagnostic[],
+  options: SemanticOptions,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  try {
+    checkDocument(doc, options.today, out);
+  } catch {
+    return [];
+  }
+  const reported = schemaProblems.map((d) => d.pointer);
+  const related = (a: string, b: string) => a === b || b.startsWith(`${a}/`) || a.startsWith(`${b}/`);
+  return sortDiagnostics(out.filter((d) => !reported.some((p) => related(p, d.pointer))));
 }
 
 // --- Reporting helpers ----------------------------------------------------------------------
@@ -287,23 +310,7 @@ function checkEnforcement(r: Reporter, policy: Policy, blocked: BlockedSet): voi
   const counts = { ipv4: 0, ipv6: 0 };
   for (const c of blocked.aggregated) counts[c.family]++;
 
-  if (section.networkAcls === undefined && section.webAcl !== true) {
-    r.add(
-      "error",
-      "blocked.no-enforcement",
-      "/blockedAddresses",
-      "The blocked addresses are enforced nowhere: set networkAcls, or webAcl: true, or both.",
-    );
-  }
   if (section.webAcl === true) {
-    if (policy.webAcl === undefined) {
-      r.add(
-        "error",
-        "blocked.webacl-missing",
-        "/blockedAddresses/webAcl",
-        "blockedAddresses.webAcl is true but the policy has no webAcl section to hold the IP sets.",
-      );
-    }
     for (const family of ["ipv4", "ipv6"] as const) {
       if (counts[family] <= WAF_IP_SET_MAX_ADDRESSES) continue;
       r.add(
@@ -406,14 +413,6 @@ function checkNetworkAcls(r: Reporter, policy: Policy, counts: Readonly<Record<I
 function checkCountries(r: Reporter, policy: Policy, today: string): void {
   const section = policy.blockedCountries;
   if (section === undefined) return;
-  if (policy.webAcl === undefined) {
-    r.add(
-      "error",
-      "countries.webacl-missing",
-      "/blockedCountries",
-      "Countries are blocked by a WAF web ACL, but the policy has no webAcl section.",
-    );
-  }
   const seen = new Map<string, string>();
   section.countries.forEach((country, index) => {
     const pointer = ptr("blockedCountries", "countries", index, "code");
@@ -546,14 +545,7 @@ function checkAthena(r: Reporter, policy: Policy, today: string): void {
   const athena = policy.athena;
   if (athena === undefined) return;
   const flow = policy.flowLogs;
-  if (flow === undefined) {
-    r.add(
-      "error",
-      "athena.without-flowlogs",
-      "/athena",
-      "The athena section needs a flowLogs section in the same document: the table's columns, format and location come from it.",
-    );
-  } else {
+  if (flow !== undefined) {
     const layout = { perHour: flow.perHourPartitions ?? POLICY_DEFAULTS.perHourPartitions };
     const fields = resolveFields(flow.fields ?? POLICY_DEFAULTS.fields);
     for (const name of partitionClashes(fields, layout)) {
