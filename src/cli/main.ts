@@ -16,6 +16,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("Network-security monitoring policy as code for AWS: flow logs, Athena, NACL and WAF blocks.")
     .version(VERSION, "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Run `cordon <command> --help` for a command's options.",
+        "First steps: `cordon validate examples/cats-eyes`, then `cordon demo` (no AWS account needed).",
+        "",
+        "Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode).",
+        "Policy paths default to policies/; AWS settings come from the standard AWS configuration.",
+      ].join("\n"),
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerCommands(program, setExit);
@@ -55,6 +66,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] !== undefined && /cordon(\.js|\.ts)?$|main\.(js|ts)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  // A reader that goes away early (`cordon schema | head`) is no reason for a stack trace: stop
+  // quietly with the exit code so far. Any other failure to write output is exit 1.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      process.exit(e.code === "EPIPE" ? (process.exitCode ?? 0) : 1);
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,11 +1,12 @@
 // The policy front door: paths → loaded, schema-checked and semantically checked policies plus
 // every diagnostic, sorted. Offline and free of the AWS SDK (cordon validate imports this).
+import { utcDate } from "../handlers/normalize/blocklist.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { countBySeverity, sortDiagnostics } from "../model/diagnostics.js";
 import type { LoadedPolicy, Policy } from "../model/policy.js";
 import type { ParsedDocument } from "./document.js";
 import { type LoadOptions, loadPolicies } from "./load.js";
-import { semanticChecks } from "./semantic.js";
+import { semanticChecks, semanticChecksDespite } from "./semantic.js";
 import { validateSchema } from "./validate.js";
 
 export interface LoadAndValidateOptions extends LoadOptions {
@@ -27,7 +28,7 @@ export interface LoadAndValidateResult {
 
 /** Today's date in UTC, YYYY-MM-DD. */
 export function todayUtc(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10);
+  return utcDate(now);
 }
 
 /**
@@ -43,13 +44,51 @@ export function loadAndValidate(paths: readonly string[], options: LoadAndValida
     const problems = validateSchema(doc);
     diagnostics.push(...problems);
     if (problems.length === 0) valid.push(doc);
+    else diagnostics.push(...semanticChecksDespite(doc, problems, { today: options.today }));
   }
   diagnostics.push(...semanticChecks(valid, { today: options.today }));
   const policies = valid.map((doc) => ({
     policy: doc.value as Policy,
     source: { file: doc.file, document: doc.document },
   }));
-  return { policies, diagnostics: sortDiagnostics(diagnostics), files: loaded.files };
+  return { policies, diagnostics: capPerFile(sortDiagnostics(diagnostics)), files: loaded.files };
+}
+
+/** Diagnostics shown per file; garbage can produce one per key or line, which helps nobody. */
+export const MAX_DIAGNOSTICS_PER_FILE = 100;
+
+/**
+ * Keeps the first MAX_DIAGNOSTICS_PER_FILE diagnostics of each file (in sorted order) and, when
+ * some were dropped, adds one closing diagnostic that says so (an error if a dropped one was).
+ */
+function capPerFile(sorted: readonly Diagnostic[]): Diagnostic[] {
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of sorted) {
+    const list = byFile.get(d.file) ?? [];
+    list.push(d);
+    byFile.set(d.file, list);
+  }
+  const out: Diagnostic[] = [];
+  for (const [file, list] of byFile) {
+    if (list.length <= MAX_DIAGNOSTICS_PER_FILE) {
+      out.push(...list);
+      continue;
+    }
+    const shown = list.slice(0, MAX_DIAGNOSTICS_PER_FILE);
+    const hidden = countBySeverity(list.slice(MAX_DIAGNOSTICS_PER_FILE));
+    const next = list[MAX_DIAGNOSTICS_PER_FILE]!;
+    out.push(...shown, {
+      severity: hidden.errors > 0 ? "error" : "warning",
+      code: "validate.too-many-problems",
+      file,
+      position: next.position,
+      pointer: "",
+      document: next.document,
+      message: `${list.length - MAX_DIAGNOSTICS_PER_FILE} more problems in this file are not shown (${hidden.errors} errors, ${hidden.warnings} warnings).`,
+      hint: "Fix the ones above first; is this really a policy file?",
+    });
+  }
+  return out;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -7,9 +7,11 @@
 // read), NUL bytes, invalid UTF-8, an empty file or one holding only comments, malformed YAML,
 // duplicate keys, too many aliases (alias bombs). Synchronous on purpose: policy sets are small
 // and callers (validate, plan, watch) want a plain value.
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
+  Composer,
+  type CST,
   type Document,
   isAlias,
   isMap,
@@ -18,8 +20,11 @@ import {
   isSeq,
   LineCounter,
   type Node,
-  parseAllDocuments,
+  type Pair,
+  Parser,
   type YAMLError,
+  type YAMLMap,
+  YAMLParseError,
 } from "yaml";
 import type { Diagnostic, Position } from "../model/diagnostics.js";
 import type { ParsedDocument } from "./document.js";
@@ -147,7 +152,7 @@ function expandPath(path: string, diagnostics: Diagnostic[]): string[] {
     return [];
   }
   const found: string[] = [];
-  walk(path, found, diagnostics);
+  walk(path, found, diagnostics, new Set());
   if (found.length === 0) {
     diagnostics.push(
       fileDiagnostic(
@@ -161,9 +166,13 @@ function expandPath(path: string, diagnostics: Diagnostic[]): string[] {
   return found;
 }
 
-function walk(dir: string, found: string[], diagnostics: Diagnostic[]): void {
+/** `visited` holds the real paths of the directories walked so far: a symlink loop is walked once. */
+function walk(dir: string, found: string[], diagnostics: Diagnostic[], visited: Set<string>): void {
   let names: string[];
   try {
+    const real = realpathSync(dir);
+    if (visited.has(real)) return;
+    visited.add(real);
     names = readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "unknown error";
@@ -180,7 +189,7 @@ function walk(dir: string, found: string[], diagnostics: Diagnostic[]): void {
     } catch {
       continue; // a dangling symlink is not a policy file
     }
-    if (stats.isDirectory()) walk(full, found, diagnostics);
+    if (stats.isDirectory()) walk(full, found, diagnostics, visited);
     else if (stats.isFile() && POLICY_EXTENSIONS.test(name)) found.push(full);
   }
 }
@@ -349,10 +358,19 @@ function yamlDiagnostic(
   const message =
     e.code === "DUPLICATE_KEY"
       ? `Duplicate key ${JSON.stringify(keyAt(source, e.pos[0]))}: a key may appear only once in a mapping.`
-      : sentence(e.message.split("\n")[0]!.trim());
+      : e.code === "RESOURCE_EXHAUSTION"
+        ? "The YAML is nested too deeply to be read (the parser ran out of stack); a policy is only a few levels deep."
+        : sentence(e.message.split("\n")[0]!.trim());
   return {
     severity,
-    code: e.code === "DUPLICATE_KEY" ? "yaml.duplicate-key" : severity === "error" ? "yaml.syntax" : "yaml.warning",
+    code:
+      e.code === "DUPLICATE_KEY"
+        ? "yaml.duplicate-key"
+        : e.code === "RESOURCE_EXHAUSTION"
+          ? "yaml.too-deep"
+          : severity === "error"
+            ? "yaml.syntax"
+            : "yaml.warning",
     file,
     position: { line: pos.line, column: pos.col },
     pointer: "",
@@ -391,7 +409,23 @@ export function parseText(
       ],
     };
   }
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+  // parseAllDocuments, but bounded: composing stops at the (MAX_SYNTAX_ERRORS_PER_FILE + 1)th
+  // error token (garbage yields one per character, and each costs an Error object), and
+  // duplicate keys are found in linear time (yaml's uniqueKeys compares every pair of keys).
+  let stoppedAt: number | null = null;
+  const bounded = function* (tokens: Iterable<CST.Token>): Generator<CST.Token> {
+    let errorTokens = 0;
+    for (const token of tokens) {
+      if (token.type === "error" && ++errorTokens > MAX_SYNTAX_ERRORS_PER_FILE) {
+        stoppedAt = token.offset;
+        return;
+      }
+      yield token;
+    }
+  };
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false, strict: true });
+  const docs = [...composer.compose(bounded(new Parser(lc.addNewLine).parse(text)))];
+  for (const doc of docs) doc.errors.push(...duplicateKeys(doc));
   if (docs.length === 0) {
     // No document at all: the file holds only comments.
     return {
@@ -420,6 +454,18 @@ export function parseText(
     try {
       value = doc.toJS({ maxAliasCount: options.maxAliasCount ?? MAX_ALIAS_COUNT });
     } catch (e) {
+      if (e instanceof RangeError) {
+        diagnostics.push({
+          ...fileDiagnostic(
+            file,
+            "yaml.too-deep",
+            "The YAML is nested too deeply to be read; a policy is only a few levels deep.",
+          ),
+          position: at(lc, doc.range[0]),
+          document: index,
+        });
+        return;
+      }
       if (e instanceof ReferenceError) {
         const start = lc.linePos(doc.range[0]);
         diagnostics.push({
@@ -441,19 +487,22 @@ export function parseText(
     documents.push(makeParsedDocument(file, index, doc, value, lc));
   });
   const syntax = diagnostics.filter((d) => d.code === "yaml.syntax");
-  if (syntax.length > MAX_SYNTAX_ERRORS_PER_FILE) {
+  if (stoppedAt !== null || syntax.length > MAX_SYNTAX_ERRORS_PER_FILE) {
     const shown = new Set(syntax.slice(0, MAX_SYNTAX_ERRORS_PER_FILE));
     const kept = diagnostics.filter((d) => d.code !== "yaml.syntax" || shown.has(d));
     kept.push({
       ...fileDiagnostic(
         file,
         "yaml.too-many-errors",
-        `${syntax.length - MAX_SYNTAX_ERRORS_PER_FILE} more YAML syntax errors in this file are not shown.`,
+        stoppedAt !== null
+          ? `Reading stopped after ${MAX_SYNTAX_ERRORS_PER_FILE} YAML syntax errors; the rest of the file was not checked.`
+          : `${syntax.length - MAX_SYNTAX_ERRORS_PER_FILE} more YAML syntax errors in this file are not shown.`,
         "Is this really a YAML policy file?",
       ),
-      position: syntax[MAX_SYNTAX_ERRORS_PER_FILE]!.position,
+      position: stoppedAt !== null ? at(lc, stoppedAt) : syntax[MAX_SYNTAX_ERRORS_PER_FILE]!.position,
     });
-    return { documents, diagnostics: kept };
+    // Documents after the point where reading stopped are unknown: none is trusted.
+    return { documents: stoppedAt !== null ? [] : documents, diagnostics: kept };
   }
   if (empties.length === all.length) {
     const start = lc.linePos(all[0]!.range[0]);
@@ -483,6 +532,43 @@ export function parseText(
     });
   }
   return { documents, diagnostics };
+}
+
+function at(lc: LineCounter, offset: number): Position {
+  const p = lc.linePos(offset);
+  return { line: p.line, column: p.col };
+}
+
+/**
+ * DUPLICATE_KEY errors for every scalar key that repeats an earlier key of the same mapping, at
+ * the repeated key (as yaml's own uniqueKeys check reports them). Iterative: the document may be
+ * as deep as the composer managed to read.
+ */
+function duplicateKeys(doc: Document.Parsed): YAMLParseError[] {
+  const errors: YAMLParseError[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key) && key.range) {
+          if (seen.has(key.value)) {
+            errors.push(new YAMLParseError([key.range[0], key.range[1]], "DUPLICATE_KEY", "Map keys must be unique"));
+          }
+          seen.add(key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) {
+        if (isPair(item)) stack.push(item.key, item.value);
+        else stack.push(item);
+      }
+    }
+  }
+  return errors;
 }
 
 function isEmptyDocument(doc: Document.Parsed): boolean {
@@ -516,6 +602,20 @@ function makeParsedDocument(
     return { line: p.line, column: p.col };
   };
   const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
+  // Each map's pairs by key text, built on first lookup, so that locating n members is O(n).
+  const indexes = new WeakMap<object, Map<string, Pair>>();
+  const member = (map: YAMLMap, key: string): Pair | undefined => {
+    let index = indexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const p of map.items) {
+        const text = isPair(p) ? keyText(p.key) : null;
+        if (text !== null && !index.has(text)) index.set(text, p);
+      }
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   return {
     file,
     document,
@@ -529,7 +629,7 @@ function makeParsedDocument(
         const segment = segments[i]!;
         const last = i === segments.length - 1;
         if (isMap(node)) {
-          const pair = node.items.find((p) => isPair(p) && keyText(p.key) === segment);
+          const pair = member(node, segment);
           if (pair === undefined) return best;
           const keyNode = pair.key as Node | null;
           const valueNode = resolve(pair.value) as Node | null;

@@ -1,4 +1,5 @@
-// Semantic checks: what JSON Schema cannot say about a policy set. Runs on documents that already
+// Semantic checks: what JSON Schema cannot say about a policy set (what it can say, such as which
+// sections need which, is the schema's alone). Runs on documents that already
 // passed schema validation (doc.value is a Policy), offline and without throwing: every problem
 // becomes a Diagnostic with a stable code, the JSON pointer of the offending value and its
 // position. Cross-document rules (two documents claiming one AWS resource) report on every
@@ -30,6 +31,7 @@ import { sortDiagnostics } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
 import { type AddressEntry, type AllowEntry, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
 import type { ParsedDocument } from "./document.js";
+import { isCalendarDate } from "./validate.js";
 
 export interface SemanticOptions {
   /** Today's date, YYYY-MM-DD (UTC): entries that expired before it are stale. */
@@ -49,12 +51,34 @@ export const DEFAULT_ACL_ALLOW_RULE = 100;
 export const WAF_IP_SET_MAX_ADDRESSES = 10_000;
 
 export function semanticChecks(docs: readonly ParsedDocument[], options: SemanticOptions): Diagnostic[] {
-  if (!isIsoDate(options.today))
+  if (!isCalendarDate(options.today))
     throw new UsageError(`today must be a date written YYYY-MM-DD, not "${options.today}"`);
   const out: Diagnostic[] = [];
   for (const doc of docs) checkDocument(doc, options.today, out);
   checkClaims(docs, out);
   return sortDiagnostics(out);
+}
+
+/**
+ * The per-document checks, best effort, on a document that failed the schema, so that one run
+ * reports every problem: whatever they find at, above or below a pointer the schema already
+ * reported is dropped, and a document too malformed for them (they throw) gets none. Documents
+ * that failed the schema never take part in the cross-document checks.
+ */
+export function semanticChecksDespite(
+  doc: ParsedDocument,
+  schemaProblems: readonly Diagnostic[],
+  options: SemanticOptions,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  try {
+    checkDocument(doc, options.today, out);
+  } catch {
+    return [];
+  }
+  const reported = schemaProblems.map((d) => d.pointer);
+  const related = (a: string, b: string) => a === b || b.startsWith(`${a}/`) || a.startsWith(`${b}/`);
+  return sortDiagnostics(out.filter((d) => !reported.some((p) => related(p, d.pointer))));
 }
 
 // --- Reporting helpers ----------------------------------------------------------------------
@@ -91,14 +115,6 @@ function reporter(doc: ParsedDocument, out: Diagnostic[]): Reporter {
       });
     },
   };
-}
-
-function isIsoDate(text: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (m === null) return false;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const d = new Date(Date.UTC(year, month - 1, day));
-  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
 
 const FAMILY_NAME: Readonly<Record<IpFamily, string>> = { ipv4: "IPv4", ipv6: "IPv6" };
@@ -273,7 +289,7 @@ function checkBlockedAddresses(
 /** Reports an invalid or past expiry date. Returns whether the entry is still in force. */
 function checkExpiry(r: Reporter, expires: string | undefined, pointer: string, today: string, what: string): boolean {
   if (expires === undefined) return true;
-  if (!isIsoDate(expires)) {
+  if (!isCalendarDate(expires)) {
     r.add("error", "date.invalid", pointer, `"${expires}" is not a calendar date written YYYY-MM-DD.`);
     return true;
   }
@@ -294,23 +310,7 @@ function checkEnforcement(r: Reporter, policy: Policy, blocked: BlockedSet): voi
   const counts = { ipv4: 0, ipv6: 0 };
   for (const c of blocked.aggregated) counts[c.family]++;
 
-  if (section.networkAcls === undefined && section.webAcl !== true) {
-    r.add(
-      "error",
-      "blocked.no-enforcement",
-      "/blockedAddresses",
-      "The blocked addresses are enforced nowhere: set networkAcls, or webAcl: true, or both.",
-    );
-  }
   if (section.webAcl === true) {
-    if (policy.webAcl === undefined) {
-      r.add(
-        "error",
-        "blocked.webacl-missing",
-        "/blockedAddresses/webAcl",
-        "blockedAddresses.webAcl is true but the policy has no webAcl section to hold the IP sets.",
-      );
-    }
     for (const family of ["ipv4", "ipv6"] as const) {
       if (counts[family] <= WAF_IP_SET_MAX_ADDRESSES) continue;
       r.add(
@@ -413,14 +413,6 @@ function checkNetworkAcls(r: Reporter, policy: Policy, counts: Readonly<Record<I
 function checkCountries(r: Reporter, policy: Policy, today: string): void {
   const section = policy.blockedCountries;
   if (section === undefined) return;
-  if (policy.webAcl === undefined) {
-    r.add(
-      "error",
-      "countries.webacl-missing",
-      "/blockedCountries",
-      "Countries are blocked by a WAF web ACL, but the policy has no webAcl section.",
-    );
-  }
   const seen = new Map<string, string>();
   section.countries.forEach((country, index) => {
     const pointer = ptr("blockedCountries", "countries", index, "code");
@@ -553,14 +545,7 @@ function checkAthena(r: Reporter, policy: Policy, today: string): void {
   const athena = policy.athena;
   if (athena === undefined) return;
   const flow = policy.flowLogs;
-  if (flow === undefined) {
-    r.add(
-      "error",
-      "athena.without-flowlogs",
-      "/athena",
-      "The athena section needs a flowLogs section in the same document: the table's columns, format and location come from it.",
-    );
-  } else {
+  if (flow !== undefined) {
     const layout = { perHour: flow.perHourPartitions ?? POLICY_DEFAULTS.perHourPartitions };
     const fields = resolveFields(flow.fields ?? POLICY_DEFAULTS.fields);
     for (const name of partitionClashes(fields, layout)) {
@@ -586,7 +571,7 @@ function checkAthena(r: Reporter, policy: Policy, today: string): void {
   }
   const start = athena.projectionStartDate;
   const pointer = "/athena/projectionStartDate";
-  if (!isIsoDate(start)) {
+  if (!isCalendarDate(start)) {
     r.add("error", "date.invalid", pointer, `"${start}" is not a calendar date written YYYY-MM-DD.`);
   } else if (start > today) {
     r.add(
@@ -617,6 +602,14 @@ function checkClaims(docs: readonly ParsedDocument[], out: Diagnostic[]): void {
     const p = doc.value as Policy;
     const t = `account ${p.target.account} in ${p.target.region}`;
     const tk = `${p.target.account}|${p.target.region}`;
+    // The name is the cordon:policy tag on everything the policy creates: it identifies the owner.
+    claim(
+      `name|${p.metadata.name}`,
+      "conflict.policy-name",
+      `The policy name ${p.metadata.name} (the cordon:policy tag on what it creates)`,
+      doc,
+      "/metadata/name",
+    );
     if (p.flowLogs !== undefined) {
       claim(`flow|${tk}`, "conflict.flow-logs", `Flow logging for ${t}`, doc, "/flowLogs");
       const b = p.flowLogs.bucket;

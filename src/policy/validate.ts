@@ -4,6 +4,7 @@
 // enum errors list the allowed values, and the cascades of anyOf/oneOf/if-then collapse into
 // one message. The validator is compiled once, on first use.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { editDistance } from "../handlers/normalize/nearest.js";
 import type { Diagnostic, Position } from "../model/diagnostics.js";
 import type { ParsedDocument } from "./document.js";
 import { escapePointerSegment, parsePointer } from "./load.js";
@@ -316,10 +317,19 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
         message: `${subject(at)} ${custom ?? `must have ${e.keyword === "minProperties" ? "at least" : "at most"} ${String(params["limit"])} keys`}.`,
       });
     case "anyOf":
-    case "oneOf":
+    case "oneOf": {
+      // A misspelt keyword among the alternatives ("defaults" for "default") gets a did-you-mean.
+      const words = (Array.isArray(e.schema) ? (e.schema as unknown[]) : []).flatMap((b) => {
+        const branch = asNode(b);
+        const values = "const" in branch ? [branch["const"]] : Array.isArray(branch["enum"]) ? branch["enum"] : [];
+        return values.filter((v): v is string => typeof v === "string");
+      });
+      const suggestion = typeof e.data === "string" ? didYouMean(e.data, words) : null;
       return diagnostic(doc, "schema.alternatives", at, place(doc, at, e.data), {
         message: `${subject(at)} ${custom ?? "does not match any of the allowed forms"}.`,
+        hint: suggestion !== null ? `Did you mean ${JSON.stringify(suggestion)}?` : undefined,
       });
+    }
     case "then":
     case "if":
     case "allOf":
@@ -342,24 +352,6 @@ function keyConstraint(e: ErrorObject): string {
     default:
       return e.message ?? "is not allowed";
   }
-}
-
-/** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions). */
-export function editDistance(a: string, b: string): number {
-  const m = a.length;
-  const n = b.length;
-  const d: number[][] = Array.from({ length: m + 1 }, (_, i) =>
-    Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= m; i++) {
-    for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[m]![n]!;
 }
 
 /** The closest candidate, if it is close enough to be a likely typo; case differences cost nothing. */

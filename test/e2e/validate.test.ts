@@ -112,7 +112,7 @@ describe("cordon validate", () => {
     const file = "test/fixtures/bad/28-country-code-lowercase.yaml";
     const gh = cordon(["validate", file], { env: { GITHUB_ACTIONS: "true" } });
     expect(gh.status).toBe(1);
-    expect(gh.stdout).toMatch(new RegExp(`^::error file=${file},line=12,col=13,title=cordon schema.format::`));
+    expect(gh.stdout).toMatch(new RegExp(`^::error file=${file},line=12,col=13,title=cordon schema.format::`, "m"));
     const text = cordon(["validate", file, "--format", "text"], { env: { GITHUB_ACTIONS: "true" } });
     expect(text.stdout).toMatch(/^error {3}test\/fixtures/);
   });

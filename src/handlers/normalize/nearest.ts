@@ -1,18 +1,25 @@
 // "Did you mean …?" for names: the closest candidate by edit distance, when it is close enough.
 
-/** Levenshtein distance (insert, delete, substitute; each costs 1). */
+/**
+ * Optimal-string-alignment distance: Levenshtein (insert, delete, substitute) plus the swap of two
+ * adjacent characters, each costing 1. Three rows of memory, whatever the lengths.
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitute = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(substitute, (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1));
+      const substitute = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      let v = Math.min(substitute, previous[j]! + 1, current[j - 1]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2]! + 1);
+      current.push(v);
     }
+    before = previous;
     previous = current;
   }
-  return previous[b.length] ?? 0;
+  return previous[b.length]!;
 }
 
 /**

@@ -144,6 +144,25 @@ describe("generated bad inputs", () => {
     expect(result.diagnostics.every((d) => d.file === path)).toBe(true);
   });
 
+  it("shows at most 100 problems per file, then says how many more there are", () => {
+    const path = join(tmp, "many-keys.yaml");
+    writeFileSync(path, Array.from({ length: 5000 }, (_, i) => `key${i}: 1`).join("\n"));
+    const started = performance.now();
+    const result = loadAndValidate([path], { today: TODAY });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(result.diagnostics).toHaveLength(101);
+    expect(simplify(result.diagnostics.at(-1)!)).toEqual({
+      severity: "error",
+      code: "validate.too-many-problems",
+      line: 97,
+      column: 1,
+      pointer: "",
+      document: 0,
+      message: "4904 more problems in this file are not shown (4904 errors, 0 warnings).",
+      hint: "Fix the ones above first; is this really a policy file?",
+    });
+  });
+
   it("a path that does not exist", () => {
     const path = join(tmp, "nope", "policies");
     const result = loadAndValidate([path], { today: TODAY });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -105,6 +105,46 @@ describe("parseText", () => {
     expect(syntax).toHaveLength(10);
     expect(r.diagnostics.at(-1)!.code).toBe("yaml.too-many-errors");
   });
+  it("stops reading garbage at the eleventh syntax error, however long the file", () => {
+    const started = performance.now();
+    const r = parseText("g.yaml", `k: ${"[]".repeat(2_000_000)}\n`);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(r.diagnostics.filter((d) => d.code === "yaml.syntax")).toHaveLength(10);
+    expect(r.diagnostics.at(-1)).toMatchObject({
+      code: "yaml.too-many-errors",
+      position: { line: 1, column: 17 },
+      message: "Reading stopped after 10 YAML syntax errors; the rest of the file was not checked.",
+    });
+    expect(r.documents).toEqual([]);
+  });
+  it("finds duplicate keys in time linear in the number of keys", () => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => `k${i}: 1`);
+    lines.push("k7: 2", "nested: { a: 1, b: 2, a: 3 }");
+    const started = performance.now();
+    const r = parseText("d.yaml", `${lines.join("\n")}\n`);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(r.diagnostics.map((d) => [d.code, d.position, d.message])).toEqual([
+      [
+        "yaml.duplicate-key",
+        { line: 50_001, column: 1 },
+        'Duplicate key "k7": a key may appear only once in a mapping.',
+      ],
+      [
+        "yaml.duplicate-key",
+        { line: 50_002, column: 23 },
+        'Duplicate key "a": a key may appear only once in a mapping.',
+      ],
+    ]);
+    expect(r.documents).toEqual([]);
+  });
+  it.each([
+    { reason: "flow sequences", text: `k: ${"[".repeat(5000)}${"]".repeat(5000)}\n` },
+    { reason: "block mappings", text: Array.from({ length: 3000 }, (_, i) => `${"  ".repeat(i)}k:`).join("\n") },
+  ])("reports nesting too deep to read ($reason)", ({ text }) => {
+    const r = parseText("n.yaml", text);
+    expect(r.diagnostics.map((d) => d.code)).toContain("yaml.too-deep");
+    expect(r.diagnostics.find((d) => d.code === "yaml.too-deep")?.message).toMatch(/nested too deeply/);
+  });
   it("strips a UTF-8 byte-order mark", () => {
     const path = join(tmp, "bom.yaml");
     writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("a: 1\n")]));
@@ -124,6 +164,16 @@ describe("loadPolicies", () => {
     expect(r.files).toEqual([join(root, "a.YAML"), join(root, "b/a.yaml"), join(root, "b/c/z.yml")]);
     expect(r.diagnostics).toEqual([]);
     expect(r.documents).toHaveLength(3);
+  });
+  it("walks a directory reached through a symlink loop once", () => {
+    const root = join(tmp, "loop");
+    mkdirSync(join(root, "sub"), { recursive: true });
+    writeFileSync(join(root, "p.yaml"), "k: v\n");
+    symlinkSync("..", join(root, "sub", "up"));
+    symlinkSync("sub", join(root, "again"));
+    const r = loadPolicies([root]);
+    expect(r.files).toEqual([join(root, "p.yaml")]);
+    expect(r.diagnostics).toEqual([]);
   });
   it("reads a file reached twice only once, and an explicit file whatever its extension", () => {
     const dir = join(tmp, "dup");

@@ -2,10 +2,15 @@ import { describe, expect, it } from "vitest";
 import { editDistance, nearest } from "../../../../src/handlers/normalize/nearest.js";
 
 describe("nearest", () => {
-  it("measures edit distance", () => {
-    expect(editDistance("kitten", "sitting")).toBe(3);
-    expect(editDistance("", "abc")).toBe(3);
-    expect(editDistance("same", "same")).toBe(0);
+  it.each([
+    { a: "kitten", b: "sitting", want: 3, reason: "two substitutions and an insertion" },
+    { a: "", b: "abc", want: 3, reason: "from nothing, one insertion per character" },
+    { a: "same", b: "same", want: 0, reason: "equal strings" },
+    { a: "ab", b: "ba", want: 1, reason: "a swap of adjacent characters is one edit" },
+    { a: "trafifcType", b: "trafficType", want: 1, reason: "a swap inside a word" },
+    { a: "ca", b: "abc", want: 3, reason: "optimal string alignment: no edit of a swapped pair" },
+  ])("edit distance $a → $b: $reason", ({ a, b, want }) => {
+    expect(editDistance(a, b)).toBe(want);
   });
 
   const candidates = ["srcaddr", "dstaddr", "log-status", "tcp-flags"];
