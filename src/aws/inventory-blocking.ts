@@ -6,6 +6,7 @@
 import type { NetworkAcl, NetworkAclEntry } from "@aws-sdk/client-ec2";
 import type { Inventory, Tags } from "../model/specs.js";
 import type { BlockingInventory, LoadBalancerInfo, NaclEntry, NetworkAclInfo } from "../model/specs-blocking.js";
+import { allPages, tagsOf } from "./inventory.js";
 import type { TargetPorts } from "./ports.js";
 
 export interface BlockingNeeds {
@@ -14,19 +15,6 @@ export interface BlockingNeeds {
 }
 
 const DESCRIBE_TAGS_BATCH = 20;
-
-async function allPages<T>(
-  fetch: (token: string | undefined) => Promise<{ items: readonly T[]; next: string | undefined }>,
-): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token);
-    out.push(...page.items);
-    token = page.next !== undefined && page.next !== "" ? page.next : undefined;
-  } while (token !== undefined);
-  return out;
-}
 
 /** An entry as DescribeNetworkAcls returns it, in the model's shape; null when it lacks its keys. */
 export function naclEntryOf(e: NetworkAclEntry): NaclEntry | null {
@@ -46,12 +34,6 @@ export function naclEntryOf(e: NetworkAclEntry): NaclEntry | null {
     ...(type !== undefined && code !== undefined ? { icmpTypeCode: { type, code } } : {}),
   };
 }
-
-export const tagsOf = (tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Tags => {
-  const out: Record<string, string> = {};
-  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
-  return out;
-};
 
 export function networkAclInfo(a: NetworkAcl): NetworkAclInfo | null {
   if (a.NetworkAclId === undefined || a.VpcId === undefined) return null;

@@ -1,16 +1,18 @@
 // The target inventory (VPCs and subnets) that selectors resolve against: ONE paginated
 // DescribeVpcs and ONE paginated DescribeSubnets per (account, region), concurrently.
-import type { Subnet, Tag, Vpc } from "@aws-sdk/client-ec2";
+import type { Subnet, Vpc } from "@aws-sdk/client-ec2";
 import type { Inventory, Tags } from "../model/specs.js";
 import type { Ec2Port } from "./ports.js";
 
-const tagsOf = (tags: readonly Tag[] | undefined): Tags => {
+/** AWS's Key/Value tag list as a record (a tag without a Key is skipped). */
+export const tagsOf = (tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Tags => {
   const out: Record<string, string> = {};
   for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
   return out;
 };
 
-async function allPages<T>(
+/** Every item of a paginated call: `fetch` is called with each NextToken until AWS returns none (or ""). */
+export async function allPages<T>(
   fetch: (token: string | undefined) => Promise<{ items: readonly T[]; next: string | undefined }>,
 ): Promise<T[]> {
   const out: T[] = [];

@@ -19,9 +19,8 @@ import { naclCapacityProblems, naclOrderProblems, naclTransition } from "../hand
 import { cordonRules, ipSetSpecs, visibilityFor, webAclCapacity, webAclNameOf } from "../handlers/normalize/waf.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { PlanNote } from "../model/plan.js";
-import { type LoadedPolicy, POLICY_DEFAULTS, type Policy, type VpcSelector } from "../model/policy.js";
-import { type Address, type DesiredResource, makeAddress, type TargetRef } from "../model/resource.js";
-import { OWNERSHIP, type Tags } from "../model/specs.js";
+import { type LoadedPolicy, POLICY_DEFAULTS, type VpcSelector } from "../model/policy.js";
+import { type Address, type DesiredResource, makeAddress } from "../model/resource.js";
 import type {
   AssociationSpec,
   BlockingInventory,
@@ -30,6 +29,7 @@ import type {
   NetworkAclInfo,
   WebAclSpec,
 } from "../model/specs-blocking.js";
+import { ownershipTags, selectSubnetIds, selectVpcIds, tagsMatch, targetOf } from "./select.js";
 
 export interface BlockingOptions {
   /** YYYY-MM-DD (UTC): entries whose `expires` is before this day are no longer enforced. */
@@ -46,21 +46,6 @@ export interface BlockingResult {
   /** Reviewer notes for the change at an address ("… expired 2026-12-31, ticket INC-42 …"). */
   readonly changeNotes: ReadonlyMap<Address, readonly string[]>;
 }
-
-const tagsMatch = (selector: Readonly<Record<string, string>>, tags: Tags): boolean =>
-  Object.entries(selector).every(([k, v]) => tags[k] !== undefined && (v === "*" || tags[k] === v));
-
-const targetOf = (p: Policy): TargetRef => ({
-  account: p.target.account,
-  region: p.target.region,
-  ...(p.target.roleArn === undefined ? {} : { roleArn: p.target.roleArn }),
-  ...(p.target.externalId === undefined ? {} : { externalId: p.target.externalId }),
-});
-
-const ownershipTags = (p: Policy): Tags => ({
-  [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
-  [OWNERSHIP.policyTagKey]: p.metadata.name,
-});
 
 export function desiredBlockingResources(
   policies: readonly LoadedPolicy[],
@@ -445,41 +430,23 @@ export function selectAcls(
   inv: BlockingInventory,
   report: Report,
 ): NetworkAclInfo[] {
-  let vpcIds: string[];
-  if (vpcs.ids !== undefined) {
-    vpcIds = [];
-    vpcs.ids.forEach((id, i) => {
-      if (inv.vpcs.some((v) => v.id === id)) vpcIds.push(id);
-      else report("blocking.unknown-vpc", `/vpcs/ids/${i}`, `VPC ${id} does not exist in the target`);
-    });
-  } else if (vpcs.tags !== undefined) {
-    const tags = vpcs.tags;
-    vpcIds = inv.vpcs.filter((v) => tagsMatch(tags, v.tags)).map((v) => v.id);
-  } else {
-    vpcIds = inv.vpcs.map((v) => v.id);
-  }
+  const vpcIds =
+    selectVpcIds(vpcs, inv.vpcs, (id, i) =>
+      report("blocking.unknown-vpc", `/vpcs/ids/${i}`, `VPC ${id} does not exist in the target`),
+    ) ?? inv.vpcs.map((v) => v.id);
   const vpcSet = new Set(vpcIds);
   let acls = inv.networkAcls.filter((a) => vpcSet.has(a.vpcId));
   if (subnets !== undefined) {
-    let ids: string[];
-    if (subnets.ids !== undefined) {
-      ids = [];
-      subnets.ids.forEach((id, i) => {
-        const s = inv.subnets.find((x) => x.id === id);
-        if (s === undefined)
-          report("blocking.unknown-subnet", `/subnets/ids/${i}`, `subnet ${id} does not exist in the target`);
-        else if (!vpcSet.has(s.vpcId))
-          report(
-            "blocking.unknown-subnet",
-            `/subnets/ids/${i}`,
-            `subnet ${id} is in ${s.vpcId}, which networkAcls.vpcs does not select`,
-          );
-        else ids.push(id);
-      });
-    } else {
-      const tags = subnets.tags ?? {};
-      ids = inv.subnets.filter((s) => vpcSet.has(s.vpcId) && tagsMatch(tags, s.tags)).map((s) => s.id);
-    }
+    const ids = selectSubnetIds(subnets, inv.subnets, vpcSet, {
+      unknown: (id, i) =>
+        report("blocking.unknown-subnet", `/subnets/ids/${i}`, `subnet ${id} does not exist in the target`),
+      outside: (id, vpcId, i) =>
+        report(
+          "blocking.unknown-subnet",
+          `/subnets/ids/${i}`,
+          `subnet ${id} is in ${vpcId}, which networkAcls.vpcs does not select`,
+        ),
+    });
     const chosen = new Set(ids);
     acls = acls.filter((a) => a.associations.some((s) => chosen.has(s)));
   }

@@ -27,6 +27,7 @@ import {
   OWNERSHIP,
   type Tags,
 } from "../model/specs.js";
+import { ownershipTags, selectSubnetIds, selectVpcIds, targetOf } from "./select.js";
 
 export interface DesiredOptions {
   /** YYYY-MM-DD (UTC): the day the ready-to-paste queries are written for. */
@@ -70,25 +71,10 @@ interface FlowSource {
   readonly mode: DesiredResource["mode"];
 }
 
-const targetOf = (p: Policy): TargetRef => {
-  const t: { account: string; region: string; roleArn?: string; externalId?: string } = {
-    account: p.target.account,
-    region: p.target.region,
-  };
-  if (p.target.roleArn !== undefined) t.roleArn = p.target.roleArn;
-  if (p.target.externalId !== undefined) t.externalId = p.target.externalId;
-  return t;
-};
-
 const originOf = (l: LoadedPolicy, section: string): Origin => ({
   file: l.source.file,
   document: l.source.document,
   section,
-});
-
-const ownershipTags = (policy: Policy): Tags => ({
-  [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
-  [OWNERSHIP.policyTagKey]: policy.metadata.name,
 });
 
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
@@ -98,10 +84,6 @@ const sameLayout = (a: FlowSource, b: FlowSource): boolean =>
   a.layout.hiveCompatiblePartitions === b.layout.hiveCompatiblePartitions &&
   a.layout.perHourPartition === b.layout.perHourPartition &&
   a.fields.join(" ") === b.fields.join(" ");
-
-/** Every key must match (AND); "*" matches any value of a present key. */
-export const tagsMatch = (selector: Readonly<Record<string, string>>, tags: Tags): boolean =>
-  Object.entries(selector).every(([k, v]) => tags[k] !== undefined && (v === "*" || tags[k] === v));
 
 /** The two log-delivery statements for every writer into one bucket (aws-facts §3.3, §7). */
 export function deliveryStatements(
@@ -466,47 +448,22 @@ function selectResources(
 ): Selection {
   const where = `${s.target.account}/${s.target.region}`;
   const v = s.section.vpcs;
-  let vpcs: string[];
-  if (v.ids !== undefined) {
-    const known = new Set(inv.vpcs.map((x) => x.id));
-    vpcs = [];
-    v.ids.forEach((id, i) => {
-      if (known.has(id)) vpcs.push(id);
-      else error("selector.vpc-not-found", `/flowLogs/vpcs/ids/${i}`, `VPC ${id} does not exist in ${where}`);
-    });
-  } else if (v.tags !== undefined) {
-    const tags = v.tags;
-    vpcs = inv.vpcs.filter((x) => tagsMatch(tags, x.tags)).map((x) => x.id);
-  } else if (v.all === true) {
-    vpcs = inv.vpcs.map((x) => x.id);
-  } else {
-    vpcs = [];
-  }
-  const vpcSet = new Set(vpcs);
+  const vpcs =
+    selectVpcIds(v, inv.vpcs, (id, i) =>
+      error("selector.vpc-not-found", `/flowLogs/vpcs/ids/${i}`, `VPC ${id} does not exist in ${where}`),
+    ) ?? (v.all === true ? inv.vpcs.map((x) => x.id) : []);
   const sub = s.section.subnets;
   if (sub === undefined) return { type: "VPC", ids: sortedUnique(vpcs), bySelectorOnly: v.ids === undefined };
-  let subnets: string[];
-  if (sub.ids !== undefined) {
-    const byId = new Map(inv.subnets.map((x) => [x.id, x]));
-    subnets = [];
-    sub.ids.forEach((id, i) => {
-      const found = byId.get(id);
-      if (found === undefined) {
-        error("selector.subnet-not-found", `/flowLogs/subnets/ids/${i}`, `subnet ${id} does not exist in ${where}`);
-      } else if (!vpcSet.has(found.vpcId)) {
-        error(
-          "selector.subnet-outside-vpcs",
-          `/flowLogs/subnets/ids/${i}`,
-          `subnet ${id} is in ${found.vpcId}, which flowLogs.vpcs does not select`,
-        );
-      } else {
-        subnets.push(id);
-      }
-    });
-  } else {
-    const tags = sub.tags ?? {};
-    subnets = inv.subnets.filter((x) => vpcSet.has(x.vpcId) && tagsMatch(tags, x.tags)).map((x) => x.id);
-  }
+  const subnets = selectSubnetIds(sub, inv.subnets, new Set(vpcs), {
+    unknown: (id, i) =>
+      error("selector.subnet-not-found", `/flowLogs/subnets/ids/${i}`, `subnet ${id} does not exist in ${where}`),
+    outside: (id, vpcId, i) =>
+      error(
+        "selector.subnet-outside-vpcs",
+        `/flowLogs/subnets/ids/${i}`,
+        `subnet ${id} is in ${vpcId}, which flowLogs.vpcs does not select`,
+      ),
+  });
   return { type: "Subnet", ids: sortedUnique(subnets), bySelectorOnly: sub.ids === undefined };
 }
 

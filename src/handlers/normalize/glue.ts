@@ -16,7 +16,7 @@
 import type { GlueColumn, GlueTableSpec } from "../../model/specs.js";
 import { diffWithReplacement } from "../../planner/diff.js";
 import type { DiffResult } from "../contract.js";
-import { flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
+import { athenaColumnName, DEFAULT_FIELDS, flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
 
 /** What the flow-log field catalogue says about one field. */
 export interface FieldInfo {
@@ -229,20 +229,10 @@ const SQL_RESERVED = new Set(
 export const sqlIdentifier = (name: string): string =>
   /^[a-z_][a-z0-9_]*$/.test(name) && !SQL_RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
 
-const QUERY_COLUMNS = [
-  "account_id",
-  "interface_id",
-  "srcaddr",
-  "dstaddr",
-  "srcport",
-  "dstport",
-  "protocol",
-  "packets",
-  "bytes",
-  "start",
-  "end",
-  "action",
-];
+/** The columns the query shows: the default record's fields without its bookkeeping (version, log-status). */
+const QUERY_COLUMNS: readonly string[] = DEFAULT_FIELDS.filter((f) => f !== "version" && f !== "log-status").map(
+  athenaColumnName,
+);
 
 /**
  * The query answering "what was rejected over the last day": rows with action REJECT from the

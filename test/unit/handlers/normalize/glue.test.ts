@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FLOW_LOG_FIELDS } from "../../../../src/handlers/normalize/flowlog-fields.js";
+import { DEFAULT_FIELDS, FLOW_LOG_FIELDS } from "../../../../src/handlers/normalize/flowlog-fields.js";
 import {
   deriveGlueTable,
   type FieldLookup,
@@ -10,23 +10,6 @@ import {
   tableInputOf,
 } from "../../../../src/handlers/normalize/glue.js";
 import type { GlueTableSpec } from "../../../../src/model/specs.js";
-
-const DEFAULT_FIELDS = [
-  "version",
-  "account-id",
-  "interface-id",
-  "srcaddr",
-  "dstaddr",
-  "srcport",
-  "dstport",
-  "protocol",
-  "packets",
-  "bytes",
-  "start",
-  "end",
-  "action",
-  "log-status",
-];
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
 
