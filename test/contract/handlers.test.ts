@@ -20,10 +20,9 @@ import {
 import { type BucketPolicySpec, type BucketSpec, type FlowLogSpec, OWNERSHIP } from "../../src/model/specs.js";
 import type { AssociationSpec, IpSetSpec, NaclEntriesSpec, WebAclSpec } from "../../src/model/specs-blocking.js";
 import { deliveryStatements } from "../../src/policy/desired.js";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
+import { ACCOUNT, isMutating, oneRegionEstate, REGION } from "../e2e/helpers.js";
 
-const ACCOUNT = "111122223333";
-const REGION = "eu-west-1";
 const VPC = "vpc-0000000000000c001";
 const OTHER_VPC = "vpc-0000000000000c002";
 const BUCKET = "contract-flow-logs";
@@ -32,10 +31,7 @@ const ALB = "contract-alb";
 const WEB_ACL = "contract-edge";
 const OTHER_WEB_ACL = "contract-other";
 const target: TargetRef = { account: ACCOUNT, region: REGION };
-const READ_ONLY = /^(Describe|Get|List|Head)/;
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
-let sandbox: Sandbox;
+let sandbox: SandboxHandle;
 let ports: TargetPorts;
 let newContext: () => HandlerContext<TargetPorts>;
 
@@ -43,23 +39,14 @@ beforeAll(async () => {
   process.env["AWS_ACCESS_KEY_ID"] = "AKIACONTRACTTEST0001";
   process.env["AWS_SECRET_ACCESS_KEY"] = "contract-secret";
   sandbox = await startSandbox({
-    seed: {
-      defaultAccount: ACCOUNT,
-      accounts: {
-        [ACCOUNT]: {
-          regions: {
-            [REGION]: {
-              vpcs: [
-                { id: VPC, cidr: "10.1.0.0/16", networkAcls: [{ id: ACL }] },
-                { id: OTHER_VPC, cidr: "10.2.0.0/16" },
-              ],
-              loadBalancers: [{ name: ALB, vpc: VPC }],
-              webAcls: [{ name: OTHER_WEB_ACL }],
-            },
-          },
-        },
-      },
-    },
+    seed: oneRegionEstate({
+      vpcs: [
+        { id: VPC, cidr: "10.1.0.0/16", networkAcls: [{ id: ACL }] },
+        { id: OTHER_VPC, cidr: "10.2.0.0/16" },
+      ],
+      loadBalancers: [{ name: ALB, vpc: VPC }],
+      webAcls: [{ name: OTHER_WEB_ACL }],
+    }),
   });
   const session = createAwsSession({ endpoint: sandbox.url, serviceEndpoints: {}, maxAttempts: 2 });
   ports = session.ports(target);
@@ -249,8 +236,8 @@ async function mutationsDuring(fn: () => Promise<unknown>): Promise<string[]> {
   await fn();
   return sandbox.control
     .requests()
-    .map((r) => r.operation)
-    .filter((op) => !READ_ONLY.test(op));
+    .filter(isMutating)
+    .map((r) => r.operation);
 }
 
 // The cases run in order: each later kind needs the earlier ones (policy on the bucket, flow log

@@ -4,9 +4,7 @@
 // every instant: covered by all-traffic deny entries in each direction, present in the IP set,
 // and its country in the geo rule. Latency on the mutating calls keeps the apply slow enough for
 // the poller to see the intermediate states.
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeNetworkAclsCommand, EC2Client, type NetworkAclEntry } from "@aws-sdk/client-ec2";
 import {
@@ -19,16 +17,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aggregate, type Cidr, cidrOf, formatCidr as fmt } from "../../src/handlers/normalize/cidr.js";
 import { coveredBy } from "../../src/handlers/normalize/nacl.js";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
+import { ACCOUNT, cordonRunner, makeTmp, oneRegionEstate, REGION, sandboxClientConfig, TODAY } from "./helpers.js";
 
-const ROOT = process.cwd();
-const CLI = join(ROOT, "dist/cordon.js");
-const ACCOUNT = "111122223333";
-const REGION = "eu-west-1";
 const VPC = "vpc-0000000000000a001";
 const ACL = "acl-0000000000000a001";
 const KEY = "AKIAGAPMONITOR000001";
-const TODAY = "2026-11-26";
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 
@@ -62,29 +56,12 @@ function policy(state: { cidrs: string[]; countries: string[] }): string {
   ].join("\n");
 }
 
-const tmp = mkdtempSync(join(tmpdir(), "cordon-gap-"));
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+const tmp = makeTmp("cordon-gap-");
+let sandbox: SandboxHandle;
 let ec2: EC2Client;
 let waf: WAFV2Client;
 
-function cordon(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env["PATH"],
-    HOME: tmp,
-    NO_COLOR: "1",
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: KEY,
-    AWS_SECRET_ACCESS_KEY: "gap-secret",
-    AWS_CONFIG_FILE: join(tmp, "no-config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(tmp, "no-credentials"),
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: tmp, env, encoding: "utf8" }, (error, stdout, stderr) => {
-      resolve({ status: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
-    });
-  });
-}
+const cordon = cordonRunner({ tmp, endpoint: () => sandbox.url, accessKeyId: KEY });
 
 interface Snapshot {
   readonly nacl: readonly NetworkAclEntry[];
@@ -146,37 +123,28 @@ const naclKey = (s: Snapshot) =>
 
 beforeAll(async () => {
   sandbox = await startSandbox({
-    seed: {
-      defaultAccount: ACCOUNT,
-      accounts: {
-        [ACCOUNT]: {
-          regions: {
-            [REGION]: {
-              vpcs: [
-                {
-                  id: VPC,
-                  cidr: "10.40.0.0/16",
-                  networkAcls: [
-                    {
-                      id: ACL,
-                      entries: [
-                        { ruleNumber: 100, egress: false, action: "allow", cidr: "0.0.0.0/0" },
-                        { ruleNumber: 100, egress: true, action: "allow", cidr: "0.0.0.0/0" },
-                      ],
-                    },
-                  ],
-                  subnets: [{ id: "subnet-0000000000000a001", cidr: "10.40.0.0/20", networkAcl: ACL }],
-                },
+    seed: oneRegionEstate({
+      vpcs: [
+        {
+          id: VPC,
+          cidr: "10.40.0.0/16",
+          networkAcls: [
+            {
+              id: ACL,
+              entries: [
+                { ruleNumber: 100, egress: false, action: "allow", cidr: "0.0.0.0/0" },
+                { ruleNumber: 100, egress: true, action: "allow", cidr: "0.0.0.0/0" },
               ],
-              loadBalancers: [{ name: "gap-alb", vpc: VPC }],
             },
-          },
+          ],
+          subnets: [{ id: "subnet-0000000000000a001", cidr: "10.40.0.0/20", networkAcl: ACL }],
         },
-      },
-    },
+      ],
+      loadBalancers: [{ name: "gap-alb", vpc: VPC }],
+    }),
     requestLogSize: 20_000,
   });
-  const client = { region: REGION, endpoint: sandbox.url, credentials: { accessKeyId: KEY, secretAccessKey: "x" } };
+  const client = sandboxClientConfig(sandbox.url, KEY);
   ec2 = new EC2Client(client);
   waf = new WAFV2Client(client);
   mkdirSync(join(tmp, "policies"));

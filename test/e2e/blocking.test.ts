@@ -3,9 +3,7 @@
 // by hand → the plan shows exactly that → apply restores it; a WAF lock conflict injected during
 // the update → apply converges; a foreign web ACL on a selected load balancer → reported, left
 // alone; an expired entry → removed with its reason, flagged as broadening access.
-import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import {
@@ -19,15 +17,22 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import type { Estate } from "../../src/sandbox/types.js";
+import {
+  ACCOUNT,
+  cordonRunner,
+  isMutating,
+  isResourceWrite,
+  makeTmp,
+  REGION,
+  ROOT,
+  requireCli,
+  sandboxClientConfig,
+  TODAY,
+} from "./helpers.js";
 
-const ROOT = process.cwd();
-const CLI = join(ROOT, "dist/cordon.js");
-const ACCOUNT = "111122223333";
-const REGION = "eu-west-1";
 const VPC = "vpc-0c47e5a1f3d2b0001";
-const TODAY = "2026-11-26";
 const KEY = "AKIABLOCKINGE2E00001";
 const A = (kind: string, name: string) => `${ACCOUNT}/${REGION}/${kind}/${name}`;
 
@@ -51,40 +56,15 @@ const PARTNER_WAF = {
   loadBalancers: ["partner-alb"],
 };
 
-const tmp = mkdtempSync(join(tmpdir(), "cordon-blocking-"));
+const tmp = makeTmp("cordon-blocking-");
 const policies = join(tmp, "policies");
 const policyFile = join(policies, "production.yaml");
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let sandbox: SandboxHandle;
 let ec2: EC2Client;
 let waf: WAFV2Client;
 let aclId: string;
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cordon(args: readonly string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env["PATH"],
-    HOME: tmp,
-    NO_COLOR: "1",
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: KEY,
-    AWS_SECRET_ACCESS_KEY: "e2e-secret",
-    AWS_MAX_ATTEMPTS: "2",
-    AWS_CONFIG_FILE: join(tmp, "no-config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(tmp, "no-credentials"),
-  };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: tmp, env, encoding: "utf8" }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const cordon = cordonRunner({ tmp, endpoint: () => sandbox.url, accessKeyId: KEY, maxAttempts: 2 });
 
 const planJson = async (today = TODAY): Promise<PlanDocument> => {
   const r = await cordon(["plan", "policies", "--format", "json", "--today", today]);
@@ -115,7 +95,7 @@ async function aclEntries() {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error("dist/cordon.js is missing: run `npm run build` first");
+  requireCli();
   cpSync(join(ROOT, "examples/cats-eyes/policies"), policies, { recursive: true });
   // The Cat's Eyes estate plus a second ALB in the production VPC, protected by a partner's web ACL.
   const estate = parse(readFileSync(join(ROOT, "examples/cats-eyes/estate.yaml"), "utf8")) as Estate;
@@ -138,7 +118,7 @@ beforeAll(async () => {
     },
   };
   sandbox = await startSandbox({ seed, requestLogSize: 5000 });
-  const client = { region: REGION, endpoint: sandbox.url, credentials: { accessKeyId: KEY, secretAccessKey: "x" } };
+  const client = sandboxClientConfig(sandbox.url, KEY);
   ec2 = new EC2Client(client);
   waf = new WAFV2Client(client);
   const acls = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: "vpc-id", Values: [VPC] }] }));
@@ -255,7 +235,7 @@ describe("blocking through the CLI", () => {
     sandbox.control.clearRequests();
     const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
     expect(r.status).toBe(0);
-    const writes = sandbox.control.requests().filter((q) => !/^(Describe|Get|List|Head)/.test(q.operation));
+    const writes = sandbox.control.requests().filter(isMutating);
     expect(writes).toEqual([]);
     const after = await webAcl("partner-waf");
     expect(after.webAcl).toEqual(before.webAcl);
@@ -296,8 +276,7 @@ describe("WAF resources that leave the policies", () => {
   const writes = () =>
     sandbox.control
       .requests()
-      .filter((q) => !/^(Describe|Get|List|Head)/.test(q.operation))
-      .filter((q) => !(q.service === "s3" && (q.operation === "PutObject" || q.operation === "DeleteObject")))
+      .filter(isResourceWrite)
       .map((q) => q.operation);
 
   it("a load balancer no longer selected: kept in no-delete mode, otherwise disassociated (broadens access)", async () => {
@@ -378,11 +357,7 @@ async function lbArn(name: string): Promise<string> {
   const { ElasticLoadBalancingV2Client, DescribeLoadBalancersCommand } = await import(
     "@aws-sdk/client-elastic-load-balancing-v2"
   );
-  const elb = new ElasticLoadBalancingV2Client({
-    region: REGION,
-    endpoint: sandbox.url,
-    credentials: { accessKeyId: KEY, secretAccessKey: "x" },
-  });
+  const elb = new ElasticLoadBalancingV2Client(sandboxClientConfig(sandbox.url, KEY));
   try {
     return (await elb.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers![0]!.LoadBalancerArn!;
   } finally {

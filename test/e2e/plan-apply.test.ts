@@ -2,24 +2,32 @@
 // in-process sandbox reached through AWS_ENDPOINT_URL: validate → plan → apply → plan → changes
 // made behind Cordon's back with the SDK → plan shows exactly those → apply converges; saved plans
 // refused when AWS or the policies changed; plan with read-only keys never calls a mutating API.
-import { execFile, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteFlowLogsCommand, DescribeFlowLogsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetTableCommand, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { startSandbox } from "../../src/sandbox/server.js";
+import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
+import {
+  ACCOUNT,
+  CLI,
+  cordonRunner,
+  isResourceWrite,
+  makeTmp,
+  REGION,
+  ROOT,
+  type Run,
+  requireCli,
+  sandboxCliEnv,
+  sandboxClientConfig,
+  TODAY,
+} from "./helpers.js";
 
-const ROOT = process.cwd();
-const CLI = join(ROOT, "dist/cordon.js");
-const ACCOUNT = "111122223333";
-const REGION = "eu-west-1";
 const BUCKET = "cats-eyes-flow-logs-111122223333";
 const VPC = "vpc-0c47e5a1f3d2b0001";
-const TODAY = "2026-11-26";
 const A = (kind: string, name: string) => `${ACCOUNT}/${REGION}/${kind}/${name}`;
 const READ_ONLY_KEY = "AKIAREADONLY00000001";
 const WRITER_KEY = "AKIAWRITER000000001";
@@ -27,45 +35,15 @@ const WRITER_KEY = "AKIAWRITER000000001";
 // The SDK clients this test uses directly would warn about Node 20 support on stderr.
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 
-const tmp = mkdtempSync(join(tmpdir(), "cordon-plan-apply-"));
+const tmp = makeTmp("cordon-plan-apply-");
 const policies = join(tmp, "policies");
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let sandbox: SandboxHandle;
 let ec2: EC2Client;
 let s3: S3Client;
 let glue: GlueClient;
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI as a separate process (asynchronously: the sandbox answers from this process). */
-function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const base: NodeJS.ProcessEnv = {
-    PATH: process.env["PATH"],
-    HOME: tmp,
-    NO_COLOR: "1",
-    AWS_ENDPOINT_URL: sandbox.url,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: WRITER_KEY,
-    AWS_SECRET_ACCESS_KEY: "e2e-secret",
-    AWS_MAX_ATTEMPTS: "2",
-    AWS_CONFIG_FILE: join(tmp, "no-config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(tmp, "no-credentials"),
-  };
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: tmp, env: { ...base, ...env }, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
-        resolve({ status, stdout, stderr });
-      },
-    );
-  });
-}
+const cordon = cordonRunner({ tmp, endpoint: () => sandbox.url, accessKeyId: WRITER_KEY, maxAttempts: 2 });
 
 const SCRIPT = "/usr/bin/script";
 
@@ -75,17 +53,7 @@ function cordonOnTty(args: readonly string[], answer: string): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(SCRIPT, ["-qec", command, "/dev/null"], {
       cwd: tmp,
-      env: {
-        ...process.env,
-        NO_COLOR: "1",
-        AWS_ENDPOINT_URL: sandbox.url,
-        AWS_REGION: REGION,
-        AWS_ACCESS_KEY_ID: WRITER_KEY,
-        AWS_SECRET_ACCESS_KEY: "e2e-secret",
-        HOME: tmp,
-        AWS_CONFIG_FILE: join(tmp, "no-config"),
-        AWS_SHARED_CREDENTIALS_FILE: join(tmp, "no-credentials"),
-      },
+      env: { ...process.env, ...sandboxCliEnv({ tmp, endpoint: () => sandbox.url, accessKeyId: WRITER_KEY }) },
     });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -110,16 +78,11 @@ const pending = (p: PlanDocument) =>
 const mutatingRequests = (key: string) =>
   sandbox.control
     .requests()
-    .filter(
-      (r) =>
-        r.accessKeyId === key &&
-        !/^(Describe|Get|List|Head)/.test(r.operation) &&
-        !(r.service === "s3" && (r.operation === "PutObject" || r.operation === "DeleteObject")),
-    )
+    .filter((r) => r.accessKeyId === key && isResourceWrite(r))
     .map((r) => `${r.service}:${r.operation}`);
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error("dist/cordon.js is missing: run `npm run build` first");
+  requireCli();
   cpSync(join(ROOT, "examples/cats-eyes/policies"), policies, { recursive: true });
   sandbox = await startSandbox({ seed: join(ROOT, "examples/cats-eyes/estate.yaml"), requestLogSize: 5000 });
   sandbox.control.seed({
@@ -140,11 +103,7 @@ beforeAll(async () => {
       [WRITER_KEY]: { account: ACCOUNT },
     },
   });
-  const client = {
-    region: REGION,
-    endpoint: sandbox.url,
-    credentials: { accessKeyId: WRITER_KEY, secretAccessKey: "x" },
-  };
+  const client = sandboxClientConfig(sandbox.url, WRITER_KEY);
   ec2 = new EC2Client(client);
   s3 = new S3Client({ ...client, forcePathStyle: true });
   glue = new GlueClient(client);

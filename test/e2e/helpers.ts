@@ -1,0 +1,102 @@
+// Set-up the end-to-end and contract tests share: the built CLI run as a separate process against
+// an in-process sandbox, SDK client settings for that sandbox, one-region estates, temp dirs, and
+// the request-log filters that tell AWS writes from reads.
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RequestLogEntry } from "../../src/sandbox/control.js";
+import type { Estate, RegionEstate } from "../../src/sandbox/types.js";
+
+export const ROOT = process.cwd();
+export const CLI = join(ROOT, "dist/cordon.js");
+export const ACCOUNT = "111122223333";
+export const REGION = "eu-west-1";
+export const TODAY = "2026-11-26";
+
+export interface Run {
+  /** Exit code; null when the process was killed by a signal. */
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Throws unless dist/cordon.js exists (npm test builds it first). */
+export function requireCli(): void {
+  if (!existsSync(CLI)) throw new Error("dist/cordon.js is missing: run `npm run build` first");
+}
+
+/** A fresh directory under the system temp dir; the test file removes it in afterAll. */
+export const makeTmp = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
+
+/** Runs `node dist/cordon.js ...args` asynchronously (an in-process sandbox must keep answering). */
+export function runCli(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { ...(options.cwd === undefined ? {} : { cwd: options.cwd }), env: options.env, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ status, stdout, stderr });
+      },
+    );
+  });
+}
+
+export interface SandboxCli {
+  /** Working and HOME directory of the CLI; the AWS config files point at missing files in it. */
+  readonly tmp: string;
+  /** The sandbox's URL (a function: the sandbox starts in beforeAll, after this is set up). */
+  readonly endpoint: () => string;
+  readonly accessKeyId: string;
+  /** AWS_MAX_ATTEMPTS; unset (the SDK's default) when omitted. */
+  readonly maxAttempts?: number;
+}
+
+/** The environment of a CLI run against the sandbox, isolated from the user's AWS settings. */
+export function sandboxCliEnv(o: SandboxCli): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env["PATH"],
+    HOME: o.tmp,
+    NO_COLOR: "1",
+    AWS_ENDPOINT_URL: o.endpoint(),
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: o.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: "e2e-secret",
+    ...(o.maxAttempts === undefined ? {} : { AWS_MAX_ATTEMPTS: String(o.maxAttempts) }),
+    AWS_CONFIG_FILE: join(o.tmp, "no-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(o.tmp, "no-credentials"),
+  };
+}
+
+/** A `cordon(args, env?)` runner against the sandbox, in `o.tmp`; `env` overrides single variables. */
+export const cordonRunner =
+  (o: SandboxCli) =>
+  (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> =>
+    runCli(args, { cwd: o.tmp, env: { ...sandboxCliEnv(o), ...env } });
+
+/** SDK client settings for reaching the sandbox as `accessKeyId` (the sandbox does not check secrets). */
+export const sandboxClientConfig = (endpoint: string, accessKeyId: string) => ({
+  region: REGION,
+  endpoint,
+  credentials: { accessKeyId, secretAccessKey: "x" },
+});
+
+/** An estate of one account (the default one) with one region. */
+export const oneRegionEstate = (region: RegionEstate): Estate => ({
+  defaultAccount: ACCOUNT,
+  accounts: { [ACCOUNT]: { regions: { [REGION]: region } } },
+});
+
+type Request = Pick<RequestLogEntry, "service" | "operation">;
+
+/** Anything but a Describe/Get/List/Head call: a request that may change AWS. */
+export const isMutating = (q: Request): boolean => !/^(Describe|Get|List|Head)/.test(q.operation);
+
+/**
+ * A mutating request that is not one of Cordon's own S3 objects (apply lock, audit and applied
+ * records under cordon/): a change to a resource Cordon manages or observes.
+ */
+export const isResourceWrite = (q: Request): boolean =>
+  isMutating(q) && !(q.service === "s3" && (q.operation === "PutObject" || q.operation === "DeleteObject"));
