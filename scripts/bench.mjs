@@ -5,47 +5,31 @@
 // Builds dist/cordon.js (scripts/build.mjs) and bundles the sandbox with esbuild, runs the sandbox
 // in this process and the CLI as separate processes (median of 5 runs each). Apply is measured
 // from the same starting state every run (the sandbox is reset and re-seeded before each).
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import {
+  ACCOUNT,
+  callsOf,
+  cordonRunner,
+  loadSandbox,
+  median,
+  REGION,
+  ROOT,
+  TODAY,
+  vpcEstate,
+} from "./bench/common.mjs";
 
-const ROOT = process.cwd();
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? "50,500").split(",").map(Number);
 const LATENCIES = (process.env.BENCH_LATENCIES ?? "0,20").split(",").map(Number);
-const ACCOUNT = "111122223333";
-const REGION = "eu-west-1";
-const TODAY = "2026-11-26";
-
 execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
 const work = mkdtempSync(join(tmpdir(), "cordon-bench-"));
-await build({
-  entryPoints: [join(ROOT, "src/sandbox/server.ts")],
-  outfile: join(work, "sandbox.mjs"),
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  logLevel: "warning",
-  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-});
-const { startSandbox } = await import(pathToFileURL(join(work, "sandbox.mjs")).href);
+const startSandbox = await loadSandbox(work);
 
-const hex = (n) => n.toString(16).padStart(17, "0");
 function estate(n) {
-  const vpcs = [];
-  for (let i = 0; i < n; i++) {
-    const tags = { Name: `vpc-${i}`, bench: "yes", ...(i % 2 === 0 ? { half: "yes" } : {}) };
-    vpcs.push({
-      id: `vpc-${hex(i + 1)}`,
-      cidr: `10.${Math.floor(i / 250)}.${(i % 250) + 1}.0/24`,
-      tags,
-      subnets: [{ id: `subnet-${hex(i + 1)}`, cidr: `10.${Math.floor(i / 250)}.${(i % 250) + 1}.0/26` }],
-    });
-  }
+  const vpcs = vpcEstate(n, (i) => ({ Name: `vpc-${i}`, bench: "yes", ...(i % 2 === 0 ? { half: "yes" } : {}) }));
   return { defaultAccount: ACCOUNT, accounts: { [ACCOUNT]: { regions: { [REGION]: { vpcs } } } } };
 }
 
@@ -78,34 +62,7 @@ writeFileSync(join(work, "all", "bench.yaml"), policy("bench"));
 writeFileSync(join(work, "half", "bench.yaml"), policy("half"));
 
 const sandbox = await startSandbox({ requestLogSize: 10 });
-const env = {
-  PATH: process.env.PATH,
-  HOME: work,
-  NO_COLOR: "1",
-  AWS_ENDPOINT_URL: sandbox.url,
-  AWS_REGION: REGION,
-  AWS_ACCESS_KEY_ID: "AKIABENCH0000000001",
-  AWS_SECRET_ACCESS_KEY: "bench",
-  AWS_CONFIG_FILE: join(work, "none"),
-  AWS_SHARED_CREDENTIALS_FILE: join(work, "none"),
-};
-
-function cordon(args) {
-  const start = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["dist/cordon.js", ...args],
-      { cwd: ROOT, env, maxBuffer: 64 << 20 },
-      (e, stdout, stderr) => {
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        const code = e === null ? 0 : e.code;
-        if (code !== 0 && code !== 2) reject(new Error(`cordon ${args.join(" ")} exited ${code}\n${stderr}`));
-        else resolve({ ms, stdout, code });
-      },
-    );
-  });
-}
+const cordon = cordonRunner(sandbox.url, work, "AKIABENCH0000000001");
 
 /** A fresh estate with half the VPCs already logged by Cordon, then the latency under test. */
 async function prepare(n, latencyMs) {
@@ -114,20 +71,6 @@ async function prepare(n, latencyMs) {
   await cordon(["apply", join(work, "half"), "--auto-approve", "--today", TODAY]);
   sandbox.control.setFaults(latencyMs > 0 ? { latencyMs } : {});
   sandbox.control.resetCounters();
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function callsOf(counters) {
-  const ops = [];
-  for (const [service, byOp] of Object.entries(counters)) {
-    for (const [op, count] of Object.entries(byOp)) ops.push([`${service}:${op}`, count]);
-  }
-  ops.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  return { total: ops.reduce((t, [, c]) => t + c, 0), ops };
 }
 
 const rows = [];

@@ -5,22 +5,28 @@
 //      ACL with a geo rule, one ALB) and 18 enforced as deny entries in both directions of the
 //      network ACLs of 500 VPCs: API calls by operation and whole-process wall time (plan: median
 //      of BENCH_RUNS, default 3; apply: one run from a fresh estate).
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import {
+  ACCOUNT,
+  callsOf,
+  cordonRunner,
+  loadSandbox,
+  median,
+  REGION,
+  ROOT,
+  TODAY,
+  vpcEstate,
+  vpcId,
+} from "./common.mjs";
 
-const ROOT = process.cwd();
 const RUNS = Number(process.env.BENCH_BLOCKING_RUNS ?? 3);
 const VPCS = Number(process.env.BENCH_BLOCKING_VPCS ?? 500);
 const WAF_CIDRS = 10_000;
 const NACL_CIDRS = 18;
-const ACCOUNT = "111122223333";
-const REGION = "eu-west-1";
-const TODAY = "2026-11-26";
-
 const work = mkdtempSync(join(tmpdir(), "cordon-bench-blocking-"));
 
 // 1. Aggregation.
@@ -37,17 +43,7 @@ await build({
 execFileSync(process.execPath, [join(work, "aggregate.mjs")], { stdio: "inherit" });
 
 // 2. Plan and apply.
-await build({
-  entryPoints: [join(ROOT, "src/sandbox/server.ts")],
-  outfile: join(work, "sandbox.mjs"),
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  logLevel: "warning",
-  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-});
-const { startSandbox } = await import(pathToFileURL(join(work, "sandbox.mjs")).href);
+const startSandbox = await loadSandbox(work);
 
 /** Seeded distinct public /32s outside 10/8 that never merge (every other address of a /31 pair). */
 function cidrs(n, seed) {
@@ -68,26 +64,19 @@ function cidrs(n, seed) {
   return [...out];
 }
 
-const hex = (n) => n.toString(16).padStart(17, "0");
-const estate = () => {
-  const vpcs = [];
-  for (let i = 0; i < VPCS; i++) {
-    vpcs.push({
-      id: `vpc-${hex(i + 1)}`,
-      cidr: `10.${Math.floor(i / 250)}.${(i % 250) + 1}.0/24`,
-      tags: { bench: "yes" },
-      subnets: [{ id: `subnet-${hex(i + 1)}`, cidr: `10.${Math.floor(i / 250)}.${(i % 250) + 1}.0/26` }],
-    });
-  }
-  return {
-    defaultAccount: ACCOUNT,
-    accounts: {
-      [ACCOUNT]: {
-        regions: { [REGION]: { vpcs, loadBalancers: [{ name: "bench-alb", vpc: `vpc-${hex(1)}` }] } },
+const estate = () => ({
+  defaultAccount: ACCOUNT,
+  accounts: {
+    [ACCOUNT]: {
+      regions: {
+        [REGION]: {
+          vpcs: vpcEstate(VPCS, () => ({ bench: "yes" })),
+          loadBalancers: [{ name: "bench-alb", vpc: vpcId(0) }],
+        },
       },
     },
-  };
-};
+  },
+});
 
 const entries = (list) => list.map((c) => `    - { cidr: ${c}, reason: bench }`).join("\n");
 const header = (name) =>
@@ -104,45 +93,7 @@ writeFileSync(
 );
 
 const sandbox = await startSandbox({ requestLogSize: 10 });
-const env = {
-  PATH: process.env.PATH,
-  HOME: work,
-  NO_COLOR: "1",
-  AWS_ENDPOINT_URL: sandbox.url,
-  AWS_REGION: REGION,
-  AWS_ACCESS_KEY_ID: "AKIABENCH0000000002",
-  AWS_SECRET_ACCESS_KEY: "bench",
-  AWS_CONFIG_FILE: join(work, "none"),
-  AWS_SHARED_CREDENTIALS_FILE: join(work, "none"),
-};
-
-function cordon(args) {
-  const start = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["dist/cordon.js", ...args],
-      { cwd: ROOT, env, maxBuffer: 256 << 20 },
-      (e, _stdout, stderr) => {
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        const code = e === null ? 0 : e.code;
-        if (code !== 0 && code !== 2)
-          reject(new Error(`cordon ${args.join(" ")} exited ${code}\n${stderr.slice(0, 4000)}`));
-        else resolve({ ms, code });
-      },
-    );
-  });
-}
-
-function callsOf(counters) {
-  const ops = [];
-  for (const [service, byOp] of Object.entries(counters)) {
-    for (const [op, count] of Object.entries(byOp)) ops.push([`${service}:${op}`, count]);
-  }
-  ops.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  return { total: ops.reduce((t, [, c]) => t + c, 0), ops };
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const cordon = cordonRunner(sandbox.url, work, "AKIABENCH0000000002");
 
 const rows = [];
 sandbox.control.seed(estate());
