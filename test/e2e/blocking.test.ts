@@ -25,6 +25,7 @@ import {
   isMutating,
   isResourceWrite,
   makeTmp,
+  pending,
   REGION,
   ROOT,
   requireCli,
@@ -71,9 +72,6 @@ const planJson = async (today = TODAY): Promise<PlanDocument> => {
   expect(r.stderr).toBe("");
   return JSON.parse(r.stdout) as PlanDocument;
 };
-
-const pending = (p: PlanDocument) =>
-  p.changes.filter((c) => c.action !== "no-op").map((c) => `${c.action} ${c.address}`);
 
 const editPolicy = (from: string, to: string) => {
   const text = readFileSync(policyFile, "utf8");

@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PlanDocument } from "../../src/model/plan.js";
 import type { RequestLogEntry } from "../../src/sandbox/control.js";
 import type { Estate, RegionEstate } from "../../src/sandbox/types.js";
 
@@ -100,3 +101,7 @@ export const isMutating = (q: Request): boolean => !/^(Describe|Get|List|Head)/.
  */
 export const isResourceWrite = (q: Request): boolean =>
   isMutating(q) && !(q.service === "s3" && (q.operation === "PutObject" || q.operation === "DeleteObject"));
+
+/** The changes of a plan that do something, as "<action> <address>". */
+export const pending = (p: PlanDocument): string[] =>
+  p.changes.filter((c) => c.action !== "no-op").map((c) => `${c.action} ${c.address}`);

@@ -17,6 +17,7 @@ import {
   cordonRunner,
   isResourceWrite,
   makeTmp,
+  pending,
   REGION,
   ROOT,
   type Run,
@@ -69,9 +70,6 @@ const planJson = async (extra: string[] = []): Promise<PlanDocument> => {
   expect(r.stderr).toBe("");
   return JSON.parse(r.stdout) as PlanDocument;
 };
-
-const pending = (p: PlanDocument) =>
-  p.changes.filter((c) => c.action !== "no-op").map((c) => `${c.action} ${c.address}`);
 
 // Object writes are Cordon's own records under cordon/ (apply lock, audit log, applied record), not
 // changes to a monitored resource: an apply refused as stale still takes the lock and audits itself.
