@@ -83,6 +83,8 @@ export function register(program: Command, setExit: SetExit): void {
     const relative = paths.length > 0 ? paths : [DEFAULT_POLICY_PATH];
     const policyPaths = source === null ? relative : relative.map((p) => (isAbsolute(p) ? p : join(source.dir, p)));
     let ready = false;
+    // Warnings given once per process, not once per reconcile (no bucket for records…).
+    const warned = new Set<string>();
     const endpoints = await startEndpoints(listen, metrics.registry, () => ready);
     log("info", "watch started", {
       version: VERSION,
@@ -103,6 +105,10 @@ export function register(program: Command, setExit: SetExit): void {
         const planned = await planPolicies(loaded, { today, session, cordonVersion: VERSION });
         const report = await driftReport({ ...planned, loaded, session }, settings.lockBucket);
         metrics.observeReport(report);
+        for (const note of report.notes.filter((n) => !warned.has(n))) {
+          warned.add(note);
+          log("warn", note);
+        }
         const act: DriftItem[] =
           options.applyPending === true
             ? report.items.filter((i) => i.mode !== "observe" && isExecutable(i.change))
@@ -125,6 +131,7 @@ export function register(program: Command, setExit: SetExit): void {
               settings,
               log: (line) => log("warn", line),
               report: (line) => log("info", "audit", { summary: line }),
+              warned,
             },
             async (onEvent) => {
               const result = await applyPlan(plan, {
