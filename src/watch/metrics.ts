@@ -73,7 +73,7 @@ export function createMetrics(): WatchMetrics {
   });
   const errors = new Counter({
     name: "cordon_errors_total",
-    help: "Errors, by type (aws:<code> for AWS API errors; policy, lock, stale-plan, git, internal for failed reconciles)",
+    help: "Errors, by type: aws:<code> for each failed AWS API call; policy, aws, lock, stale-plan, partial-apply, git, internal… for each failed reconcile",
     labelNames: ["type"] as const,
     registers: [registry],
   });

@@ -17,6 +17,7 @@ import { handlerFor } from "../../handlers/registry.js";
 import { isExecutable } from "../../model/change.js";
 import { CordonError, PartialApplyError } from "../../model/errors.js";
 import { todayUtc } from "../../policy/index.js";
+import { GitError } from "../../watch/git.js";
 import { type LogFormat, type Logger, makeLogger } from "../../watch/log.js";
 import { runLoop } from "../../watch/loop.js";
 import { createMetrics } from "../../watch/metrics.js";
@@ -37,10 +38,22 @@ interface WatchOptions extends LockOptionValues {
   readonly applyPending?: boolean;
 }
 
-/** The error type label of a failed reconcile. */
+/**
+ * The `type` label of cordon_errors_total for a failed reconcile: policy, aws, lock, stale-plan,
+ * conflict, partial-apply, git, io, usage, or internal (anything not a CordonError). AWS API errors
+ * are also counted per call as aws:<code> (src/watch/metrics.ts).
+ */
 export function errorType(e: unknown): string {
-  if (e instanceof CordonError) return e.code.toLowerCase();
-  return "internal";
+  if (e instanceof GitError) return "git";
+  if (!(e instanceof CordonError)) return "internal";
+  switch (e.code) {
+    case "POLICY_INVALID":
+      return "policy";
+    case "LOCKED":
+      return "lock";
+    default:
+      return e.code.toLowerCase().replace(/_/g, "-");
+  }
 }
 
 const messageOf = (e: unknown): string =>
