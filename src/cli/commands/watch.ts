@@ -117,7 +117,10 @@ export function register(program: Command, setExit: SetExit): void {
         const loaded = loadPolicies(policyPaths, today);
         const planned = await planPolicies(loaded, { today, session, cordonVersion: VERSION });
         const report = await driftReport({ ...planned, loaded, session }, settings.lockBucket);
-        metrics.observeReport(report);
+        metrics.observeReport(
+          report,
+          planned.plan.changes.map((c) => c.kind),
+        );
         for (const note of report.notes.filter((n) => !warned.has(n))) {
           warned.add(note);
           log("warn", note);
@@ -142,7 +145,7 @@ export function register(program: Command, setExit: SetExit): void {
               session,
               policies: loaded.policies,
               settings,
-              log: (line) => log("warn", line),
+              log: (line) => log("warn", line.replace(/^warning: /, "")),
               report: (line) => log("info", "audit", { summary: line }),
               warned,
             },

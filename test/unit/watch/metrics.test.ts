@@ -46,3 +46,34 @@ describe("watch metrics", () => {
     });
   }
 });
+
+describe("the drift gauges", () => {
+  const report = (items: { kind: string; status: string }[]) =>
+    ({ items }) as unknown as Parameters<ReturnType<typeof createMetrics>["observeReport"]>[0];
+  const samples = async (m: ReturnType<typeof createMetrics>, name: string) =>
+    Object.fromEntries(
+      ((await m.registry.getSingleMetric(name)?.get())?.values ?? []).map((v) => [v.labels["kind"], v.value]),
+    );
+
+  it("have a 0 for every kind checked, count drift and pending by kind, and go back to 0 when clean", async () => {
+    const m = createMetrics();
+    try {
+      m.observeReport(report([]), ["ec2.flowLog", "s3.bucket"]);
+      expect(await samples(m, "cordon_drifted_resources")).toEqual({ "ec2.flowLog": 0, "s3.bucket": 0 });
+      m.observeReport(
+        report([
+          { kind: "ec2.flowLog", status: "drift" },
+          { kind: "ec2.flowLog", status: "drift+pending" },
+          { kind: "s3.bucket", status: "pending" },
+        ]),
+        ["ec2.flowLog", "s3.bucket"],
+      );
+      expect(await samples(m, "cordon_drifted_resources")).toEqual({ "ec2.flowLog": 2, "s3.bucket": 0 });
+      expect(await samples(m, "cordon_pending_resources")).toEqual({ "ec2.flowLog": 1, "s3.bucket": 1 });
+      m.observeReport(report([]), ["ec2.flowLog"]);
+      expect(await samples(m, "cordon_drifted_resources")).toEqual({ "ec2.flowLog": 0, "s3.bucket": 0 });
+    } finally {
+      m.close();
+    }
+  });
+});
