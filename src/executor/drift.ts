@@ -135,8 +135,11 @@ export function classifyOne(
     );
   }
   const pending = appliedDigest !== digestOf(c.kind, c.after);
-  const pendingFields = pending && applied !== null ? structuralDiff(c.after, applied) : [];
-  // structuralDiff(after, before): before = applied, after = desired, as documented.
+  const fn = diff(c.kind);
+  // The handler's semantic diff (desired, live) read as (desired, applied): before = applied, after = desired.
+  const semantic = (desired: unknown, current: unknown) =>
+    fn !== undefined ? fn(desired, current).fields : structuralDiff(desired, current);
+  const pendingFields = pending && applied !== null ? semantic(c.after, applied) : [];
   if (!pending) {
     const why = exists
       ? `changed outside Cordon since the last apply: ${fieldNames(c.fields)}`
@@ -146,13 +149,12 @@ export function classifyOne(
   const pendingWhy = `the policies changed since the last apply${pendingFields.length > 0 ? `: ${fieldNames(pendingFields)}` : ""}`;
   if (!exists) return item("drift+pending", `deleted outside Cordon, and ${pendingWhy}`, [], pendingFields);
   if (applied === null) return item("pending", `${pendingWhy} (the applied spec is not on record: drift not measured)`);
-  const fn = diff(c.kind);
-  const d = fn !== undefined ? fn(applied, live) : { fields: structuralDiff(applied, live), replace: false };
-  if (d.fields.length === 0) return item("pending", pendingWhy, [], pendingFields);
+  const drifted = semantic(applied, live);
+  if (drifted.length === 0) return item("pending", pendingWhy, [], pendingFields);
   return item(
     "drift+pending",
-    `changed outside Cordon (${fieldNames(d.fields)}), and ${pendingWhy}`,
-    reversed(d.fields),
+    `changed outside Cordon (${fieldNames(drifted)}), and ${pendingWhy}`,
+    reversed(drifted),
     pendingFields,
   );
 }

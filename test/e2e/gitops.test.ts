@@ -209,7 +209,8 @@ describe("drift vs pending through the CLI", () => {
       [A("ec2.flowLog", VPC)]: "pending",
     });
     const fl = json.resources.find((r) => r.address === A("ec2.flowLog", VPC))!;
-    expect(fl.pending).toEqual([{ path: "/trafficType", before: "ALL", after: "REJECT" }]);
+    // The flow log's own diff: a traffic type cannot change in place.
+    expect(fl.pending).toEqual([{ path: "/trafficType", before: "ALL", after: "REJECT", forcesReplacement: true }]);
   });
 
   it("both at once: the flow log deleted by hand while its policy changed", async () => {
