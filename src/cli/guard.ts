@@ -19,7 +19,7 @@ import {
   lockKey,
 } from "../executor/lock.js";
 import { type ObjectStore, s3ObjectStore } from "../executor/objects.js";
-import { type StateLocation, stateLocation } from "../executor/state-location.js";
+import { noStateLocationNote, type StateLocation, stateLocation } from "../executor/state-location.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
 import { AwsError, CordonError } from "../model/errors.js";
@@ -51,6 +51,11 @@ export interface GuardContext {
   readonly report: (line: string) => void;
   readonly handleSignals?: boolean;
   readonly actor?: Actor;
+  /**
+   * Warnings already given (a long-running watch, or drift that showed its note): the guard never
+   * repeats one of these and adds its own.
+   */
+  readonly warned?: Set<string>;
 }
 
 interface Place {
@@ -102,9 +107,9 @@ export async function withApplyGuard<T>(
   const { places, missing } = await placesFor(plan, ctx);
   if (missing.length > 0) {
     // Blocking-only policies name no bucket: they still apply, but unprotected and unaudited.
-    ctx.log(
-      `warning: no lock, audit or applied record for ${missing.join(", ")}: its policies name no flow-log bucket; pass --lock-bucket NAME`,
-    );
+    const note = noStateLocationNote(missing);
+    if (ctx.warned?.has(note) !== true) ctx.log(`warning: ${note}`);
+    ctx.warned?.add(note);
   }
   const changed = new Set(plan.changes.filter((c) => isExecutable(c)).map((c) => keyOf(c.target)));
   const locks: HeldLock[] = [];
@@ -256,7 +261,10 @@ export interface LockOptionValues {
 export function addLockOptions(command: Command): Command {
   return command
     .option("--no-lock", "do not take the apply lock (the audit record is still written)")
-    .option("--lock-bucket <name>", "bucket for the lock, audit log and applied record (default: the flow-log bucket)")
+    .option(
+      "--lock-bucket <name>",
+      "bucket for the lock, audit log and applied record (default: the policies' flow-log bucket; blocking-only policies name none, so pass it to have them)",
+    )
     .option(
       "--lock-ttl <duration>",
       "the lock expires after this long if its holder dies",

@@ -62,6 +62,8 @@ export interface DriftReport {
   readonly summary: DriftSummary;
   /** Every resource that is not clean, in plan order. */
   readonly items: readonly DriftItem[];
+  /** What limits the report, once each (a target with no applied record to read…). */
+  readonly notes: readonly string[];
 }
 
 export type DiffLookup = (kind: Kind) => ((desired: unknown, live: unknown) => DiffResult) | undefined;
@@ -71,6 +73,9 @@ export interface ClassifyInput {
   readonly observed: ReadonlyMap<Address, Observation>;
   /** Applied record per "account/region" (null / absent: none). */
   readonly records: ReadonlyMap<string, AppliedRecord | null>;
+  /** "account/region" of targets whose record could not be read at all (no bucket): see `notes`. */
+  readonly unrecorded?: ReadonlySet<string>;
+  readonly notes?: readonly string[];
   readonly diff: DiffLookup;
 }
 
@@ -83,15 +88,17 @@ const fieldNames = (fields: readonly FieldDiff[]): string => {
   return names.length > 4 ? `${names.slice(0, 4).join(", ")} and ${names.length - 4} more` : names.join(", ");
 };
 
+/** `record`: the target's applied record; null when it has none, "unreadable" when there is nowhere to read one. */
 export function classifyOne(
   c: Change,
   obs: Observation | undefined,
-  record: AppliedRecord | null,
+  record: AppliedRecord | null | "unreadable",
   diff: DiffLookup,
 ): DriftItem {
+  const unreadable = record === "unreadable";
   const live = c.before;
   const exists = obs !== undefined ? obs.exists : live !== null;
-  const entry = record?.resources[c.address];
+  const entry = unreadable ? undefined : record?.resources[c.address];
   const tag = obs?.exists === true ? obs.meta.tags?.[APPLIED_TAG] : undefined;
   const appliedDigest = entry?.digest ?? tag ?? null;
   const appliedFrom = entry !== undefined ? "record" : tag !== undefined ? "tag" : null;
@@ -119,11 +126,20 @@ export function classifyOne(
   if (c.action === "no-op") return item("clean", c.after === null ? c.reason : "matches the policies");
   if (c.after === null) return item("pending", "no longer declared in the policies; its deletion was never applied");
   if (appliedDigest === null) {
-    return item("pending", exists ? "never applied by Cordon (no applied record)" : "not created yet");
+    if (!exists) return item("pending", "not created yet");
+    return item(
+      "pending",
+      unreadable
+        ? "differs from the policies; drift not measured: no applied record for this target (see the note)"
+        : "never applied by Cordon (no applied record)",
+    );
   }
   const pending = appliedDigest !== digestOf(c.kind, c.after);
-  const pendingFields = pending && applied !== null ? structuralDiff(c.after, applied) : [];
-  // structuralDiff(after, before): before = applied, after = desired, as documented.
+  const fn = diff(c.kind);
+  // The handler's semantic diff (desired, live) read as (desired, applied): before = applied, after = desired.
+  const semantic = (desired: unknown, current: unknown) =>
+    fn !== undefined ? fn(desired, current).fields : structuralDiff(desired, current);
+  const pendingFields = pending && applied !== null ? semantic(c.after, applied) : [];
   if (!pending) {
     const why = exists
       ? `changed outside Cordon since the last apply: ${fieldNames(c.fields)}`
@@ -133,13 +149,12 @@ export function classifyOne(
   const pendingWhy = `the policies changed since the last apply${pendingFields.length > 0 ? `: ${fieldNames(pendingFields)}` : ""}`;
   if (!exists) return item("drift+pending", `deleted outside Cordon, and ${pendingWhy}`, [], pendingFields);
   if (applied === null) return item("pending", `${pendingWhy} (the applied spec is not on record: drift not measured)`);
-  const fn = diff(c.kind);
-  const d = fn !== undefined ? fn(applied, live) : { fields: structuralDiff(applied, live), replace: false };
-  if (d.fields.length === 0) return item("pending", pendingWhy, [], pendingFields);
+  const drifted = semantic(applied, live);
+  if (drifted.length === 0) return item("pending", pendingWhy, [], pendingFields);
   return item(
     "drift+pending",
-    `changed outside Cordon (${fieldNames(d.fields)}), and ${pendingWhy}`,
-    reversed(d.fields),
+    `changed outside Cordon (${fieldNames(drifted)}), and ${pendingWhy}`,
+    reversed(drifted),
     pendingFields,
   );
 }
@@ -149,7 +164,9 @@ export function classifyDrift(input: ClassifyInput): DriftReport {
     classifyOne(
       c,
       input.observed.get(c.address),
-      input.records.get(`${c.target.account}/${c.target.region}`) ?? null,
+      input.unrecorded?.has(`${c.target.account}/${c.target.region}`) === true
+        ? "unreadable"
+        : (input.records.get(`${c.target.account}/${c.target.region}`) ?? null),
       input.diff,
     ),
   );
@@ -167,6 +184,7 @@ export function classifyDrift(input: ClassifyInput): DriftReport {
       both,
     },
     items: all.filter((i) => i.status !== "clean"),
+    notes: [...(input.notes ?? [])],
   };
 }
 

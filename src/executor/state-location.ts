@@ -52,3 +52,12 @@ export function stateLocation(
         });
   return { bucket, via, createdByPlan: creates(bucket) };
 }
+
+/**
+ * The one warning for targets with no state location (step 4 above): nothing locks their applies,
+ * audits them or records what was applied, until --lock-bucket names a bucket.
+ */
+export function noStateLocationNote(targets: readonly string[]): string {
+  const their = targets.length === 1 ? "its policies name" : "their policies name";
+  return `no lock, audit log or applied record for ${targets.join(", ")}: ${their} no flow-log bucket (blocking only); pass --lock-bucket NAME, the same bucket to apply, drift and watch`;
+}

@@ -39,6 +39,7 @@ export function renderDriftText(r: DriftReport, style: Styler): string {
     for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f)}`));
   }
   if (lines.length > 0) lines.push("");
+  for (const n of r.notes) lines.push(style.yellow(`note: ${n}`));
   lines.push(style.bold(driftSummaryLine(r)));
   return `${lines.join("\n")}\n`;
 }
@@ -66,6 +67,7 @@ export function renderDriftJson(r: DriftReport): string {
     createdAt: r.createdAt,
     policyDigest: r.policyDigest,
     summary: r.summary,
+    notes: r.notes,
     resources: r.items.map(jsonItem),
   };
   return `${JSON.stringify(sortKeysDeep(doc), null, 2)}\n`;
@@ -75,7 +77,8 @@ const LIMIT = 65_536;
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function renderDriftMarkdown(r: DriftReport): string {
-  const head = `${DRIFT_MARKER}\n**${driftSummaryLine(r)}**\n`;
+  const notes = r.notes.map((n) => `\n> [!WARNING]\n> ${esc(n)}\n`).join("");
+  const head = `${DRIFT_MARKER}\n**${driftSummaryLine(r)}**\n${notes}`;
   if (r.items.length === 0) return head;
   const footer =
     "\nDrift is corrected by `cordon drift --correct` (only what changed outside Cordon); pending changes need a reviewed `cordon apply`.\n";

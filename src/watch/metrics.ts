@@ -21,8 +21,11 @@ export interface WatchMetrics {
   readonly corrections: Counter<"kind" | "outcome">;
   readonly apiCalls: Counter<"operation">;
   readonly errors: Counter<"type">;
-  /** Sets the drifted/pending gauges from a report (kinds not in it go to 0). */
-  observeReport(report: DriftReport): void;
+  /**
+   * Sets the drifted/pending gauges from a report: every kind in it or in `checked` (the kinds the
+   * reconcile looked at) gets a sample, 0 when clean, so a dashboard sees 0 rather than nothing.
+   */
+  observeReport(report: DriftReport, checked?: Iterable<string>): void;
   /** Stops counting AWS calls. */
   close(): void;
 }
@@ -73,7 +76,7 @@ export function createMetrics(): WatchMetrics {
   });
   const errors = new Counter({
     name: "cordon_errors_total",
-    help: "Errors, by type (aws:<code> for AWS API errors; policy, lock, stale-plan, git, internal for failed reconciles)",
+    help: "Errors, by type: aws:<code> for each failed AWS API call; policy, aws, lock, stale-plan, partial-apply, git, internal… for each failed reconcile",
     labelNames: ["type"] as const,
     registers: [registry],
   });
@@ -92,7 +95,8 @@ export function createMetrics(): WatchMetrics {
     corrections,
     apiCalls,
     errors,
-    observeReport(report) {
+    observeReport(report, checked = []) {
+      for (const k of checked) seenKinds.add(k);
       const d = new Map<string, number>();
       const p = new Map<string, number>();
       for (const i of report.items) {

@@ -82,9 +82,11 @@ function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<R
 
 interface DriftJson {
   summary: { checked: number; clean: number; drift: number; pending: number; both: number };
+  notes: string[];
   resources: {
     address: string;
     status: string;
+    reason: string;
     before: unknown;
     applied: unknown;
     after: unknown;
@@ -207,7 +209,8 @@ describe("drift vs pending through the CLI", () => {
       [A("ec2.flowLog", VPC)]: "pending",
     });
     const fl = json.resources.find((r) => r.address === A("ec2.flowLog", VPC))!;
-    expect(fl.pending).toEqual([{ path: "/trafficType", before: "ALL", after: "REJECT" }]);
+    // The flow log's own diff: a traffic type cannot change in place.
+    expect(fl.pending).toEqual([{ path: "/trafficType", before: "ALL", after: "REJECT", forcesReplacement: true }]);
   });
 
   it("both at once: the flow log deleted by hand while its policy changed", async () => {
@@ -401,5 +404,66 @@ describe("GitHub Actions", () => {
     } finally {
       writeFileSync(policyFile, original);
     }
+  });
+});
+
+describe("blocking-only policies (no flow-log bucket)", () => {
+  const dir = join(tmp, "blocking");
+  const NOTE = "no lock, audit log or applied record for 111122223333/eu-west-1";
+  const count = (text: string, what: string) => text.split(what).length - 1;
+  const blockingDrift = async (extra: string[] = []) => {
+    const run = await cordon(["drift", "blocking", "--format", "json", "--today", TODAY, ...extra]);
+    const json = JSON.parse(run.stdout) as DriftJson;
+    return { run, json, nacl: json.resources.find((r) => r.address.includes("/ec2.naclEntries/")) };
+  };
+
+  beforeAll(() => {
+    cpSync(policies, dir, { recursive: true });
+    const text = readFileSync(policyFile, "utf8");
+    const blocking = text.slice(0, text.indexOf("# 1. Record")) + text.slice(text.indexOf("# 3. The address"));
+    writeFileSync(join(dir, "production.yaml"), blocking.replace("cidr: 203.0.113.66", "cidr: 203.0.113.77"));
+  });
+
+  it("drift says once that there is no record to read, and why a NACL change is not measured", async () => {
+    const { run, json, nacl } = await blockingDrift();
+    expect(run.status).toBe(2);
+    expect(json.notes).toHaveLength(1);
+    expect(json.notes[0]).toContain(`${NOTE}: its policies name no flow-log bucket`);
+    expect(json.notes[0]).toContain("pass --lock-bucket NAME");
+    expect(nacl?.status).toBe("pending");
+    expect(nacl?.reason).toContain("drift not measured: no applied record");
+    const text = await cordon(["drift", "blocking", "--today", TODAY]);
+    expect(count(text.stdout, NOTE)).toBe(1);
+    expect(text.stderr).toBe("");
+  });
+
+  it("apply warns once that it runs without lock and audit; --lock-bucket gives it both, and drift reads its record", async () => {
+    const nacl = (await blockingDrift()).nacl?.address as string;
+    const planFile = join(tmp, "blocking-plan.json");
+    // Only the NACL: these policies no longer declare the flow log, which must stay for the other tests.
+    const applyNacl = async (extra: string[] = []) => {
+      const planned = await cordon(["plan", "blocking", "--target", nacl, "--out", planFile, "--today", TODAY]);
+      expect(planned.status).toBe(0);
+      return cordon(["apply", planFile, "--today", TODAY, ...extra]);
+    };
+    const before = (await keys("cordon/audit/")).length;
+    const bare = await applyNacl();
+    expect(bare.status).toBe(0);
+    expect(count(bare.stderr, NOTE)).toBe(1);
+    expect(bare.stdout).toContain("(not written)");
+    expect((await keys("cordon/audit/")).length).toBe(before);
+
+    writeFileSync(
+      join(dir, "production.yaml"),
+      readFileSync(join(dir, "production.yaml"), "utf8").replace("203.0.113.77", "203.0.113.78"),
+    );
+    const withBucket = ["--lock-bucket", BUCKET];
+    const applied = await applyNacl(withBucket);
+    expect(applied.status).toBe(0);
+    expect(applied.stderr).not.toContain(NOTE);
+    expect((await keys("cordon/audit/")).length).toBe(before + 1);
+    const clean = await blockingDrift(withBucket);
+    expect(clean.json.notes).toEqual([]);
+    expect(clean.nacl).toBeUndefined();
   });
 });

@@ -11,7 +11,7 @@ import { type AppliedRecord, readApplied } from "../../executor/applied.js";
 import { classifyDrift, correctable, type DriftItem, type DriftReport } from "../../executor/drift.js";
 import { s3ObjectStore } from "../../executor/objects.js";
 import { diffRegistry } from "../../executor/pipeline.js";
-import { stateLocation } from "../../executor/state-location.js";
+import { noStateLocationNote, stateLocation } from "../../executor/state-location.js";
 import type { DiffResult } from "../../handlers/contract.js";
 import { AwsError } from "../../model/errors.js";
 import type { PlanDocument } from "../../model/plan.js";
@@ -51,33 +51,50 @@ interface DriftOptions extends LockOptionValues {
   readonly target?: string[];
 }
 
-/** The applied record of every target of the plan (null where there is none or no bucket yet). */
+/** What `classifyDrift` needs to know of the applied records, and the notes on what was not found. */
+export interface Records {
+  readonly records: Map<string, AppliedRecord | null>;
+  /** Targets with nowhere to read a record from (no bucket). */
+  readonly unrecorded: Set<string>;
+  readonly notes: string[];
+}
+
+/** The applied record of every target of the plan (null where there is none yet). */
 export async function readRecords(
   plan: PlanDocument,
   policies: readonly LoadedPolicy[],
   session: AwsSession,
   lockBucket: string | undefined,
-): Promise<Map<string, AppliedRecord | null>> {
+): Promise<Records> {
   const records = new Map<string, AppliedRecord | null>();
+  const unrecorded = new Set<string>();
+  const missingBucket: string[] = [];
   await Promise.all(
     plan.targets.map(async (t) => {
       const key = `${t.account}/${t.region}`;
       const target = plan.changes.find((c) => c.target.account === t.account && c.target.region === t.region)?.target;
-      const location = target === undefined ? null : stateLocation(target, policies, plan, lockBucket);
+      if (target === undefined) return;
+      const location = stateLocation(target, policies, plan, lockBucket);
       if (location === null) {
-        records.set(key, null);
+        unrecorded.add(key);
         return;
       }
       const store = s3ObjectStore(await session.ports(location.via).s3(), location.bucket);
       try {
         records.set(key, (await readApplied(store, t.account, t.region))?.record ?? null);
       } catch (e) {
-        if (e instanceof AwsError && e.awsCode === "NoSuchBucket") records.set(key, null);
-        else throw e;
+        if (!(e instanceof AwsError && e.awsCode === "NoSuchBucket")) throw e;
+        records.set(key, null);
+        // A flow-log bucket not created yet is no news (everything is pending); a --lock-bucket that is not there is.
+        if (lockBucket !== undefined && !location.createdByPlan) missingBucket.push(`${key} (${location.bucket})`);
       }
     }),
   );
-  return records;
+  const notes: string[] = [];
+  if (unrecorded.size > 0) notes.push(noStateLocationNote([...unrecorded].sort()));
+  if (missingBucket.length > 0)
+    notes.push(`the --lock-bucket does not exist: no applied record for ${missingBucket.sort().join(", ")}`);
+  return { records, unrecorded, notes };
 }
 
 const diffLookup = (kind: Kind) =>
@@ -85,8 +102,8 @@ const diffLookup = (kind: Kind) =>
 
 /** Observes AWS, reads the applied records and classifies every resource. Read-only. */
 export async function driftReport(run: PlanCommandRun, lockBucket: string | undefined): Promise<DriftReport> {
-  const records = await readRecords(run.plan, run.loaded.policies, run.session, lockBucket);
-  return classifyDrift({ plan: run.plan, observed: run.observed, records, diff: diffLookup });
+  const read = await readRecords(run.plan, run.loaded.policies, run.session, lockBucket);
+  return classifyDrift({ plan: run.plan, observed: run.observed, ...read, diff: diffLookup });
 }
 
 /** A plan of exactly the given changes (for drift correction). */
@@ -121,6 +138,11 @@ export function register(program: Command, setExit: SetExit): void {
         "",
         "Exit codes: 0 clean, 2 drift or pending changes (left), 1 error.",
         "",
+        "What Cordon applied is read from the applied record in the flow-log bucket (cordon/applied/) and",
+        "from the cordon:applied tag of taggable resources. Blocking-only policies name no bucket: pass",
+        "--lock-bucket NAME (the same as to apply), or drift cannot be told from pending for untagged",
+        "resources such as NACL entries.",
+        "",
         "Examples:",
         "  $ cordon drift",
         "  $ cordon drift policies/ --format json",
@@ -150,11 +172,10 @@ export function register(program: Command, setExit: SetExit): void {
     if (fix.length > 0) {
       const plan = subPlan(run.plan, fix);
       err(`Correcting ${fix.length} drifted resource${fix.length === 1 ? "" : "s"}:`);
-      const ctx: GuardContext = cliGuardContext(
-        run.session,
-        run.loaded.policies,
-        guardSettings(options, "drift --correct"),
-      );
+      const ctx: GuardContext = {
+        ...cliGuardContext(run.session, run.loaded.policies, guardSettings(options, "drift --correct")),
+        warned: new Set(report.notes),
+      };
       await withApplyGuard(plan, ctx, (onEvent) =>
         applyAndReport(plan, { session: run.session, onEvent: both(progressPrinter(), onEvent) }),
       );

@@ -26,7 +26,10 @@ export function register(program: Command, setExit: SetExit): void {
     )
     .argument("<id>", "the lock ID")
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
-    .option("--lock-bucket <name>", "the bucket the lock is in (default: the flow-log bucket)")
+    .option(
+      "--lock-bucket <name>",
+      "the bucket the lock is in (default: the policies' flow-log bucket; needed for blocking-only policies)",
+    )
     .action(async (id: string, paths: string[], options: ForceUnlockOptions) => {
       if (!/^[0-9a-f]{6,64}$/.test(id))
         throw new UsageError(`"${id}" is not a lock ID (hexadecimal, from the "locked by" message)`);
@@ -46,6 +49,11 @@ export function register(program: Command, setExit: SetExit): void {
           return;
         }
       }
-      throw new UsageError(`no lock with ID ${id}`, searched.length > 0 ? [`looked in: ${searched.join(", ")}`] : []);
+      if (searched.length === 0) {
+        throw new UsageError(`nowhere to look for lock ${id}: the policies name no flow-log bucket`, [
+          "pass --lock-bucket NAME, the bucket the apply was given",
+        ]);
+      }
+      throw new UsageError(`no lock with ID ${id}`, [`looked in: ${searched.join(", ")}`]);
     });
 }

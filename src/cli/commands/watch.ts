@@ -17,6 +17,7 @@ import { handlerFor } from "../../handlers/registry.js";
 import { isExecutable } from "../../model/change.js";
 import { CordonError, PartialApplyError } from "../../model/errors.js";
 import { todayUtc } from "../../policy/index.js";
+import { GitError } from "../../watch/git.js";
 import { type LogFormat, type Logger, makeLogger } from "../../watch/log.js";
 import { runLoop } from "../../watch/loop.js";
 import { createMetrics } from "../../watch/metrics.js";
@@ -37,10 +38,22 @@ interface WatchOptions extends LockOptionValues {
   readonly applyPending?: boolean;
 }
 
-/** The error type label of a failed reconcile. */
+/**
+ * The `type` label of cordon_errors_total for a failed reconcile: policy, aws, lock, stale-plan,
+ * conflict, partial-apply, git, io, usage, or internal (anything not a CordonError). AWS API errors
+ * are also counted per call as aws:<code> (src/watch/metrics.ts).
+ */
 export function errorType(e: unknown): string {
-  if (e instanceof CordonError) return e.code.toLowerCase();
-  return "internal";
+  if (e instanceof GitError) return "git";
+  if (!(e instanceof CordonError)) return "internal";
+  switch (e.code) {
+    case "POLICY_INVALID":
+      return "policy";
+    case "LOCKED":
+      return "lock";
+    default:
+      return e.code.toLowerCase().replace(/_/g, "-");
+  }
 }
 
 const messageOf = (e: unknown): string =>
@@ -83,6 +96,8 @@ export function register(program: Command, setExit: SetExit): void {
     const relative = paths.length > 0 ? paths : [DEFAULT_POLICY_PATH];
     const policyPaths = source === null ? relative : relative.map((p) => (isAbsolute(p) ? p : join(source.dir, p)));
     let ready = false;
+    // Warnings given once per process, not once per reconcile (no bucket for records…).
+    const warned = new Set<string>();
     const endpoints = await startEndpoints(listen, metrics.registry, () => ready);
     log("info", "watch started", {
       version: VERSION,
@@ -102,7 +117,14 @@ export function register(program: Command, setExit: SetExit): void {
         const loaded = loadPolicies(policyPaths, today);
         const planned = await planPolicies(loaded, { today, session, cordonVersion: VERSION });
         const report = await driftReport({ ...planned, loaded, session }, settings.lockBucket);
-        metrics.observeReport(report);
+        metrics.observeReport(
+          report,
+          planned.plan.changes.map((c) => c.kind),
+        );
+        for (const note of report.notes.filter((n) => !warned.has(n))) {
+          warned.add(note);
+          log("warn", note);
+        }
         const act: DriftItem[] =
           options.applyPending === true
             ? report.items.filter((i) => i.mode !== "observe" && isExecutable(i.change))
@@ -123,8 +145,9 @@ export function register(program: Command, setExit: SetExit): void {
               session,
               policies: loaded.policies,
               settings,
-              log: (line) => log("warn", line),
+              log: (line) => log("warn", line.replace(/^warning: /, "")),
               report: (line) => log("info", "audit", { summary: line }),
+              warned,
             },
             async (onEvent) => {
               const result = await applyPlan(plan, {

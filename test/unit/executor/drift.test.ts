@@ -148,6 +148,18 @@ describe("drift vs pending, per resource", () => {
     });
   }
 
+  it("pending fields come from the kind's semantic diff (applied → desired), as drift fields do", () => {
+    const semantic = { path: "/rules/cordon-block", before: ["TV"], after: ["KP", "TV"] };
+    const diff = () => (desired: unknown, current: unknown) => ({
+      fields:
+        JSON.stringify(desired) === JSON.stringify(current) ? [] : [{ ...semantic, before: current, after: desired }],
+      replace: false,
+    });
+    const item = classifyOne(change(spec("a"), spec("b")), observation(spec("a")), record(spec("a")), diff);
+    expect(item.status).toBe("pending");
+    expect(item.pendingFields).toEqual([{ path: semantic.path, before: spec("a"), after: spec("b") }]);
+  });
+
   it("the record wins over the tag (a no-op recorded later than the tag was written)", () => {
     const item = classifyOne(
       change(spec("b"), spec("b")),

@@ -33,7 +33,7 @@ function item(n: number, status: DriftItem["status"]): DriftItem {
   };
 }
 
-const report = (items: DriftItem[]): DriftReport => ({
+const report = (items: DriftItem[], notes: string[] = []): DriftReport => ({
   format: "cordon.drift/v1",
   createdAt: "2026-11-26T10:00:00Z",
   policyDigest: "p",
@@ -45,6 +45,7 @@ const report = (items: DriftItem[]): DriftReport => ({
     both: items.filter((i) => i.status === "drift+pending").length,
   },
   items,
+  notes,
 });
 
 describe("drift views", () => {
@@ -81,6 +82,20 @@ describe("drift views", () => {
       after: { trafficType: "ALL" },
       action: "create-then-delete",
     });
+  });
+
+  it("a note (no applied record to read) is shown once in every view, also on a clean report", () => {
+    const note = "no lock, audit log or applied record for 111122223333/eu-west-1: …";
+    for (const r of [report([], [note]), report([item(1, "pending")], [note])]) {
+      const text = renderDriftText(r, makeStyler(false));
+      expect(text.split(note)).toHaveLength(2);
+      expect(text.trimEnd().split("\n").at(-2)).toBe(`note: ${note}`);
+      const md = renderDriftMarkdown(r);
+      expect(md.startsWith(DRIFT_MARKER)).toBe(true);
+      expect(md.split(note)).toHaveLength(2);
+      expect(md).toContain(`> [!WARNING]\n> ${note}`);
+      expect(JSON.parse(renderDriftJson(r)).notes).toEqual([note]);
+    }
   });
 
   it("markdown starts with the marker and stays within GitHub's limit on a huge report", () => {
