@@ -64,6 +64,8 @@ export interface Control {
   resetCounters(): void;
   requests(): RequestLogEntry[];
   clearRequests(): void;
+  /** AWS requests received and not yet answered (a test waits for 0 before it looks at the state). */
+  inFlight(): number;
   faults(): FaultConfig;
   /** Replaces the fault configuration (throws Error on an invalid one). */
   setFaults(config: FaultConfig): void;
@@ -87,6 +89,7 @@ export interface ControlDeps {
   readonly stats: Stats;
   readonly ctx: ServiceContext;
   readonly modules: readonly ServiceModule[];
+  readonly inFlight: () => number;
 }
 
 const json = (status: number, value: unknown): SandboxResponse => ({
@@ -102,6 +105,7 @@ export function createControl(deps: ControlDeps): Control {
     resetCounters: () => stats.resetCounters(),
     requests: () => stats.requests(),
     clearRequests: () => stats.clearRequests(),
+    inFlight: () => deps.inFlight(),
     faults: () => faults.config(),
     setFaults: (config) => faults.set(config),
     config: () => ({ ...store.config }),

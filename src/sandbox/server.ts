@@ -102,19 +102,25 @@ export function createSandboxCore(options: SandboxOptions = {}) {
     touch: () => store.touch(),
     faults,
   };
-  const control = createControl({ store, faults, stats, ctx, modules });
+  let inFlight = 0;
+  const control = createControl({ store, faults, stats, ctx, modules, inFlight: () => inFlight });
   const stateLoaded = store.load();
   if (options.defaultAccount !== undefined) identities(ctx).defaultAccount = options.defaultAccount;
   if (!stateLoaded && options.seed !== undefined) {
     control.seed(typeof options.seed === "string" ? loadEstateFile(options.seed) : options.seed);
   }
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    serve(req, res, { byName, store, faults, stats, ctx, control }).catch((e: unknown) => {
-      // Only a failure to write the response lands here; the socket is the only thing left to close.
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-      void e;
-    });
+    inFlight++;
+    serve(req, res, { byName, store, faults, stats, ctx, control })
+      .catch((e: unknown) => {
+        // Only a failure to write the response lands here; the socket is the only thing left to close.
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+        void e;
+      })
+      .finally(() => {
+        inFlight--;
+      });
   };
   return { store, control, handler, stateLoaded, modules };
 }

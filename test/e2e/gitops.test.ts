@@ -121,6 +121,17 @@ const deliveryStatements = async () =>
     }[]
   ).map((s) => s.Sid);
 
+/**
+ * Waits until the sandbox has answered every request it received. Under load a request body can reach
+ * the sandbox seconds after its headers (the SDK's Expect: 100-continue wait), so a write started in
+ * one test may otherwise land in the next one.
+ */
+async function quiesce(): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (sandbox.control.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(sandbox.control.inFlight()).toBe(0);
+}
+
 async function removeDeliveryStatement(): Promise<void> {
   const doc = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
   doc.Statement = doc.Statement.filter((s: { Sid?: string }) => s.Sid !== "CordonAWSLogDeliveryWrite");
@@ -354,6 +365,7 @@ describe("the apply lock through the CLI", () => {
     const args = ["apply", "policies", "--auto-approve", "--lock-timeout", "60s", "--today", TODAY];
     const [a, b] = await Promise.all([cordon(args), cordon(args)]);
     sandbox.control.setFaults({});
+    await quiesce();
     expect([a.status, b.status]).toEqual([0, 0]);
     // Exactly one of them changed AWS; the other found nothing left to do (after waiting, or not).
     const applied = [a, b].map((r) => /Audit [0-9a-f]{8}: success — (\d+) applied/.exec(r.stdout)?.[1] ?? "none");
@@ -376,6 +388,7 @@ describe("GitHub Actions", () => {
     const summary = join(tmp, "step-summary.md");
     writeFileSync(summary, "earlier step\n");
     await removeDeliveryStatement();
+
     const r = await cordon(["plan", "policies", "--today", TODAY], {
       GITHUB_ACTIONS: "true",
       GITHUB_STEP_SUMMARY: summary,
