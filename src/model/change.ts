@@ -41,7 +41,7 @@ export interface Change<S = unknown> {
   readonly before: S | null;
   readonly after: S | null;
   readonly fields: readonly FieldDiff[];
-  /** Why: "missing in AWS", "drifted: trafficType", "no longer declared". */
+  /** Why: "missing in AWS", "differs from the policies: trafficType", "no longer declared". */
   readonly reason: string;
   readonly impact: Impact;
   readonly mode: ManagementMode;

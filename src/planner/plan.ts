@@ -98,7 +98,11 @@ export interface PlanInput {
 
 const MAX_FIELDS_IN_REASON = 4;
 
-/** "drifted: trafficType, tags/env" — the changed fields (two pointer segments at most). */
+/**
+ * "differs from the policies: trafficType, tags/env" — the changed fields (two pointer segments at
+ * most). Neutral on purpose: the plan cannot tell whether AWS drifted or the policies changed
+ * (`cordon drift` can, from what Cordon applied), and a reviewed change must not read as drift.
+ */
 export function driftReason(fields: readonly FieldDiff[], replace: boolean): string {
   const names: string[] = [];
   for (const f of fields) {
@@ -111,7 +115,7 @@ export function driftReason(fields: readonly FieldDiff[], replace: boolean): str
   }
   const shown = names.slice(0, MAX_FIELDS_IN_REASON).join(", ");
   const more = names.length > MAX_FIELDS_IN_REASON ? ` and ${names.length - MAX_FIELDS_IN_REASON} more` : "";
-  return `drifted: ${shown}${more}${replace ? " (forces replacement)" : ""}`;
+  return `differs from the policies: ${shown}${more}${replace ? " (forces replacement)" : ""}`;
 }
 
 function impactOf(kind: Kind, action: Action, diffBroadens: boolean): Impact {

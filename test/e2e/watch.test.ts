@@ -202,9 +202,11 @@ describe("cordon watch", () => {
         const logs = await flowLogs();
         return logs.length === 1 && logs[0]?.TrafficType === "REJECT" ? true : undefined;
       });
-      expect(text).toMatch(
-        /INFO {2}corrected address=\S+ec2.flowLog\/vpc-0c47e5a1f3d2b0001 action=create-then-delete outcome=applied/,
-      );
+      // The log line follows the change in AWS (the apply verifies first): wait for it too.
+      const corrected =
+        /INFO {2}corrected address=\S+ec2.flowLog\/vpc-0c47e5a1f3d2b0001 action=create-then-delete outcome=applied/;
+      await until("the 'corrected' log line", async () => (corrected.test(text) ? true : undefined));
+      expect(text).toMatch(corrected);
       child.kill("SIGINT");
       expect(await exited).toBe(0);
     } finally {

@@ -90,7 +90,7 @@ describe("plan: one change per resource", () => {
       desired: [fl],
       observed: [[fl.address, live({ trafficType: "REJECT" })]],
       action: "create-then-delete",
-      reasonText: "drifted: trafficType (forces replacement)",
+      reasonText: "differs from the policies: trafficType (forces replacement)",
       executable: true,
       broadens: false,
       destructive: false,
