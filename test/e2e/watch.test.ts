@@ -163,7 +163,10 @@ describe("cordon watch", () => {
         sample((await get("/metrics")).text, "cordon_pending_resources", 'kind="ec2.flowLog"') === 1 ? true : undefined,
       );
       expect((await flowLogs()).map((f) => f.TrafficType)).toEqual(["ALL"]);
-      expect(logs.some((l) => l["msg"] === "pending" && String(l["reason"]).includes("trafficType"))).toBe(true);
+      // The gauge and the log line come from the same reconcile; wait for the line rather than assume the order.
+      await until("the 'pending' log line", async () =>
+        logs.some((l) => l["msg"] === "pending" && String(l["reason"]).includes("trafficType")) ? true : undefined,
+      );
       expect(logs.filter((l) => l["msg"] === "corrected")).toHaveLength(1);
 
       child.kill("SIGTERM");
