@@ -8,6 +8,7 @@ import type { PlanDocument } from "../model/plan.js";
 import {
   actionLabel,
   actionSymbol,
+  type BodyLine,
   changeBody,
   isEmptyPlan,
   NO_CHANGES,
@@ -34,6 +35,24 @@ const code = (s: string): string => {
 
 const longestBacktickRun = (s: string): number => Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
 
+/**
+ * In a ```diff block an unsigned line shows as context: give the closing bracket of a value that is
+ * wholly added or removed the sign of its opening line, so the whole value is coloured.
+ */
+function signClosings(lines: readonly BodyLine[]): BodyLine[] {
+  const open: BodyLine["sign"][] = [];
+  return lines.map((l) => {
+    const text = l.text.trim();
+    if (l.sign === " " && (text === "}" || text === "]")) {
+      const sign = open.pop() ?? " ";
+      return sign === "+" || sign === "-" ? { ...l, sign } : l;
+    }
+    if (/[[{]$/.test(text)) open.push(l.sign);
+    else if (/^[\]}],?$/.test(text)) open.pop();
+    return l;
+  });
+}
+
 function detailsSection(c: Change): string {
   const sym = actionSymbol(c.action).trim();
   const flags = [
@@ -41,7 +60,7 @@ function detailsSection(c: Change): string {
     c.impact.destructive ? "⚠️ destructive" : "",
   ].filter((f) => f !== "");
   const summary = `<code>${escapeHtml(sym)} ${actionLabel(c.action)}</code> <code>${escapeHtml(c.address)}</code> — ${escapeHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
-  const body = changeBody(c, "diff")
+  const body = signClosings(changeBody(c, "diff"))
     .map((l) => `${l.sign} ${"  ".repeat(l.depth)}${l.text}`)
     .join("\n");
   const fenceLen = Math.max(3, longestBacktickRun(body) + 1);
