@@ -178,10 +178,15 @@ export async function applyAndReport(
     throw new PartialApplyError(
       `apply stopped part-way: ${failed} change${failed === 1 ? "" : "s"} failed; what succeeded stays in place and running cordon apply again continues from there`,
       details,
+      result.problems,
     );
   }
   if (result.problems.length > 0) {
-    throw new PartialApplyError("apply finished, but AWS does not match the policies afterwards", details);
+    throw new PartialApplyError(
+      "apply finished, but AWS does not match the policies afterwards",
+      details,
+      result.problems,
+    );
   }
   return result;
 }

@@ -22,7 +22,7 @@ import { type ObjectStore, s3ObjectStore } from "../executor/objects.js";
 import { noStateLocationNote, type StateLocation, stateLocation } from "../executor/state-location.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
-import { AwsError, CordonError } from "../model/errors.js";
+import { AwsError, CordonError, PartialApplyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { TargetRef } from "../model/resource.js";
@@ -136,7 +136,7 @@ export async function withApplyGuard<T>(
         finishedAt: new Date(),
         plan,
         outcomes,
-        problems: [],
+        problems: error instanceof PartialApplyError ? error.problems : [],
         ...(error !== undefined ? { error: messageOf(error) } : {}),
         interrupted,
         locks: locks.map((l) => l.info.id),

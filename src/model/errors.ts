@@ -70,8 +70,15 @@ export class StalePlanError extends CordonError {
 
 /** Apply changed some resources but not all (or AWS does not match afterwards); a re-run converges. */
 export class PartialApplyError extends CordonError {
-  constructor(message: string, details: readonly string[] = []) {
+  /** What verification found still different after the apply (recorded in the audit record). */
+  readonly problems: readonly { readonly address: string; readonly message: string }[];
+  constructor(
+    message: string,
+    details: readonly string[] = [],
+    problems: readonly { readonly address: string; readonly message: string }[] = [],
+  ) {
     super("PARTIAL_APPLY", message, details);
+    this.problems = problems;
   }
 }
 

@@ -7,7 +7,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { DeleteFlowLogsCommand, DescribeFlowLogsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetTableCommand, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
-import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetBucketPolicyCommand, GetObjectCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
 import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
@@ -364,6 +364,15 @@ describe("verification after apply", () => {
       new RegExp(`${A("ec2.flowLog", VPC)}: flow log fl-\\w+ on ${VPC}: log delivery FAILED: Access error`),
     );
     expect(r.status).toBe(1);
+    // The audit record keeps what verification found, not only the error text.
+    const key = new RegExp(`s3://${BUCKET}/(cordon/audit/\\S+\\.json)`).exec(r.stdout)?.[1];
+    expect(key, r.stdout).toBeDefined();
+    const audit = JSON.parse(
+      (await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key! }))).Body?.transformToString()) ?? "{}",
+    );
+    expect(audit.problems).toEqual([
+      { address: A("ec2.flowLog", VPC), message: expect.stringMatching(/log delivery FAILED: Access error/) },
+    ]);
     const after = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}");
     expect(after.Statement).toContainEqual(deny);
   });
