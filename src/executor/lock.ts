@@ -13,15 +13,35 @@
 //   the overwrite fails the lock was broken (force-unlock) and `onLost` is told.
 // - Released with DeleteObject If-Match on our own ETag: a lock someone has since broken and
 //   re-taken is never deleted by the old holder.
+// - Lost responses: a conditional write can succeed in S3 while its response is lost (a 5xx or a
+//   dropped connection); the SDK then retries it, and the retry fails its own condition (412)
+//   because the first attempt already wrote. So whenever a condition fails, the lock object is
+//   read back: if it carries our lock ID, the write was ours and we hold the lock (with the ETag
+//   read). Only the holder ever writes an object with its ID (IDs are 48 random bits), so the ID
+//   alone decides. A lost DeleteObject response, retried, finds no object: released.
+// - TTL floor: a lock shorter than MIN_LOCK_TTL_MS is refused (see there).
 import { randomBytes } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { LockedError } from "../model/errors.js";
+import { LockedError, UsageError } from "../model/errors.js";
 import { type ObjectStore, PreconditionFailedError } from "./objects.js";
 
 export const LOCK_PREFIX = "cordon/locks/";
 export const DEFAULT_LOCK_TTL_MS = 15 * 60_000;
+/**
+ * The shortest lock TTL accepted: 30 seconds. The holder renews every third of the TTL, so with
+ * 30 s it has 10 s between renewals, and a renewal may still be late by 20 s (a slow S3 round trip
+ * with SDK retries and backoff, a paused or swapped-out process, a loaded CI runner) before the
+ * lock lapses. Below that a lock can expire while its holder is still applying, and another run
+ * takes it over: no mutual exclusion at all (a TTL of 0 expires as it is written).
+ */
+export const MIN_LOCK_TTL_MS = 30_000;
 
 export const lockKey = (account: string, region: string): string => `${LOCK_PREFIX}${account}-${region}.json`;
+
+/** Why a TTL below the floor is refused (the message of the usage error); `given` names the value. */
+export function lockTtlFloorMessage(given: string): string {
+  return `${given} is below the lock TTL floor of ${MIN_LOCK_TTL_MS / 1000}s: the holder renews the lock every third of its TTL, and a shorter lock can expire while its holder is still applying (a slow S3 round trip, a paused process), letting another run in`;
+}
 
 /** Who is running Cordon: for locks and audit records. */
 export interface Actor {
@@ -124,6 +144,7 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
   const sleep = request.sleep ?? realSleep;
   const random = request.random ?? Math.random;
   const ttl = request.ttlMs ?? DEFAULT_LOCK_TTL_MS;
+  if (!(ttl >= MIN_LOCK_TTL_MS)) throw new UsageError(lockTtlFloorMessage(`a lock TTL of ${ttl}ms`));
   const deadline = now() + Math.max(0, request.timeoutMs ?? 0);
   const { store, key } = request;
   let delay = 250;
@@ -160,6 +181,14 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
                 etag = await store.put(key, JSON.stringify(next, null, 2), { ifMatch: etag });
                 info = next;
               } catch (e) {
+                const own =
+                  e instanceof PreconditionFailedError ? await ownLock(store, key, info.id).catch(() => null) : null;
+                if (own !== null) {
+                  // Our renewal landed; only its response was lost.
+                  etag = own.etag;
+                  info = own.info;
+                  return;
+                }
                 clearInterval(timer);
                 request.onLost?.(e);
               }
@@ -181,7 +210,11 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
         try {
           await store.delete(key, etag);
         } catch (e) {
-          if (!(e instanceof PreconditionFailedError)) throw e; // broken and re-taken by someone else
+          if (!(e instanceof PreconditionFailedError)) throw e;
+          // Still ours under another ETag (a renewal whose response was lost): delete that version.
+          // Otherwise it was broken and re-taken by someone else, and is left alone.
+          const own = await ownLock(store, key, info.id);
+          if (own !== null) await store.delete(key, own.etag);
         }
       },
     };
@@ -197,17 +230,21 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
     const current = await store.get(key);
     if (current === null) continue; // released in between: try again at once
     const holder = parseLock(current.text);
+    // Our own write, whose response was lost and whose SDK retry then failed its condition.
+    if (holder?.id === info.id) return held(holder, current.etag);
     // An unreadable lock object counts as expired: it cannot say who holds it or until when.
     const expired = holder === null || Date.parse(holder.expiresAt) <= now();
     if (expired) {
+      let etag: string | null;
       try {
-        const etag = await store.put(key, JSON.stringify(info, null, 2), { ifMatch: current.etag });
-        request.onTakeover?.(holder);
-        return held(info, etag);
+        etag = await store.put(key, JSON.stringify(info, null, 2), { ifMatch: current.etag });
       } catch (e) {
         if (!(e instanceof PreconditionFailedError)) throw e;
-        continue; // someone else took it over first
+        etag = await ownEtag(store, key, info.id); // null: someone else took it over first
       }
+      if (etag === null) continue;
+      request.onTakeover?.(holder);
+      return held(info, etag);
     }
     const left = deadline - now();
     if (left <= 0) {
@@ -225,6 +262,17 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
     delay = Math.min(delay * 2, 10_000);
   }
 }
+
+/** The lock object at `key` with its ETag when it carries lock ID `id`, else null. */
+async function ownLock(store: ObjectStore, key: string, id: string): Promise<{ info: LockInfo; etag: string } | null> {
+  const current = await store.get(key);
+  if (current === null) return null;
+  const info = parseLock(current.text);
+  return info !== null && info.id === id ? { info, etag: current.etag } : null;
+}
+
+const ownEtag = async (store: ObjectStore, key: string, id: string): Promise<string | null> =>
+  (await ownLock(store, key, id))?.etag ?? null;
 
 /**
  * Breaks the lock at `key` if its ID is `id` (conditional delete on the ETag read). Returns the

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { acquireLock, forceUnlock, type LockRequest, lockKey, parseLock } from "../../../src/executor/lock.js";
-import { LockedError } from "../../../src/model/errors.js";
-import { memoryStore } from "../../helpers/memory-store.js";
+import {
+  acquireLock,
+  forceUnlock,
+  type LockRequest,
+  lockKey,
+  MIN_LOCK_TTL_MS,
+  parseLock,
+} from "../../../src/executor/lock.js";
+import type { ObjectStore } from "../../../src/executor/objects.js";
+import { LockedError, UsageError } from "../../../src/model/errors.js";
+import { type MemoryStore, memoryStore } from "../../helpers/memory-store.js";
 
 const KEY = lockKey("111122223333", "eu-west-1");
 
@@ -121,8 +129,8 @@ describe("the apply lock", () => {
   it("lets exactly one of two racers take over an expired lock", async () => {
     const store = memoryStore();
     const c = clock();
-    await acquireLock(request(store, c, "alice@laptop", { ttlMs: 1_000 }));
-    c.advance(2_000);
+    await acquireLock(request(store, c, "alice@laptop", { ttlMs: 30_000 }));
+    c.advance(31_000);
     const results = await Promise.allSettled([
       acquireLock(request(store, c, "bob@ci")),
       acquireLock(request(store, c, "carol@ci")),
@@ -184,5 +192,134 @@ describe("a held lock is kept alive", () => {
     expect(lost).toHaveLength(1);
     await lock.release();
     expect(store.objects.get(KEY)?.text).toBe("someone else");
+  });
+});
+
+/**
+ * A store whose next `lose` writes (puts or deletes, as chosen) take effect but lose their
+ * response: like the SDK after a 5xx, it then retries the same request, whose answer (a failed
+ * condition, for a conditional write that already happened) is what the caller sees.
+ */
+function losingResponses(
+  inner: MemoryStore,
+  lose: { put?: number; delete?: number },
+): ObjectStore & { lost: string[]; left: { put: number; delete: number } } {
+  const left = { put: lose.put ?? 0, delete: lose.delete ?? 0 };
+  const lost: string[] = [];
+  return {
+    where: inner.where,
+    lost,
+    left,
+    get: (key) => inner.get(key),
+    list: (prefix) => inner.list(prefix),
+    async put(key, text, condition) {
+      const etag = await inner.put(key, text, condition); // a refused write loses nothing
+      if (left.put <= 0) return etag;
+      left.put--;
+      lost.push(`put ${condition?.ifNoneMatch === true ? "if-none-match" : "if-match"}`);
+      return inner.put(key, text, condition); // the SDK's retry: its answer is what the caller sees
+    },
+    async delete(key, ifMatch) {
+      await inner.delete(key, ifMatch);
+      if (left.delete <= 0) return;
+      left.delete--;
+      lost.push("delete");
+      return inner.delete(key, ifMatch);
+    },
+  };
+}
+
+describe("a lost response (the write happened, the SDK's retry fails its condition)", () => {
+  it("on the create: the lock carrying our ID is ours, held and then released", async () => {
+    const inner = memoryStore();
+    const store = losingResponses(inner, { put: 1 });
+    const c = clock();
+    const lock = await acquireLock({ ...request(inner, c, "alice@laptop"), store });
+    expect(store.lost).toEqual(["put if-none-match"]);
+    expect(parseLock(inner.objects.get(KEY)!.text)!.id).toBe(lock.info.id);
+    // The ETag read back is the object's: the release's conditional delete matches it.
+    await lock.release();
+    expect(inner.objects.has(KEY)).toBe(false);
+  });
+
+  it("on the takeover of an expired lock: ours too", async () => {
+    const inner = memoryStore();
+    const c = clock();
+    await acquireLock(request(inner, c, "alice@laptop", { ttlMs: MIN_LOCK_TTL_MS }));
+    c.advance(MIN_LOCK_TTL_MS + 1_000);
+    const store = losingResponses(inner, { put: 1 }); // the create is refused (alice's); the takeover loses its answer
+    let previous = "";
+    const lock = await acquireLock({
+      ...request(inner, c, "bob@ci", { onTakeover: (h) => (previous = h?.who ?? "") }),
+      store,
+    });
+    expect(store.lost).toEqual(["put if-match"]);
+    expect(previous).toBe("alice@laptop");
+    expect(parseLock(inner.objects.get(KEY)!.text)!.who).toBe("bob@ci");
+    await lock.release();
+    expect(inner.objects.has(KEY)).toBe(false);
+  });
+
+  it("on a renewal: still held (not reported lost), and the release deletes it", async () => {
+    const inner = memoryStore();
+    const store = losingResponses(inner, {});
+    let t = Date.parse("2026-11-26T10:00:00Z");
+    const lost: unknown[] = [];
+    const lock = await acquireLock({
+      store,
+      key: KEY,
+      actor: { who: "alice@laptop" },
+      command: "apply",
+      planDigest: "d",
+      targets: [],
+      ttlMs: 60_000,
+      renewEveryMs: 20,
+      now: () => t,
+      onLost: (e) => lost.push(e),
+    });
+    store.left.put = 1; // the first renewal loses its response
+    t += 30_000;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(store.lost).toEqual(["put if-match"]);
+    expect(lost).toEqual([]);
+    expect(Date.parse(parseLock(inner.objects.get(KEY)!.text)!.expiresAt)).toBe(t + 60_000);
+    expect(lock.info.expiresAt).toBe(parseLock(inner.objects.get(KEY)!.text)!.expiresAt);
+    await lock.release();
+    expect(inner.objects.has(KEY)).toBe(false);
+  });
+
+  it("on the release: the retried delete finds nothing, which is released", async () => {
+    const inner = memoryStore();
+    const store = losingResponses(inner, { delete: 1 });
+    const c = clock();
+    const lock = await acquireLock({ ...request(inner, c, "alice@laptop"), store });
+    await expect(lock.release()).resolves.toBeUndefined();
+    expect(store.lost).toEqual(["delete"]);
+    expect(inner.objects.has(KEY)).toBe(false);
+  });
+
+  it("someone else's lock is still someone else's: refused, naming them", async () => {
+    const inner = memoryStore();
+    const c = clock();
+    const first = await acquireLock(request(inner, c, "alice@laptop"));
+    const store = losingResponses(inner, { put: 1 });
+    await expect(acquireLock({ ...request(inner, c, "bob@ci"), store })).rejects.toThrow(`lock ID ${first.info.id}`);
+  });
+});
+
+describe("the TTL floor", () => {
+  it.each([0, 1, 1_000, MIN_LOCK_TTL_MS - 1])("refuses a TTL of %i ms, naming the floor", async (ttlMs) => {
+    const store = memoryStore();
+    const attempt = acquireLock(request(store, clock(), "alice@laptop", { ttlMs }));
+    await expect(attempt).rejects.toBeInstanceOf(UsageError);
+    await expect(attempt).rejects.toThrow(/floor of 30s/);
+    expect(store.objects.size).toBe(0);
+  });
+
+  it("accepts the floor itself", async () => {
+    const store = memoryStore();
+    await expect(
+      acquireLock(request(store, clock(), "alice@laptop", { ttlMs: MIN_LOCK_TTL_MS })),
+    ).resolves.toBeDefined();
   });
 });
