@@ -20,8 +20,11 @@ export interface RequestLogEntry {
   readonly status: number;
   /** Wire error code when the answer was an error. */
   readonly errorCode?: string;
-  /** "denied", "throttle", "error" when the answer came from the allow-list or a fault, not the service. */
-  readonly injected?: "denied" | "throttle" | "error";
+  /**
+   * "denied", "throttle", "error" when the answer came from the allow-list or a fault, not the
+   * service; "lostResponse" when the service performed the request and a fault replaced its answer.
+   */
+  readonly injected?: "denied" | "throttle" | "error" | "lostResponse";
   readonly ms: number;
 }
 

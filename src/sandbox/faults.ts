@@ -1,12 +1,14 @@
-// Fault injection: latency, throttling with the service's own error, 5xx errors, forced WAF lock
-// conflicts. Rules fire by rate (a seeded, deterministic RNG) or on the Nth matching call.
+// Fault injection: latency, throttling with the service's own error, 5xx errors, lost responses
+// (the request is performed, then answered with a 5xx, so the client retries a request that
+// already took effect), forced WAF lock conflicts. Rules fire by rate (a seeded, deterministic
+// RNG) or on the Nth matching call.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { UsageError } from "../model/errors.js";
 import type { FaultHooks, ServiceName } from "./types.js";
 
-export type FaultKind = "latency" | "throttle" | "error" | "lockConflict";
-const KINDS: readonly FaultKind[] = ["latency", "throttle", "error", "lockConflict"];
+export type FaultKind = "latency" | "throttle" | "error" | "lostResponse" | "lockConflict";
+const KINDS: readonly FaultKind[] = ["latency", "throttle", "error", "lostResponse", "lockConflict"];
 const SERVICES: readonly ServiceName[] = ["ec2", "elbv2", "sts", "s3", "glue", "wafv2"];
 
 export interface FaultRule {
@@ -20,7 +22,10 @@ export interface FaultRule {
   readonly nth?: number;
   /** Fire at most this many times (default: unlimited, or 1 with `nth`). */
   readonly times?: number;
-  /** `error`: HTTP status (default 500) and wire code (default the service's internal error code). */
+  /**
+   * `error`, `lostResponse`: HTTP status (default 500) and wire code (default the service's
+   * internal error code) of the answer.
+   */
   readonly status?: number;
   readonly code?: string;
   readonly message?: string;
@@ -40,7 +45,9 @@ export interface FaultConfig {
 
 export type InjectedFault =
   | { readonly kind: "throttle" }
-  | { readonly kind: "error"; readonly status: number; readonly code?: string; readonly message?: string };
+  | { readonly kind: "error"; readonly status: number; readonly code?: string; readonly message?: string }
+  /** Perform the request, then answer with this error instead of its response. */
+  | { readonly kind: "lostResponse"; readonly status: number; readonly code?: string; readonly message?: string };
 
 export interface Decision {
   readonly latencyMs: number;
@@ -113,8 +120,9 @@ export function createFaults(initial: FaultConfig = {}): Faults {
             fault = { kind: "throttle" };
             break;
           case "error":
+          case "lostResponse":
             fault = {
-              kind: "error",
+              kind: rule.kind,
               status: rule.status ?? 500,
               ...(rule.code !== undefined ? { code: rule.code } : {}),
               ...(rule.message !== undefined ? { message: rule.message } : {}),

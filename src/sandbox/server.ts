@@ -303,7 +303,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: Deps): Pro
       : { "x-amzn-requestid": requestId };
 
   let operation = "unknown";
-  let injected: "denied" | "throttle" | "error" | undefined;
+  let injected: "denied" | "throttle" | "error" | "lostResponse" | undefined;
   let response: SandboxResponse;
   let errorCode: string | undefined;
   try {
@@ -318,6 +318,18 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: Deps): Pro
       }
       const decision = deps.faults.decide(module.name, operation);
       if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));
+      if (decision.fault?.kind === "lostResponse") {
+        // The request takes effect; only its answer is lost (replaced by a 5xx the client retries).
+        const performed = await module.handle(operation, request, deps.ctx);
+        if (!READ_ONLY.test(operation)) deps.store.touch();
+        injected = "lostResponse"; // only when it succeeded: a failure is answered as it is
+        throw new ApiError(
+          decision.fault.code ?? INTERNAL_ERRORS[module.name],
+          decision.fault.message ??
+            `We encountered an internal error. Please try again. (sandbox: the ${performed.status} response was dropped)`,
+          decision.fault.status,
+        );
+      }
       if (decision.fault !== null) {
         injected = decision.fault.kind;
         if (decision.fault.kind === "throttle") {

@@ -569,6 +569,26 @@ describe("access and faults", () => {
     await expectError(reader.send(new DeleteBucketTaggingCommand({ Bucket: "seeded-logs" })), "AccessDenied", 403);
   });
 
+  it("a lost response performs the request, then answers 500: the retry of a conditional write fails its condition", async () => {
+    sandbox.control.setFaults({ rules: [{ kind: "lostResponse", service: "s3", operation: "PutObject", nth: 1 }] });
+    try {
+      const put = () =>
+        client.send(
+          new PutObjectCommand({ Bucket: "seeded-logs", Key: "lost/once.json", Body: "{}", IfNoneMatch: "*" }),
+        );
+      await expectError(put(), "InternalError", 500);
+      // The object was written all the same, so the client's retry finds it there.
+      const got = await client.send(new GetObjectCommand({ Bucket: "seeded-logs", Key: "lost/once.json" }));
+      expect(await got.Body?.transformToString()).toBe("{}");
+      await expectError(put(), "PreconditionFailed", 412);
+      const marked = sandbox.control.requests().filter((q) => q.injected === "lostResponse");
+      expect(marked.map((q) => [q.operation, q.status])).toEqual([["PutObject", 500]]);
+    } finally {
+      sandbox.control.setFaults({});
+      await client.send(new DeleteObjectCommand({ Bucket: "seeded-logs", Key: "lost/once.json" }));
+    }
+  });
+
   it("throttling uses S3's SlowDown (503)", async () => {
     sandbox.control.setFaults({ rules: [{ kind: "throttle", service: "s3", operation: "GetBucketLocation", nth: 1 }] });
     try {
