@@ -17,12 +17,15 @@ import {
   describeHolder,
   type HeldLock,
   lockKey,
+  lockTtlFloorMessage,
+  MIN_LOCK_TTL_MS,
+  parseLock,
 } from "../executor/lock.js";
 import { type ObjectStore, s3ObjectStore } from "../executor/objects.js";
 import { noStateLocationNote, type StateLocation, stateLocation } from "../executor/state-location.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
-import { AwsError, CordonError, PartialApplyError } from "../model/errors.js";
+import { AwsError, CordonError, PartialApplyError, UsageError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { TargetRef } from "../model/resource.js";
@@ -85,6 +88,55 @@ async function placesFor(plan: PlanDocument, ctx: GuardContext): Promise<{ place
 
 const isNoSuchBucket = (e: unknown) => e instanceof AwsError && e.awsCode === "NoSuchBucket";
 
+/**
+ * For a run that changes nothing and so takes no lock: reads (never writes) the lock object of
+ * every target of the plan that has a state location and warns, through `ctx.log`, when one is
+ * there — expired (a holder that died: who, since when, how long ago, and the force-unlock
+ * command) or live (someone else is applying to that target right now). A lock that cannot be
+ * read is warned about too; nothing here fails the run.
+ */
+export async function warnAboutLocks(plan: PlanDocument, ctx: GuardContext): Promise<void> {
+  let places: Place[];
+  try {
+    places = (await placesFor(plan, ctx)).places;
+  } catch (e) {
+    ctx.log(`warning: could not check the apply locks: ${(e as Error).message}`);
+    return;
+  }
+  const now = Date.now();
+  for (const p of places) {
+    const key = lockKey(p.target.account, p.target.region);
+    const where = `${p.store.where}/${key}`;
+    let current: Awaited<ReturnType<ObjectStore["get"]>>;
+    try {
+      current = await p.store.get(key);
+    } catch (e) {
+      if (isNoSuchBucket(e)) continue; // no bucket, no lock
+      ctx.log(`warning: could not read the lock ${where}: ${(e as Error).message}`);
+      continue;
+    }
+    if (current === null) continue;
+    const holder = parseLock(current.text);
+    if (holder === null) {
+      ctx.log(
+        `warning: stale lock ${where}: the object is not a Cordon lock (unreadable), so the next apply will take it over`,
+      );
+      continue;
+    }
+    const expiresAt = Date.parse(holder.expiresAt);
+    const age = formatDuration(Math.max(0, now - Date.parse(holder.createdAt)));
+    if (Number.isNaN(expiresAt) || expiresAt <= now) {
+      ctx.log(
+        `warning: stale lock ${where} of ${keyOf(p.target)}: held by ${describeHolder(holder)} (taken ${age} ago); that run ended without releasing it. If it is gone, remove the lock: cordon force-unlock ${holder.id}`,
+      );
+    } else {
+      ctx.log(
+        `warning: the lock ${where} of ${keyOf(p.target)} is held: someone else is applying right now (${describeHolder(holder)}, taken ${age} ago); this plan may be out of date once they finish`,
+      );
+    }
+  }
+}
+
 export interface Guarded<T> {
   readonly value: T;
   readonly auditLine: string;
@@ -112,6 +164,7 @@ export async function withApplyGuard<T>(
     ctx.warned?.add(note);
   }
   const changed = new Set(plan.changes.filter((c) => isExecutable(c)).map((c) => keyOf(c.target)));
+  if (changed.size === 0) await warnAboutLocks(plan, ctx); // no lock is taken: still say when one is there
   const locks: HeldLock[] = [];
   const outcomes: Outcome[] = [];
   let interrupted = false;
@@ -267,17 +320,30 @@ export function addLockOptions(command: Command): Command {
     )
     .option(
       "--lock-ttl <duration>",
-      "the lock expires after this long if its holder dies",
+      `the lock expires after this long if its holder dies (renewed every third of it while held; at least ${formatDuration(MIN_LOCK_TTL_MS)}, so a slow S3 round trip or a paused process cannot let it lapse mid-apply)`,
+      (value: string) => {
+        checkLockTtl(value); // at parse time: refused before anything is read from AWS
+        return value;
+      },
       formatDuration(DEFAULT_LOCK_TTL_MS),
     )
     .option("--lock-timeout <duration>", "wait this long for a lock held by another run (0s: fail at once)", "0s");
 }
 
+/** --lock-ttl in ms; a malformed value or one below MIN_LOCK_TTL_MS is a UsageError (naming the floor). */
+function checkLockTtl(text: string): number {
+  const ms = parseDuration(text, "--lock-ttl");
+  if (ms < MIN_LOCK_TTL_MS) throw new UsageError(lockTtlFloorMessage(`--lock-ttl ${text}`));
+  return ms;
+}
+
+/** Reads the lock options; a --lock-ttl below MIN_LOCK_TTL_MS is a UsageError naming the floor. */
 export function guardSettings(options: LockOptionValues, command: string): GuardSettings {
+  const lockTtlMs = checkLockTtl(options.lockTtl ?? formatDuration(DEFAULT_LOCK_TTL_MS));
   return {
     lock: options.lock !== false,
     ...(options.lockBucket !== undefined ? { lockBucket: options.lockBucket } : {}),
-    lockTtlMs: parseDuration(options.lockTtl ?? formatDuration(DEFAULT_LOCK_TTL_MS), "--lock-ttl"),
+    lockTtlMs,
     lockTimeoutMs: parseDuration(options.lockTimeout ?? "0s", "--lock-timeout"),
     command,
   };

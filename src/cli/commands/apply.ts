@@ -28,6 +28,7 @@ import {
   cliGuardContext,
   guardSettings,
   type LockOptionValues,
+  warnAboutLocks,
   withApplyGuard,
 } from "../guard.js";
 import { err, out, stdoutStyle } from "../output.js";
@@ -98,6 +99,11 @@ export function register(program: Command, setExit: SetExit): void {
     const run = await makePlan(policyPaths(args), { today });
     out(renderPlanText(run.plan, stdoutStyle()));
     if (isEmptyPlan(run.plan.summary)) {
+      // Nothing to lock, but a stale or held lock is still worth a warning.
+      await warnAboutLocks(
+        run.plan,
+        cliGuardContext(run.session, run.loaded.policies, guardSettings(options, "apply")),
+      );
       setExit(0);
       return;
     }
