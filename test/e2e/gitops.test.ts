@@ -1,8 +1,13 @@
 // GitOps end to end through the built CLI against an in-process sandbox: drift vs pending (changes
 // made behind Cordon's back with the SDK, a policy file edited), drift --correct fixes drift and
 // leaves pending changes alone, the apply lock (held → refused naming the holder; expired → waited
-// for and taken over; force-unlock; two applies at once), the audit and applied records, and the
-// GitHub Actions outputs (step summary, annotations).
+// for and taken over; force-unlock; two applies at once; a lost S3 response; the TTL floor; a stale
+// lock on an apply with nothing to do), the audit and applied records, and the GitHub Actions
+// outputs (step summary, annotations).
+//
+// The lock tests never depend on timing: expiry is constructed (lock objects written with an
+// expiresAt in the past), and an apply is known to be waiting only once it says so on stderr, so
+// a slow start of the CLI on a loaded machine changes nothing.
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -78,6 +83,29 @@ function cordon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<R
       },
     );
   });
+}
+
+/** Starts the CLI in the background; `until(text)` waits for text on its stderr (under load: up to 60 s). */
+function spawnCordon(args: readonly string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: tmp,
+    env: baseEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const run = { stdout: "", stderr: "" };
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    run.stderr += d;
+  });
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    run.stdout += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const until = async (text: string) => {
+    const end = Date.now() + 60_000;
+    while (!run.stderr.includes(text) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(run.stderr, `waited for "${text}"`).toContain(text);
+  };
+  return { child, run, exited, until };
 }
 
 interface DriftJson {
@@ -314,12 +342,16 @@ describe("the apply lock through the CLI", () => {
     expect(await keys("cordon/locks/")).toEqual([]);
   });
 
-  it("--lock-timeout waits for a lock that expires, then takes it over and applies", async () => {
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: holder("abcdefabcdef", 2_000) }));
-    const r = await cordon(["apply", "policies", "--auto-approve", "--lock-timeout", "30s", "--today", TODAY]);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toContain("waiting up to 30s for the lock");
-    expect(r.stderr).toContain("took over an expired lock of ci@runner-7");
+  it("--lock-timeout waits for a held lock; once its holder's TTL has passed, takes it over and applies", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: holder("abcdefabcdef", 600_000) }));
+    const apply = spawnCordon(["apply", "policies", "--auto-approve", "--lock-timeout", "5m", "--today", TODAY]);
+    await apply.until("waiting up to 5m for the lock");
+    expect(await keys("cordon/locks/")).toEqual([LOCK_KEY]);
+    expect(await deliveryStatements()).not.toContain("CordonAWSLogDeliveryWrite"); // nothing changed while waiting
+    // The holder dies and its TTL runs out: the object now says it expired (constructed, not waited for).
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: holder("abcdefabcdef", -1_000) }));
+    expect(await apply.exited).toBe(0);
+    expect(apply.run.stderr).toContain("took over an expired lock of ci@runner-7");
     expect(await deliveryStatements()).toContain("CordonAWSLogDeliveryWrite");
     expect(await keys("cordon/locks/")).toEqual([]);
   });
@@ -327,7 +359,7 @@ describe("the apply lock through the CLI", () => {
   it("Ctrl-C during an apply releases the lock and writes an 'interrupted' audit record (exit 130)", async () => {
     await removeDeliveryStatement();
     sandbox.control.setFaults({
-      rules: [{ kind: "latency", service: "s3", operation: "PutBucketPolicy", latencyMs: 3_000 }],
+      rules: [{ kind: "latency", service: "s3", operation: "PutBucketPolicy", latencyMs: 8_000 }],
     });
     const child = spawn(process.execPath, [CLI, "apply", "policies", "--auto-approve", "--today", TODAY], {
       cwd: tmp,
@@ -354,6 +386,7 @@ describe("the apply lock through the CLI", () => {
     expect(await keys("cordon/locks/")).toEqual([]);
     const last = JSON.parse(await readObject((await keys("cordon/audit/")).at(-1)!));
     expect(last).toMatchObject({ result: "interrupted", error: "interrupted by SIGINT" });
+    await quiesce(); // the delayed PutBucketPolicy lands before the next test starts
   });
 
   it("two applies at once: one waits for the other, nothing is duplicated, the result converges", async () => {
@@ -362,7 +395,7 @@ describe("the apply lock through the CLI", () => {
     await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [fl!.FlowLogId!] }));
     sandbox.control.setFaults({ latencyMs: 40 });
     const before = (await keys("cordon/audit/")).length;
-    const args = ["apply", "policies", "--auto-approve", "--lock-timeout", "60s", "--today", TODAY];
+    const args = ["apply", "policies", "--auto-approve", "--lock-timeout", "5m", "--today", TODAY];
     const [a, b] = await Promise.all([cordon(args), cordon(args)]);
     sandbox.control.setFaults({});
     await quiesce();
@@ -372,14 +405,121 @@ describe("the apply lock through the CLI", () => {
     expect(applied.filter((n) => n === "2")).toHaveLength(1);
     expect(applied.filter((n) => n === "0" || n === "none")).toHaveLength(1);
     const loser = applied[0] === "2" ? b : a;
-    // It either waited for the lock and re-planned (its plan went stale), or planned after the winner.
-    expect(loser.stderr + loser.stdout).toMatch(/waiting up to 1m for the lock[\s\S]*planning again|^No changes/m);
+    // Its plan went stale (the winner changed AWS, whether it waited for the lock or took it after
+    // the winner released it) and it planned again under the lock, or it planned after the winner.
+    expect(loser.stderr + loser.stdout).toMatch(/planning again|^No changes/m);
     expect(await ownedFlowLogs()).toHaveLength(1);
     expect(await deliveryStatements()).toContain("CordonAWSLogDeliveryWrite");
     expect(await keys("cordon/locks/")).toEqual([]);
     expect((await keys("cordon/audit/")).length).toBeGreaterThan(before);
     const plan = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
     expect(plan.status).toBe(0);
+  });
+});
+
+describe("the apply lock and AWS's own behaviour", () => {
+  const lockObject = (id: string, expiresInMs: number, createdAgoMs = 3_600_000) =>
+    JSON.stringify({
+      format: "cordon.lock/v1",
+      id,
+      who: "ci@runner-9",
+      ciRunId: "4242",
+      command: "apply",
+      createdAt: new Date(Date.now() - createdAgoMs).toISOString(),
+      expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+      planDigest: "e".repeat(64),
+      targets: [`${ACCOUNT}/${REGION}`],
+    });
+  const writes = () =>
+    sandbox.control
+      .requests()
+      .filter((q) => !/^(Describe|Get|List|Head)/.test(q.operation))
+      .map((q) => `${q.operation} ${q.status}${q.injected !== undefined ? ` ${q.injected}` : ""}`);
+
+  it("a lost response to the lock's PutObject and DeleteObject: the retry's 412 is recognised as our own lock, the apply succeeds and releases it", async () => {
+    await removeDeliveryStatement();
+    sandbox.control.setFaults({
+      rules: [
+        { kind: "lostResponse", service: "s3", operation: "PutObject", nth: 1 },
+        { kind: "lostResponse", service: "s3", operation: "DeleteObject", nth: 1 },
+      ],
+    });
+    sandbox.control.clearRequests();
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    sandbox.control.setFaults({});
+    expect(r.stderr).not.toContain("is locked by");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Audit [0-9a-f]{8}: success — 1 applied/);
+    expect(r.stderr).not.toContain("could not release");
+    const w = writes();
+    // The lock's create took effect but lost its answer; the SDK's retry met its own object (412).
+    expect(w.slice(0, 2)).toEqual(["PutObject 500 lostResponse", "PutObject 412"]);
+    expect(w).toContain("PutBucketPolicy 204");
+    // The release took effect but lost its answer; the retry found nothing left to delete.
+    expect(w.slice(-2)).toEqual(["DeleteObject 500 lostResponse", "DeleteObject 404"]);
+    expect(await keys("cordon/locks/")).toEqual([]);
+    expect(await deliveryStatements()).toContain("CordonAWSLogDeliveryWrite");
+  });
+
+  it.each(["0s", "1ms", "29s"])(
+    "--lock-ttl %s is refused before anything is read from AWS, naming the 30s floor",
+    async (ttl) => {
+      await removeDeliveryStatement();
+      sandbox.control.clearRequests();
+      for (const command of [
+        ["apply", "policies", "--auto-approve"],
+        ["drift", "policies", "--correct"],
+      ]) {
+        const r = await cordon([...command, "--lock-ttl", ttl, "--today", TODAY]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`--lock-ttl ${ttl} is below the lock TTL floor of 30s`);
+        expect(r.stderr).toContain("renews the lock every third of its TTL");
+        expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+      }
+      expect(sandbox.control.requests()).toEqual([]);
+      const help = await cordon(["apply", "--help"]);
+      expect(help.stdout.replace(/\s+/g, " ")).toContain("at least 30s, so a slow S3 round trip or a paused process cannot let it lapse");
+      // The floor itself is accepted.
+      const ok = await cordon(["apply", "policies", "--auto-approve", "--lock-ttl", "30s", "--today", TODAY]);
+      expect(ok.status).toBe(0);
+      expect(await deliveryStatements()).toContain("CordonAWSLogDeliveryWrite");
+    },
+  );
+
+  it("an apply with nothing to do still warns of a stale lock: holder, age, and the force-unlock command; and writes nothing", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: lockObject("5a1e5a1e5a1e", -60_000) }));
+    const before = await readObject(LOCK_KEY);
+    sandbox.control.clearRequests();
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("No changes.");
+    expect(r.stderr).toContain(
+      `warning: stale lock s3://${BUCKET}/${LOCK_KEY} of ${ACCOUNT}/${REGION}: held by ci@runner-9 (CI run 4242)`,
+    );
+    expect(r.stderr).toMatch(/taken 1h\d*m?\d*s? ago/);
+    expect(r.stderr).toContain("cordon force-unlock 5a1e5a1e5a1e");
+    expect(writes()).toEqual([]);
+    expect(await readObject(LOCK_KEY)).toBe(before);
+  });
+
+  it("an apply with nothing to do says when the lock is held and live: someone else is applying", async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: lockObject("11fe11fe11fe", 600_000, 5_000) }),
+    );
+    sandbox.control.clearRequests();
+    const r = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("No changes.");
+    expect(r.stderr).toContain(
+      `the lock s3://${BUCKET}/${LOCK_KEY} of ${ACCOUNT}/${REGION} is held: someone else is applying right now`,
+    );
+    expect(r.stderr).toContain("lock ID 11fe11fe11fe");
+    expect(writes()).toEqual([]);
+    expect((await cordon(["force-unlock", "11fe11fe11fe", "policies"])).status).toBe(0);
+    // No lock, no warning.
+    const clean = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(clean.status).toBe(0);
+    expect(clean.stderr).not.toContain("lock");
   });
 });
 
