@@ -478,7 +478,9 @@ describe("the apply lock and AWS's own behaviour", () => {
       }
       expect(sandbox.control.requests()).toEqual([]);
       const help = await cordon(["apply", "--help"]);
-      expect(help.stdout.replace(/\s+/g, " ")).toContain("at least 30s, so a slow S3 round trip or a paused process cannot let it lapse");
+      expect(help.stdout.replace(/\s+/g, " ")).toContain(
+        "at least 30s, so a slow S3 round trip or a paused process cannot let it lapse",
+      );
       // The floor itself is accepted.
       const ok = await cordon(["apply", "policies", "--auto-approve", "--lock-ttl", "30s", "--today", TODAY]);
       expect(ok.status).toBe(0);
