@@ -30,6 +30,7 @@ import type { Diagnostic, Severity } from "../model/diagnostics.js";
 import { sortDiagnostics } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
 import { type AddressEntry, type AllowEntry, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
+import { derivedNameProblem, derivedNames } from "./derived-names.js";
 import type { ParsedDocument } from "./document.js";
 import { isCalendarDate } from "./validate.js";
 
@@ -131,6 +132,32 @@ function checkDocument(doc: ParsedDocument, today: string, out: Diagnostic[]): v
   checkWebAcl(r, policy);
   checkFlowLogs(r, policy);
   checkAthena(r, policy, today);
+  checkDerivedNames(r, policy);
+}
+
+/**
+ * Every name Cordon derives from the policy (IP set, rule and metric names, tag values, Glue
+ * names, S3 keys) must fit AWS's limits, or apply would fail half-way: reported at the declared
+ * field the name is made from.
+ */
+function checkDerivedNames(r: Reporter, policy: Policy): void {
+  const reported = new Set<string>();
+  for (const d of derivedNames(policy)) {
+    const problem = derivedNameProblem(d);
+    // The IPv4 and IPv6 names (one recipe, two suffixes of one length) are reported once.
+    const key = `${d.pointer}|${d.what}`;
+    if (problem === null || reported.has(key)) continue;
+    reported.add(key);
+    r.add(
+      "error",
+      "name.derived-invalid",
+      d.pointer,
+      `${problem[0]?.toUpperCase()}${problem.slice(1)}.`,
+      d.recipe === d.name
+        ? undefined
+        : `Cordon makes ${d.what} as ${d.recipe}; shorten or change the field it comes from.`,
+    );
+  }
 }
 
 interface Entry {

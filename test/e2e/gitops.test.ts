@@ -525,6 +525,32 @@ describe("the apply lock and AWS's own behaviour", () => {
   });
 });
 
+describe("derived names fit AWS's limits at validate time", () => {
+  const FIXTURE = "test/fixtures/bad/49-web-acl-name-too-long-for-ip-sets.yaml";
+  const LONG =
+    "cats-eyes-edge-protection-for-the-public-application-load-balancers-of-the-production-account-in-ireland-eu-west-1-2026";
+
+  it("a web ACL name too long for '<name>-blocked-ipv4': validate, plan and apply name file:line:column, exit 1, and call no AWS API", async () => {
+    const dir = join(tmp, "long-names");
+    cpSync(join(ROOT, FIXTURE), join(dir, "edge.yaml"));
+    sandbox.control.clearRequests();
+    for (const command of [["validate"], ["plan"], ["apply", "--auto-approve"]]) {
+      const r = await cordon([...command, "long-names", "--today", TODAY]);
+      expect(r.status, command[0]).toBe(1);
+      expect(r.stdout + r.stderr).toContain(
+        `long-names/edge.yaml:17:9  The IP set name "${LONG}-blocked-ipv4" would be ${LONG.length + 13} characters long; AWS allows at most 128, so webAcl.name can have at most 115 characters here.`,
+      );
+      expect(r.stdout + r.stderr).not.toMatch(/\n\s+at [^\n]+:\d+:\d+/);
+    }
+    expect(sandbox.control.requests()).toEqual([]);
+    // 115 characters is accepted: the IP set names are then 128.
+    writeFileSync(join(dir, "edge.yaml"), readFileSync(join(ROOT, FIXTURE), "utf8").replace(LONG, LONG.slice(0, 115)));
+    const ok = await cordon(["validate", "long-names", "--today", TODAY]);
+    expect(ok.stdout).toContain("0 errors");
+    expect(ok.status).toBe(0);
+  });
+});
+
 describe("GitHub Actions", () => {
   it("appends the markdown plan to $GITHUB_STEP_SUMMARY", async () => {
     const summary = join(tmp, "step-summary.md");

@@ -541,6 +541,51 @@ const cases: Case[] = [
       { code: "webacl.no-rules", severity: "warning", pointer: "/webAcl", at: [6, 3] },
     ],
   },
+  {
+    reason: "a web ACL name of 116 characters makes IP set names of 129, over WAF's 128 (one error for both)",
+    files: policy(
+      "blockedAddresses:",
+      "  webAcl: true",
+      "  entries:",
+      ...entry("203.0.113.66"),
+      "webAcl:",
+      `  name: ${"w".repeat(116)}`,
+      "  loadBalancers: { names: [alb] }",
+    ),
+    expected: [
+      {
+        code: "name.derived-invalid",
+        severity: "error",
+        pointer: "/webAcl/name",
+        at: [11, 9],
+        message:
+          /^The IP set name "w{116}-blocked-ipv4" would be 129 characters long; AWS allows at most 128, so webAcl\.name can have at most 115 characters here\.$/,
+      },
+    ],
+  },
+  {
+    reason: "115 characters is the longest web ACL name with WAF enforcement of addresses",
+    files: policy(
+      "blockedAddresses:",
+      "  webAcl: true",
+      "  entries:",
+      ...entry("203.0.113.66"),
+      "webAcl:",
+      `  name: ${"w".repeat(115)}`,
+      "  loadBalancers: { names: [alb] }",
+    ),
+    expected: [],
+  },
+  {
+    reason: "without WAF enforcement of addresses there are no IP sets, so a 128-character web ACL name is fine",
+    files: policy(
+      "blockedCountries: { countries: [{ code: KP }] }",
+      "webAcl:",
+      `  name: ${"w".repeat(128)}`,
+      "  loadBalancers: { names: [alb] }",
+    ),
+    expected: [],
+  },
   // --- flow logs, bucket, Athena -----------------------------------------------------------
   {
     reason: "an invalid bucket name says which rule it breaks",
