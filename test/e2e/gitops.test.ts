@@ -302,7 +302,8 @@ describe("observe mode", () => {
   });
 });
 
-describe("the apply lock through the CLI", () => {
+// Several CLI runs per test: on a loaded machine each may take seconds to start.
+describe("the apply lock through the CLI", { timeout: 120_000 }, () => {
   const holder = (id: string, expiresInMs: number) =>
     JSON.stringify({
       format: "cordon.lock/v1",
@@ -417,7 +418,8 @@ describe("the apply lock through the CLI", () => {
   });
 });
 
-describe("the apply lock and AWS's own behaviour", () => {
+// Several CLI runs per test: on a loaded machine each may take seconds to start.
+describe("the apply lock and AWS's own behaviour", { timeout: 120_000 }, () => {
   const lockObject = (id: string, expiresInMs: number, createdAgoMs = 3_600_000) =>
     JSON.stringify({
       format: "cordon.lock/v1",
