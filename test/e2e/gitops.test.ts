@@ -504,6 +504,14 @@ describe("the apply lock and AWS's own behaviour", { timeout: 120_000 }, () => {
     expect(r.stderr).toContain("cordon force-unlock 5a1e5a1e5a1e");
     expect(writes()).toEqual([]);
     expect(await readObject(LOCK_KEY)).toBe(before);
+    // The same for a saved plan with nothing in it.
+    const planFile = join(tmp, "empty-plan.json");
+    expect((await cordon(["plan", "policies", "--out", planFile, "--today", TODAY])).status).toBe(0);
+    const saved = await cordon(["apply", planFile, "--today", TODAY]);
+    expect(saved.status).toBe(0);
+    expect(saved.stderr).toContain(`warning: stale lock s3://${BUCKET}/${LOCK_KEY}`);
+    expect(saved.stderr).toContain("cordon force-unlock 5a1e5a1e5a1e");
+    expect(await readObject(LOCK_KEY)).toBe(before);
   });
 
   it("an apply with nothing to do says when the lock is held and live: someone else is applying", async () => {
