@@ -309,6 +309,14 @@ describe("ownership is scoped to the policies loaded", () => {
     expect(await stagingState()).toEqual(before);
     expect((await webAcls()).has("other-acl")).toBe(true);
     expect((await webAcls()).has("loose-acl")).toBe(true);
+
+    // drift --correct goes through the same scoping: nothing of the other policies is drift.
+    sandbox.control.clearRequests();
+    const drift = await cordon(["drift", file, "--correct", "--format", "json", "--today", TODAY]);
+    expect(drift.stdout).not.toContain("staging");
+    expect(drift.status).toBe(0);
+    expect(sandbox.control.requests().filter(isResourceWrite)).toEqual([]);
+    expect(await stagingState()).toEqual(before);
   });
 
   it("never touches resources of another set or of no set when the whole set is loaded", async () => {
