@@ -13,6 +13,11 @@ import { validateSchema } from "./validate.js";
 export interface LoadAndValidateOptions extends LoadOptions {
   /** The day (YYYY-MM-DD, UTC) against which expiry and projection dates are judged. */
   readonly today: string;
+  /**
+   * Accept paths of different policy sets, validating each set's cordon.yaml (cordon validate);
+   * the result's set is then null. Otherwise they are a UsageError.
+   */
+  readonly mixedSets?: boolean;
 }
 
 export interface LoadAndValidateResult {
@@ -45,11 +50,11 @@ export function todayUtc(now: Date = new Date()): string {
  * Loads `paths`, checks every document against the schema, then runs the semantic checks
  * (src/policy/semantic.ts) on the documents that passed it, and finds and checks the policy set
  * (cordon.yaml, src/policy/policy-set.ts). Throws only UsageError, for a malformed `today` or paths
- * of different policy sets; bad input is reported in `diagnostics`.
+ * of different policy sets (unless `mixedSets`); bad input is reported in `diagnostics`.
  */
 export function loadAndValidate(paths: readonly string[], options: LoadAndValidateOptions): LoadAndValidateResult {
   const loaded = loadPolicies(paths, options);
-  const found = discoverPolicySet(paths, loaded.files, options);
+  const found = discoverPolicySet(paths, loaded.files, { ...options, mixed: options.mixedSets === true });
   const set: LoadedSet | null =
     found.set === null ? null : { ...found.set, complete: wholeSetLoaded(found.set, paths, loaded.files, options) };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics, ...found.diagnostics];

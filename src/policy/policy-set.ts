@@ -71,12 +71,14 @@ export interface PolicySetDiscovery {
 /**
  * Finds and validates the policy set of `paths` and of the policy files found under them (`files`).
  * Throws UsageError when they belong to different sets (or some to a set and some to none, or a
- * directory walked holds another set's cordon.yaml): one run works on one set.
+ * directory walked holds another set's cordon.yaml): one run works on one set. With `mixed: true`
+ * (cordon validate, which changes nothing) every set file found is validated instead, and the set
+ * is null when there are several.
  */
 export function discoverPolicySet(
   paths: readonly string[],
   files: readonly string[] = [],
-  options: LoadOptions = {},
+  options: LoadOptions & { readonly mixed?: boolean } = {},
 ): PolicySetDiscovery {
   const found = new Map<string | null, string[]>();
   for (const p of [...paths, ...files]) {
@@ -85,6 +87,12 @@ export function discoverPolicySet(
     const list = found.get(file) ?? [];
     if (!list.includes(p)) list.push(p);
     found.set(file, list);
+  }
+  if (found.size > 1 && options.mixed === true) {
+    const diagnostics = [...found]
+      .filter((e): e is [string, string[]] => e[0] !== null)
+      .flatMap(([real, given]) => readSetFile(real, given[0]!, options).diagnostics);
+    return { set: null, diagnostics };
   }
   if (found.size > 1) {
     const lines = [...found].map(([file, ps]) => {
@@ -98,7 +106,11 @@ export function discoverPolicySet(
   }
   const real = [...found.keys()][0] ?? null;
   if (real === null) return { set: null, diagnostics: [] };
-  const given = [...found.values()][0]![0]!;
+  return readSetFile(real, [...found.values()][0]![0]!, options);
+}
+
+/** Reads and validates the set file at real path `real`, named like `given` (a path of the run) is. */
+function readSetFile(real: string, given: string, options: LoadOptions): PolicySetDiscovery {
   const file = isAbsolute(given) ? real : relative(process.cwd(), real) || POLICY_SET_FILE;
   const loaded = loadFile(file, options);
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];

@@ -343,6 +343,29 @@ describe("ownership is scoped to the policies loaded", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("cordon validate checks cordon.yaml at file:line:column; plan refuses a bad one before reading AWS", async () => {
+    const dir = join(tmp, "badset");
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, "cordon.yaml"),
+      "apiVersion: cordon.dev/v1\nkind: PolicySet\nmetadata:\n  name: Bad_Name\n",
+    );
+    writeFileSync(join(dir, "edge.yaml"), EDGE);
+    const v = await cordon(["validate", dir, "--today", TODAY]);
+    expect(v.status).toBe(1);
+    expect(v.stdout).toContain(`${join(dir, "cordon.yaml")}:4:9  metadata.name must be 1–63 lowercase letters`);
+    sandbox.control.clearRequests();
+    const p = await cordon(["plan", dir, "--today", TODAY]);
+    expect(p.status).toBe(1);
+    expect(p.stderr).toContain(`${join(dir, "cordon.yaml")}:4:9`);
+    expect(p.stderr).not.toMatch(/\n\s+at /);
+    expect(sandbox.control.requests()).toEqual([]);
+    // Validating paths of several sets is fine (validate changes nothing); each set file is checked.
+    const both = await cordon(["validate", policies, join(tmp, "loose"), "--today", TODAY]);
+    expect(both.stdout).toContain("0 errors");
+    expect(both.status).toBe(0);
+  });
+
   it("apply --target changes only the target; with a plan file it is a usage error", async () => {
     writeFileSync(join(policies, "edge.yaml"), EDGE);
     const net = join(policies, "staging", "net.yaml");
