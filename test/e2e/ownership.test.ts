@@ -439,4 +439,22 @@ describe("ownership is scoped to the policies loaded", () => {
     expect(await protectedBy("loose-alb")).toBe("loose-acl");
     expect(saved).toContain("staging-net");
   });
+
+  it("adopts a policy of no set into a new set by tagging, never by deleting", async () => {
+    const loose = join(tmp, "loose");
+    writeFileSync(join(loose, "cordon.yaml"), setFile("loose-network"));
+    const plan = await planJson(loose);
+    expect(pending(plan)).toEqual([`update ${A("wafv2.webAcl", "loose-acl")}`]);
+    const change = plan.changes.find((c) => c.address === A("wafv2.webAcl", "loose-acl"))!;
+    expect(change.fields.map((f) => [f.path, f.before ?? null, f.after])).toEqual([
+      ["/tags/cordon:set", null, "loose-network"],
+    ]);
+    const r = await cordon(["apply", loose, "--auto-approve", "--today", TODAY]);
+    expect(r.status).toBe(0);
+    expect((await webAcls()).get("loose-acl")?.tags).toMatchObject({
+      "cordon:policy": "loose-edge",
+      "cordon:set": "loose-network",
+    });
+    expect(pending(await planJson(loose))).toEqual([]);
+  });
 });
