@@ -1,10 +1,14 @@
 // The ownership scoping rule: which owned-but-undeclared resources a plan may act on, and which it
 // leaves alone because their policy was not loaded.
+import { readFileSync } from "node:fs";
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { type LoadedScope, scopeOwned } from "../../../src/executor/ownership.js";
 import type { Discovered } from "../../../src/handlers/contract.js";
 import type { LoadedPolicy, Policy } from "../../../src/model/policy.js";
 import type { Kind } from "../../../src/model/resource.js";
+import { plan } from "../../../src/planner/plan.js";
+import { renderPlanJson } from "../../../src/render/plan-json.js";
 import { changeForOwnedReason } from "../../helpers/owned-reason.js";
 
 const ACCOUNT = "111122223333";
@@ -135,5 +139,25 @@ describe("scopeOwned", () => {
     expect(scopeOwned([found("acl", tags("staging", "main"))], partial).note?.message).toMatch(
       /^1 resource of 1 policy not loaded: left alone \(policy staging: /,
     );
+  });
+
+  it("the note, with its addresses, is valid in the plan document", () => {
+    const scoped = scopeOwned([found("acl", tags("staging", "main"))], partial);
+    const doc = plan({
+      desired: [],
+      observed: new Map(),
+      owned: scoped.owned,
+      diff: {},
+      policyDigest: "0".repeat(64),
+      createdAt: "2026-11-26T00:00:00.000Z",
+      cordonVersion: "test",
+      notes: scoped.note === null ? [] : [scoped.note],
+    });
+    const json = JSON.parse(renderPlanJson(doc));
+    expect(json.changes).toEqual([]);
+    expect(json.notes[0].addresses).toEqual([`${ACCOUNT}/eu-west-1/wafv2.webAcl/acl`]);
+    const schema = JSON.parse(readFileSync("schemas/plan.schema.json", "utf8"));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
   });
 });
