@@ -6,35 +6,40 @@ import type { AwsSession } from "../aws/config.js";
 import { readInventory } from "../aws/inventory.js";
 import { readBlockingInventory } from "../aws/inventory-blocking.js";
 import type { TargetPorts } from "../aws/ports.js";
-import type { Discovered } from "../handlers/contract.js";
 import { DISCOVERABLE_KINDS, HANDLERS, handlerFor } from "../handlers/registry.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { AwsError, PolicyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
-import { type Inventory, OWNERSHIP } from "../model/specs.js";
+import type { Inventory } from "../model/specs.js";
 import type { BlockingInventory } from "../model/specs-blocking.js";
 import { policyDigest } from "../planner/fingerprint.js";
-import { type DiffRegistry, type OwnedResource, plan, type ReplaceAction } from "../planner/plan.js";
+import { type DiffRegistry, plan, type ReplaceAction } from "../planner/plan.js";
 import { desiredResources } from "../policy/desired.js";
 import { desiredBlockingResources } from "../policy/desired-blocking.js";
-import { hasErrors, loadAndValidate } from "../policy/index.js";
-import { annotateBlocking, blockingNeeds, blockingSectionMode } from "./blocking.js";
+import { hasErrors, type LoadedSet, loadAndValidate } from "../policy/index.js";
+import { annotateBlocking, blockingNeeds } from "./blocking.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
+import { scopeOwned } from "./ownership.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
 
 export interface Loaded {
   readonly policies: readonly LoadedPolicy[];
   readonly diagnostics: readonly Diagnostic[];
   readonly digest: string;
+  /**
+   * The policy set (cordon.yaml) the policies belong to, null when none; `complete` when the whole
+   * set was loaded. Absent: no set (callers that build policies in memory).
+   */
+  readonly set?: LoadedSet | null;
 }
 
 /** Loads and validates the policies; throws PolicyError (with the diagnostics) when any has an error. */
 export function loadPolicies(paths: readonly string[], today: string): Loaded {
   const r = loadAndValidate(paths, { today });
   if (hasErrors(r.diagnostics)) throw new PolicyErrorWithDiagnostics(r.diagnostics, r.files.length);
-  return { policies: r.policies, diagnostics: r.diagnostics, digest: policyDigest(r.policies) };
+  return { policies: r.policies, diagnostics: r.diagnostics, digest: policyDigest(r.policies), set: r.set };
 }
 
 /** Policy errors, with the diagnostics for the CLI to render. */
@@ -177,48 +182,31 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     observeAll(desired, handlerFor, contextFor, retry),
     discoverAll(targets, DISCOVERABLE_KINDS, declared, handlerFor, contextFor, retry),
   ]);
-  const owned = (only.length > 0 ? discovered.filter((d) => only.some((p) => matches(d.address, p))) : discovered).map(
-    (d) => withDeclaringMode(d, loaded.policies),
+  // Only what a loaded policy owns, or what a policy removed from the fully loaded set owned
+  // (src/executor/ownership.ts); the rest is left alone and listed in a note.
+  const scoped = scopeOwned(
+    only.length > 0 ? discovered.filter((d) => only.some((p) => matches(d.address, p))) : discovered,
+    { policies: loaded.policies, set: loaded.set ?? null },
   );
 
   const document = annotateBlocking(
     plan({
       desired,
       observed,
-      owned,
+      owned: scoped.owned,
       diff: diffRegistry,
       replaceActions,
       policyDigest: loaded.digest,
       createdAt: now().toISOString(),
       cordonVersion: options.cordonVersion,
       queries: derived.queries,
-      notes: blocking.notes,
+      notes: scoped.note === null ? blocking.notes : [...blocking.notes, scoped.note],
       warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
     }),
     blocking.changeNotes,
     handlerFor,
   );
   return { plan: document, desired, passes, observed };
-}
-
-/**
- * An owned resource keeps the management mode of the policy that created it, when that policy
- * (named by the OWNERSHIP.policyTagKey tag) still exists: a flow log (or a blocking resource, see
- * blockingSectionMode) left behind by a "no-delete" or "observe" section is then kept or only
- * reported, not deleted.
- */
-function withDeclaringMode(d: Discovered, policies: readonly LoadedPolicy[]): OwnedResource {
-  const name = d.observation.meta.tags?.[OWNERSHIP.policyTagKey];
-  const declaring = policies.find(
-    (p) =>
-      p.policy.metadata.name === name &&
-      p.policy.target.account === d.target.account &&
-      p.policy.target.region === d.target.region,
-  );
-  if (declaring === undefined) return d;
-  const mode =
-    d.kind === "ec2.flowLog" ? declaring.policy.flowLogs?.mode : blockingSectionMode(d.kind, declaring.policy);
-  return mode === undefined ? d : { ...d, mode };
 }
 
 function readInventoryRetrying(ec2: Awaited<ReturnType<TargetPorts["ec2"]>>, retry: RetryOptions) {

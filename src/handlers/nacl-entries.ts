@@ -62,10 +62,10 @@ function allAcls(ctx: Ctx): Promise<readonly NetworkAcl[]> {
 const tagOf = (acl: NetworkAcl, key: string): string | undefined => acl.Tags?.find((t) => t.Key === key)?.Value;
 const bandTagOf = (acl: NetworkAcl): string | undefined => tagOf(acl, NACL_BAND_TAG);
 
-/** Cordon's tags on the ACL: the band, and the policy that declares it (OWNERSHIP.policyTagKey). */
+/** Cordon's tags on the ACL: the band, and the policy (and its set) that declares it. */
 function cordonTags(acl: NetworkAcl): Tags {
   const out: Record<string, string> = {};
-  for (const key of [NACL_BAND_TAG, OWNERSHIP.policyTagKey]) {
+  for (const key of [NACL_BAND_TAG, OWNERSHIP.policyTagKey, OWNERSHIP.setTagKey]) {
     const value = tagOf(acl, key);
     if (value !== undefined) out[key] = value;
   }
@@ -194,6 +194,7 @@ async function converge(ctx: Ctx, spec: NaclEntriesSpec, live: readonly NaclEntr
   const want: Tags = {
     [NACL_BAND_TAG]: bandText(spec.band),
     ...(spec.policy !== undefined ? { [OWNERSHIP.policyTagKey]: spec.policy } : {}),
+    ...(spec.set !== undefined ? { [OWNERSHIP.setTagKey]: spec.set } : {}),
   };
   const set = Object.entries(want).filter(([k, v]) => tags[k] !== v);
   if (set.length > 0) {

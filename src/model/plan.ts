@@ -23,6 +23,8 @@ export interface PlanNote {
   readonly severity: "info" | "warning";
   readonly address?: string;
   readonly message: string;
+  /** Every address the note is about, when there are several (resources left alone...). */
+  readonly addresses?: readonly string[];
 }
 
 /** Ready-to-paste queries (e.g. the Athena query over the flow logs table). */

@@ -174,6 +174,8 @@ export interface PolicySource {
 export interface LoadedPolicy {
   readonly policy: Policy;
   readonly source: PolicySource;
+  /** The policy set (cordon.yaml metadata.name) it belongs to, recorded as the cordon:set tag; absent: none. */
+  readonly set?: string;
 }
 
 /** Defaults applied when a field is absent. */

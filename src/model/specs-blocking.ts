@@ -66,6 +66,8 @@ export interface NaclEntriesSpec {
    * band no policy declares any more keeps that policy's mode (no-delete, observe). Never diffed.
    */
   readonly policy?: string;
+  /** Desired only: the declaring policy's set, written as the ACL's cordon:set tag beside cordon:policy. Never diffed. */
+  readonly set?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

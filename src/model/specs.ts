@@ -8,6 +8,8 @@ export const OWNERSHIP = {
   tagValue: "cordon",
   /** Tag naming the policy document that declared the resource ("file#doc" is not stable; the metadata.name is). */
   policyTagKey: "cordon:policy",
+  /** Tag naming the policy set (cordon.yaml metadata.name) of that policy; absent: no set (or an older Cordon). */
+  setTagKey: "cordon:set",
   /** Sid prefix of Cordon's statements in a bucket policy. */
   sidPrefix: "Cordon",
 } as const;

@@ -77,6 +77,11 @@ export interface OwnedResource {
   readonly origin?: Origin | null;
   /** What it needs while it exists (Discovered.dependsOn): deleted before those. */
   readonly dependsOn?: readonly Address[];
+  /**
+   * Set when the policy named by its cordon:policy tag no longer exists in its fully loaded policy
+   * set: the deletion's reason says so ("policy X was removed").
+   */
+  readonly removedPolicy?: string;
 }
 
 export interface PlanInput {
@@ -193,10 +198,9 @@ function changeForDesired(
 function changeForOwned(o: OwnedResource): Change {
   const mode = o.mode ?? "enforce";
   const action: Action = mode === "no-delete" ? "no-op" : "delete";
-  const reason =
-    mode === "no-delete"
-      ? "no longer declared in policies; kept (no-delete mode)"
-      : withMode(mode, action, "no longer declared in policies");
+  const why =
+    o.removedPolicy === undefined ? "no longer declared in policies" : `policy ${o.removedPolicy} was removed`;
+  const reason = mode === "no-delete" ? `${why}; kept (no-delete mode)` : withMode(mode, action, why);
   return {
     address: o.address,
     kind: o.kind,

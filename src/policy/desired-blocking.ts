@@ -211,6 +211,7 @@ export function desiredBlockingResources(
           entries: final,
           others: [...others].sort((a, b) => Number(a.egress) - Number(b.egress) || a.ruleNumber - b.ruleNumber),
           policy: p.metadata.name,
+          ...(l.set === undefined ? {} : { set: l.set }),
         };
         for (const m of naclOrderProblems(spec))
           diag("error", "blocking.nacl-order", "/blockedAddresses/networkAcls/ruleNumbers", m);
@@ -261,7 +262,7 @@ export function desiredBlockingResources(
       const sets = ipSetSpecs(
         wa.name,
         blocks.map((b) => b.cidr),
-        ownershipTags(p),
+        ownershipTags(p, l.set),
         blocks.length,
       );
       for (const m of sets.problems) diag("error", "blocking.ip-set-limit", "/blockedAddresses/entries", m);
@@ -324,7 +325,7 @@ export function desiredBlockingResources(
             defaultAction: { Allow: {} },
             visibilityConfig: visibilityFor(wa.name),
             rules,
-            tags: ownershipTags(p),
+            tags: ownershipTags(p, l.set),
           }
         : {
             name: wa.name,

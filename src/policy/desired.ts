@@ -211,7 +211,7 @@ export function desiredResources(
         blockPublicAccess: true,
         encryption: "AES256",
         retentionDays: c.section.bucket.retentionDays ?? null,
-        tags: ownershipTags(c.policy),
+        tags: ownershipTags(c.policy, c.loaded.set),
       };
       const address = makeAddress(c.target, "s3.bucket", bucket);
       if (c !== owner && address !== bucketAddress) {
@@ -232,7 +232,7 @@ export function desiredResources(
         kind: "s3.bucket",
         name: bucket,
         target: c.target,
-        spec: c === owner ? spec : { ...spec, tags: ownershipTags(owner.policy) },
+        spec: c === owner ? spec : { ...spec, tags: ownershipTags(owner.policy, owner.loaded.set) },
         mode: owner.mode,
         origin: originOf(owner.loaded, "flowLogs"),
         dependsOn: [],
@@ -302,7 +302,7 @@ export function desiredResources(
         `the selector matches no ${selected.type === "VPC" ? "VPC" : "subnet"} in ${key}: no flow log is declared`,
       );
     }
-    const tags: Tags = { ...(s.section.tags ?? {}), ...ownershipTags(s.policy) };
+    const tags: Tags = { ...(s.section.tags ?? {}), ...ownershipTags(s.policy, s.loaded.set) };
     for (const id of selected.ids) {
       const spec: FlowLogSpec = {
         resourceId: id,

@@ -6,12 +6,18 @@ import { countBySeverity, sortDiagnostics } from "../model/diagnostics.js";
 import type { LoadedPolicy, Policy } from "../model/policy.js";
 import type { ParsedDocument } from "./document.js";
 import { type LoadOptions, loadPolicies } from "./load.js";
+import { discoverPolicySet, type PolicySet, wholeSetLoaded } from "./policy-set.js";
 import { semanticChecks, semanticChecksDespite } from "./semantic.js";
 import { validateSchema } from "./validate.js";
 
 export interface LoadAndValidateOptions extends LoadOptions {
   /** The day (YYYY-MM-DD, UTC) against which expiry and projection dates are judged. */
   readonly today: string;
+  /**
+   * Accept paths of different policy sets, validating each set's cordon.yaml (cordon validate);
+   * the result's set is then null. Otherwise they are a UsageError.
+   */
+  readonly mixedSets?: boolean;
 }
 
 export interface LoadAndValidateResult {
@@ -24,6 +30,15 @@ export interface LoadAndValidateResult {
   readonly diagnostics: readonly Diagnostic[];
   /** Every policy file that was read. */
   readonly files: readonly string[];
+  /**
+   * The policy set the paths belong to (cordon.yaml), null when none; `complete` when every policy
+   * file of the set was loaded (only then may a removed policy's resources be cleaned up).
+   */
+  readonly set: LoadedSet | null;
+}
+
+export interface LoadedSet extends PolicySet {
+  readonly complete: boolean;
 }
 
 /** Today's date in UTC, YYYY-MM-DD. */
@@ -33,12 +48,16 @@ export function todayUtc(now: Date = new Date()): string {
 
 /**
  * Loads `paths`, checks every document against the schema, then runs the semantic checks
- * (src/policy/semantic.ts) on the documents that passed it. Throws only UsageError for a
- * malformed `today`; bad input is reported in `diagnostics`.
+ * (src/policy/semantic.ts) on the documents that passed it, and finds and checks the policy set
+ * (cordon.yaml, src/policy/policy-set.ts). Throws only UsageError, for a malformed `today` or paths
+ * of different policy sets (unless `mixedSets`); bad input is reported in `diagnostics`.
  */
 export function loadAndValidate(paths: readonly string[], options: LoadAndValidateOptions): LoadAndValidateResult {
   const loaded = loadPolicies(paths, options);
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const found = discoverPolicySet(paths, loaded.files, { ...options, mixed: options.mixedSets === true });
+  const set: LoadedSet | null =
+    found.set === null ? null : { ...found.set, complete: wholeSetLoaded(found.set, paths, loaded.files, options) };
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics, ...found.diagnostics];
   const valid: ParsedDocument[] = [];
   for (const doc of loaded.documents) {
     const problems = validateSchema(doc);
@@ -47,11 +66,14 @@ export function loadAndValidate(paths: readonly string[], options: LoadAndValida
     else diagnostics.push(...semanticChecksDespite(doc, problems, { today: options.today }));
   }
   diagnostics.push(...semanticChecks(valid, { today: options.today }));
-  const policies = valid.map((doc) => ({
-    policy: doc.value as Policy,
-    source: { file: doc.file, document: doc.document },
-  }));
-  return { policies, diagnostics: capPerFile(sortDiagnostics(diagnostics)), files: loaded.files };
+  const policies = valid.map(
+    (doc): LoadedPolicy => ({
+      policy: doc.value as Policy,
+      source: { file: doc.file, document: doc.document },
+      ...(set === null ? {} : { set: set.name }),
+    }),
+  );
+  return { policies, diagnostics: capPerFile(sortDiagnostics(diagnostics)), files: loaded.files, set };
 }
 
 /** Diagnostics shown per file; garbage can produce one per key or line, which helps nobody. */

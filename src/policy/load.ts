@@ -51,10 +51,13 @@ export interface LoadResult {
 
 const POLICY_EXTENSIONS = /\.ya?ml$/i;
 
+/** The policy-set file (src/policy/policy-set.ts): never a policy file, so a directory walk skips it. */
+export const POLICY_SET_FILE = "cordon.yaml";
+
 /**
  * Loads every policy file under `paths`. A file path is read whatever its extension; a directory
- * is searched recursively for *.yaml / *.yml (entries starting with "." are skipped), in sorted
- * order. A file reached twice is read once.
+ * is searched recursively for *.yaml / *.yml (entries starting with "." and the policy-set
+ * file cordon.yaml are skipped), in sorted order. A file reached twice is read once.
  */
 export function loadPolicies(paths: readonly string[], options: LoadOptions = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
@@ -91,22 +94,32 @@ export function loadPolicies(paths: readonly string[], options: LoadOptions = {}
             file,
             "load.not-a-policy",
             `This document is a Cordon ${String((doc.value as { kind: unknown }).kind)}, not a Policy.`,
-            "A sandbox estate is read by `cordon sandbox --seed FILE`; inside a policy directory it is skipped.",
+            OTHER_CORDON_KINDS.get((doc.value as { kind: unknown }).kind),
           ),
           document: doc.document,
           position: doc.locate("/kind"),
           pointer: "/kind",
         });
       }
-      // Found by walking a directory: an estate next to the policies is not one of them.
+      // Found by walking a directory: an estate or cordon.yaml next to the policies is not one of them.
     }
     diagnostics.push(...loaded.diagnostics);
   }
   return { documents, diagnostics, files: files.filter((f) => !skipped.has(f)) };
 }
 
-/** Documents of Cordon's other kinds (the sandbox's Estate) that may sit beside policies. */
-const OTHER_CORDON_KINDS: ReadonlySet<unknown> = new Set(["Estate"]);
+/**
+ * Documents of Cordon's other kinds that may sit beside policies: the sandbox's Estate, and the
+ * PolicySet of cordon.yaml (read by src/policy/policy-set.ts), with the hint shown when one is
+ * named as a policy file.
+ */
+const OTHER_CORDON_KINDS: ReadonlyMap<unknown, string> = new Map([
+  ["Estate", "A sandbox estate is read by `cordon sandbox --seed FILE`; inside a policy directory it is skipped."],
+  [
+    "PolicySet",
+    "cordon.yaml names the policy set; it is found by walking up from the policy paths. Give the policy files or their directory.",
+  ],
+]);
 
 function isOtherCordonKind(value: unknown): boolean {
   return (
@@ -181,7 +194,7 @@ function walk(dir: string, found: string[], diagnostics: Diagnostic[], visited: 
   }
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const name of names) {
-    if (name.startsWith(".")) continue;
+    if (name.startsWith(".") || name === POLICY_SET_FILE) continue;
     const full = join(dir, name);
     let stats: ReturnType<typeof statSync>;
     try {

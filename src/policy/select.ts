@@ -16,10 +16,11 @@ export const targetOf = (p: Policy): TargetRef => ({
   ...(p.target.externalId === undefined ? {} : { externalId: p.target.externalId }),
 });
 
-/** The tags marking a resource as Cordon's, made for this policy. */
-export const ownershipTags = (p: Policy): Tags => ({
+/** The tags marking a resource as Cordon's, made for this policy of this policy set (undefined: none). */
+export const ownershipTags = (p: Policy, set: string | undefined): Tags => ({
   [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
   [OWNERSHIP.policyTagKey]: p.metadata.name,
+  ...(set === undefined ? {} : { [OWNERSHIP.setTagKey]: set }),
 });
 
 interface Tagged {

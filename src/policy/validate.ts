@@ -8,9 +8,9 @@ import { editDistance } from "../handlers/normalize/nearest.js";
 import type { Diagnostic, Position } from "../model/diagnostics.js";
 import type { ParsedDocument } from "./document.js";
 import { escapePointerSegment, parsePointer } from "./load.js";
-import { POLICY_SCHEMA } from "./schema.js";
+import { POLICY_SCHEMA, POLICY_SET_SCHEMA } from "./schema.js";
 
-let compiled: ValidateFunction | undefined;
+const compiled = new Map<unknown, ValidateFunction>();
 
 /** Calendar check for `format: date` (YYYY-MM-DD that names a real day). */
 export function isCalendarDate(s: string): boolean {
@@ -25,25 +25,47 @@ export function isCalendarDate(s: string): boolean {
   return day <= days;
 }
 
-function validator(): ValidateFunction {
-  if (compiled === undefined) {
+function validator(schema: unknown): ValidateFunction {
+  let v = compiled.get(schema);
+  if (v === undefined) {
     const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false });
     ajv.addFormat("date", isCalendarDate);
     // Custom messages, also understood by yaml-language-server / VS Code's JSON support.
     ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
-    compiled = ajv.compile(POLICY_SCHEMA as object);
+    v = ajv.compile(schema as object);
+    compiled.set(schema, v);
   }
-  return compiled;
+  return v;
 }
 
 /** Validates one document against the policy schema; [] when it is valid. */
 export function validateSchema(doc: ParsedDocument): Diagnostic[] {
-  const validate = validator();
+  return validateAgainst(
+    POLICY_SCHEMA,
+    doc,
+    "The policy",
+    "a policy (a mapping with apiVersion, kind, metadata and target)",
+  );
+}
+
+/** Validates the document of a policy-set file (cordon.yaml) against its schema; [] when it is valid. */
+export function validatePolicySetSchema(doc: ParsedDocument): Diagnostic[] {
+  return validateAgainst(
+    POLICY_SET_SCHEMA,
+    doc,
+    "The policy set",
+    "a policy set (a mapping with apiVersion, kind and metadata)",
+  );
+}
+
+/** `root`: how the whole document is named in messages; `shape`: what the document must be. */
+function validateAgainst(schema: unknown, doc: ParsedDocument, root: string, shape: string): Diagnostic[] {
+  const validate = validator(schema);
   if (validate(doc.value)) return [];
   if (doc.value === null || typeof doc.value !== "object" || Array.isArray(doc.value)) {
     return [
       diagnostic(doc, "schema.type", "", doc.locate(""), {
-        message: `The document must be a policy (a mapping with apiVersion, kind, metadata and target), not ${describeValue(doc.value)}.`,
+        message: `The document must be ${shape}, not ${describeValue(doc.value)}.`,
       }),
     ];
   }
@@ -51,7 +73,7 @@ export function validateSchema(doc: ParsedDocument): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const e of errors) {
-    const d = toDiagnostic(doc, e);
+    const d = toDiagnostic(doc, e, root);
     if (d === null) continue;
     const key = `${d.pointer}\u0000${d.code}\u0000${d.message}`;
     if (seen.has(key)) continue;
@@ -140,8 +162,8 @@ export function pointerToPath(pointer: string): string {
   return out;
 }
 
-function subject(pointer: string): string {
-  return pointer === "" ? "The policy" : pointerToPath(pointer);
+function subject(pointer: string, root: string): string {
+  return pointer === "" ? root : pointerToPath(pointer);
 }
 
 function got(v: unknown): string {
@@ -186,7 +208,7 @@ const CONDITION_ANCHORS: Readonly<Record<string, string>> = {
   "#/then/required": "/blockedAddresses/webAcl",
 };
 
-function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
+function toDiagnostic(doc: ParsedDocument, e: ErrorObject, root: string): Diagnostic | null {
   const parent = asNode(e.parentSchema);
   const custom = typeof parent["errorMessage"] === "string" ? (parent["errorMessage"] as string) : undefined;
   const at = e.instancePath;
@@ -196,7 +218,7 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
   if (propertyName !== undefined) {
     const pointer = `${at}/${escapePointerSegment(propertyName)}`;
     return diagnostic(doc, "schema.key-format", pointer, doc.locate(pointer, { key: true }), {
-      message: `The key ${JSON.stringify(propertyName)} in ${subject(at)} ${custom ?? keyConstraint(e)}.`,
+      message: `The key ${JSON.stringify(propertyName)} in ${subject(at, root)} ${custom ?? keyConstraint(e)}.`,
     });
   }
   switch (e.keyword) {
@@ -205,7 +227,7 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
       const pointer = `${at}/${escapePointerSegment(key)}`;
       const allowed = Object.keys(asNode(parent["properties"]));
       const suggestion = didYouMean(key, allowed);
-      const where = at === "" ? "the policy" : pointerToPath(at);
+      const where = at === "" ? root.toLowerCase() : pointerToPath(at);
       return diagnostic(doc, "schema.unknown-key", pointer, doc.locate(pointer, { key: true }), {
         message: `Unknown key ${JSON.stringify(key)} in ${where}.`,
         hint:
@@ -226,7 +248,7 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
       }
       const position = doc.locate(at, { key: true });
       return diagnostic(doc, "schema.missing-key", pointer, position, {
-        message: `${subject(at)} is missing the required key ${JSON.stringify(missing)}.`,
+        message: `${subject(at, root)} is missing the required key ${JSON.stringify(missing)}.`,
       });
     }
     case "dependentRequired": {
@@ -243,7 +265,7 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
       const expected = String(params["type"]);
       const isNumberForString = expected === "string" && typeof e.data === "number";
       return diagnostic(doc, "schema.type", at, place(doc, at, e.data), {
-        message: `${subject(at)} must be ${TYPE_NAMES[expected] ?? expected}, but ${e.data === null ? "it is empty" : `it is ${describeValue(e.data)}`}.`,
+        message: `${subject(at, root)} must be ${TYPE_NAMES[expected] ?? expected}, but ${e.data === null ? "it is empty" : `it is ${describeValue(e.data)}`}.`,
         hint: isNumberForString ? "Put the value in quotes so YAML reads it as text." : undefined,
       });
     }
@@ -257,13 +279,13 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
             )
           : null;
       return diagnostic(doc, "schema.enum", at, place(doc, at, e.data), {
-        message: `${subject(at)} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")} (${got(e.data)}).`,
+        message: `${subject(at, root)} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")} (${got(e.data)}).`,
         hint: suggestion !== null ? `Did you mean ${JSON.stringify(suggestion)}?` : undefined,
       });
     }
     case "const":
       return diagnostic(doc, "schema.const", at, place(doc, at, e.data), {
-        message: `${subject(at)} must be ${JSON.stringify(params["allowedValue"])} (${got(e.data)}).`,
+        message: `${subject(at, root)} must be ${JSON.stringify(params["allowedValue"])} (${got(e.data)}).`,
         hint:
           params["allowedValue"] === true && e.data === false
             ? "Leave the key out instead of setting it false."
@@ -272,14 +294,14 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
     case "pattern":
     case "format":
       return diagnostic(doc, "schema.format", at, place(doc, at, e.data), {
-        message: `${subject(at)} ${custom ?? (e.keyword === "format" ? `must be a valid ${String(params["format"])}` : `must match ${String(params["pattern"])}`)} (${got(e.data)}).`,
+        message: `${subject(at, root)} ${custom ?? (e.keyword === "format" ? `must be a valid ${String(params["format"])}` : `must match ${String(params["pattern"])}`)} (${got(e.data)}).`,
       });
     case "minimum":
     case "maximum":
     case "exclusiveMinimum":
     case "exclusiveMaximum":
       return diagnostic(doc, "schema.range", at, place(doc, at, e.data), {
-        message: `${subject(at)} must be ${e.keyword === "minimum" ? "at least" : e.keyword === "maximum" ? "at most" : e.keyword === "exclusiveMinimum" ? "more than" : "less than"} ${String(params["limit"])} (${got(e.data)}).`,
+        message: `${subject(at, root)} must be ${e.keyword === "minimum" ? "at least" : e.keyword === "maximum" ? "at most" : e.keyword === "exclusiveMinimum" ? "more than" : "less than"} ${String(params["limit"])} (${got(e.data)}).`,
       });
     case "minLength":
     case "maxLength": {
@@ -287,8 +309,8 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
       return diagnostic(doc, "schema.length", at, place(doc, at, e.data), {
         message:
           e.keyword === "minLength" && limit === 1
-            ? `${subject(at)} must not be empty.`
-            : `${subject(at)} must be ${e.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long (it has ${typeof e.data === "string" ? [...e.data].length : "?"}).`,
+            ? `${subject(at, root)} must not be empty.`
+            : `${subject(at, root)} must be ${e.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long (it has ${typeof e.data === "string" ? [...e.data].length : "?"}).`,
       });
     }
     case "minItems":
@@ -297,8 +319,8 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
       return diagnostic(doc, "schema.items", at, place(doc, at, e.data), {
         message:
           e.keyword === "minItems" && limit === 1
-            ? `${subject(at)} must list at least one item.`
-            : `${subject(at)} must list ${e.keyword === "minItems" ? "at least" : "at most"} ${limit} items.`,
+            ? `${subject(at, root)} must list at least one item.`
+            : `${subject(at, root)} must list ${e.keyword === "minItems" ? "at least" : "at most"} ${limit} items.`,
       });
     }
     case "uniqueItems": {
@@ -307,14 +329,14 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
       const later = Math.max(i, j);
       const pointer = `${at}/${later}`;
       return diagnostic(doc, "schema.duplicate-item", pointer, doc.locate(pointer), {
-        message: `${subject(at)} lists the same value twice (items ${Math.min(i, j)} and ${later}, counting from 0).`,
+        message: `${subject(at, root)} lists the same value twice (items ${Math.min(i, j)} and ${later}, counting from 0).`,
         hint: "Remove the duplicate.",
       });
     }
     case "minProperties":
     case "maxProperties":
       return diagnostic(doc, "schema.selector", at, place(doc, at, e.data), {
-        message: `${subject(at)} ${custom ?? `must have ${e.keyword === "minProperties" ? "at least" : "at most"} ${String(params["limit"])} keys`}.`,
+        message: `${subject(at, root)} ${custom ?? `must have ${e.keyword === "minProperties" ? "at least" : "at most"} ${String(params["limit"])} keys`}.`,
       });
     case "anyOf":
     case "oneOf": {
@@ -326,7 +348,7 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
       });
       const suggestion = typeof e.data === "string" ? didYouMean(e.data, words) : null;
       return diagnostic(doc, "schema.alternatives", at, place(doc, at, e.data), {
-        message: `${subject(at)} ${custom ?? "does not match any of the allowed forms"}.`,
+        message: `${subject(at, root)} ${custom ?? "does not match any of the allowed forms"}.`,
         hint: suggestion !== null ? `Did you mean ${JSON.stringify(suggestion)}?` : undefined,
       });
     }
@@ -337,7 +359,7 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject): Diagnostic | null {
       return null;
     default:
       return diagnostic(doc, "schema.invalid", at, place(doc, at, e.data), {
-        message: `${subject(at)} ${e.message ?? "is invalid"}.`,
+        message: `${subject(at, root)} ${e.message ?? "is invalid"}.`,
       });
   }
 }

@@ -3,6 +3,7 @@
 //   from are unchanged and that nothing it observed has changed in AWS since (else it refuses).
 // - Without: plans, shows the plan, asks for confirmation on a terminal (--auto-approve skips
 //   it; without a terminal and without --auto-approve it refuses), then applies.
+// - --target (with policy paths, as for cordon plan): only those addresses and what they depend on.
 // Progress on stderr as each change starts and ends, a summary and the Athena query on stdout.
 // Exit 0 on success, 1 on any failure (a re-run converges).
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -37,6 +38,7 @@ import type { SetExit } from "./index.js";
 interface ApplyOptions extends LockOptionValues {
   readonly autoApprove?: boolean;
   readonly policies?: string[];
+  readonly target?: string[];
   readonly today?: string;
 }
 
@@ -63,15 +65,32 @@ export function register(program: Command, setExit: SetExit): void {
     )
     .option("--auto-approve", "do not ask for confirmation")
     .option("--policies <paths...>", "with a plan file: the policies to check it against (default: the plan's own)")
+    .option(
+      "-t, --target <address>",
+      "with policy paths: apply only this resource address or address prefix (and what it depends on); repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option("--today <date>", "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today)")
     .addHelpText(
       "after",
-      ["", "Examples:", "  $ cordon apply plan.json", "  $ cordon apply policies/ --auto-approve"].join("\n"),
+      [
+        "",
+        "Examples:",
+        "  $ cordon apply plan.json",
+        "  $ cordon apply policies/ --auto-approve",
+        "  $ cordon apply policies/ --auto-approve --target 111122223333/eu-west-1/wafv2.webAcl/edge",
+      ].join("\n"),
     );
   addLockOptions(command).action(async (args: string[], options: ApplyOptions) => {
     const today = todayOption(options.today);
+    const only = options.target !== undefined ? { only: options.target } : {};
     if (isPlanFile(args)) {
       const file = args[0]!;
+      if (options.target !== undefined) {
+        throw new UsageError("--target cannot be used with a plan file: the plan is what was reviewed", [
+          `plan again with cordon plan --target ... --out ${file}, or apply policy paths with --target`,
+        ]);
+      }
       let text: string;
       try {
         text = readFileSync(file, "utf8");
@@ -96,7 +115,7 @@ export function register(program: Command, setExit: SetExit): void {
       setExit(0);
       return;
     }
-    const run = await makePlan(policyPaths(args), { today });
+    const run = await makePlan(policyPaths(args), { today, ...only });
     out(renderPlanText(run.plan, stdoutStyle()));
     if (isEmptyPlan(run.plan.summary)) {
       // Nothing to lock, but a stale or held lock is still worth a warning.
@@ -130,7 +149,7 @@ export function register(program: Command, setExit: SetExit): void {
         // under the lock and apply that (without it, the user must review the new plan).
         if (!(e instanceof StalePlanError) || options.autoApprove !== true) throw e;
         err("The plan went stale while waiting for the lock (another run changed AWS); planning again.");
-        const fresh = await makePlan(policyPaths(args), { today, session: run.session });
+        const fresh = await makePlan(policyPaths(args), { today, session: run.session, ...only });
         out(renderPlanText(fresh.plan, stdoutStyle()));
         if (isEmptyPlan(fresh.plan.summary)) return null;
         return await applyAndReport(fresh.plan, { session: run.session, onEvent: progress });

@@ -52,7 +52,9 @@ export function register(program: Command, setExit: SetExit): void {
     .description(
       "Read live AWS, compare it with the policies and print the changes that apply would make. " +
         "Read-only: never calls a mutating AWS API. Uses the standard AWS configuration " +
-        "(credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).",
+        "(credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL). Resources of policies that are not " +
+        "loaded are left alone (a note lists them); a removed policy's resources are deleted only when the " +
+        "whole policy set (the directory holding cordon.yaml) is loaded.",
     )
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
     .option("-o, --out <file>", "also save the plan document (JSON) for `cordon apply <file>`")

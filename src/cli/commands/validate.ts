@@ -26,7 +26,8 @@ export function register(program: Command, setExit: SetExit): void {
     .summary("check policy files offline (schema and semantic checks)")
     .description(
       "Check policy files without calling AWS: schema and semantic checks, every problem reported at " +
-        "file:line:column with a JSON pointer. Directories are searched recursively for *.yaml and *.yml.",
+        "file:line:column with a JSON pointer. Directories are searched recursively for *.yaml and *.yml. " +
+        "The policy set file (cordon.yaml, found by walking up from each path) is checked too.",
     )
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
     .addOption(
@@ -51,7 +52,8 @@ export function register(program: Command, setExit: SetExit): void {
     .action((paths: string[], options: ValidateOptions) => {
       const today = options.today ?? todayUtc();
       if (!isCalendarDate(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD (got "${today}").`);
-      const result = loadAndValidate(paths.length > 0 ? paths : [DEFAULT_POLICY_PATH], { today });
+      // Validating changes nothing: paths of several policy sets are fine, each cordon.yaml is checked.
+      const result = loadAndValidate(paths.length > 0 ? paths : [DEFAULT_POLICY_PATH], { today, mixedSets: true });
       const format = chooseFormat(options.format);
       const report = { diagnostics: result.diagnostics, files: result.files.length, policies: result.policies.length };
       out(renderDiagnostics(report, format, stdoutStyle()));

@@ -44,11 +44,19 @@ describe("shipped policy sets", () => {
   });
 
   // Sandbox estates (kind: Estate) sit beside the policies of an example; they are not policies.
+  // The policy-set file (cordon.yaml) points at its own schema.
   const policyFiles = sets.flatMap((s) => yamlFiles(s)).filter((f) => !/^kind: Estate$/m.test(readFileSync(f, "utf8")));
   it.each(policyFiles)("%s starts with a yaml-language-server modeline to the schema", (file) => {
     const first = readFileSync(file, "utf8").split("\n")[0]!;
     const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
     expect(m, first).not.toBeNull();
-    expect(resolve(dirname(file), m![1]!)).toBe(resolve("schemas/policy.schema.json"));
+    const schema = file.endsWith("cordon.yaml") ? "schemas/policy-set.schema.json" : "schemas/policy.schema.json";
+    expect(resolve(dirname(file), m![1]!)).toBe(resolve(schema));
+  });
+
+  it.each(sets)("%s is a policy set (cordon.yaml) loaded whole", (set) => {
+    const result = loadAndValidate([set], { today: TODAY });
+    expect(result.set?.complete).toBe(true);
+    expect(result.policies.every((p) => p.set === result.set?.name)).toBe(true);
   });
 });
