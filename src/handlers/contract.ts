@@ -64,8 +64,12 @@ export interface DiffResult {
    * Absent = false. Display only (Impact.broadensAccess).
    */
   readonly broadensAccess?: boolean;
-  /** Notes for the reviewer the planner adds to the change (display only). */
-  readonly notes?: readonly string[];
+  /**
+   * How this replacement is carried out, said instead of the generic "the replacement is created
+   * before the old one is deleted" (display only): e.g. a flow log whose new settings AWS may refuse
+   * beside the old one on the same destination.
+   */
+  readonly replaceNote?: string;
 }
 
 export interface Handler<S = unknown, Ports = unknown> {

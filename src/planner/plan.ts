@@ -118,10 +118,11 @@ export function driftReason(fields: readonly FieldDiff[], replace: boolean): str
   return `differs from the policies: ${shown}${more}${replace ? " (forces replacement)" : ""}`;
 }
 
-function impactOf(kind: Kind, action: Action, diffBroadens: boolean): Impact {
+function impactOf(kind: Kind, action: Action, diffBroadens: boolean, replaceNote?: string): Impact {
   const removes = action === "delete" || action === "delete-then-create";
   const notes: string[] = [];
-  if (action === "create-then-delete") notes.push("the replacement is created before the old one is deleted");
+  if (action === "create-then-delete")
+    notes.push(replaceNote ?? "the replacement is created before the old one is deleted");
   if (action === "delete-then-create" && SECURITY_CONTROLS.has(kind)) {
     notes.push("deleted before it is re-created: the control is briefly absent");
   }
@@ -178,8 +179,8 @@ function changeForDesired(
         ? (replaceActions[r.kind] ?? DEFAULT_REPLACE_ACTIONS[r.kind])
         : "update";
   const reason = action === "no-op" ? "up to date" : driftReason(result.fields, result.replace);
-  const impact = impactOf(r.kind, action, result.broadensAccess === true);
-  const found = [...(obs.meta.notes ?? []), ...(action === "no-op" ? [] : (result.notes ?? []))];
+  const impact = impactOf(r.kind, action, result.broadensAccess === true, result.replaceNote);
+  const found = obs.meta.notes ?? [];
   return {
     ...base,
     action,

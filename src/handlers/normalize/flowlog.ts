@@ -122,7 +122,7 @@ export function flowLogDiff(desired: FlowLogSpec, live: FlowLogSpec): DiffResult
   const l = normalizeFlowLogSpec(live);
   const result = diffWithReplacement(d, l, (field) => field !== "tags");
   if (!result.replace || d.logDestination !== l.logDestination) return result;
-  return { ...result, notes: [SAME_DESTINATION_REPLACE_NOTE] };
+  return { ...result, replaceNote: SAME_DESTINATION_REPLACE_NOTE };
 }
 
 /** The settings (every field but tags) in which `live` differs from `desired`: [] = it meets the policy. */
