@@ -132,11 +132,12 @@ function foreignObservation(f: FlowLog, desired: DesiredResource<FlowLogSpec>): 
   const base = observation(f, spec.tags);
   const id = f.FlowLogId!;
   const unmet = unmetSettings(spec, base.live);
+  const differ = `${unmet.join(", ")} ${unmet.length === 1 ? "differs" : "differ"}`;
   const where = `${spec.resourceId} already has flow log ${id} (not Cordon's) to ${destinationText(spec.logDestination)}`;
   if (spec.adopt !== true) {
     if (unmet.length > 0) {
       throw new ConflictError(
-        `${where} that does not meet the policy (${unmet.join(", ")} differ): AWS allows one flow log per resource and destination, so Cordon cannot add its own beside it. Set flowLogs.adopt: true to let Cordon replace it, or change or delete flow log ${id} (${desired.origin.file})`,
+        `${where} that does not meet the policy (${differ}): AWS allows one flow log per resource and destination, so Cordon cannot add its own beside it. Set flowLogs.adopt: true to let Cordon replace it, or change or delete flow log ${id} (${desired.origin.file})`,
       );
     }
     return {
@@ -148,7 +149,7 @@ function foreignObservation(f: FlowLog, desired: DesiredResource<FlowLogSpec>): 
   const note =
     unmet.length === 0
       ? `adopting ${where}: it meets the policy, so Cordon tags it as its own`
-      : `adopting ${where}: it does not meet the policy (${unmet.join(", ")} differ), so Cordon replaces it like its own`;
+      : `adopting ${where}: it does not meet the policy (${differ}), so Cordon replaces it like its own`;
   return {
     ...base,
     meta: { ...base.meta, owned: false, notes: [note], extra: { ...base.meta.extra, adopting: true } },

@@ -180,12 +180,20 @@ describe("foreign flow logs to the declared destination", () => {
     reset();
     writePolicy(policy());
     const theirs = await foreignFlowLog(V3, { trafficType: "REJECT" });
+    const also = await foreignFlowLog(V4, { trafficType: "REJECT" });
     const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(
-      `${V3} already has flow log ${theirs} (not Cordon's) to s3://${BUCKET}/flow/ that does not meet the policy (trafficType differ)`,
-    );
+    // Every such flow log of the pass is named, not only the first.
+    expect(r.stderr).toContain("2 resources need a decision before Cordon can plan them");
+    for (const [vpc, id] of [
+      [V3, theirs],
+      [V4, also],
+    ]) {
+      expect(r.stderr).toContain(
+        `${vpc} already has flow log ${id} (not Cordon's) to s3://${BUCKET}/flow/ that does not meet the policy (trafficType differs): AWS allows one flow log per resource and destination, so Cordon cannot add its own beside it.`,
+      );
+    }
     expect(r.stderr).toContain("Set flowLogs.adopt: true to let Cordon replace it, or change or delete flow log");
     expect(r.stderr).not.toMatch(STACK_FRAME);
 
@@ -194,7 +202,7 @@ describe("foreign flow logs to the declared destination", () => {
     expect(a.status).toBe(1);
     expect(a.stderr).toContain(`${V3} already has flow log ${theirs}`);
     expect(writes().filter((w) => !w.startsWith("PutObject") && !w.startsWith("DeleteObject"))).toEqual([]);
-    expect((await flowLogs()).map((f) => f.FlowLogId)).toEqual([theirs]);
+    expect((await flowLogs()).map((f) => f.FlowLogId).sort()).toEqual([theirs, also].sort());
   });
 
   it("adopt: true tags the one that meets the policy and replaces the one that does not, in one apply", async () => {
@@ -213,7 +221,7 @@ describe("foreign flow logs to the declared destination", () => {
       `adopting ${V1} already has flow log ${meets} (not Cordon's) to s3://${BUCKET}/flow/: it meets the policy, so Cordon tags it as its own`,
     );
     expect(notes(V3)).toContain(
-      `adopting ${V3} already has flow log ${differs} (not Cordon's) to s3://${BUCKET}/flow/: it does not meet the policy (trafficType differ), so Cordon replaces it like its own`,
+      `adopting ${V3} already has flow log ${differs} (not Cordon's) to s3://${BUCKET}/flow/: it does not meet the policy (trafficType differs), so Cordon replaces it like its own`,
     );
 
     const r = await apply();

@@ -166,7 +166,7 @@ describe("flow log handler", () => {
       item: liveItem({ FlowLogId: "fl-theirs", TrafficType: "REJECT", Tags: [{ Key: "team", Value: "netsec" }] }),
       adopt: true,
       diff: [`/tags/${OWNERSHIP.tagKey}`, "/trafficType"],
-      note: "adopting vpc-1 already has flow log fl-theirs (not Cordon's) to s3://b/flow/: it does not meet the policy (trafficType differ), so Cordon replaces it like its own",
+      note: "adopting vpc-1 already has flow log fl-theirs (not Cordon's) to s3://b/flow/: it does not meet the policy (trafficType differs), so Cordon replaces it like its own",
     },
   ];
   it.each(foreignCases)("a foreign flow log to the declared destination that $reason", async (c) => {
@@ -186,7 +186,7 @@ describe("flow log handler", () => {
     const observed = flowLogHandler.observe(ctx, desired);
     await expect(observed).rejects.toBeInstanceOf(ConflictError);
     await expect(observed).rejects.toThrow(
-      "vpc-1 already has flow log fl-theirs (not Cordon's) to s3://b/flow/ that does not meet the policy (trafficType differ): AWS allows one flow log per resource and destination, so Cordon cannot add its own beside it. Set flowLogs.adopt: true to let Cordon replace it, or change or delete flow log fl-theirs (p.yaml)",
+      "vpc-1 already has flow log fl-theirs (not Cordon's) to s3://b/flow/ that does not meet the policy (trafficType differs): AWS allows one flow log per resource and destination, so Cordon cannot add its own beside it. Set flowLogs.adopt: true to let Cordon replace it, or change or delete flow log fl-theirs (p.yaml)",
     );
   });
 
