@@ -135,6 +135,13 @@ function foreignObservation(f: FlowLog, desired: DesiredResource<FlowLogSpec>): 
   const differ = `${unmet.join(", ")} ${unmet.length === 1 ? "differs" : "differ"}`;
   const where = `${spec.resourceId} already has flow log ${id} (not Cordon's) to ${destinationText(spec.logDestination)}`;
   if (spec.adopt !== true) {
+    if (unmet.length > 0 && desired.mode === "observe") {
+      // Nothing is ever changed in observe mode: the difference is reported, not refused.
+      return {
+        ...base,
+        meta: { ...base.meta, owned: false, notes: [`${where} that does not meet the policy (${differ})`] },
+      };
+    }
     if (unmet.length > 0) {
       throw new ConflictError(
         `${where} that does not meet the policy (${differ}): AWS allows one flow log per resource and destination, so Cordon cannot add its own beside it. Set flowLogs.adopt: true to let Cordon replace it, or change or delete flow log ${id} (${desired.origin.file})`,

@@ -190,6 +190,19 @@ describe("flow log handler", () => {
     );
   });
 
+  it("in observe mode, a foreign flow log that does not meet the policy is reported, not a conflict", async () => {
+    const { ctx } = fakeEc2({
+      describeFlowLogs: () => ({ FlowLogs: [liveItem({ FlowLogId: "fl-theirs", TrafficType: "REJECT", Tags: [] })] }),
+    });
+    const o = await flowLogHandler.observe(ctx, { ...desired, mode: "observe" });
+    if (!o.exists) throw new Error("observed as absent");
+    expect(o.meta.owned).toBe(false);
+    expect(o.meta.notes).toEqual([
+      "vpc-1 already has flow log fl-theirs (not Cordon's) to s3://b/flow/ that does not meet the policy (trafficType differs)",
+    ]);
+    expect(flowLogHandler.diff(spec, o.live).replace).toBe(true);
+  });
+
   it("ignores foreign flow logs to other destinations, and never tags or deletes a foreign one it does not adopt", async () => {
     const { ctx, calls } = fakeEc2({
       describeFlowLogs: () => ({
