@@ -220,6 +220,33 @@ describe("flow log handler", () => {
     expect(calls.map((c) => c.op)).toEqual(["describeFlowLogs"]);
   });
 
+  it("a FlowLogAlreadyExists for the whole call (as some endpoints send it) fails no other resource of the batch", async () => {
+    const { ctx, calls } = fakeEc2({
+      createFlowLogs: (i: { ResourceIds: string[] }) => {
+        if (i.ResourceIds.includes("vpc-2")) {
+          throw new AwsError(
+            "CreateFlowLogs",
+            "flow log",
+            "FlowLogAlreadyExists",
+            "There is an existing Flow Log",
+            400,
+          );
+        }
+        return { FlowLogIds: i.ResourceIds.map((r) => `fl-${r}`), Unsuccessful: [] };
+      },
+      // vpc-2 already has Cordon's flow log with these settings: a retried create, success.
+      describeFlowLogs: () => ({ FlowLogs: [liveItem({ FlowLogId: "fl-2", ResourceId: "vpc-2" })] }),
+    });
+    const results = await Promise.allSettled(
+      ["vpc-1", "vpc-2", "vpc-3"].map((id) =>
+        flowLogHandler.create(ctx, { ...desired, name: id, spec: { ...spec, resourceId: id } }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    expect((results[1] as PromiseFulfilledResult<unknown>).value).toMatchObject({ id: "fl-2" });
+    expect(calls.filter((c) => c.op === "createFlowLogs").length).toBeGreaterThan(1);
+  });
+
   it("splits a batch refused as a whole until each resource has its own answer", async () => {
     const { ctx, calls } = fakeEc2({
       createFlowLogs: (i: { ResourceIds: string[] }) => {
