@@ -13,6 +13,7 @@
 //    check (flow log delivery FAILED, with AWS's message).
 // The executor reads only action, address, kind, target, mode, after, observedFingerprint and
 // dependsOn of each change; display fields never drive it (DESIGN principle 5).
+import { isRetryable } from "../aws/errors.js";
 import { type Handler, SideBySideRefusedError } from "../handlers/contract.js";
 import type { Action, Change, Outcome } from "../model/change.js";
 import { StalePlanError } from "../model/errors.js";
@@ -184,11 +185,19 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
     });
     await withRetry(() => n.handler.delete(ctx, c.address, current), retry);
     const deletedAt = clock();
+    // Retried at once; then, like withRetry, throttling and 5xx with backoff, and also a refusal
+    // still naming the deleted one (AWS may not see the delete yet).
+    const again = (e: unknown) =>
+      isRetryable(e) || (e instanceof SideBySideRefusedError && e.existingId === refusal.existingId);
     try {
-      try {
-        await n.handler.create(ctx, desired);
-      } catch {
-        await withRetry(() => n.handler.create(ctx, desired), retry);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await n.handler.create(ctx, desired);
+          break;
+        } catch (e) {
+          if (attempt > 1 && (attempt > retry.attempts || !again(e))) throw e;
+          if (attempt > 1) await pause(retry, attempt - 1);
+        }
       }
     } catch (e) {
       const lapse = `${old} was deleted (AWS refused its replacement beside it) and creating the replacement failed: ${e instanceof Error ? e.message : String(e)}; nothing covers it until cordon apply succeeds`;
@@ -317,6 +326,13 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
 
   const problems = await verify(plan, ordered, options.handlers, options.passes, retry);
   return { outcomes: ordered, problems };
+}
+
+/** The backoff of withRetry before retry number `n` (1-based). */
+function pause(options: RetryOptions, n: number): Promise<void> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (n - 1));
+  return sleep(Math.floor((options.random ?? Math.random)() * cap));
 }
 
 /** The create after a fallback delete failed: the message already says everything. */

@@ -25,6 +25,8 @@ function fakeWorld() {
   const oneSlot = new Set<string>();
   /** Addresses whose slot another, unrelated resource holds (its id). */
   const heldBy = new Map<string, string>();
+  /** Refusals still naming a deleted instance (AWS not seeing the delete yet): address → [id, times]. */
+  const staleRefusals = new Map<string, [string, number]>();
   let nextId = 1;
   const fp = (i: Instance) => `fp:${i.id}:${JSON.stringify(i.spec)}`;
 
@@ -52,6 +54,11 @@ function fakeWorld() {
     },
     async create(_ctx, d) {
       log.push(`create ${d.address}`);
+      const stale = staleRefusals.get(d.address);
+      if (stale !== undefined && stale[1] > 0 && (store.get(d.address) ?? []).length === 0) {
+        stale[1]--;
+        throw new SideBySideRefusedError("Create", d.address, "AlreadyExists", stale[0], `slot held by ${stale[0]}`);
+      }
       const holder = heldBy.get(d.address) ?? (oneSlot.has(d.address) ? store.get(d.address)?.[0]?.id : undefined);
       if (holder !== undefined) {
         throw new SideBySideRefusedError(
@@ -94,7 +101,7 @@ function fakeWorld() {
     const o = observe(address);
     return o.exists ? o.meta.fingerprint : o.fingerprint;
   };
-  return { store, log, failOn, throttleOnce, unhealthy, oneSlot, heldBy, handler, seed, fingerprintNow };
+  return { store, log, failOn, throttleOnce, unhealthy, oneSlot, heldBy, staleRefusals, handler, seed, fingerprintNow };
 }
 
 type World = ReturnType<typeof fakeWorld>;
@@ -252,6 +259,24 @@ describe("applyPlan", () => {
       /^CONTROL LAPSED: 1 was deleted \(AWS refused its replacement beside it\) and creating the replacement failed: .*boom/,
     );
     expect(events.filter((e) => e.type === "gap").map((e) => e.type === "gap" && e.lapsed)).toEqual([false, true]);
+  });
+
+  it("after the fallback delete, a refusal still naming the deleted one is retried until AWS sees the delete", async () => {
+    const w = fakeWorld();
+    const address = "111122223333/eu-west-1/glue.table/flowlog";
+    w.seed(address, "old");
+    w.oneSlot.add(address);
+    w.staleRefusals.set(address, ["1", 2]);
+    const result = await applyPlan(planOf([change(w, "flowlog", "create-then-delete", "new")]), options(w));
+    expect(mutations(w)).toEqual([
+      `create ${address}`,
+      `delete ${address}#1`,
+      `create ${address}`,
+      `create ${address}`,
+      `create ${address}`,
+    ]);
+    expect(result.outcomes[0]?.status).toBe("applied");
+    expect(w.store.get(address)?.map((i) => i.spec)).toEqual(["new"]);
   });
 
   it("a refusal naming another resource than the one replaced fails the change and deletes nothing", async () => {
