@@ -34,6 +34,9 @@ const DEST = `arn:aws:s3:::${BUCKET}/flow/`;
 const VPCS = [1, 2, 3, 4, 5, 6].map((i) => `vpc-00000000000f1a00${i}`);
 const [V1, V2, V3, V4, V5] = VPCS as [string, string, string, string, string, string];
 const A = (vpc: string) => `${ACCOUNT}/${REGION}/ec2.flowLog/${vpc}`;
+const NEW_FIELDS = "[version, interface-id, srcaddr, dstaddr, action]";
+/** NEW_FIELDS as AWS's LogFormat. */
+const NEW_FORMAT = ["version", "interface-id", "srcaddr", "dstaddr", "action"].map((f) => `\${${f}}`).join(" ");
 const STACK_FRAME = /\n\s+at [^\n]+:\d+:\d+/;
 
 const tmp = makeTmp("cordon-flow-logs-");
@@ -43,7 +46,7 @@ let ec2: EC2Client;
 let poller: EC2Client;
 const cordon = cordonRunner({ tmp, endpoint: () => sandbox.url, accessKeyId: KEY, maxAttempts: 2 });
 
-function policy(o: { vpcs?: string; trafficType?: string; adopt?: boolean } = {}): string {
+function policy(o: { vpcs?: string; trafficType?: string; adopt?: boolean; fields?: string } = {}): string {
   return [
     "apiVersion: cordon.dev/v1",
     "kind: Policy",
@@ -53,6 +56,7 @@ function policy(o: { vpcs?: string; trafficType?: string; adopt?: boolean } = {}
     `  bucket: { name: ${BUCKET}, create: false, prefix: flow }`,
     `  vpcs: ${o.vpcs ?? "{ all: true }"}`,
     `  trafficType: ${o.trafficType ?? "ALL"}`,
+    ...(o.fields === undefined ? [] : [`  fields: ${o.fields}`]),
     ...(o.adopt === undefined ? [] : [`  adopt: ${o.adopt}`]),
     "",
   ].join("\n");
@@ -314,12 +318,13 @@ describe("changing a flow log's settings on the same destination", () => {
       })),
     });
 
-  it("strict rule: the plan says what may happen; one apply converges with a single delete directly followed by a create", async () => {
+  it("strict rule, new format: the plan says what may happen; one apply converges with a single delete directly followed by a create", async () => {
     reset("strict");
     writePolicy(policy({ vpcs: `{ ids: [${V4}] }` }));
     expect((await apply()).status).toBe(0);
     const [old] = await flowLogs(V4);
-    writePolicy(policy({ vpcs: `{ ids: [${V4}] }`, trafficType: "REJECT" }));
+    // A new record format: same destination, so the new flow log cannot sit beside the old one.
+    writePolicy(policy({ vpcs: `{ ids: [${V4}] }`, fields: NEW_FIELDS }));
 
     const plan = await planJson();
     const change = plan.changes.find((c) => c.address === A(V4));
@@ -363,17 +368,19 @@ describe("changing a flow log's settings on the same destination", () => {
     expect(runs.filter((c) => c === 0).length).toBeLessThanOrEqual(1);
     expect(runs.at(-1)).toBe(1);
     const after = await flowLogs(V4);
-    expect(after.map((f) => f.TrafficType)).toEqual(["REJECT"]);
+    expect(after.map((f) => f.LogFormat)).toEqual([NEW_FORMAT]);
     expect(after[0]?.FlowLogId).not.toBe(old?.FlowLogId);
     const again = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
     expect(again.status).toBe(0);
   });
 
-  it("per-config rule: create-then-delete, the resource is never without a flow log", async () => {
+  it("per-config rule, new format: create-then-delete, the resource is never without a flow log", async () => {
     reset("per-config");
     writePolicy(policy({ vpcs: `{ ids: [${V4}] }` }));
     expect((await apply()).status).toBe(0);
-    writePolicy(policy({ vpcs: `{ ids: [${V4}] }`, trafficType: "REJECT" }));
+    writePolicy(policy({ vpcs: `{ ids: [${V4}] }`, fields: NEW_FIELDS }));
+    const plan = await planJson();
+    expect(plan.changes.find((c) => c.address === A(V4))?.action).toBe("create-then-delete");
     slowly();
     sandbox.control.clearRequests();
     const watch = watchFlowLogs(V4);
@@ -383,6 +390,6 @@ describe("changing a flow log's settings on the same destination", () => {
     expect(r.stderr).not.toMatch(/gap|delete-then-create/);
     expect(writes().filter((w) => w.includes("FlowLogs"))).toEqual(["CreateFlowLogs", "DeleteFlowLogs"]);
     expect(runs).not.toContain(0);
-    expect((await flowLogs(V4)).map((f) => f.TrafficType)).toEqual(["REJECT"]);
+    expect((await flowLogs(V4)).map((f) => f.LogFormat)).toEqual([NEW_FORMAT]);
   });
 });
