@@ -117,6 +117,12 @@ export function progressPrinter(): (e: ProgressEvent) => void {
     if (e.type === "outcome") {
       if (e.outcome.status === "skipped")
         err(`${s.yellow("  skipped")}  ${e.change.address}: ${e.outcome.message ?? ""}`);
+      else if (e.outcome.status === "applied" && e.outcome.message !== undefined)
+        err(`  ${s.yellow("note")} ${e.change.address}: ${e.outcome.message}`);
+      return;
+    }
+    if (e.type === "gap") {
+      err(`  ${e.lapsed ? s.red(s.bold("CONTROL LAPSED")) : s.yellow("gap")} ${e.change.address}: ${e.message}`);
       return;
     }
     const key = `${e.change.address}|${e.step}`;

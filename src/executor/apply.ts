@@ -13,7 +13,8 @@
 //    check (flow log delivery FAILED, with AWS's message).
 // The executor reads only action, address, kind, target, mode, after, observedFingerprint and
 // dependsOn of each change; display fields never drive it (DESIGN principle 5).
-import type { Handler } from "../handlers/contract.js";
+import { isRetryable } from "../aws/errors.js";
+import { type Handler, SideBySideRefusedError } from "../handlers/contract.js";
 import type { Action, Change, Outcome } from "../model/change.js";
 import { StalePlanError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
@@ -26,6 +27,12 @@ export type Step = "create" | "update" | "delete";
 export type ProgressEvent =
   | { readonly type: "start"; readonly change: Change; readonly step: Step }
   | { readonly type: "end"; readonly change: Change; readonly step: Step; readonly error?: string }
+  /**
+   * A create-then-delete fell back to delete-then-create (AWS refused the new resource beside the
+   * old one): the control is absent from the delete until the create. `lapsed`: the create failed
+   * after the delete, the control stays absent.
+   */
+  | { readonly type: "gap"; readonly change: Change; readonly message: string; readonly lapsed: boolean }
   | { readonly type: "outcome"; readonly change: Change; readonly outcome: Outcome };
 
 export interface ApplyOptions {
@@ -151,7 +158,60 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
 
   const failed = new Set<Address>();
   const errors = new Map<Address, string>();
+  /** Replacements done by delete-then-create after AWS refused the new one beside the old: what happened. */
+  const replacedInPlace = new Map<Address, string>();
   const contextFor = options.passes();
+
+  /**
+   * The fallback of a create-then-delete whose create AWS refused because the old resource holds
+   * its place (SideBySideRefusedError naming it): delete the old one, then create the new one at
+   * once, nothing else of this change in between. A failed create is retried immediately, then
+   * with the usual backoff; if it still fails the control has lapsed and the outcome says so.
+   */
+  const deleteThenCreateNow = async (
+    n: Node,
+    current: Observation & { exists: true },
+    refusal: SideBySideRefusedError,
+  ): Promise<void> => {
+    const c = n.change;
+    const ctx = contextFor(c.target);
+    const desired = resourceOf(c);
+    const old = current.meta.id ?? refusal.existingId;
+    emit({
+      type: "gap",
+      change: c,
+      lapsed: false,
+      message: `${refusal.detail}; deleting ${old} and creating its replacement at once (no control in between)`,
+    });
+    await withRetry(() => n.handler.delete(ctx, c.address, current), retry);
+    const deletedAt = clock();
+    // Retried at once; then, like withRetry, throttling and 5xx with backoff, and also a refusal
+    // still naming the deleted one (AWS may not see the delete yet).
+    const again = (e: unknown) =>
+      isRetryable(e) || (e instanceof SideBySideRefusedError && e.existingId === refusal.existingId);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await n.handler.create(ctx, desired);
+          break;
+        } catch (e) {
+          if (attempt > 1 && (attempt > retry.attempts || !again(e))) throw e;
+          if (attempt > 1) await pause(retry, attempt - 1);
+        }
+      }
+    } catch (e) {
+      const lapse = `${old} was deleted (AWS refused its replacement beside it) and creating the replacement failed: ${e instanceof Error ? e.message : String(e)}; nothing covers it until cordon apply succeeds`;
+      emit({ type: "gap", change: c, lapsed: true, message: lapse });
+      const message = `CONTROL LAPSED: ${lapse}`;
+      replacedInPlace.set(c.address, message);
+      throw new LapsedError(message);
+    }
+    const gapMs = clock() - deletedAt;
+    replacedInPlace.set(
+      c.address,
+      `replaced by delete-then-create: AWS refused a second one beside ${old}; it was deleted and the replacement created at once (absent for ${gapMs} ms)`,
+    );
+  };
 
   const runStep = async (n: Node, step: Step): Promise<void> => {
     const c = n.change;
@@ -161,24 +221,35 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
     const desired = resourceOf(c);
     const current = live.get(c.address);
     try {
-      await withRetry(async () => {
-        switch (step) {
-          case "create":
-            if (c.action === "delete-then-create" && current?.exists) await n.handler.delete(ctx, c.address, current);
-            await n.handler.create(ctx, desired);
-            return;
-          case "update":
-            if (!current?.exists) {
+      try {
+        await withRetry(async () => {
+          switch (step) {
+            case "create":
+              if (c.action === "delete-then-create" && current?.exists) await n.handler.delete(ctx, c.address, current);
               await n.handler.create(ctx, desired);
               return;
-            }
-            await n.handler.update(ctx, desired, current);
-            return;
-          case "delete":
-            if (current?.exists) await n.handler.delete(ctx, c.address, current);
-            return;
-        }
-      }, retry);
+            case "update":
+              if (!current?.exists) {
+                await n.handler.create(ctx, desired);
+                return;
+              }
+              await n.handler.update(ctx, desired, current);
+              return;
+            case "delete":
+              if (current?.exists) await n.handler.delete(ctx, c.address, current);
+              return;
+          }
+        }, retry);
+      } catch (e) {
+        const refusedBesideOld =
+          step === "create" &&
+          c.action === "create-then-delete" &&
+          current?.exists === true &&
+          e instanceof SideBySideRefusedError &&
+          e.existingId === current.meta.id;
+        if (!refusedBesideOld) throw e;
+        await deleteThenCreateNow(n, current, e);
+      }
       emit({ type: "end", change: c, step });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -222,6 +293,7 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
     async (addr) => {
       const n = nodes.get(addr)!;
       if (blockedForward.has(addr) || failed.has(addr)) return; // the new half of a replacement is not in place
+      if (replacedInPlace.has(addr)) return; // the old one went before the new one was created
       const bad = (dependents.get(addr) ?? []).find(
         (d) => failed.has(d) || blockedForward.has(d) || blockedBackward.has(d),
       );
@@ -241,7 +313,9 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
       ? { address: addr, action: c.action, status: "failed", message: reason!, durationMs }
       : reason !== undefined
         ? { address: addr, action: c.action, status: "skipped", message: reason, durationMs }
-        : { address: addr, action: c.action, status: "applied", durationMs };
+        : replacedInPlace.has(addr)
+          ? { address: addr, action: c.action, status: "applied", message: replacedInPlace.get(addr)!, durationMs }
+          : { address: addr, action: c.action, status: "applied", durationMs };
     outcomes.set(addr, outcome);
   }
   const ordered = plan.changes.filter((c) => outcomes.has(c.address)).map((c) => outcomes.get(c.address)!);
@@ -253,6 +327,16 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
   const problems = await verify(plan, ordered, options.handlers, options.passes, retry);
   return { outcomes: ordered, problems };
 }
+
+/** The backoff of withRetry before retry number `n` (1-based). */
+function pause(options: RetryOptions, n: number): Promise<void> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (n - 1));
+  return sleep(Math.floor((options.random ?? Math.random)() * cap));
+}
+
+/** The create after a fallback delete failed: the message already says everything. */
+class LapsedError extends Error {}
 
 function skipped(c: Change, message: string): Outcome {
   return { address: c.address, action: c.action, status: "skipped", message, durationMs: 0 };

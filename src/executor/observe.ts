@@ -3,7 +3,7 @@
 // service) (principle 9). Targets and resources are observed concurrently.
 import type { Discovered, Handler, HandlerContext } from "../handlers/contract.js";
 import type { Change } from "../model/change.js";
-import { UsageError } from "../model/errors.js";
+import { ConflictError, UsageError } from "../model/errors.js";
 import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
 
@@ -54,21 +54,34 @@ export function requireHandler(handlers: HandlerLookup, kind: Kind): Handler {
   return h;
 }
 
-/** Observes every desired resource in one pass. */
+/**
+ * Observes every desired resource in one pass. When observations refuse with ConflictError (what
+ * is in AWS needs a person's decision), every such conflict of the pass is reported in one error.
+ */
 export async function observeAll(
   desired: readonly DesiredResource[],
   handlers: HandlerLookup,
   contextFor: (target: TargetRef) => HandlerContext,
   retry: RetryOptions = DEFAULT_RETRY,
 ): Promise<Map<Address, Observation>> {
-  const entries = await Promise.all(
+  const settled = await Promise.allSettled(
     desired.map(async (d) => {
       const h = requireHandler(handlers, d.kind);
       const obs = await withRetry(() => h.observe(contextFor(d.target), d), retry);
       return [d.address, obs] as const;
     }),
   );
-  return new Map(entries);
+  const failures = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  const conflicts = failures.filter((e): e is ConflictError => e instanceof ConflictError);
+  if (failures.length > conflicts.length) throw failures.find((e) => !(e instanceof ConflictError));
+  if (conflicts.length === 1) throw conflicts[0];
+  if (conflicts.length > 1) {
+    throw new ConflictError(
+      `${conflicts.length} resources need a decision before Cordon can plan them`,
+      conflicts.flatMap((c) => [c.message, ...c.details]),
+    );
+  }
+  return new Map(settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])));
 }
 
 /**

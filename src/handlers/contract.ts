@@ -7,7 +7,24 @@
 // create / update / delete: idempotent. "Already exists" on create and "not found" on delete are
 //          success. No waiting loops inside: the engine owns retries and ordering.
 import type { Action, FieldDiff } from "../model/change.js";
+import { AwsError } from "../model/errors.js";
 import type { Address, DesiredResource, Kind, LiveMeta, Observation, TargetRef } from "../model/resource.js";
+
+/**
+ * Thrown by create when AWS refuses the new resource because another one holds its place (one flow
+ * log per resource and destination). `existingId` names that one. When it is the resource a
+ * create-then-delete replaces, the engine deletes it and creates the new one at once instead.
+ */
+export class SideBySideRefusedError extends AwsError {
+  readonly existingId: string;
+  /** The refusal in plain words (the message adds the operation and code). */
+  readonly detail: string;
+  constructor(operation: string, resource: string, awsCode: string, existingId: string, detail: string) {
+    super(operation, resource, awsCode, detail);
+    this.existingId = existingId;
+    this.detail = detail;
+  }
+}
 
 /** Per-run context handed to handlers: AWS ports for the target, the clock, a logger. */
 export interface HandlerContext<Ports = unknown> {
@@ -47,6 +64,12 @@ export interface DiffResult {
    * Absent = false. Display only (Impact.broadensAccess).
    */
   readonly broadensAccess?: boolean;
+  /**
+   * How this replacement is carried out, said instead of the generic "the replacement is created
+   * before the old one is deleted" (display only): e.g. a flow log whose new settings AWS may refuse
+   * beside the old one on the same destination.
+   */
+  readonly replaceNote?: string;
 }
 
 export interface Handler<S = unknown, Ports = unknown> {

@@ -2,40 +2,67 @@
 // "vpc-…/fl-…" for an extra Cordon flow log on the same resource (left by an interrupted
 // replacement), which discover reports so that the planner deletes it.
 //
-// Ownership: the OWNERSHIP tag. Observation is batched (DESIGN principle 9): ONE paginated
-// DescribeFlowLogs per (account, region) and pass, filtered on the ownership tag, serves every
-// flow log observed and the discovery of flow logs on resources no longer selected. Foreign flow
-// logs are never read into a plan, never changed.
+// Ownership: the OWNERSHIP tag. Observation is batched: ONE paginated DescribeFlowLogs per
+// (account, region) and pass serves every flow log observed and the discovery of Cordon's flow
+// logs on resources no longer selected.
+//
+// Flow logs Cordon does not own. AWS allows one flow log per resource and log destination (a
+// second one is refused with FlowLogAlreadyExists; whether AWS also compares the other settings is
+// not documented), so one already writing to the declared destination decides what Cordon can do:
+//   - it meets the policy (every setting but tags): it is coverage. Observed as the resource's
+//     flow log with the desired tags (a no-op) and a note; never changed. With `adopt`, it is
+//     observed with its own tags instead: the update tags it as Cordon's.
+//   - it does not meet the policy: a plan error (ConflictError) naming it and the choices. With
+//     `adopt`, it is replaced like Cordon's own.
+// Foreign flow logs to other destinations are irrelevant: Cordon adds its own beside them.
 //
 // Creation is batched: concurrent creates with the same settings share one CreateFlowLogs call.
-// Flow logs are immutable except tags: any other difference is a replacement, create-then-delete
-// (the new flow log exists before the old one goes). Create/DeleteFlowLogs report per-resource
-// failures as `Unsuccessful` items with HTTP 200: they are errors here, except
-// InvalidFlowLogId.NotFound on delete (already gone).
+// Per-resource failures come back as `Unsuccessful` items with HTTP 200 and fail only the resource
+// they name; a call that fails as a whole (some endpoints report a duplicate that way) is split in
+// halves and sent again until every resource has its own answer, so one VPC's problem never fails
+// the others of its batch (throttling and 5xx answers fail the batch: the engine retries it).
+// Flow logs are immutable except tags: any other difference is a replacement, create-then-delete;
+// when the endpoint refuses the new flow log beside the old one on the same destination, create
+// throws SideBySideRefusedError naming the old one, and the engine deletes it and creates the new
+// one at once. Delete: InvalidFlowLogId.NotFound is success.
 import { randomUUID } from "node:crypto";
 import type { FlowLog, UnsuccessfulItem } from "@aws-sdk/client-ec2";
+import { isRetryable } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
-import { AwsError } from "../model/errors.js";
-import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Observation } from "../model/resource.js";
+import { AwsError, ConflictError } from "../model/errors.js";
+import {
+  ABSENT_FINGERPRINT,
+  type Address,
+  type DesiredResource,
+  type LiveMeta,
+  makeAddress,
+  type Observation,
+} from "../model/resource.js";
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import { APPLIED_TAG, appliedDigest, withoutAppliedTag } from "./applied-tag.js";
 import { batcher, type Settled } from "./batch.js";
-import type { Discovered, Handler, HandlerContext } from "./contract.js";
-import { flowLogDiff, normalizeFlowLogSpec, normalizeLiveFlowLog } from "./normalize/flowlog.js";
+import { type Discovered, type Handler, type HandlerContext, SideBySideRefusedError } from "./contract.js";
+import {
+  destinationText,
+  flowLogDiff,
+  normalizeFlowLogSpec,
+  normalizeLiveFlowLog,
+  normalizeS3Destination,
+  unmetSettings,
+} from "./normalize/flowlog.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<FlowLogSpec> & { exists: true };
 
-/** Every Cordon-owned flow log of the target, read once per pass. */
-function ownedFlowLogs(ctx: Ctx): Promise<readonly FlowLog[]> {
-  return ctx.memo("ec2.flowLogs.owned", async () => {
+/** Every flow log of the target (Cordon's and others'), read once per pass. */
+function allFlowLogs(ctx: Ctx): Promise<readonly FlowLog[]> {
+  return ctx.memo("ec2.flowLogs.all", async () => {
     const ec2 = await ctx.aws.ec2();
     const out: FlowLog[] = [];
     let token: string | undefined;
     do {
       const page = await ec2.describeFlowLogs({
-        Filter: [{ Name: `tag:${OWNERSHIP.tagKey}`, Values: [OWNERSHIP.tagValue] }],
         MaxResults: 1000,
         ...(token !== undefined ? { NextToken: token } : {}),
       });
@@ -92,6 +119,53 @@ function observation(f: FlowLog, desiredTags: Tags | null): Live {
   };
 }
 
+const sameDestination = (f: FlowLog, spec: FlowLogSpec): boolean =>
+  f.LogDestinationType === "s3" &&
+  normalizeS3Destination(f.LogDestination ?? "") === normalizeS3Destination(spec.logDestination);
+
+/**
+ * A flow log Cordon does not own on the declared resource and destination (see the head comment).
+ * `extra.adopting` marks one the policy lets Cordon take over (update, replace, delete).
+ */
+function foreignObservation(f: FlowLog, desired: DesiredResource<FlowLogSpec>): Live {
+  const spec = desired.spec;
+  const base = observation(f, spec.tags);
+  const id = f.FlowLogId!;
+  const unmet = unmetSettings(spec, base.live);
+  const differ = `${unmet.join(", ")} ${unmet.length === 1 ? "differs" : "differ"}`;
+  const where = `${spec.resourceId} already has flow log ${id} (not Cordon's) to ${destinationText(spec.logDestination)}`;
+  if (spec.adopt !== true) {
+    if (unmet.length > 0 && desired.mode === "observe") {
+      // Nothing is ever changed in observe mode: the difference is reported, not refused.
+      return {
+        ...base,
+        meta: { ...base.meta, owned: false, notes: [`${where} that does not meet the policy (${differ})`] },
+      };
+    }
+    if (unmet.length > 0) {
+      throw new ConflictError(
+        `${where} that does not meet the policy (${differ}): AWS allows one flow log per resource and destination, so Cordon cannot add its own beside it. Set flowLogs.adopt: true to let Cordon replace it, or change or delete flow log ${id} (${desired.origin.file})`,
+      );
+    }
+    return {
+      exists: true,
+      live: { ...base.live, tags: spec.tags },
+      meta: { ...base.meta, owned: false, notes: [`${where} that meets the policy: left alone`] },
+    };
+  }
+  const note =
+    unmet.length === 0
+      ? `adopting ${where}: it meets the policy, so Cordon tags it as its own`
+      : `adopting ${where}: it does not meet the policy (${differ}), so Cordon replaces it like its own`;
+  return {
+    ...base,
+    meta: { ...base.meta, owned: false, notes: [note], extra: { ...base.meta.extra, adopting: true } },
+  };
+}
+
+/** Cordon may change or delete it: its own, or one the policy adopts. */
+const mayChange = (live: Live): boolean => live.meta.owned || live.meta.extra?.["adopting"] === true;
+
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 function unsuccessfulError(operation: string, resource: string, items: readonly UnsuccessfulItem[]): AwsError {
@@ -110,60 +184,74 @@ const MAX_IDS_PER_CALL = 1000;
 /**
  * Flow-log creations the executor starts together share one CreateFlowLogs call per identical
  * configuration (it takes up to 1,000 resource ids): applying a policy to 500 VPCs costs a handful
- * of calls, not 500. An Unsuccessful item fails only the resource it names.
+ * of calls, not 500. An Unsuccessful item fails only the resource it names; a call refused as a
+ * whole (other than throttling or a 5xx) is split in halves and sent again, so that every resource
+ * gets its own answer.
  */
 const createBatcher = (ctx: Ctx) =>
-  batcher<FlowLogSpec, LiveMeta | null>(MAX_IDS_PER_CALL, async (specs) => {
-    const spec = specs[0]!;
-    const ec2 = await ctx.aws.ec2();
-    // Every spec of a batch has the same settings, hence the same applied digest.
-    const tags = {
-      ...spec.tags,
-      [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
-      [APPLIED_TAG]: appliedDigest("ec2.flowLog", spec),
-    };
-    let unsuccessful: readonly UnsuccessfulItem[];
-    try {
-      const out = await ec2.createFlowLogs({
-        ResourceIds: specs.map((s) => s.resourceId),
-        ResourceType: spec.resourceType,
-        TrafficType: spec.trafficType,
-        LogDestinationType: "s3",
-        LogDestination: spec.logDestination,
-        LogFormat: spec.logFormat,
-        MaxAggregationInterval: spec.maxAggregationInterval,
-        DestinationOptions: {
-          FileFormat: spec.fileFormat,
-          HiveCompatiblePartitions: spec.hiveCompatiblePartitions,
-          PerHourPartition: spec.perHourPartition,
-        },
-        TagSpecifications: [{ ResourceType: "vpc-flow-log", Tags: tagList(tags) }],
-        // Per call: the SDK's own retries of this request cannot create a second flow log.
-        ClientToken: randomUUID(),
-      });
-      unsuccessful = out.Unsuccessful ?? [];
-    } catch (e) {
-      // Whether AWS reports a duplicate as a top-level error or an Unsuccessful item is unconfirmed.
-      if (!(e instanceof AwsError) || e.awsCode !== "FlowLogAlreadyExists" || specs.length !== 1) throw e;
-      unsuccessful = [{ ResourceId: spec.resourceId, Error: { Code: e.awsCode, Message: e.message } }];
+  batcher<FlowLogSpec, LiveMeta | null>(MAX_IDS_PER_CALL, (specs) => createFlowLogs(ctx, specs));
+
+async function createFlowLogs(ctx: Ctx, specs: readonly FlowLogSpec[]): Promise<Settled<LiveMeta | null>[]> {
+  const spec = specs[0]!;
+  const ec2 = await ctx.aws.ec2();
+  // Every spec of a batch has the same settings, hence the same applied digest.
+  const tags = {
+    ...spec.tags,
+    [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
+    [APPLIED_TAG]: appliedDigest("ec2.flowLog", spec),
+  };
+  let unsuccessful: readonly UnsuccessfulItem[];
+  try {
+    const out = await ec2.createFlowLogs({
+      ResourceIds: specs.map((s) => s.resourceId),
+      ResourceType: spec.resourceType,
+      TrafficType: spec.trafficType,
+      LogDestinationType: "s3",
+      LogDestination: spec.logDestination,
+      LogFormat: spec.logFormat,
+      MaxAggregationInterval: spec.maxAggregationInterval,
+      DestinationOptions: {
+        FileFormat: spec.fileFormat,
+        HiveCompatiblePartitions: spec.hiveCompatiblePartitions,
+        PerHourPartition: spec.perHourPartition,
+      },
+      TagSpecifications: [{ ResourceType: "vpc-flow-log", Tags: tagList(tags) }],
+      // Per call: the SDK's own retries of this request cannot create a second flow log.
+      ClientToken: randomUUID(),
+    });
+    unsuccessful = out.Unsuccessful ?? [];
+  } catch (e) {
+    if (specs.length > 1 && !isRetryable(e)) {
+      // Each half answers for its own resources only.
+      const half = Math.ceil(specs.length / 2);
+      const send = (part: readonly FlowLogSpec[]) =>
+        createFlowLogs(ctx, part).catch((error: unknown) =>
+          part.map((): Settled<LiveMeta | null> => ({ ok: false, error })),
+        );
+      const [a, b] = await Promise.all([send(specs.slice(0, half)), send(specs.slice(half))]);
+      return [...a, ...b];
     }
-    // An item without a resource id concerns the whole call.
-    const general = unsuccessful.filter((u) => u.ResourceId === undefined);
-    return Promise.all(
-      specs.map(async (s): Promise<Settled<LiveMeta | null>> => {
-        const mine = [...general, ...unsuccessful.filter((u) => u.ResourceId === s.resourceId)];
-        if (mine.length === 0) return { ok: true, value: null };
-        if (!mine.every((u) => u.Error?.Code === "FlowLogAlreadyExists")) {
-          return { ok: false, error: unsuccessfulError("CreateFlowLogs", s.resourceId, mine) };
-        }
-        try {
-          return { ok: true, value: await existingOrError(ctx, s) };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      }),
-    );
-  });
+    // Whether AWS reports a duplicate as a top-level error or an Unsuccessful item is unconfirmed.
+    if (!(e instanceof AwsError) || e.awsCode !== "FlowLogAlreadyExists" || specs.length !== 1) throw e;
+    unsuccessful = [{ ResourceId: spec.resourceId, Error: { Code: e.awsCode, Message: e.message } }];
+  }
+  // An item without a resource id concerns the whole call.
+  const general = unsuccessful.filter((u) => u.ResourceId === undefined);
+  return Promise.all(
+    specs.map(async (s): Promise<Settled<LiveMeta | null>> => {
+      const mine = [...general, ...unsuccessful.filter((u) => u.ResourceId === s.resourceId)];
+      if (mine.length === 0) return { ok: true, value: null };
+      if (!mine.every((u) => u.Error?.Code === "FlowLogAlreadyExists")) {
+        return { ok: false, error: unsuccessfulError("CreateFlowLogs", s.resourceId, mine) };
+      }
+      try {
+        return { ok: true, value: await existingOrError(ctx, s, mine) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+}
 
 /** Deletions started together share one DeleteFlowLogs call; InvalidFlowLogId.NotFound is success. */
 const deleteBatcher = (ctx: Ctx) =>
@@ -179,19 +267,48 @@ const deleteBatcher = (ctx: Ctx) =>
     });
   });
 
-/** "Already exists" is success only when the existing identical flow log is Cordon's. */
-async function existingOrError(ctx: Ctx, spec: FlowLogSpec): Promise<LiveMeta> {
+/**
+ * FlowLogAlreadyExists on `spec.resourceId`: success when Cordon's flow log with these settings is
+ * there (a retried create). Otherwise the flow log that holds the destination is named: Cordon's
+ * (SideBySideRefusedError: the engine replaces it by delete-then-create) or another's.
+ */
+async function existingOrError(ctx: Ctx, spec: FlowLogSpec, items: readonly UnsuccessfulItem[]): Promise<LiveMeta> {
   const ec2 = await ctx.aws.ec2();
   const again = await ec2.describeFlowLogs({ Filter: [{ Name: "resource-id", Values: [spec.resourceId] }] });
-  const ours = (again.FlowLogs ?? []).find(
+  const onResource = again.FlowLogs ?? [];
+  const ours = onResource.find(
     (f) => isOwned(f) && !flowLogDiff(spec, { ...normalizeLiveFlowLog(f), tags: spec.tags }).replace,
   );
   if (ours !== undefined) return observation(ours, spec.tags).meta;
-  throw new AwsError(
-    "CreateFlowLogs",
-    spec.resourceId,
-    "FlowLogAlreadyExists",
-    `a flow log with the same settings that Cordon does not manage already exists on ${spec.resourceId}; tag it ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue} to let Cordon manage it, or delete it`,
+  const there = onResource.filter((f) => sameDestination(f, spec));
+  const holder = there.find(isOwned) ?? there[0];
+  const dest = destinationText(spec.logDestination);
+  if (holder?.FlowLogId !== undefined && isOwned(holder)) {
+    throw new SideBySideRefusedError(
+      "CreateFlowLogs",
+      spec.resourceId,
+      "FlowLogAlreadyExists",
+      holder.FlowLogId,
+      `AWS refuses a second flow log on ${spec.resourceId} to ${dest} (FlowLogAlreadyExists): Cordon's flow log ${holder.FlowLogId} is there`,
+    );
+  }
+  if (holder?.FlowLogId !== undefined) {
+    throw new SideBySideRefusedError(
+      "CreateFlowLogs",
+      spec.resourceId,
+      "FlowLogAlreadyExists",
+      holder.FlowLogId,
+      `AWS refuses a second flow log on ${spec.resourceId} to ${dest} (FlowLogAlreadyExists): flow log ${holder.FlowLogId} (not Cordon's) is there${spec.adopt === true ? "" : "; set flowLogs.adopt: true to let Cordon take it over, or change or delete it"}`,
+    );
+  }
+  throw unsuccessfulError("CreateFlowLogs", spec.resourceId, items);
+}
+
+/** Cordon never changes a flow log it does not own unless the policy adopts it. */
+function refuseForeign(live: Live, what: "tag" | "delete"): void {
+  if (mayChange(live)) return;
+  throw new ConflictError(
+    `flow log ${live.meta.id ?? "?"} on ${live.live.resourceId} is not Cordon's and the policy does not adopt it: not going to ${what} it`,
   );
 }
 
@@ -201,16 +318,25 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
 
   async observe(ctx, desired) {
     const resourceId = desired.spec.resourceId;
-    const list = byResource(await ownedFlowLogs(ctx)).get(resourceId) ?? [];
+    const all = await allFlowLogs(ctx);
+    const list = byResource(all).get(resourceId) ?? [];
     const slash = desired.name.indexOf("/");
     const found = slash >= 0 ? list.find((f) => f.FlowLogId === desired.name.slice(slash + 1)) : list[0];
-    if (found === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
-    return observation(found, slash >= 0 ? null : desired.spec.tags);
+    if (found !== undefined) return observation(found, slash >= 0 ? null : desired.spec.tags);
+    if (slash >= 0) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+    // No flow log of Cordon's: one of another owner to the declared destination decides.
+    const foreign = all
+      .filter((f) => f.ResourceId === resourceId && f.FlowLogId !== undefined && sameDestination(f, desired.spec))
+      .sort((a, b) => (a.FlowLogId ?? "").localeCompare(b.FlowLogId ?? ""));
+    const meeting = foreign.find((f) => unmetSettings(desired.spec, normalizeLiveFlowLog(f)).length === 0);
+    const chosen = meeting ?? foreign[0];
+    if (chosen === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
+    return foreignObservation(chosen, desired);
   },
 
   async discover(ctx, declared) {
     const out: Discovered<FlowLogSpec>[] = [];
-    for (const [resourceId, list] of byResource(await ownedFlowLogs(ctx))) {
+    for (const [resourceId, list] of byResource(await allFlowLogs(ctx))) {
       const primary = makeAddress(ctx.target, "ec2.flowLog", resourceId);
       list.forEach((f, i) => {
         if (i === 0 && declared.has(primary)) return;
@@ -230,13 +356,18 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
   diff: (desired, live) => flowLogDiff(desired, live),
 
   async create(ctx, desired) {
-    const spec = normalizeFlowLogSpec(desired.spec);
+    // `adopt` stays with the spec: a refusal names the choices only when the policy has not made one.
+    const spec = {
+      ...normalizeFlowLogSpec(desired.spec),
+      ...(desired.spec.adopt === true ? { adopt: true as const } : {}),
+    };
     const creates = await ctx.memo("ec2.flowLog.createBatcher", async () => createBatcher(ctx));
     return creates.add(fingerprint({ ...spec, resourceId: "" }), spec);
   },
 
   async update(ctx, desired, live) {
     // Only tags change in place (everything else is a replacement).
+    refuseForeign(live, "tag");
     const id = live.meta.id!;
     const want: Tags = { ...desired.spec.tags, [APPLIED_TAG]: appliedDigest("ec2.flowLog", desired.spec) };
     const applied = live.meta.tags?.[APPLIED_TAG];
@@ -251,6 +382,7 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
   async delete(ctx, _address: Address, live) {
     const id = live.meta.id;
     if (id === undefined) return;
+    refuseForeign(live, "delete");
     const deletes = await ctx.memo("ec2.flowLog.deleteBatcher", async () => deleteBatcher(ctx));
     await deletes.add("", id);
   },

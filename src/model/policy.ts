@@ -72,6 +72,13 @@ export interface FlowLogsSection {
   /** Seconds: 60 or 600. */
   readonly maxAggregationInterval?: 60 | 600;
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Take over a flow log Cordon does not own that is already on a selected resource and writes to
+   * the declared destination: tagged as Cordon's when it meets the policy, replaced when it does
+   * not. Default false: one that meets the policy is left alone (it counts as coverage), one that
+   * does not is a plan error.
+   */
+  readonly adopt?: boolean;
 }
 
 export interface AthenaSection {

@@ -74,6 +74,11 @@ export interface LiveMeta {
   readonly tags?: Readonly<Record<string, string>>;
   /** True when the resource carries Cordon's ownership marker (tag, Sid prefix, rule prefix, band). */
   readonly owned: boolean;
+  /**
+   * For the reviewer: what the handler found that the plan should say (a flow log Cordon does not
+   * own counted as coverage, an adoption). The planner adds them to the change's notes; display only.
+   */
+  readonly notes?: readonly string[];
   /** Anything else the handler needs later (e.g. the full web ACL document to read-modify-write). */
   readonly extra?: Readonly<Record<string, unknown>>;
 }

@@ -65,6 +65,12 @@ export interface FlowLogSpec {
   readonly hiveCompatiblePartitions: boolean;
   readonly perHourPartition: boolean;
   readonly tags: Tags;
+  /**
+   * Present (true) only when the policy sets flowLogs.adopt: a flow log Cordon does not own, on
+   * this resource and to this destination, may be taken over (tagged when it meets the policy,
+   * replaced when it does not). Not a setting of the flow log: never diffed, never in the applied digest.
+   */
+  readonly adopt?: true;
 }
 
 /** glue.database. name = database name (lower case). */

@@ -123,10 +123,11 @@ export function driftReason(fields: readonly FieldDiff[], replace: boolean): str
   return `differs from the policies: ${shown}${more}${replace ? " (forces replacement)" : ""}`;
 }
 
-function impactOf(kind: Kind, action: Action, diffBroadens: boolean): Impact {
+function impactOf(kind: Kind, action: Action, diffBroadens: boolean, replaceNote?: string): Impact {
   const removes = action === "delete" || action === "delete-then-create";
   const notes: string[] = [];
-  if (action === "create-then-delete") notes.push("the replacement is created before the old one is deleted");
+  if (action === "create-then-delete")
+    notes.push(replaceNote ?? "the replacement is created before the old one is deleted");
   if (action === "delete-then-create" && SECURITY_CONTROLS.has(kind)) {
     notes.push("deleted before it is re-created: the control is briefly absent");
   }
@@ -183,6 +184,8 @@ function changeForDesired(
         ? (replaceActions[r.kind] ?? DEFAULT_REPLACE_ACTIONS[r.kind])
         : "update";
   const reason = action === "no-op" ? "up to date" : driftReason(result.fields, result.replace);
+  const impact = impactOf(r.kind, action, result.broadensAccess === true, result.replaceNote);
+  const found = obs.meta.notes ?? [];
   return {
     ...base,
     action,
@@ -190,7 +193,7 @@ function changeForDesired(
     after: r.spec,
     fields: result.fields,
     reason: withMode(r.mode, action, reason),
-    impact: impactOf(r.kind, action, result.broadensAccess === true),
+    impact: found.length === 0 ? impact : { ...impact, notes: [...impact.notes, ...found] },
     observedFingerprint: obs.meta.fingerprint,
   };
 }
@@ -319,6 +322,12 @@ export function plan(input: PlanInput): PlanDocument {
     changes.push(changeForOwned(o));
   }
   const sorted = sortChanges(changes);
+  // Renderers show no-op changes only as a count: what a handler noted about one becomes a plan note.
+  const noOpNotes: PlanNote[] = sorted.flatMap((c) =>
+    c.action === "no-op"
+      ? c.impact.notes.map((message) => ({ severity: "info" as const, address: c.address, message }))
+      : [],
+  );
   const targets = new Map<string, { account: string; region: string }>();
   for (const c of sorted)
     targets.set(`${c.target.account}/${c.target.region}`, { account: c.target.account, region: c.target.region });
@@ -330,7 +339,7 @@ export function plan(input: PlanInput): PlanDocument {
     targets: [...targets.keys()].sort().map((k) => targets.get(k) as { account: string; region: string }),
     changes: sorted,
     summary: summarize(sorted),
-    notes: [...(input.notes ?? [])],
+    notes: [...(input.notes ?? []), ...noOpNotes],
     warnings: [...(input.warnings ?? [])],
     queries: [...(input.queries ?? [])],
   };

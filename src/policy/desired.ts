@@ -315,6 +315,7 @@ export function desiredResources(
         hiveCompatiblePartitions: s.layout.hiveCompatiblePartitions,
         perHourPartition: s.layout.perHourPartition,
         tags,
+        ...(s.section.adopt === true ? { adopt: true as const } : {}),
       };
       add(
         l,

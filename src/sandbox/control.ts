@@ -5,7 +5,16 @@
 import { parseEstateText, seedEstate, validateEstateObject } from "./estate.js";
 import type { FaultConfig, Faults } from "./faults.js";
 import type { PersistenceStats, StateDump, Store } from "./store.js";
-import type { Estate, SandboxConfig, SandboxResponse, ServiceContext, ServiceModule, ServiceName } from "./types.js";
+import {
+  type Estate,
+  FLOW_LOG_RULES,
+  type FlowLogRule,
+  type SandboxConfig,
+  type SandboxResponse,
+  type ServiceContext,
+  type ServiceModule,
+  type ServiceName,
+} from "./types.js";
 
 export const CONTROL_PREFIX = "/_sandbox/";
 
@@ -214,6 +223,10 @@ function validateConfig(value: unknown): Partial<SandboxConfig> {
       }
     } else if (k === "wafAlwaysNextMarker") {
       if (typeof x !== "boolean") throw new Error("config: wafAlwaysNextMarker must be true or false");
+    } else if (k === "flowLogRule") {
+      if (!FLOW_LOG_RULES.includes(x as FlowLogRule)) {
+        throw new Error(`config: flowLogRule must be one of ${FLOW_LOG_RULES.join(", ")}`);
+      }
     } else {
       throw new Error(`config: unknown setting "${k}"`);
     }

@@ -16,6 +16,11 @@ export interface FaultRule {
   /** Match only this service / operation (absent = any). */
   readonly service?: ServiceName;
   readonly operation?: string;
+  /**
+   * Match only calls that name this resource id in a form parameter (EC2: `ResourceId.N`,
+   * `FlowLogId.N`, `NetworkAclId`...): e.g. fail every CreateFlowLogs call that includes one VPC.
+   */
+  readonly resource?: string;
   /** Probability per matching call, 0..1. Without `rate` and `nth` the rule fires on every matching call. */
   readonly rate?: number;
   /** Fire from the Nth matching call on (1-based), `times` times (default once). */
@@ -58,8 +63,11 @@ export interface Faults extends FaultHooks {
   config(): FaultConfig;
   /** Replaces the configuration and restarts every rule's counters and the RNG. */
   set(config: FaultConfig): void;
-  /** Decides, for one request already routed to (service, operation), what to inject. */
-  decide(service: ServiceName, operation: string): Decision;
+  /**
+   * Decides, for one request already routed to (service, operation), what to inject. `form`: the
+   * request's form parameters (query protocols), which rules with `resource` look at.
+   */
+  decide(service: ServiceName, operation: string, form?: URLSearchParams): Decision;
 }
 
 /** mulberry32: small, fast, deterministic. */
@@ -80,9 +88,16 @@ export function createFaults(initial: FaultConfig = {}): Faults {
   let matched: number[] = [];
   let fired: number[] = [];
 
-  const fires = (i: number, rule: FaultRule, service: ServiceName, operation: string): boolean => {
+  const fires = (
+    i: number,
+    rule: FaultRule,
+    service: ServiceName,
+    operation: string,
+    form?: URLSearchParams,
+  ): boolean => {
     if (rule.service !== undefined && rule.service !== service) return false;
     if (rule.operation !== undefined && rule.operation !== operation) return false;
+    if (rule.resource !== undefined && ![...(form?.values() ?? [])].includes(rule.resource)) return false;
     const m = (matched[i] ?? 0) + 1;
     matched[i] = m;
     const limit = rule.times ?? (rule.nth !== undefined ? 1 : Number.POSITIVE_INFINITY);
@@ -103,7 +118,7 @@ export function createFaults(initial: FaultConfig = {}): Faults {
       matched = [];
       fired = [];
     },
-    decide(service, operation) {
+    decide(service, operation, form) {
       let latencyMs = cfg.latencyMs ?? 0;
       let fault: InjectedFault | null = null;
       const rules = cfg.rules ?? [];
@@ -111,7 +126,7 @@ export function createFaults(initial: FaultConfig = {}): Faults {
         const rule = rules[i] as FaultRule;
         if (rule.kind === "lockConflict") continue;
         if (rule.kind !== "latency" && fault !== null) continue;
-        if (!fires(i, rule, service, operation)) continue;
+        if (!fires(i, rule, service, operation, form)) continue;
         switch (rule.kind) {
           case "latency":
             latencyMs += rule.latencyMs ?? 0;
@@ -166,7 +181,19 @@ export function validateFaultConfig(value: unknown): FaultConfig {
     const at = `rules[${i}]`;
     if (r === null || typeof r !== "object") throw new Error(`faults: ${at} must be an object`);
     const rule = r as Record<string, unknown>;
-    const allowed = ["kind", "service", "operation", "rate", "nth", "times", "status", "code", "message", "latencyMs"];
+    const allowed = [
+      "kind",
+      "service",
+      "operation",
+      "resource",
+      "rate",
+      "nth",
+      "times",
+      "status",
+      "code",
+      "message",
+      "latencyMs",
+    ];
     for (const k of Object.keys(rule)) if (!allowed.includes(k)) throw new Error(`faults: ${at} unknown field "${k}"`);
     if (!KINDS.includes(rule["kind"] as FaultKind))
       throw new Error(`faults: ${at}.kind must be one of ${KINDS.join(", ")}`);
@@ -175,6 +202,9 @@ export function validateFaultConfig(value: unknown): FaultConfig {
     }
     if (rule["operation"] !== undefined && typeof rule["operation"] !== "string") {
       throw new Error(`faults: ${at}.operation must be a string`);
+    }
+    if (rule["resource"] !== undefined && (typeof rule["resource"] !== "string" || rule["resource"] === "")) {
+      throw new Error(`faults: ${at}.resource must be a non-empty string`);
     }
     num(rule["rate"], `${at}.rate`, 0, 1);
     num(rule["nth"], `${at}.nth`, 1);

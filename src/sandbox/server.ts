@@ -316,7 +316,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: Deps): Pro
         injected = "denied";
         throw accessDenied(module, caller.arn, action);
       }
-      const decision = deps.faults.decide(module.name, operation);
+      const decision = deps.faults.decide(module.name, operation, request.form);
       if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));
       if (decision.fault?.kind === "lostResponse") {
         // The request takes effect; only its answer is lost (replaced by a 5xx the client retries).

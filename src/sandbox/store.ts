@@ -14,6 +14,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   wafAlwaysNextMarker: false,
   webAclAssociationDelayMs: 0,
   defaultPageSize: 100,
+  flowLogRule: "strict",
 };
 
 export const STATE_FORMAT = "cordon-sandbox-state/1";

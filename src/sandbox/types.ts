@@ -59,7 +59,17 @@ export interface SandboxConfig {
   webAclAssociationDelayMs: number;
   /** Default page size for list calls without an explicit MaxResults / Limit. */
   defaultPageSize: number;
+  /**
+   * When CreateFlowLogs refuses a new flow log as FlowLogAlreadyExists. "strict": a resource
+   * already has a flow log to the same log destination, whatever its other settings (the rule
+   * other AWS emulators apply; AWS does not document which fields it compares). "per-config": a
+   * flow log with the same configuration (every setting) and destination.
+   */
+  flowLogRule: FlowLogRule;
 }
+
+export type FlowLogRule = "strict" | "per-config";
+export const FLOW_LOG_RULES: readonly FlowLogRule[] = ["strict", "per-config"];
 
 /**
  * What a service sees of the store. State slices are plain JSON values (persisted as they are),

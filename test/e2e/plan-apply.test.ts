@@ -291,7 +291,10 @@ describe("plan and apply through the CLI", () => {
 });
 
 describe("replacing a flow log", () => {
-  it("creates the new flow log before deleting the old one", async () => {
+  it("creates the new flow log before deleting the old one (sandbox: per-config flow-log rule)", async () => {
+    // Under the per-config rule the new flow log may sit beside the old one on the same destination;
+    // the strict rule (the sandbox's default) is covered by test/e2e/flow-logs.test.ts.
+    sandbox.control.setConfig({ flowLogRule: "per-config" });
     const file = join(policies, "production.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("trafficType: ALL", "trafficType: REJECT"));
     const before = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
@@ -306,6 +309,7 @@ describe("replacing a flow log", () => {
     expect(after).toHaveLength(1);
     expect(after[0]?.TrafficType).toBe("REJECT");
     expect(after[0]?.FlowLogId).not.toBe(before[0]?.FlowLogId);
+    sandbox.control.setConfig({ flowLogRule: "strict" });
   });
 });
 

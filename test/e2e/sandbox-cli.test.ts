@@ -176,6 +176,31 @@ describe("cordon sandbox", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("--flow-log-rule picks how a second flow log is refused (default strict), shown by the control API", async () => {
+    const config = async (r: Running) =>
+      ((await (await fetch(`${r.env["AWS_ENDPOINT_URL"]}/_sandbox/config`)).json()) as { flowLogRule?: string })
+        .flowLogRule;
+    const strict = await start([]);
+    try {
+      expect(await config(strict)).toBe("strict");
+    } finally {
+      expect(await stop(strict)).toBe(0);
+    }
+    const perConfig = await start(["--flow-log-rule", "per-config"]);
+    try {
+      expect(await config(perConfig)).toBe("per-config");
+    } finally {
+      expect(await stop(perConfig)).toBe(0);
+    }
+    const bad = spawnSync(process.execPath, [CLI, "sandbox", "--port", "0", "--flow-log-rule", "lenient"], {
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--flow-log-rule must be strict or per-config, got "lenient"/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("a --state in a missing directory is a usage error at start, not a surprise at stop", () => {
     const r = spawnSync(process.execPath, [CLI, "sandbox", "--port", "0", "--state", join(dir, "gone", "s.json")], {
       encoding: "utf8",

@@ -18,6 +18,7 @@ interface Options {
   readonly faults?: string;
   readonly webAclDelayMs?: string;
   readonly wafAlwaysNextMarker?: boolean;
+  readonly flowLogRule?: string;
   readonly defaultAccount?: string;
   readonly region?: string;
   readonly accessKeyId: string;
@@ -49,6 +50,11 @@ export function register(program: Command, setExit: SetExit): void {
     )
     .option("--web-acl-delay-ms <n>", "a new web ACL cannot be associated for this long (eventual consistency)")
     .option("--waf-always-next-marker", "WAF List* calls return a NextMarker even on the last page (AWS quirk)")
+    .option(
+      "--flow-log-rule <rule>",
+      "when CreateFlowLogs answers FlowLogAlreadyExists: strict (a flow log to the same destination on the resource) or per-config (same settings too)",
+      "strict",
+    )
     .option("--default-account <id>", "account of access keys that are not in the estate (default 111122223333)")
     .option("--region <name>", "region printed in the export lines (default: the estate's first region)")
     .option("--access-key-id <id>", "access key id printed in the export lines", "AKIASANDBOXEXAMPLE01")
@@ -63,6 +69,10 @@ export function register(program: Command, setExit: SetExit): void {
         if (!Number.isFinite(throttleRate) || throttleRate < 0 || throttleRate > 1) {
           throw new UsageError(`--throttle-rate must be a number from 0 to 1, got "${o.throttleRate}"`);
         }
+      }
+      const flowLogRule = o.flowLogRule ?? "strict";
+      if (flowLogRule !== "strict" && flowLogRule !== "per-config") {
+        throw new UsageError(`--flow-log-rule must be strict or per-config, got "${flowLogRule}"`);
       }
       if (o.defaultAccount !== undefined && !/^\d{12}$/.test(o.defaultAccount)) {
         throw new UsageError(`--default-account must be a 12-digit account id, got "${o.defaultAccount}"`);
@@ -86,6 +96,7 @@ export function register(program: Command, setExit: SetExit): void {
             ...(naclEntryQuota !== undefined ? { naclEntryQuota } : {}),
             ...(webAclAssociationDelayMs !== undefined ? { webAclAssociationDelayMs } : {}),
             ...(o.wafAlwaysNextMarker ? { wafAlwaysNextMarker: true } : {}),
+            flowLogRule,
           },
           faults: {
             ...faults,

@@ -87,19 +87,46 @@ export function normalizeLiveFlowLog(item: LiveFlowLogItem): FlowLogSpec {
   };
 }
 
-/** A desired spec brought to the same normal form (idempotent on normalised specs). */
+/**
+ * A desired spec brought to the same normal form (idempotent on normalised specs), without
+ * `adopt` (how Cordon may take a flow log over, not a setting of it).
+ */
 export function normalizeFlowLogSpec(spec: FlowLogSpec): FlowLogSpec {
+  const { adopt: _adopt, ...settings } = spec;
   return {
-    ...spec,
+    ...settings,
     logDestination: normalizeS3Destination(spec.logDestination),
     logFormat: normalizeLogFormat(spec.logFormat),
   };
 }
 
 /**
+ * What the plan says of a replacement on the same destination. AWS refuses a second flow log on
+ * a resource with FlowLogAlreadyExists ("There is an existing Flow Log with the same configuration
+ * and log destination"); whether it compares every setting or only the resource and destination
+ * is not documented, so the plan cannot know whether the new flow log can be created beside the old one.
+ */
+export const SAME_DESTINATION_REPLACE_NOTE =
+  "same destination: create-then-delete; if AWS refuses a second flow log to it (FlowLogAlreadyExists), the old flow log is deleted and the new one created at once (delete-then-create): the resource has no flow log for that moment";
+
+/** The destination as "s3://bucket/prefix/" for messages. */
+export const destinationText = (arn: string): string =>
+  normalizeS3Destination(arn).replace(/^arn:[^:]+:s3:::/, "s3://");
+
+/**
  * Flow logs are immutable except their tags: every field but `tags` forces replacement
  * (create the new flow log, then delete the old). Tag changes are in-place (one field per key).
  */
 export function flowLogDiff(desired: FlowLogSpec, live: FlowLogSpec): DiffResult {
-  return diffWithReplacement(normalizeFlowLogSpec(desired), normalizeFlowLogSpec(live), (field) => field !== "tags");
+  const d = normalizeFlowLogSpec(desired);
+  const l = normalizeFlowLogSpec(live);
+  const result = diffWithReplacement(d, l, (field) => field !== "tags");
+  if (!result.replace || d.logDestination !== l.logDestination) return result;
+  return { ...result, replaceNote: SAME_DESTINATION_REPLACE_NOTE };
+}
+
+/** The settings (every field but tags) in which `live` differs from `desired`: [] = it meets the policy. */
+export function unmetSettings(desired: FlowLogSpec, live: FlowLogSpec): string[] {
+  const fields = flowLogDiff(desired, { ...live, tags: desired.tags }).fields;
+  return [...new Set(fields.map((f) => f.path.split("/")[1] ?? ""))];
 }

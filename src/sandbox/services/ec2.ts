@@ -1,9 +1,16 @@
 // EC2 (ec2 protocol): VPCs, subnets, network ACLs and their entries, flow logs to S3, tags.
-// Semantics follow aws-facts §2.1, §3.1, §3.3: entries unique per (ACL, direction, number),
-// numbers 1–32766, a per-direction and per-family quota, default entries 100/32767 (and 101/32768
-// with IPv6), canonical CIDRs; flow logs immutable, per-resource failures in `Unsuccessful` with
-// HTTP 200, delivery status computed from the bucket policy. Lookups go through id-keyed records
-// and per-VPC / per-subnet / per-resource indexes kept in the (plain JSON) state.
+// Semantics follow AWS's API reference and user guides: entries unique per (ACL, direction,
+// number), numbers 1–32766, a per-direction and per-family quota, default entries 100/32767 (and
+// 101/32768 with IPv6), canonical CIDRs; flow logs immutable, per-resource failures in
+// `Unsuccessful` with HTTP 200, delivery status computed from the bucket policy. Lookups go
+// through id-keyed records and per-VPC / per-subnet / per-resource indexes kept in the (plain
+// JSON) state.
+//
+// A second flow log on a resource is refused with an `Unsuccessful` item FlowLogAlreadyExists
+// ("There is an existing Flow Log with the same configuration and log destination."). AWS does
+// not document which settings it compares, nor whether the refusal comes as an item or as an
+// error of the whole call; config.flowLogRule picks the comparison: "strict" (default) refuses
+// any second flow log to the same destination, "per-config" only one with every setting equal.
 import { canonicalIpv4Cidr, canonicalIpv6Cidr } from "../cidr.js";
 import { wildcardMatch } from "../identity.js";
 import { evaluatePolicy } from "../policy-eval.js";
@@ -562,6 +569,12 @@ function deliveryStatus(
   return decision === "allow" ? { status: "SUCCESS" } : { status: "FAILED", message: DELIVERY_ACCESS_ERROR };
 }
 
+/** The strict rule: one flow log per resource and log destination, whatever its other settings. */
+function sameDestination(a: FlowLogRecord, b: Omit<FlowLogRecord, "id" | "creationTime">): boolean {
+  return a.resourceId === b.resourceId && a.bucket === b.bucket && a.subfolder === b.subfolder;
+}
+
+/** The per-config rule: a second flow log is refused only when every setting is the same. */
 function sameConfiguration(a: FlowLogRecord, b: Omit<FlowLogRecord, "id" | "creationTime">): boolean {
   return (
     a.resourceId === b.resourceId &&
@@ -1016,7 +1029,8 @@ export function createEc2Module(lookupBucket: BucketLookup): ServiceModule<Ec2St
       };
       const duplicate = (state.flowLogsByResource[resourceId] ?? []).some((id) => {
         const f = state.flowLogs[id];
-        return f !== undefined && sameConfiguration(f, candidate);
+        if (f === undefined) return false;
+        return ctx.config.flowLogRule === "strict" ? sameDestination(f, candidate) : sameConfiguration(f, candidate);
       });
       if (duplicate) {
         unsuccessful.push({

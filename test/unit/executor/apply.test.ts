@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyPlan, type ProgressEvent } from "../../../src/executor/apply.js";
 import { passFactory } from "../../../src/executor/observe.js";
-import type { Handler, HandlerContext } from "../../../src/handlers/contract.js";
+import { type Handler, type HandlerContext, SideBySideRefusedError } from "../../../src/handlers/contract.js";
 import type { Action, Change } from "../../../src/model/change.js";
 import { AwsError, StalePlanError } from "../../../src/model/errors.js";
 import type { PlanDocument } from "../../../src/model/plan.js";
@@ -21,6 +21,12 @@ function fakeWorld() {
   const failOn = new Set<string>(); // "create:addr", "delete:addr", "update:addr"
   const throttleOnce = new Set<string>();
   const unhealthy = new Set<string>();
+  /** Addresses where AWS refuses a second instance beside an existing one (one per slot). */
+  const oneSlot = new Set<string>();
+  /** Addresses whose slot another, unrelated resource holds (its id). */
+  const heldBy = new Map<string, string>();
+  /** Refusals still naming a deleted instance (AWS not seeing the delete yet): address → [id, times]. */
+  const staleRefusals = new Map<string, [string, number]>();
   let nextId = 1;
   const fp = (i: Instance) => `fp:${i.id}:${JSON.stringify(i.spec)}`;
 
@@ -48,6 +54,21 @@ function fakeWorld() {
     },
     async create(_ctx, d) {
       log.push(`create ${d.address}`);
+      const stale = staleRefusals.get(d.address);
+      if (stale !== undefined && stale[1] > 0 && (store.get(d.address) ?? []).length === 0) {
+        stale[1]--;
+        throw new SideBySideRefusedError("Create", d.address, "AlreadyExists", stale[0], `slot held by ${stale[0]}`);
+      }
+      const holder = heldBy.get(d.address) ?? (oneSlot.has(d.address) ? store.get(d.address)?.[0]?.id : undefined);
+      if (holder !== undefined) {
+        throw new SideBySideRefusedError(
+          "Create",
+          d.address,
+          "AlreadyExists",
+          String(holder),
+          `slot held by ${holder}`,
+        );
+      }
       maybeFail("create", d.address);
       const list = store.get(d.address) ?? [];
       list.push({ id: nextId++, spec: d.spec });
@@ -80,7 +101,7 @@ function fakeWorld() {
     const o = observe(address);
     return o.exists ? o.meta.fingerprint : o.fingerprint;
   };
-  return { store, log, failOn, throttleOnce, unhealthy, handler, seed, fingerprintNow };
+  return { store, log, failOn, throttleOnce, unhealthy, oneSlot, heldBy, staleRefusals, handler, seed, fingerprintNow };
 }
 
 type World = ReturnType<typeof fakeWorld>;
@@ -189,6 +210,84 @@ describe("applyPlan", () => {
       "delete 111122223333/eu-west-1/glue.table/bucket",
     ]);
     expect(w.store.size).toBe(1);
+  });
+
+  it("a replacement AWS refuses beside the old one: deletes the old one, creates the new one at once, reports the gap", async () => {
+    const w = fakeWorld();
+    const address = "111122223333/eu-west-1/glue.table/flowlog";
+    w.seed(address, "old");
+    w.oneSlot.add(address);
+    const events: ProgressEvent[] = [];
+    const result = await applyPlan(
+      planOf([change(w, "flowlog", "create-then-delete", "new")]),
+      options(w, { onEvent: (e) => events.push(e) }),
+    );
+    expect(mutations(w)).toEqual([`create ${address}`, `delete ${address}#1`, `create ${address}`]);
+    expect(w.store.get(address)?.map((i) => i.spec)).toEqual(["new"]);
+    expect(result.outcomes[0]).toMatchObject({
+      status: "applied",
+      message: expect.stringMatching(
+        /^replaced by delete-then-create: AWS refused a second one beside 1; it was deleted and the replacement created at once \(absent for \d+ ms\)$/,
+      ),
+    });
+    const gaps = events.filter((e) => e.type === "gap");
+    expect(gaps).toEqual([
+      expect.objectContaining({
+        lapsed: false,
+        message: "slot held by 1; deleting 1 and creating its replacement at once (no control in between)",
+      }),
+    ]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it("a create failing after the fallback delete is retried at once, then reported loudly as a lapsed control", async () => {
+    const w = fakeWorld();
+    const address = "111122223333/eu-west-1/glue.table/flowlog";
+    w.seed(address, "old");
+    w.oneSlot.add(address);
+    w.failOn.add(`create:${address}`);
+    const events: ProgressEvent[] = [];
+    const result = await applyPlan(
+      planOf([change(w, "flowlog", "create-then-delete", "new")]),
+      options(w, { onEvent: (e) => events.push(e) }),
+    );
+    const after = mutations(w).slice(mutations(w).indexOf(`delete ${address}#1`));
+    // One immediate retry, then the usual retries (InvalidParameterValue is not retryable: none).
+    expect(after).toEqual([`delete ${address}#1`, `create ${address}`, `create ${address}`]);
+    expect(result.outcomes[0]?.status).toBe("failed");
+    expect(result.outcomes[0]?.message).toMatch(
+      /^CONTROL LAPSED: 1 was deleted \(AWS refused its replacement beside it\) and creating the replacement failed: .*boom/,
+    );
+    expect(events.filter((e) => e.type === "gap").map((e) => e.type === "gap" && e.lapsed)).toEqual([false, true]);
+  });
+
+  it("after the fallback delete, a refusal still naming the deleted one is retried until AWS sees the delete", async () => {
+    const w = fakeWorld();
+    const address = "111122223333/eu-west-1/glue.table/flowlog";
+    w.seed(address, "old");
+    w.oneSlot.add(address);
+    w.staleRefusals.set(address, ["1", 2]);
+    const result = await applyPlan(planOf([change(w, "flowlog", "create-then-delete", "new")]), options(w));
+    expect(mutations(w)).toEqual([
+      `create ${address}`,
+      `delete ${address}#1`,
+      `create ${address}`,
+      `create ${address}`,
+      `create ${address}`,
+    ]);
+    expect(result.outcomes[0]?.status).toBe("applied");
+    expect(w.store.get(address)?.map((i) => i.spec)).toEqual(["new"]);
+  });
+
+  it("a refusal naming another resource than the one replaced fails the change and deletes nothing", async () => {
+    const w = fakeWorld();
+    const address = "111122223333/eu-west-1/glue.table/flowlog";
+    w.seed(address, "old");
+    w.heldBy.set(address, "999");
+    const result = await applyPlan(planOf([change(w, "flowlog", "create-then-delete", "new")]), options(w));
+    expect(mutations(w)).toEqual([`create ${address}`]);
+    expect(result.outcomes[0]).toMatchObject({ status: "failed", message: expect.stringMatching(/slot held by 999/) });
+    expect(w.store.get(address)?.map((i) => i.spec)).toEqual(["old"]);
   });
 
   it("replaces by creating the new resource before deleting the old one", async () => {

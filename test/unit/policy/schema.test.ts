@@ -75,6 +75,7 @@ const flowLogsKeys: Record<keyof FlowLogsSection, true> = {
   perHourPartitions: true,
   maxAggregationInterval: true,
   tags: true,
+  adopt: true,
 };
 const bucketKeys: Record<keyof BucketSpec, true> = { name: true, create: true, prefix: true, retentionDays: true };
 const vpcKeys: Record<keyof VpcSelector, true> = { ids: true, tags: true, all: true };

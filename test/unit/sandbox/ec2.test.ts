@@ -452,6 +452,8 @@ describe("flow logs", () => {
   }
 
   it("checks the Hive-compatible prefix for Hive partitions", async () => {
+    // A second flow log to the same destination beside the first: only under the per-config rule.
+    sandbox.control.setConfig({ flowLogRule: "per-config" });
     const r = await create({
       TrafficType: "ALL",
       DestinationOptions: { FileFormat: "parquet", HiveCompatiblePartitions: true, PerHourPartition: true },
@@ -474,21 +476,55 @@ describe("flow logs", () => {
       PerHourPartition: true,
     });
     await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [id] }));
+    sandbox.control.setConfig({ flowLogRule: "strict" });
   });
 
-  it("rejects a second flow log with the same configuration with FlowLogAlreadyExists in Unsuccessful", async () => {
-    const r = await create({ MaxAggregationInterval: 60 });
-    expect(r.FlowLogIds).toEqual([]);
-    expect(r.Unsuccessful?.[0]?.Error?.Code).toBe("FlowLogAlreadyExists");
-    // A different traffic type is a different configuration: allowed beside the first.
-    const other = await create({ TrafficType: "ALL", MaxAggregationInterval: 60 });
-    expect(other.FlowLogIds).toHaveLength(1);
-    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: other.FlowLogIds }));
+  const refusal = {
+    Code: "FlowLogAlreadyExists",
+    Message: "Error. There is an existing Flow Log with the same configuration and log destination.",
+  };
+
+  it("strict rule (default): refuses any second flow log to the same destination, in Unsuccessful", async () => {
+    expect(sandbox.control.config().flowLogRule).toBe("strict");
+    const same = await create({ MaxAggregationInterval: 60 });
+    expect(same.FlowLogIds).toEqual([]);
+    expect(same.Unsuccessful).toEqual([{ ResourceId: PROD, Error: refusal }]);
+    // Other settings, same resource and destination: refused all the same.
+    const other = await create({ TrafficType: "ALL", MaxAggregationInterval: 600 });
+    expect(other.FlowLogIds).toEqual([]);
+    expect(other.Unsuccessful).toEqual([{ ResourceId: PROD, Error: refusal }]);
+    // Another destination: allowed beside the first.
+    const elsewhere = await create({ TrafficType: "ALL", LogDestination: `arn:aws:s3:::${BUCKET}/other/` });
+    expect(elsewhere.FlowLogIds).toHaveLength(1);
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: elsewhere.FlowLogIds }));
+  });
+
+  it("per-config rule: refuses only a second flow log with every setting equal", async () => {
+    sandbox.control.setConfig({ flowLogRule: "per-config" });
+    try {
+      const r = await create({ MaxAggregationInterval: 60 });
+      expect(r.FlowLogIds).toEqual([]);
+      expect(r.Unsuccessful).toEqual([{ ResourceId: PROD, Error: refusal }]);
+      // A different traffic type is a different configuration: allowed beside the first.
+      const other = await create({ TrafficType: "ALL", MaxAggregationInterval: 60 });
+      expect(other.FlowLogIds).toHaveLength(1);
+      await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: other.FlowLogIds }));
+    } finally {
+      sandbox.control.setConfig({ flowLogRule: "strict" });
+    }
+  });
+
+  it("rejects an unknown flow-log rule in the configuration", () => {
+    expect(() => sandbox.control.setConfig({ flowLogRule: "lenient" as "strict" })).toThrow(
+      "config: flowLogRule must be one of strict, per-config",
+    );
   });
 
   it("returns the same answer for a repeated ClientToken", async () => {
-    const a = await create({ TrafficType: "ACCEPT", ClientToken: "token-1" });
-    const b = await create({ TrafficType: "ACCEPT", ClientToken: "token-1" });
+    const dest = { LogDestination: `arn:aws:s3:::${BUCKET}/tokens/` };
+    const a = await create({ TrafficType: "ACCEPT", ClientToken: "token-1", ...dest });
+    const b = await create({ TrafficType: "ACCEPT", ClientToken: "token-1", ...dest });
+    expect(a.FlowLogIds).toHaveLength(1);
     expect(b.FlowLogIds).toEqual(a.FlowLogIds);
     expect(b.ClientToken).toBe("token-1");
     await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: a.FlowLogIds }));
