@@ -20,6 +20,8 @@ import { type DiffRegistry, type OwnedResource, plan, type ReplaceAction } from 
 import { desiredResources } from "../policy/desired.js";
 import { desiredBlockingResources } from "../policy/desired-blocking.js";
 import { hasErrors, loadAndValidate } from "../policy/index.js";
+import { locateDiagnostics } from "../policy/locate.js";
+import { checkFirstTouch } from "./adoption.js";
 import { annotateBlocking, blockingNeeds, blockingSectionMode } from "./blocking.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
@@ -177,6 +179,11 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     observeAll(desired, handlerFor, contextFor, retry),
     discoverAll(targets, DISCOVERABLE_KINDS, declared, handlerFor, contextFor, retry),
   ]);
+  // Something found in place that is not Cordon's is an error unless the policy adopts it.
+  const firstTouch = checkFirstTouch(desired, observed, handlerFor);
+  if (firstTouch.diagnostics.length > 0) {
+    throw new PolicyErrorWithDiagnostics(locateDiagnostics(firstTouch.diagnostics));
+  }
   const owned = (only.length > 0 ? discovered.filter((d) => only.some((p) => matches(d.address, p))) : discovered).map(
     (d) => withDeclaringMode(d, loaded.policies),
   );
@@ -194,6 +201,7 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
       queries: derived.queries,
       notes: blocking.notes,
       warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
+      adopting: firstTouch.adopting,
     }),
     blocking.changeNotes,
     handlerFor,

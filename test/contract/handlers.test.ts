@@ -81,6 +81,7 @@ const bucketSpec: BucketSpec = {
   blockPublicAccess: true,
   encryption: "AES256",
   retentionDays: 30,
+  retentionPrefix: "flow/AWSLogs/",
   tags,
 };
 const policySpec: BucketPolicySpec = {
