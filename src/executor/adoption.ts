@@ -6,7 +6,7 @@
 import type { Foreign } from "../handlers/contract.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { Address, DesiredResource, Observation } from "../model/resource.js";
-import { requireHandler, type HandlerLookup } from "./observe.js";
+import { type HandlerLookup, requireHandler } from "./observe.js";
 
 export interface FirstTouch {
   /** One error per desired resource that finds something foreign in place without adopt: true. */

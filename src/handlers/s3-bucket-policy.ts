@@ -22,8 +22,7 @@ import type { S3Port, TargetPorts } from "../aws/ports.js";
 import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type BucketPolicySpec, type IamStatement, OWNERSHIP } from "../model/specs.js";
-import { canonicalJson } from "../planner/fingerprint.js";
-import { fingerprint } from "../planner/fingerprint.js";
+import { canonicalJson, fingerprint } from "../planner/fingerprint.js";
 import type { Handler } from "./contract.js";
 import { bucketPolicyDiff, canonicalStatements, mergePolicy, type SplitPolicy, splitPolicy } from "./normalize/iam.js";
 

@@ -545,6 +545,7 @@ const cases: Case[] = [
     reason: "adopting a web ACL that stays someone else's (ownership: shared) is a contradiction",
     files: policy("webAcl:", "  name: edge", "  ownership: shared", "  adopt: true"),
     expected: [
+      { code: "webacl.no-rules", severity: "warning", pointer: "/webAcl", at: [6, 3] },
       {
         code: "webacl.adopt-shared",
         severity: "error",
@@ -552,7 +553,6 @@ const cases: Case[] = [
         at: [8, 10],
         message: /ownership: shared says it stays someone else's/,
       },
-      { code: "webacl.no-rules", severity: "warning", pointer: "/webAcl", at: [6, 3] },
     ],
   },
   // --- flow logs, bucket, Athena -----------------------------------------------------------
