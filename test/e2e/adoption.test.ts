@@ -29,6 +29,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { ListIPSetsCommand, ListTagsForResourceCommand, ListWebACLsCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
+import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { PlanDocument } from "../../src/model/plan.js";
@@ -291,6 +292,9 @@ describe("the flow-log bucket", () => {
       ["/tags/cordon:managed-by", null, "cordon"],
       ["/tags/cordon:policy", null, "bucket-adopt"],
     ]);
+    const schema = JSON.parse(readFileSync(join(ROOT, "schemas/plan.schema.json"), "utf8"));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(p), JSON.stringify(validate.errors)).toBe(true);
     const text = await plan(dir);
     expect(text.stdout).toContain(`adopting bucket ${BUCKET} (the policy says adopt: true)`);
 
@@ -565,7 +569,7 @@ describe("Glue database and table", () => {
     ...(adopt ? ["  adopt: true"] : []),
   ];
 
-  it("a database that exists and is not Cordon's is a plan error; nothing is written", async () => {
+  it("a database that exists and is not Cordon's is a plan error and nothing is written; adopt: true takes it over", async () => {
     await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: "team_db", Description: "the data team's" } }));
     const dir = writePolicy("glue-db", "glue-db", body("team_db", false));
     const r = await plan(dir);
@@ -578,6 +582,19 @@ describe("Glue database and table", () => {
     expect((await glue.send(new GetDatabaseCommand({ Name: "team_db" }))).Database?.Description).toBe(
       "the data team's",
     );
+
+    writePolicy("glue-db", "glue-db", body("team_db", true));
+    const p = await planJson(dir);
+    const db = p.changes.find((c) => c.address === A("glue.database", "team_db"))!;
+    expect(db.action).toBe("update");
+    expect(db.adopting).toBe(true);
+    expect(db.fields).toEqual([
+      { path: "/description", before: "the data team's", after: "VPC flow logs (managed by Cordon)" },
+    ]);
+    expect((await apply(dir)).status).toBe(0);
+    const got = (await glue.send(new GetDatabaseCommand({ Name: "team_db" }))).Database!;
+    expect(got.Parameters).toMatchObject({ "cordon:managed-by": "cordon" });
+    expect((await plan(dir, "--detailed-exitcode")).status).toBe(0);
   });
 
   it("a table that exists and is not Cordon's is a plan error; adopt: true replaces its definition visibly and marks it", async () => {

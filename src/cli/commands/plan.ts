@@ -51,7 +51,11 @@ export function register(program: Command, setExit: SetExit): void {
     .summary("show what apply would change in AWS (read-only)")
     .description(
       "Read live AWS, compare it with the policies and print the changes that apply would make. " +
-        "Read-only: never calls a mutating AWS API. Uses the standard AWS configuration " +
+        "Read-only: never calls a mutating AWS API. Something found in place that is not Cordon's " +
+        "(a bucket, Glue database or table, web ACL or IP set of the policy's names, entries in the " +
+        "NACL rule band, Cordon-prefixed bucket-policy statements it did not write) is an error " +
+        "naming the choices, unless the policy says adopt: true (then the plan shows the adoption). " +
+        "Uses the standard AWS configuration " +
         "(credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).",
     )
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
