@@ -110,15 +110,16 @@ export const bucketPolicyHandler: Handler<BucketPolicySpec, TargetPorts> = {
     const split = await readPolicy(s3, bucket);
     if (split === null || split.owned.length === 0) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
     const live: BucketPolicySpec = { bucket, statements: split.owned };
-    const cordonsBucket = await bucketIsCordons(s3, bucket);
-    const unknown = cordonsBucket ? [] : unrecognised(split.owned, desired.spec.statements);
+    // The bucket's tags are read only when some prefixed statement is not one Cordon writes.
+    const suspect = unrecognised(split.owned, desired.spec.statements);
+    const unknown = suspect.length === 0 || (await bucketIsCordons(s3, bucket)) ? [] : suspect;
     return {
       exists: true,
       live,
       meta: {
         id: bucket,
         arn: `arn:aws:s3:::${bucket}`,
-        fingerprint: cordonsBucket ? fingerprint(live) : fingerprint({ live, cordonsBucket }),
+        fingerprint: fingerprint(live),
         owned: unknown.length === 0,
         extra: { foreignStatements: split.foreign.length, unrecognised: unknown },
       },
