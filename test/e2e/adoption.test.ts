@@ -297,6 +297,8 @@ describe("the flow-log bucket", () => {
     expect(validate(p), JSON.stringify(validate.errors)).toBe(true);
     const text = await plan(dir);
     expect(text.stdout).toContain(`adopting bucket ${BUCKET} (the policy says adopt: true)`);
+    const markdown = await plan(dir, "--format", "markdown");
+    expect(markdown.stdout).toContain("⚠️ adopts what was not Cordon's");
 
     const r = await apply(dir);
     expect(r.status, r.stderr).toBe(0);
