@@ -1,4 +1,4 @@
-// The first touch of anything Cordon finds in place (DESIGN: ownership is never assumed). After the
+// The first touch of anything Cordon finds in place (ownership is never assumed). After the
 // observation pass, each desired resource whose kind can tell (Handler.foreign) is checked: what
 // sits at its address and is not Cordon's either makes the plan fail — naming the AWS resource, the
 // foreign items and the policy's choices, at the policy field that declares it — or, when the

@@ -13,7 +13,7 @@
 //    check (flow log delivery FAILED, with AWS's message).
 // The executor reads only action, address, kind, target, mode, after, observedFingerprint,
 // dependsOn and adopting (which lets a handler change what was not Cordon's) of each change;
-// display fields never drive it (DESIGN principle 5).
+// display fields (reason, impact) never drive it.
 import type { Handler } from "../handlers/contract.js";
 import type { Action, Change, Outcome } from "../model/change.js";
 import { StalePlanError } from "../model/errors.js";
