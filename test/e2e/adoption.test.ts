@@ -352,6 +352,27 @@ describe("the flow-log bucket", () => {
   });
 });
 
+describe("contradictions cordon validate refuses offline", () => {
+  it("adopt with create: false on a bucket, and adopt with ownership: shared on a web ACL", async () => {
+    const dir = writePolicy("contradictions", "contradictions", [
+      ...flowLogs("any-logs-111122223333", ["create: false", "adopt: true"]),
+      "webAcl:",
+      "  name: edge",
+      "  ownership: shared",
+      "  adopt: true",
+      "blockedCountries:",
+      "  countries:",
+      "    - { code: TV, reason: no broadcast rights }",
+    ]);
+    const r = await cordon(["validate", dir, "--today", TODAY]);
+    expect(r.status).toBe(1);
+    expect(r.stderr + r.stdout).toContain(`${join(dir, "policy.yaml")}:9:12`);
+    expect(r.stderr + r.stdout).toContain("create: false says to use the bucket as is");
+    expect(r.stderr + r.stdout).toContain(`${join(dir, "policy.yaml")}:14:10`);
+    expect(r.stderr + r.stdout).toContain("ownership: shared says it stays someone else's");
+  });
+});
+
 describe("bucket-policy statements with Cordon's Sid prefix", () => {
   const BUCKET = "shared-logs-111122223333";
   const TEAM_READ = {
