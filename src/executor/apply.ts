@@ -11,8 +11,9 @@
 // 3. Skips observe-mode changes, deletions in no-delete mode and no-op changes.
 // 4. Verifies: observes every applied resource again and diffs it, and asks each handler's health
 //    check (flow log delivery FAILED, with AWS's message).
-// The executor reads only action, address, kind, target, mode, after, observedFingerprint and
-// dependsOn of each change; display fields never drive it (DESIGN principle 5).
+// The executor reads only action, address, kind, target, mode, after, observedFingerprint,
+// dependsOn and adopting (which lets a handler change what was not Cordon's) of each change;
+// display fields (reason, impact) never drive it.
 import { isRetryable } from "../aws/errors.js";
 import { type Handler, SideBySideRefusedError } from "../handlers/contract.js";
 import type { Action, Change, Outcome } from "../model/change.js";

@@ -123,6 +123,7 @@ export function resourceOf(change: Change): DesiredResource {
     mode: change.mode,
     origin: change.origin ?? { file: "", document: 0, section: "" },
     dependsOn: change.dependsOn,
+    ...(change.adopting === true ? { adopt: true } : {}),
   };
 }
 

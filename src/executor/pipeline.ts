@@ -19,6 +19,8 @@ import { type DiffRegistry, plan, type ReplaceAction } from "../planner/plan.js"
 import { desiredResources } from "../policy/desired.js";
 import { desiredBlockingResources } from "../policy/desired-blocking.js";
 import { hasErrors, type LoadedSet, loadAndValidate } from "../policy/index.js";
+import { locateDiagnostics } from "../policy/locate.js";
+import { checkFirstTouch } from "./adoption.js";
 import { annotateBlocking, blockingNeeds } from "./blocking.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
 import { scopeOwned } from "./ownership.js";
@@ -182,6 +184,11 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     observeAll(desired, handlerFor, contextFor, retry),
     discoverAll(targets, DISCOVERABLE_KINDS, declared, handlerFor, contextFor, retry),
   ]);
+  // Something found in place that is not Cordon's is an error unless the policy adopts it.
+  const firstTouch = checkFirstTouch(desired, observed, handlerFor);
+  if (firstTouch.diagnostics.length > 0) {
+    throw new PolicyErrorWithDiagnostics(locateDiagnostics(firstTouch.diagnostics));
+  }
   // Only what a loaded policy owns, or what a policy removed from the fully loaded set owned
   // (src/executor/ownership.ts); the rest is left alone and listed in a note.
   const scoped = scopeOwned(
@@ -202,6 +209,7 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
       queries: derived.queries,
       notes: scoped.note === null ? blocking.notes : [...blocking.notes, scoped.note],
       warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
+      adopting: firstTouch.adopting,
     }),
     blocking.changeNotes,
     handlerFor,

@@ -72,6 +72,19 @@ export interface DiffResult {
   readonly replaceNote?: string;
 }
 
+/**
+ * What a handler found in place at a desired resource's address that is not Cordon's (no ownership
+ * marker): a bucket without Cordon's tag, entries in a NACL band Cordon never claimed, ...
+ */
+export interface Foreign {
+  /** The AWS resource, named: "bucket cats-eyes-flow-logs", "the rule band 1–99 of network ACL acl-1". */
+  readonly what: string;
+  /** The rest of the sentence: "already exists and is not Cordon's". */
+  readonly problem: string;
+  /** One line per foreign item, when there are several (NACL entries, bucket-policy statements). */
+  readonly details: readonly string[];
+}
+
 export interface Handler<S = unknown, Ports = unknown> {
   readonly kind: Kind;
   observe(ctx: HandlerContext<Ports>, desired: DesiredResource<S>): Promise<Observation<S>>;
@@ -89,6 +102,13 @@ export interface Handler<S = unknown, Ports = unknown> {
    * Read-only, like observe.
    */
   discover?(ctx: HandlerContext<Ports>, declared: ReadonlySet<Address>): Promise<readonly Discovered<S>[]>;
+  /**
+   * Optional, pure: what in `observed` (an existing observation of `desired`'s address) is not
+   * Cordon's; null when everything there is Cordon's. The plan refuses a desired resource for which
+   * this returns something unless the policy says adopt: true (DesiredResource.adopt); with it, the
+   * change is an adoption. Kinds without it never find anything foreign.
+   */
+  foreign?(desired: DesiredResource<S>, observed: Observation<S> & { exists: true }): Foreign | null;
   /**
    * Optional: after apply, a problem AWS reports about a live resource that a diff cannot show
    * (a flow log whose delivery FAILED, with AWS's message). null = healthy.

@@ -1,6 +1,8 @@
 // glue.database — the Glue database of the flow-log table. name = database name (lower case).
 // Ownership: the database parameter OWNERSHIP.tagKey. Cordon deletes only a database it created
-// (deleting a Glue database deletes its tables); an update keeps the database's other settings.
+// (deleting a Glue database deletes its tables); an update keeps the database's other settings and
+// sets the marker. A database of that name without the marker is foreign: the plan refuses it
+// unless the policy says adopt: true, and update refuses to change it unless it is that adoption.
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
@@ -42,6 +44,15 @@ export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {
 
   diff: (desired, live) => inPlaceDiff(desired, live),
 
+  foreign: (desired, observed) =>
+    observed.meta.owned
+      ? null
+      : {
+          what: `Glue database ${desired.spec.name}`,
+          problem: `already exists and is not Cordon's (no parameter ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue})`,
+          details: [],
+        },
+
   async create(ctx, desired) {
     const glue = await ctx.aws.glue();
     try {
@@ -59,6 +70,11 @@ export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {
   },
 
   async update(ctx, desired, live) {
+    if (!live.meta.owned && desired.adopt !== true) {
+      throw new ConflictError(
+        `Glue database ${live.live.name} is not Cordon's: not changing it; set athena.adopt: true to take it over`,
+      );
+    }
     const glue = await ctx.aws.glue();
     const extra = live.meta.extra ?? {};
     const parameters = (extra["parameters"] ?? {}) as Record<string, string>;
@@ -68,7 +84,7 @@ export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {
       DatabaseInput: {
         Name: desired.spec.name,
         Description: desired.spec.description,
-        Parameters: parameters,
+        Parameters: { ...parameters, [OWNERSHIP.tagKey]: OWNERSHIP.tagValue },
         ...(locationUri !== undefined ? { LocationUri: locationUri } : {}),
       },
     });

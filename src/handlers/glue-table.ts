@@ -4,9 +4,12 @@
 // Cordon's full TableInput plus the live table's parameters that are not Cordon's (added by AWS,
 // Athena, crawlers, people). Partition-key changes are replacements; a table name cannot exist
 // twice, so a replacement is delete-then-create (the table holds no data: projection).
-// Ownership: the table parameter OWNERSHIP.tagKey (not a managed parameter, so never a diff).
+// Ownership: the table parameter OWNERSHIP.tagKey (not a managed parameter, so never a diff). A
+// table of that name without it is foreign: the plan refuses it unless the policy says adopt: true,
+// and update refuses to change it unless it is that adoption.
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
+import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type GlueTableSpec, OWNERSHIP } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
@@ -43,6 +46,15 @@ export const glueTableHandler: Handler<GlueTableSpec, TargetPorts> = {
 
   diff: (desired, live) => glueTableDiff(desired, live),
 
+  foreign: (desired, observed) =>
+    observed.meta.owned
+      ? null
+      : {
+          what: `Glue table ${desired.spec.database}.${desired.spec.name}`,
+          problem: `already exists and is not Cordon's (no table parameter ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue})`,
+          details: [],
+        },
+
   async create(ctx, desired) {
     const glue = await ctx.aws.glue();
     const input = tableInputOf(desired.spec);
@@ -58,6 +70,11 @@ export const glueTableHandler: Handler<GlueTableSpec, TargetPorts> = {
   },
 
   async update(ctx, desired, live) {
+    if (!live.meta.owned && desired.adopt !== true) {
+      throw new ConflictError(
+        `Glue table ${live.live.database}.${live.live.name} is not Cordon's: not changing it; set athena.adopt: true to take it over`,
+      );
+    }
     const glue = await ctx.aws.glue();
     const input = tableInputOf(desired.spec);
     const liveParameters = (live.meta.extra?.["parameters"] ?? {}) as Record<string, string>;

@@ -6,6 +6,12 @@
 // no policy declares any more is discovered and emptied, and the tag cordon:policy naming the
 // declaring policy, whose blockedAddresses mode the emptying then follows (kept in no-delete mode).
 //
+// First claim: entries inside the declared band that the band tag does not cover (no tag, or a
+// tag for another band) were not written by Cordon. They are foreign: the plan refuses the band,
+// listing them, unless the policy says networkAcls.adopt: true; then they become Cordon's and the
+// transition replaces or removes them like any entry in the band (each shown in the plan). Once
+// the tag covers the band, whatever appears inside it is drift and is corrected.
+//
 // Observation is batched (DESIGN principle 9): ONE paginated DescribeNetworkAcls per (account,
 // region) and pass serves every ACL observed and the discovery. The observation exists when the
 // ACL has entries in the band or carries the band tag; its fingerprint covers ALL the ACL's entries
@@ -72,6 +78,34 @@ function cordonTags(acl: NetworkAcl): Tags {
   return out;
 }
 
+/** The band entries the ACL's band tag does not cover: Cordon did not write them. */
+function foreignEntries(entries: readonly NaclBandEntry[], tag: string | undefined): NaclBandEntry[] {
+  const claimed = bandOfTag(tag);
+  return entries.filter((e) => claimed === null || !inBand(claimed, e.ruleNumber));
+}
+
+const PROTOCOL_NAMES: Readonly<Record<string, string>> = {
+  "-1": "all traffic",
+  "1": "icmp",
+  "6": "tcp",
+  "17": "udp",
+  "58": "icmpv6",
+};
+
+/** "50 inbound allow tcp ports 443 from 10.0.0.0/8": rule number, direction, action, what, CIDR. */
+export function describeBandEntry(e: NaclBandEntry): string {
+  const protocol = PROTOCOL_NAMES[e.protocol] ?? `protocol ${e.protocol}`;
+  const ports =
+    e.portRange === undefined
+      ? ""
+      : e.portRange.from === e.portRange.to
+        ? ` port ${e.portRange.from}`
+        : ` ports ${e.portRange.from}–${e.portRange.to}`;
+  const icmp = e.icmpTypeCode === undefined ? "" : ` type ${e.icmpTypeCode.type} code ${e.icmpTypeCode.code}`;
+  const dir = directionName(e.egress);
+  return `${e.ruleNumber} ${dir} ${e.action} ${protocol}${ports}${icmp} ${dir === "inbound" ? "from" : "to"} ${e.cidr}`;
+}
+
 function observation(acl: NetworkAcl, band: NaclBand, entryQuota: number): Observation<NaclEntriesSpec> {
   const info = networkAclInfo(acl);
   if (info === null) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
@@ -85,7 +119,7 @@ function observation(acl: NetworkAcl, band: NaclBand, entryQuota: number): Obser
     meta: {
       id: info.id,
       fingerprint: fp,
-      owned: true,
+      owned: foreignEntries(spec.entries, tag).length === 0,
       tags: cordonTags(acl),
     },
   };
@@ -268,6 +302,21 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
 
   diff: (desired, live) => naclEntriesDiff(desired, live),
 
+  foreign(desired, observed) {
+    const tag = observed.meta.tags?.[NACL_BAND_TAG];
+    const found = foreignEntries(observed.live.entries, tag);
+    if (found.length === 0) return null;
+    const band = desired.spec.band;
+    const claimed = bandOfTag(tag);
+    return {
+      what: `the rule band ${band.first}–${band.last} of network ACL ${desired.spec.aclId}`,
+      problem: `holds ${found.length === 1 ? "an entry" : `${found.length} entries`} Cordon did not write (${
+        claimed === null ? "Cordon has never claimed a band in this ACL" : `Cordon's band there is ${bandText(claimed)}`
+      })`,
+      details: found.map(describeBandEntry),
+    };
+  },
+
   // The ACL as the apply pass read it: ONE DescribeNetworkAcls for every ACL the pass creates a band
   // in (the pass memo), not one per ACL. Only this change writes to this ACL, so that read is its
   // current state; an engine retry replays the same operations, which are idempotent.
@@ -281,6 +330,11 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
   },
 
   async update(ctx, desired, live) {
+    if (!live.meta.owned && desired.adopt !== true) {
+      throw new ConflictError(
+        `network ACL ${desired.spec.aclId}: the band ${bandText(desired.spec.band)} holds entries Cordon did not write; not changing them (set blockedAddresses.networkAcls.adopt: true to take them over)`,
+      );
+    }
     await converge(ctx, desired.spec, liveEntries(live.live), live.meta.tags ?? {});
   },
 

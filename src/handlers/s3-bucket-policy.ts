@@ -5,13 +5,24 @@
 // is a read-modify-write of the whole document: foreign statements are written back verbatim, in
 // their order; only Cordon's statements change. With no statement left the policy is deleted.
 // Comparison is semantic (src/handlers/normalize/iam.ts). The fingerprint covers Cordon's
-// statements only: foreign edits never make a plan stale, and are never overwritten either.
+// statements (and whether the bucket is Cordon's) only: foreign edits never make a plan stale, and
+// are never overwritten either.
+//
+// Which Sid-prefixed statements are Cordon's. Anyone can write a statement whose Sid starts with
+// the prefix, so the prefix alone is trusted only on a bucket that is Cordon's (tag
+// cordon:managed-by=cordon: created or adopted by Cordon); there everything with the prefix is
+// Cordon's and an edit is drift. On any other bucket (create: false, or not yet adopted) a
+// prefixed statement counts as Cordon's only when it is one Cordon writes: a Sid of a desired
+// statement, with the same effect, principal and actions (the log-delivery service; resources
+// and conditions may differ: they list the writers). Any other prefixed statement is foreign: the
+// plan refuses it (Handler.foreign) unless the policy adopts the bucket, and update refuses to
+// overwrite it; it is never rewritten silently.
 import { isNotFound } from "../aws/errors.js";
 import type { S3Port, TargetPorts } from "../aws/ports.js";
-import { AwsError } from "../model/errors.js";
+import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
-import type { BucketPolicySpec, IamStatement } from "../model/specs.js";
-import { fingerprint } from "../planner/fingerprint.js";
+import { type BucketPolicySpec, type IamStatement, OWNERSHIP } from "../model/specs.js";
+import { canonicalJson, fingerprint } from "../planner/fingerprint.js";
 import type { Handler } from "./contract.js";
 import { bucketPolicyDiff, canonicalStatements, mergePolicy, type SplitPolicy, splitPolicy } from "./normalize/iam.js";
 
@@ -51,15 +62,57 @@ async function writeOwned(s3: S3Port, bucket: string, owned: readonly IamStateme
   await s3.putBucketPolicy({ Bucket: bucket, Policy: doc });
 }
 
+/** True when the bucket carries Cordon's ownership tag. A bucket without tags is not Cordon's. */
+async function bucketIsCordons(s3: S3Port, bucket: string): Promise<boolean> {
+  try {
+    const tagging = await s3.getBucketTagging({ Bucket: bucket });
+    return (tagging.TagSet ?? []).some((t) => t.Key === OWNERSHIP.tagKey && t.Value === OWNERSHIP.tagValue);
+  } catch (e) {
+    if (isNotFound(e) || (e instanceof AwsError && e.awsCode === "NoSuchTagSet")) return false;
+    throw e;
+  }
+}
+
+/** The parts of a statement that say who may do what (not which resources, under which conditions). */
+const grant = (s: IamStatement): string =>
+  canonicalJson({
+    Effect: s.Effect,
+    Principal: s.Principal ?? null,
+    NotPrincipal: s.NotPrincipal ?? null,
+    Action: s.Action ?? null,
+    NotAction: s.NotAction ?? null,
+    NotResource: s.NotResource ?? null,
+  });
+
+/**
+ * Prefixed statements of a bucket that is not Cordon's that Cordon did not write, each with why:
+ * not a Sid Cordon writes, or a grant that differs from Cordon's statement of that Sid.
+ */
+function unrecognised(live: readonly IamStatement[], desired: readonly IamStatement[]): string[] {
+  const out: string[] = [];
+  for (const st of live) {
+    const ours = desired.find((d) => d.Sid === st.Sid);
+    if (ours === undefined) out.push(`statement ${st.Sid ?? "(no Sid)"}: not a statement Cordon writes`);
+    else if (grant(ours) !== grant(st)) {
+      out.push(`statement ${st.Sid}: its effect, principal or actions differ from Cordon's log-delivery statement`);
+    }
+  }
+  return out;
+}
+
 export const bucketPolicyHandler: Handler<BucketPolicySpec, TargetPorts> = {
   kind: "s3.bucketPolicy",
   replaceAction: "create-then-delete",
 
   async observe(ctx, desired) {
     const bucket = desired.spec.bucket;
-    const split = await readPolicy(await ctx.aws.s3(), bucket);
+    const s3 = await ctx.aws.s3();
+    const split = await readPolicy(s3, bucket);
     if (split === null || split.owned.length === 0) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
     const live: BucketPolicySpec = { bucket, statements: split.owned };
+    // The bucket's tags are read only when some prefixed statement is not one Cordon writes.
+    const suspect = unrecognised(split.owned, desired.spec.statements);
+    const unknown = suspect.length === 0 || (await bucketIsCordons(s3, bucket)) ? [] : suspect;
     return {
       exists: true,
       live,
@@ -67,20 +120,35 @@ export const bucketPolicyHandler: Handler<BucketPolicySpec, TargetPorts> = {
         id: bucket,
         arn: `arn:aws:s3:::${bucket}`,
         fingerprint: fingerprint(live),
-        owned: true,
-        extra: { foreignStatements: split.foreign.length },
+        owned: unknown.length === 0,
+        extra: { foreignStatements: split.foreign.length, unrecognised: unknown },
       },
     };
   },
 
   diff: (desired, live) => bucketPolicyDiff(desired, live),
 
+  foreign(desired, observed) {
+    if (observed.meta.owned) return null;
+    const details = (observed.meta.extra?.["unrecognised"] ?? []) as string[];
+    return {
+      what: `the bucket policy of ${desired.spec.bucket}`,
+      problem: `has statements whose Sid starts with ${OWNERSHIP.sidPrefix} that Cordon did not write (the bucket is not Cordon's)`,
+      details,
+    };
+  },
+
   async create(ctx, desired) {
     await writeOwned(await ctx.aws.s3(), desired.spec.bucket, desired.spec.statements);
     return null;
   },
 
-  async update(ctx, desired) {
+  async update(ctx, desired, live) {
+    if (!live.meta.owned && desired.adopt !== true) {
+      throw new ConflictError(
+        `the bucket policy of ${desired.spec.bucket} has ${OWNERSHIP.sidPrefix}-prefixed statements Cordon did not write: not overwriting them`,
+      );
+    }
     await writeOwned(await ctx.aws.s3(), desired.spec.bucket, desired.spec.statements);
   },
 

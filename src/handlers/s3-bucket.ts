@@ -2,14 +2,21 @@
 //
 // Desired: created in the target's region, all four Block Public Access settings on, default
 // encryption, Cordon's lifecycle rule (ID "cordon-retention") when retentionDays is set, and
-// Cordon's tags. Everything that is not Cordon's is kept: PutBucketTagging and
-// PutBucketLifecycleConfiguration replace the whole set, so the bucket's other tags and other
-// lifecycle rules are written back with ours. Cordon never deletes a bucket (it holds the logs):
-// delete releases it (removes Cordon's tags and lifecycle rule) and leaves the bucket and its data.
+// Cordon's tags. The lifecycle rule's filter is the flow-log key prefix ("<prefix>/AWSLogs/"):
+// it never expires the bucket's other objects or Cordon's own records under cordon/; a rule of an
+// earlier version with an empty prefix reads as a different prefix and is planned as an update.
+// Everything that is not Cordon's is kept: PutBucketTagging and PutBucketLifecycleConfiguration
+// replace the whole set, so the bucket's other tags and other lifecycle rules are written back
+// with ours. Cordon never deletes a bucket (it holds the logs): delete releases it (removes
+// Cordon's tags and lifecycle rule) and leaves the bucket and its data.
+//
+// Ownership: the tag cordon:managed-by=cordon. A bucket of the desired name that exists without it
+// is foreign: the plan refuses it unless the policy says adopt: true, and update refuses to change
+// it unless the change is that adoption.
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import { isNotFound } from "../aws/errors.js";
 import type { S3Port, TargetPorts } from "../aws/ports.js";
-import { AwsError } from "../model/errors.js";
+import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Observation } from "../model/resource.js";
 import { type BucketSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { inPlaceDiff } from "../planner/diff.js";
@@ -60,6 +67,8 @@ async function readBucket(s3: S3Port, name: string, fallbackRegion: string): Pro
   const rules = life?.Rules ?? [];
   const ours = rules.find((r) => r.ID === RETENTION_RULE_ID);
   const days = ours?.Status === "Enabled" ? (ours.Expiration?.Days ?? null) : null;
+  // The rule's prefix: Filter.Prefix, inside Filter.And, or the legacy top-level Prefix; none = "".
+  const prefix = ours?.Filter?.Prefix ?? ours?.Filter?.And?.Prefix ?? ours?.Prefix ?? "";
   const allTags: Record<string, string> = {};
   for (const t of tagging?.TagSet ?? []) if (t.Key !== undefined) allTags[t.Key] = t.Value ?? "";
   return {
@@ -69,6 +78,7 @@ async function readBucket(s3: S3Port, name: string, fallbackRegion: string): Pro
       blockPublicAccess,
       encryption,
       retentionDays: days,
+      retentionPrefix: days === null ? null : prefix,
       tags: allTags,
     },
     allTags,
@@ -94,15 +104,25 @@ async function writeTags(s3: S3Port, bucket: string, tags: Tags): Promise<void> 
   await s3.putBucketTagging({ Bucket: bucket, Tagging: { TagSet } });
 }
 
+/** Writes Cordon's rule (none when `days` is null) with the bucket's other rules, kept as read. */
 async function writeLifecycle(
   s3: S3Port,
   bucket: string,
-  days: number | null,
+  retention: { readonly days: number | null; readonly prefix: string | null },
   foreign: readonly LifecycleRule[],
 ): Promise<void> {
   const rules: LifecycleRule[] = [...foreign];
-  if (days !== null) {
-    rules.push({ ID: RETENTION_RULE_ID, Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: days } });
+  if (retention.days !== null) {
+    // Never an empty filter: that would expire every object of the bucket.
+    if (retention.prefix === null || retention.prefix === "") {
+      throw new ConflictError(`bucket ${bucket}: refusing to write a lifecycle rule without a key prefix`);
+    }
+    rules.push({
+      ID: RETENTION_RULE_ID,
+      Status: "Enabled",
+      Filter: { Prefix: retention.prefix },
+      Expiration: { Days: retention.days },
+    });
   }
   if (rules.length === 0) await orNull(s3.deleteBucketLifecycle({ Bucket: bucket }));
   else await s3.putBucketLifecycleConfiguration({ Bucket: bucket, LifecycleConfiguration: { Rules: rules } });
@@ -136,8 +156,14 @@ async function configure(s3: S3Port, want: BucketSpec, have: BucketFacts | null)
       }),
     );
   }
-  if (have === null ? want.retentionDays !== null : have.spec.retentionDays !== want.retentionDays) {
-    jobs.push(writeLifecycle(s3, name, want.retentionDays, have?.foreignRules ?? []));
+  if (
+    have === null
+      ? want.retentionDays !== null
+      : have.spec.retentionDays !== want.retentionDays || have.spec.retentionPrefix !== want.retentionPrefix
+  ) {
+    jobs.push(
+      writeLifecycle(s3, name, { days: want.retentionDays, prefix: want.retentionPrefix }, have?.foreignRules ?? []),
+    );
   }
   const tags = {
     ...foreignTags(have?.allTags ?? {}),
@@ -178,6 +204,15 @@ export const bucketHandler: Handler<BucketSpec, TargetPorts> = {
   diff: (desired, live) =>
     inPlaceDiff({ ...desired, tags: sortTags(desired.tags) }, { ...live, tags: sortTags(live.tags) }),
 
+  foreign: (desired, observed) =>
+    observed.meta.owned
+      ? null
+      : {
+          what: `bucket ${desired.spec.name}`,
+          problem: `already exists and is not Cordon's (no tag ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue})`,
+          details: [],
+        },
+
   async create(ctx, desired) {
     const s3 = await ctx.aws.s3();
     const name = desired.spec.name;
@@ -203,7 +238,12 @@ export const bucketHandler: Handler<BucketSpec, TargetPorts> = {
     return null;
   },
 
-  async update(ctx, desired) {
+  async update(ctx, desired, live) {
+    if (!live.meta.owned && desired.adopt !== true) {
+      throw new ConflictError(
+        `bucket ${desired.spec.name} is not Cordon's (no tag ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue}): not changing it; set flowLogs.bucket.adopt: true to take it over`,
+      );
+    }
     const s3 = await ctx.aws.s3();
     // Read again: the tag set and lifecycle rules are replaced whole, so merge with what is there now.
     const have = await readBucket(s3, desired.spec.name, desired.spec.region);
@@ -214,7 +254,9 @@ export const bucketHandler: Handler<BucketSpec, TargetPorts> = {
     const s3 = await ctx.aws.s3();
     const have = await readBucket(s3, live.live.name, live.live.region);
     if (have === null) return;
-    if (have.spec.retentionDays !== null) await writeLifecycle(s3, live.live.name, null, have.foreignRules);
+    if (have.spec.retentionDays !== null) {
+      await writeLifecycle(s3, live.live.name, { days: null, prefix: null }, have.foreignRules);
+    }
     const rest = foreignTags(have.allTags);
     if (Object.keys(rest).length === Object.keys(have.allTags).length) return;
     if (Object.keys(rest).length === 0) await orNull(s3.deleteBucketTagging({ Bucket: live.live.name }));

@@ -1,7 +1,8 @@
 // wafv2.ipSet — one regional IP set of blocked CIDRs per address family. name = IP set name.
 //
-// Ownership: the OWNERSHIP tag. An IP set of that name that is not Cordon's is never changed:
-// update refuses with a clear message. Observation: ONE paginated ListIPSets per (account, region)
+// Ownership: the OWNERSHIP tag. An IP set of that name that is not Cordon's is foreign: the plan
+// refuses it unless the policy says webAcl.adopt: true, and create / update refuse to change it
+// unless the change is that adoption (then the tags make it Cordon's). Observation: ONE paginated ListIPSets per (account, region)
 // and pass, then GetIPSet + ListTagsForResource for the set itself.
 //
 // update is read-modify-write: a fresh GetIPSet for the lock token, then UpdateIPSet with the
@@ -12,7 +13,7 @@ import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Observation } from "../model/resource.js";
-import type { Tags } from "../model/specs.js";
+import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { IpSetSpec } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
@@ -91,10 +92,10 @@ async function writeAddresses(waf: WafPort, summary: WafSummary, spec: IpSetSpec
   });
 }
 
-function refuseForeign(live: Live): void {
-  if (!live.meta.owned) {
+function refuseForeign(live: Live, adopt: boolean | undefined): void {
+  if (!live.meta.owned && adopt !== true) {
     throw new ConflictError(
-      `IP set ${live.live.name} exists and is not Cordon's (no tag cordon:managed-by=cordon): Cordon does not change it; rename the web ACL or tag the IP set`,
+      `IP set ${live.live.name} exists and is not Cordon's (no tag cordon:managed-by=cordon): Cordon does not change it; rename the web ACL or set webAcl.adopt: true`,
     );
   }
 }
@@ -142,6 +143,15 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
 
     diff: (desired, live) => ipSetDiff(desired, live),
 
+    foreign: (desired, observed) =>
+      observed.meta.owned
+        ? null
+        : {
+            what: `WAF IP set ${desired.spec.name}`,
+            problem: `already exists and is not Cordon's (no tag ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue})`,
+            details: [],
+          },
+
     async create(ctx, desired): Promise<LiveMeta | null> {
       const waf = await ctx.aws.wafv2();
       const spec = desired.spec;
@@ -176,7 +186,7 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
       const summary = await find(waf, spec.name);
       if (summary === undefined) throw new ConflictError(`IP set ${spec.name}: WAF reports a duplicate but lists none`);
       const live = await observeSet(waf, summary, spec.tags);
-      refuseForeign(live);
+      refuseForeign(live, desired.adopt);
       if (live.live.ipAddressVersion !== spec.ipAddressVersion) {
         throw new ConflictError(`IP set ${spec.name} exists with IP version ${live.live.ipAddressVersion}`);
       }
@@ -191,7 +201,7 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
     },
 
     async update(ctx, desired, live) {
-      refuseForeign(live);
+      refuseForeign(live, desired.adopt);
       const waf = await ctx.aws.wafv2();
       const summary = { name: live.live.name, id: live.meta.id!, arn: live.meta.arn! };
       if (ipSetDiff(desired.spec, live.live).fields.some((f) => f.path.startsWith("/addresses/"))) {

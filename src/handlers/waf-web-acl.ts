@@ -1,8 +1,9 @@
 // wafv2.webAcl — the regional web ACL with Cordon's block rules. name = web ACL name.
 //
 // owned:  Cordon creates the ACL, tags it with the OWNERSHIP tags and owns all of it. An existing
-//         ACL of that name without Cordon's tag is never taken over: update refuses and says to
-//         use ownership: shared.
+//         ACL of that name without Cordon's tag is foreign: the plan refuses it unless the policy
+//         says webAcl.adopt: true, and create / update refuse to take it over unless the change is
+//         that adoption.
 // shared: the ACL exists and is someone else's; Cordon writes only the rules named with its
 //         prefix. Every other rule, its priority and every other setting of the ACL are sent back
 //         exactly as GetWebACL returned them (webAclUpdateInput / mergeSharedRules).
@@ -19,7 +20,7 @@ import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 import { POLICY_DEFAULTS } from "../model/policy.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
-import type { Tags } from "../model/specs.js";
+import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { WafForeignRule, WafRule, WafVisibilityConfig, WebAclSpec } from "../model/specs-blocking.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
@@ -123,10 +124,10 @@ const ownedRemnant = (name: string): WebAclSpec => ({
   tags: null,
 });
 
-function refuseTakeOver(spec: WebAclSpec, owned: boolean): void {
-  if (spec.ownership === "owned" && !owned) {
+function refuseTakeOver(spec: WebAclSpec, owned: boolean, adopt: boolean | undefined): void {
+  if (spec.ownership === "owned" && !owned && adopt !== true) {
     throw new ConflictError(
-      `web ACL ${spec.name} exists and is not Cordon's (no tag cordon:managed-by=cordon): Cordon does not take it over; set webAcl.ownership: shared to manage only Cordon's rules inside it`,
+      `web ACL ${spec.name} exists and is not Cordon's (no tag cordon:managed-by=cordon): Cordon does not take it over; set webAcl.ownership: shared to manage only Cordon's rules inside it, or webAcl.adopt: true`,
     );
   }
 }
@@ -189,6 +190,16 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
 
     diff: (desired, live) => webAclDiff(desired, live),
 
+    // Shared: the ACL is someone else's by declaration; only Cordon's rules inside it are managed.
+    foreign: (desired, observed) =>
+      desired.spec.ownership !== "owned" || observed.meta.owned
+        ? null
+        : {
+            what: `web ACL ${desired.spec.name}`,
+            problem: `already exists and is not Cordon's (no tag ${OWNERSHIP.tagKey}=${OWNERSHIP.tagValue})`,
+            details: [],
+          },
+
     async create(ctx, desired) {
       const spec = desired.spec;
       const waf = await ctx.aws.wafv2();
@@ -213,7 +224,7 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
       if (summary === undefined)
         throw new ConflictError(`web ACL ${spec.name}: WAF reports a duplicate but lists none`);
       const live = await observeAcl(waf, summary, spec);
-      refuseTakeOver(spec, live.meta.owned);
+      refuseTakeOver(spec, live.meta.owned, desired.adopt);
       await writeRules(ctx, waf, summary, spec, timing);
       if (spec.tags !== null) {
         await syncTags(
@@ -228,7 +239,7 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
 
     async update(ctx, desired, live) {
       const spec = desired.spec;
-      refuseTakeOver(spec, live.meta.owned);
+      refuseTakeOver(spec, live.meta.owned, desired.adopt);
       const waf = await ctx.aws.wafv2();
       const summary = { name: spec.name, id: live.meta.id!, arn: live.meta.arn! };
       const fields = webAclDiff(spec, live.live).fields;

@@ -54,6 +54,12 @@ export interface Change<S = unknown> {
    * read them, renderers never show them. Absent when the kind has none.
    */
   readonly contextFields?: readonly string[];
+  /**
+   * True when this change takes over something found in place that was not Cordon's, because the
+   * policy says `adopt: true`. The executor hands it to the handler (DesiredResource.adopt): a
+   * handler refuses to change a resource that is not Cordon's unless it is set. Absent = false.
+   */
+  readonly adopting?: boolean;
 }
 
 /** True when apply must carry the change out (DESIGN principle 5: from action and mode only). */

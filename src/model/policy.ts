@@ -55,6 +55,8 @@ export interface BucketSpec {
   readonly prefix?: string;
   /** Expire log objects after this many days (lifecycle rule). Only when create is true. */
   readonly retentionDays?: number;
+  /** Take over a bucket of that name that exists and is not Cordon's (and its Cordon-prefixed bucket-policy statements). Only with create: true. */
+  readonly adopt?: boolean;
 }
 
 export interface FlowLogsSection {
@@ -87,6 +89,8 @@ export interface AthenaSection {
   readonly table: string;
   /** ISO date (YYYY-MM-DD): first day of the partition projection range; the end is always NOW. */
   readonly projectionStartDate: string;
+  /** Take over a Glue database and table of these names that exist and are not Cordon's. */
+  readonly adopt?: boolean;
 }
 
 export interface AddressEntry {
@@ -112,6 +116,8 @@ export interface NetworkAclEnforcement {
   readonly ruleNumbers?: RuleNumberBand;
   /** Entries per direction the account allows (AWS default 20, raisable to 40). */
   readonly entryQuota?: number;
+  /** Take over the band in ACLs where it holds entries Cordon did not write: they are replaced or removed. */
+  readonly adopt?: boolean;
 }
 
 export interface BlockedAddressesSection {
@@ -152,6 +158,8 @@ export interface WebAclSection {
   readonly loadBalancers?: LoadBalancerSelector;
   /** Replace a web ACL that is not Cordon's on a selected load balancer. Default false: report and leave alone. */
   readonly takeOverLoadBalancers?: boolean;
+  /** Take over a web ACL of this name and IP sets of the derived names that exist and are not Cordon's. Only with ownership owned. */
+  readonly adopt?: boolean;
 }
 
 export interface AllowEntry {

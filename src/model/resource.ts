@@ -61,6 +61,18 @@ export interface DesiredResource<S = unknown> {
   readonly origin: Origin;
   /** Addresses this resource needs to exist first (bucket policy before flow logs, IP sets before web ACL...). */
   readonly dependsOn: readonly Address[];
+  /**
+   * The policy says `adopt: true` for this resource: something found in place at its address that
+   * is not Cordon's may be taken over (its handler then changes it and marks it as Cordon's).
+   * Absent or false: never; the plan refuses instead (see `inPlace`).
+   */
+  readonly adopt?: boolean;
+  /**
+   * For the plan error when something that is not Cordon's is found in place and `adopt` is not
+   * set: the JSON pointer of the policy field to report at, and what the author can do
+   * ("set flowLogs.bucket.create: false to use it as is, or ..."). Absent: a generic hint.
+   */
+  readonly inPlace?: { readonly pointer: string; readonly choices: string };
 }
 
 /** Live facts needed to act on a resource: ids, ARNs, lock tokens. Never used for display decisions. */

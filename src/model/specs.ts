@@ -26,6 +26,12 @@ export interface BucketSpec {
   readonly encryption: "AES256" | "aws:kms";
   /** Expiration of log objects in days; null = keep forever (no Cordon lifecycle rule). */
   readonly retentionDays: number | null;
+  /**
+   * The key prefix Cordon's lifecycle rule expires (its Filter.Prefix): the flow-log files only,
+   * "<prefix>/AWSLogs/" (or "AWSLogs/" without a prefix) — never the bucket's other objects, never
+   * Cordon's own records under cordon/. null when retentionDays is null (live: no Cordon rule).
+   */
+  readonly retentionPrefix: string | null;
   readonly tags: Tags;
 }
 

@@ -1,6 +1,6 @@
 // plan(desired, observed) → PlanDocument. Pure and synchronous (DESIGN principle 2): every
 // AWS read happened before; nothing here touches AWS, the clock or the file system.
-import type { DiffResult } from "../handlers/contract.js";
+import type { DiffResult, Foreign } from "../handlers/contract.js";
 import type { Action, Change, FieldDiff, Impact } from "../model/change.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import {
@@ -99,6 +99,11 @@ export interface PlanInput {
   readonly notes?: readonly PlanNote[];
   readonly warnings?: readonly Diagnostic[];
   readonly queries?: readonly PlanQuery[];
+  /**
+   * Desired resources whose observation holds something that is not Cordon's and whose policy says
+   * adopt: true (checked before planning, see src/executor/adoption.ts): each becomes an adoption.
+   */
+  readonly adopting?: ReadonlyMap<Address, Foreign>;
 }
 
 const MAX_FIELDS_IN_REASON = 4;
@@ -147,11 +152,18 @@ const contextOf = (kind: Kind): { contextFields?: readonly string[] } => {
 const withMode = (mode: ManagementMode, action: Action, reason: string): string =>
   mode === "observe" && action !== "no-op" ? `observe mode: not changing; ${reason}` : reason;
 
+/** "adopting bucket x (the policy says adopt: true)", then what changes. */
+export function adoptionReason(foreign: Foreign, fields: readonly FieldDiff[], replace: boolean): string {
+  const head = `adopting ${foreign.what} (the policy says adopt: true)`;
+  return fields.length === 0 ? head : `${head}; ${driftReason(fields, replace)}`;
+}
+
 function changeForDesired(
   r: DesiredResource,
   obs: Observation,
   diff: DiffRegistry,
   replaceActions: Readonly<Partial<Record<Kind, ReplaceAction>>>,
+  adopting: Foreign | undefined,
 ): Change {
   const base = {
     address: r.address,
@@ -177,15 +189,21 @@ function changeForDesired(
   }
   const fn = (diff[r.kind] ?? inPlaceDiff) as (d: unknown, l: unknown) => DiffResult;
   const result = fn(r.spec, obs.live);
+  // An adoption is never a no-op: even with nothing else to change, Cordon's marker is written.
   const action: Action =
-    result.fields.length === 0
+    result.fields.length === 0 && adopting === undefined
       ? "no-op"
       : result.replace
         ? (replaceActions[r.kind] ?? DEFAULT_REPLACE_ACTIONS[r.kind])
         : "update";
-  const reason = action === "no-op" ? "up to date" : driftReason(result.fields, result.replace);
+  const reason =
+    adopting !== undefined
+      ? adoptionReason(adopting, result.fields, result.replace)
+      : action === "no-op"
+        ? "up to date"
+        : driftReason(result.fields, result.replace);
   const impact = impactOf(r.kind, action, result.broadensAccess === true, result.replaceNote);
-  const found = obs.meta.notes ?? [];
+  const found = [...(obs.meta.notes ?? []), ...(adopting?.details.map((d) => `adopted: ${d}`) ?? [])];
   return {
     ...base,
     action,
@@ -195,6 +213,7 @@ function changeForDesired(
     reason: withMode(r.mode, action, reason),
     impact: found.length === 0 ? impact : { ...impact, notes: [...impact.notes, ...found] },
     observedFingerprint: obs.meta.fingerprint,
+    ...(adopting === undefined ? {} : { adopting: true }),
   };
 }
 
@@ -313,7 +332,8 @@ export function plan(input: PlanInput): PlanDocument {
     desiredAddresses.add(r.address);
     const obs = input.observed.get(r.address);
     if (obs === undefined) throw new Error(`no observation for ${r.address}`);
-    changes.push(changeForDesired(r, obs, input.diff, input.replaceActions ?? {}));
+    const adopting = obs.exists ? input.adopting?.get(r.address) : undefined;
+    changes.push(changeForDesired(r, obs, input.diff, input.replaceActions ?? {}, adopting));
   }
   const orphans = new Set<Address>();
   for (const o of input.owned) {

@@ -118,7 +118,8 @@ export function derivedNames(policy: Policy): DerivedName[] {
     }
   }
 
-  for (const [key, value] of Object.entries(ownershipTags(policy))) {
+  // The cordon:set value is the set name, which its own schema keeps to 63 characters.
+  for (const [key, value] of Object.entries(ownershipTags(policy, undefined))) {
     if (value === "cordon") continue; // the constant cordon:managed-by value
     out.push({
       what: `the value of the tag ${key}`,

@@ -226,6 +226,12 @@ export function desiredBlockingResources(
             mode,
             origin: { file: l.source.file, document: l.source.document, section: "blockedAddresses" },
             dependsOn: [],
+            ...(nacl.adopt === true ? { adopt: true } : {}),
+            inPlace: {
+              pointer: "/blockedAddresses/networkAcls/ruleNumbers",
+              choices:
+                "move the band (blockedAddresses.networkAcls.ruleNumbers) to rule numbers that are free in this ACL, or set blockedAddresses.networkAcls.adopt: true to make these entries Cordon's (they are then replaced or removed, each shown in the plan)",
+            },
           },
           "/blockedAddresses/networkAcls",
         );
@@ -284,6 +290,11 @@ export function desiredBlockingResources(
               mode,
               origin: origin("blockedAddresses"),
               dependsOn: [],
+              ...(wa.adopt === true ? { adopt: true } : {}),
+              inPlace: {
+                pointer: "/blockedAddresses/webAcl",
+                choices: `the IP sets are named after the web ACL: choose another webAcl.name, or set webAcl.adopt: true to manage them (the plan then shows every address that would change)`,
+              },
             },
             "/blockedAddresses/webAcl",
           )
@@ -352,6 +363,12 @@ export function desiredBlockingResources(
           mode: wafMode,
           origin: origin("webAcl"),
           dependsOn,
+          ...(wa.adopt === true ? { adopt: true } : {}),
+          inPlace: {
+            pointer: "/webAcl/name",
+            choices:
+              "choose another webAcl.name, set webAcl.ownership: shared to manage only Cordon's rules inside it, or set webAcl.adopt: true to take it over (the plan then shows every rule and setting that would change)",
+          },
         },
         "/webAcl",
       )

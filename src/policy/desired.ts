@@ -43,6 +43,15 @@ export interface DesiredResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** What a policy author can do about a bucket found in place that is not Cordon's. */
+const BUCKET_CHOICES =
+  "set flowLogs.bucket.create: false to use it as is (Cordon then only adds its log-delivery statements to the bucket policy), or flowLogs.bucket.adopt: true to manage it (the plan then shows every setting that would change)";
+/** ... about bucket-policy statements using Cordon's Sid prefix that Cordon did not write. */
+const SID_CHOICES = `the Sid prefix ${OWNERSHIP.sidPrefix} is reserved for Cordon's statements: rename those statements' Sids or remove them`;
+/** ... about a Glue database or table found in place that is not Cordon's. */
+const GLUE_CHOICES =
+  "choose another name in athena, or set athena.adopt: true to manage it (the plan then shows every setting that would change)";
+
 export const LOG_DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com";
 export const ACL_CHECK_SID = `${OWNERSHIP.sidPrefix}AWSLogDeliveryAclCheck`;
 export const WRITE_SID = `${OWNERSHIP.sidPrefix}AWSLogDeliveryWrite`;
@@ -57,6 +66,13 @@ export const cleanPrefix = (prefix: string | undefined): string =>
     .split("/")
     .filter((s) => s !== "")
     .join("/");
+
+/**
+ * The key prefix under which flow logs land in the bucket: "<prefix>/AWSLogs/", or "AWSLogs/"
+ * without a prefix. Every S3 flow-log key starts with it, whatever the layout (default or
+ * Hive-compatible, per hour or per day); a prefix may not itself be AWSLogs.
+ */
+export const flowLogKeyPrefix = (prefix: string): string => (prefix === "" ? "AWSLogs/" : `${prefix}/AWSLogs/`);
 
 /** Everything about one flowLogs section that the derivations need. */
 interface FlowSource {
@@ -211,6 +227,7 @@ export function desiredResources(
         blockPublicAccess: true,
         encryption: "AES256",
         retentionDays: c.section.bucket.retentionDays ?? null,
+        retentionPrefix: c.section.bucket.retentionDays === undefined ? null : flowLogKeyPrefix(c.prefix),
         tags: ownershipTags(c.policy, c.loaded.set),
       };
       const address = makeAddress(c.target, "s3.bucket", bucket);
@@ -236,6 +253,8 @@ export function desiredResources(
         mode: owner.mode,
         origin: originOf(owner.loaded, "flowLogs"),
         dependsOn: [],
+        ...(owner.section.bucket.adopt === true ? { adopt: true } : {}),
+        inPlace: { pointer: "/flowLogs/bucket/create", choices: BUCKET_CHOICES },
       };
       add(c.loaded, "/flowLogs/bucket", r, `bucket ${bucket}`);
       bucketAddress = address;
@@ -275,6 +294,14 @@ export function desiredResources(
         mode: owner.mode,
         origin: originOf(owner.loaded, "flowLogs"),
         dependsOn: bucketAddress === null ? [] : [bucketAddress],
+        ...(bucketAddress !== null && owner.section.bucket.adopt === true ? { adopt: true } : {}),
+        inPlace: {
+          pointer: "/flowLogs/bucket/name",
+          choices:
+            bucketAddress === null
+              ? SID_CHOICES
+              : `${SID_CHOICES}, or set flowLogs.bucket.adopt: true to let Cordon manage them with the bucket`,
+        },
       },
       `the bucket policy of ${bucket}`,
     );
@@ -369,6 +396,7 @@ export function desiredResources(
     }
     const mode = athena.mode ?? POLICY_DEFAULTS.mode;
     const origin = originOf(l, "athena");
+    const adoptGlue = athena.adopt === true ? { adopt: true } : {};
     const database = athena.database.toLowerCase();
     const dbSpec: GlueDatabaseSpec = { name: database, description: "VPC flow logs (managed by Cordon)" };
     const dbAddress = makeAddress(s.target, "glue.database", database);
@@ -384,6 +412,8 @@ export function desiredResources(
         mode,
         origin,
         dependsOn: [],
+        ...adoptGlue,
+        inPlace: { pointer: "/athena/database", choices: GLUE_CHOICES },
       },
       `Glue database ${database}`,
     );
@@ -418,6 +448,8 @@ export function desiredResources(
         mode,
         origin,
         dependsOn: [dbAddress],
+        ...adoptGlue,
+        inPlace: { pointer: "/athena/table", choices: GLUE_CHOICES },
       },
       `Glue table ${name} in ${s.target.account}/${s.target.region}`,
     );

@@ -481,6 +481,15 @@ function checkWebAcl(r: Reporter, policy: Policy): void {
     );
   }
   const ownership = web.ownership ?? POLICY_DEFAULTS.ownership;
+  if (web.adopt === true && ownership === "shared") {
+    r.add(
+      "error",
+      "webacl.adopt-shared",
+      "/webAcl/adopt",
+      "adopt: true takes a web ACL over as Cordon's, but ownership: shared says it stays someone else's.",
+      "Remove adopt (shared manages only Cordon's rules inside the web ACL), or set ownership: owned.",
+    );
+  }
   const lbs = web.loadBalancers;
   const selected = lbs !== undefined && [lbs.arns, lbs.names].some((l) => (l?.length ?? 0) > 0);
   if (ownership === "owned" && !selected && lbs?.tags === undefined) {
@@ -515,6 +524,15 @@ function checkFlowLogs(r: Reporter, policy: Policy): void {
       "bucket.retention-without-create",
       "/flowLogs/bucket/retentionDays",
       "retentionDays needs create: true; Cordon does not change the lifecycle of a bucket it did not create.",
+    );
+  }
+  if (bucket.adopt === true && (bucket.create ?? POLICY_DEFAULTS.bucketCreate) === false) {
+    r.add(
+      "error",
+      "bucket.adopt-without-create",
+      "/flowLogs/bucket/adopt",
+      "adopt: true means Cordon manages the bucket's settings, but create: false says to use the bucket as is.",
+      "Remove adopt to use the bucket as is, or remove create: false to let Cordon manage it.",
     );
   }
   if (bucket.prefix !== undefined) {

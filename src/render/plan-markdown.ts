@@ -58,6 +58,7 @@ function detailsSection(c: Change): string {
   const flags = [
     c.impact.broadensAccess ? "⚠️ broadens access" : "",
     c.impact.destructive ? "⚠️ destructive" : "",
+    c.adopting === true ? "⚠️ adopts what was not Cordon's" : "",
   ].filter((f) => f !== "");
   const summary = `<code>${escapeHtml(sym)} ${actionLabel(c.action)}</code> <code>${escapeHtml(c.address)}</code> — ${escapeHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
   const body = signClosings(changeBody(c, "diff"))

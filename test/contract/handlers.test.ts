@@ -81,6 +81,7 @@ const bucketSpec: BucketSpec = {
   blockPublicAccess: true,
   encryption: "AES256",
   retentionDays: 30,
+  retentionPrefix: "flow/AWSLogs/",
   tags,
 };
 const policySpec: BucketPolicySpec = {
@@ -438,5 +439,42 @@ describe("flow logs: batched observation and discovery", () => {
     expect(sandbox.control.counters()["ec2"]).toEqual({ DescribeFlowLogs: 1 });
     // Only Cordon's flow log on the VPC that is no longer declared; the foreign one is never listed.
     expect(found.map((d) => d.address)).toEqual([b.address]);
+  });
+});
+
+describe("something found in place that is not Cordon's", () => {
+  const FOREIGN = "contract-foreign-logs";
+  const foreignBucket = resource("s3.bucket", FOREIGN, { ...bucketSpec, name: FOREIGN });
+  const foreignDb = resource("glue.database", "contract_foreign_db", {
+    name: "contract_foreign_db",
+    description: "VPC flow logs (managed by Cordon)",
+  });
+
+  beforeAll(async () => {
+    const s3 = await ports.s3();
+    await s3.createBucket({ Bucket: FOREIGN });
+    await s3.putBucketTagging({ Bucket: FOREIGN, Tagging: { TagSet: [{ Key: "team", Value: "data" }] } });
+    const glue = await ports.glue();
+    await glue.createDatabase({ DatabaseInput: { Name: "contract_foreign_db", Description: "theirs" } });
+  });
+
+  it.each([
+    { kind: "s3.bucket" as const, desired: foreignBucket, what: `bucket ${FOREIGN}` },
+    { kind: "glue.database" as const, desired: foreignDb, what: "Glue database contract_foreign_db" },
+  ])("$kind: foreign() names it, update refuses without adopt and makes it Cordon's with it", async (c) => {
+    const h = handler(c.kind);
+    const live = await observe(c.kind, c.desired);
+    if (!live.exists) throw new Error("precondition: exists");
+    expect(live.meta.owned).toBe(false);
+    expect(h.foreign?.(c.desired, live)?.what).toBe(c.what);
+    const writes = await mutationsDuring(() =>
+      expect(h.update(newContext(), c.desired, live)).rejects.toThrow(/not Cordon's/),
+    );
+    expect(writes).toEqual([]);
+    await h.update(newContext(), { ...c.desired, adopt: true }, live);
+    const after = await observe(c.kind, c.desired);
+    expect(after.exists && after.meta.owned).toBe(true);
+    expect(after.exists && h.foreign?.(c.desired, after)).toBeNull();
+    expect(after.exists && h.diff(c.desired.spec, after.live).fields).toEqual([]);
   });
 });

@@ -51,10 +51,13 @@ export function register(program: Command, setExit: SetExit): void {
     .summary("show what apply would change in AWS (read-only)")
     .description(
       "Read live AWS, compare it with the policies and print the changes that apply would make. " +
-        "Read-only: never calls a mutating AWS API. Uses the standard AWS configuration " +
-        "(credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL). Resources of policies that are not " +
-        "loaded are left alone (a note lists them); a removed policy's resources are deleted only when the " +
-        "whole policy set (the directory holding cordon.yaml) is loaded.",
+        "Read-only: never calls a mutating AWS API. Something found in place that is not Cordon's " +
+        "(a bucket, Glue database or table, web ACL or IP set of the policy's names, entries in the " +
+        "NACL rule band, Cordon-prefixed bucket-policy statements it did not write) is an error " +
+        "naming the choices, unless the policy says adopt: true (then the plan shows the adoption). " +
+        "Resources of policies that are not loaded are left alone (a note lists them); a removed policy's " +
+        "resources are deleted only when the whole policy set (the directory holding cordon.yaml) is loaded. " +
+        "Uses the standard AWS configuration (credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).",
     )
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
     .option("-o, --out <file>", "also save the plan document (JSON) for `cordon apply <file>`")

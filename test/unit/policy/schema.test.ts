@@ -77,7 +77,13 @@ const flowLogsKeys: Record<keyof FlowLogsSection, true> = {
   tags: true,
   adopt: true,
 };
-const bucketKeys: Record<keyof BucketSpec, true> = { name: true, create: true, prefix: true, retentionDays: true };
+const bucketKeys: Record<keyof BucketSpec, true> = {
+  name: true,
+  create: true,
+  prefix: true,
+  retentionDays: true,
+  adopt: true,
+};
 const vpcKeys: Record<keyof VpcSelector, true> = { ids: true, tags: true, all: true };
 const subnetKeys: Record<keyof SubnetSelector, true> = { ids: true, tags: true };
 const athenaKeys: Record<keyof AthenaSection, true> = {
@@ -85,6 +91,7 @@ const athenaKeys: Record<keyof AthenaSection, true> = {
   database: true,
   table: true,
   projectionStartDate: true,
+  adopt: true,
 };
 const allowKeys: Record<keyof AllowEntry, true> = { cidr: true, reason: true };
 const blockedKeys: Record<keyof BlockedAddressesSection, true> = {
@@ -99,6 +106,7 @@ const naclKeys: Record<keyof NetworkAclEnforcement, true> = {
   direction: true,
   ruleNumbers: true,
   entryQuota: true,
+  adopt: true,
 };
 const bandKeys: Record<keyof RuleNumberBand, true> = { first: true, last: true };
 const addressKeys: Record<keyof AddressEntry, true> = { cidr: true, reason: true, ticket: true, expires: true };
@@ -109,6 +117,7 @@ const webAclKeys: Record<keyof WebAclSection, true> = {
   rulePrefix: true,
   loadBalancers: true,
   takeOverLoadBalancers: true,
+  adopt: true,
 };
 const lbKeys: Record<keyof LoadBalancerSelector, true> = { arns: true, names: true, tags: true };
 const countriesKeys: Record<keyof BlockedCountriesSection, true> = { mode: true, countries: true };

@@ -586,7 +586,41 @@ const cases: Case[] = [
     ),
     expected: [],
   },
+  {
+    reason: "adopting a web ACL that stays someone else's (ownership: shared) is a contradiction",
+    files: policy("webAcl:", "  name: edge", "  ownership: shared", "  adopt: true"),
+    expected: [
+      { code: "webacl.no-rules", severity: "warning", pointer: "/webAcl", at: [6, 3] },
+      {
+        code: "webacl.adopt-shared",
+        severity: "error",
+        pointer: "/webAcl/adopt",
+        at: [8, 10],
+        message: /ownership: shared says it stays someone else's/,
+      },
+    ],
+  },
   // --- flow logs, bucket, Athena -----------------------------------------------------------
+  {
+    reason: "adopting a bucket that the policy also says to use as is",
+    files: policy(
+      "flowLogs:",
+      "  bucket:",
+      "    name: shared-logs",
+      "    create: false",
+      "    adopt: true",
+      "  vpcs: { all: true }",
+    ),
+    expected: [
+      {
+        code: "bucket.adopt-without-create",
+        severity: "error",
+        pointer: "/flowLogs/bucket/adopt",
+        at: [9, 12],
+        message: /create: false says to use the bucket as is/,
+      },
+    ],
+  },
   {
     reason: "an invalid bucket name says which rule it breaks",
     files: policy("flowLogs:", "  bucket:", "    name: Cats_Eyes", "  vpcs: { all: true }"),
