@@ -28,13 +28,15 @@ export interface Loaded {
   readonly policies: readonly LoadedPolicy[];
   readonly diagnostics: readonly Diagnostic[];
   readonly digest: string;
+  /** Every policy file read (also those holding no policy), in load order; absent = not known. */
+  readonly files?: readonly string[];
 }
 
 /** Loads and validates the policies; throws PolicyError (with the diagnostics) when any has an error. */
 export function loadPolicies(paths: readonly string[], today: string): Loaded {
   const r = loadAndValidate(paths, { today });
   if (hasErrors(r.diagnostics)) throw new PolicyErrorWithDiagnostics(r.diagnostics, r.files.length);
-  return { policies: r.policies, diagnostics: r.diagnostics, digest: policyDigest(r.policies) };
+  return { policies: r.policies, diagnostics: r.diagnostics, digest: policyDigest(r.policies), files: r.files };
 }
 
 /** Policy errors, with the diagnostics for the CLI to render. */

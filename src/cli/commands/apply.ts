@@ -1,6 +1,10 @@
 // cordon apply [plan.json | paths...]: make AWS match the policies.
-// - With a plan file: applies exactly that plan, after checking that the policies it was made
-//   from are unchanged and that nothing it observed has changed in AWS since (else it refuses).
+// - With a plan file: the file is a record of what was reviewed, not an instruction. Apply checks
+//   its digest (refused when edited), that no policy file changed since (refused, naming the
+//   files), then makes the plan again from the policies and live AWS with the plan's recorded
+//   day and --target addresses, and refuses unless it equals the saved plan field for field
+//   (src/planner/compare.ts), naming the addresses that differ. Under the lock it makes the plan
+//   once more, compares again, and carries out that plan (never the file's changes).
 // - Without: plans, shows the plan, asks for confirmation on a terminal (--auto-approve skips
 //   it; without a terminal and without --auto-approve it refuses), then applies.
 // Progress on stderr as each change starts and ends, a summary and the Athena query on stdout.
@@ -8,16 +12,18 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { IoError, StalePlanError, UsageError } from "../../model/errors.js";
+import { StalePlanError, UsageError } from "../../model/errors.js";
+import { comparePlans } from "../../planner/compare.js";
 import { isEmptyPlan } from "../../render/plan-body.js";
-import { parsePlanJson } from "../../render/plan-json.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import {
   applyAndReport,
+  comparablePath,
   confirm,
   DEFAULT_POLICY_PATH,
   loadOrReport,
   makePlan,
+  planLoaded,
   policyPaths,
   progressPrinter,
   todayOption,
@@ -31,6 +37,7 @@ import {
   withApplyGuard,
 } from "../guard.js";
 import { err, out, stdoutStyle } from "../output.js";
+import { differsError, readSavedPlan, requireIntact, requireSamePolicies } from "../saved-plan.js";
 import type { SetExit } from "./index.js";
 
 interface ApplyOptions extends LockOptionValues {
@@ -48,6 +55,49 @@ function isPlanFile(paths: readonly string[]): boolean {
   return readFileSync(p, "utf8").trimStart().startsWith("{");
 }
 
+/**
+ * `cordon apply plan.json`: refuses an edited file, changed policy files, and a plan that is not
+ * what the policies and AWS call for now; applies the plan made now (under the lock) otherwise.
+ */
+async function applySavedPlan(file: string, options: ApplyOptions): Promise<void> {
+  const saved = readSavedPlan(file);
+  requireIntact(saved);
+  const plan = saved.doc;
+  if (plan.today === undefined) {
+    throw new UsageError(`${file} does not record the day it was made for; make the plan again with cordon plan --out`);
+  }
+  if (options.today !== undefined && todayOption(options.today) !== plan.today) {
+    throw new UsageError(
+      `--today ${options.today} is not the day ${file} was made for (${plan.today}); omit --today to apply the plan as it was made`,
+    );
+  }
+  const paths = options.policies ?? (plan.policyPaths !== undefined ? [...plan.policyPaths] : undefined);
+  if (paths === undefined) {
+    throw new UsageError(`${file} does not say which policies it was made from; pass them with --policies`);
+  }
+  const loaded = loadOrReport(paths, plan.today);
+  requireSamePolicies(saved, loaded);
+  const session = createAwsSession();
+  const again = async () => {
+    const run = await planLoaded(loaded, paths, {
+      today: plan.today!,
+      session,
+      ...(plan.only !== undefined ? { only: plan.only } : {}),
+    });
+    const differences = comparePlans(plan, run.plan, { samePath: comparablePath });
+    if (differences.length > 0) throw differsError(file, differences);
+    // The audit record and the lock name the reviewed file's digest.
+    return { ...run.plan, ...(plan.digest !== undefined ? { digest: plan.digest } : {}) };
+  };
+  // Refused here, a plan takes no lock and writes nothing; under the lock the plan is made and
+  // compared once more, so no other apply can slip in between the comparison and the changes.
+  const checked = await again();
+  const settings = guardSettings(options, "apply");
+  await withApplyGuard(checked, cliGuardContext(session, loaded.policies, settings), async (onEvent) =>
+    applyAndReport(await again(), { session, onEvent: both(progressPrinter(), onEvent) }),
+  );
+}
+
 export function register(program: Command, setExit: SetExit): void {
   const command = program
     .command("apply")
@@ -62,39 +112,31 @@ export function register(program: Command, setExit: SetExit): void {
     )
     .option("--auto-approve", "do not ask for confirmation")
     .option("--policies <paths...>", "with a plan file: the policies to check it against (default: the plan's own)")
-    .option("--today <date>", "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today)")
+    .option(
+      "--today <date>",
+      "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today; with a plan file: the plan's day)",
+    )
     .addHelpText(
       "after",
-      ["", "Examples:", "  $ cordon apply plan.json", "  $ cordon apply policies/ --auto-approve"].join("\n"),
+      [
+        "",
+        "With a plan file, apply checks the file's digest and the policy files, makes the plan again from",
+        "the policies and live AWS, and applies only if it equals the saved plan field for field; otherwise",
+        "it refuses, naming the files or addresses that differ, and changes nothing.",
+        "",
+        "Examples:",
+        "  $ cordon plan --out plan.json && cordon show plan.json && cordon apply plan.json",
+        "  $ cordon apply plan.json --policies policies/prod",
+        "  $ cordon apply policies/ --auto-approve",
+      ].join("\n"),
     );
   addLockOptions(command).action(async (args: string[], options: ApplyOptions) => {
-    const today = todayOption(options.today);
     if (isPlanFile(args)) {
-      const file = args[0]!;
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (e) {
-        throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
-      }
-      const plan = parsePlanJson(text, file);
-      const paths = options.policies ?? (plan.policyPaths !== undefined ? [...plan.policyPaths] : undefined);
-      if (paths === undefined) {
-        throw new UsageError(`${file} does not say which policies it was made from; pass them with --policies`);
-      }
-      const loaded = loadOrReport(paths, today);
-      const session = createAwsSession();
-      const settings = guardSettings(options, "apply");
-      await withApplyGuard(plan, cliGuardContext(session, loaded.policies, settings), (onEvent) =>
-        applyAndReport(plan, {
-          session,
-          currentPolicyDigest: loaded.digest,
-          onEvent: both(progressPrinter(), onEvent),
-        }),
-      );
+      await applySavedPlan(args[0]!, options);
       setExit(0);
       return;
     }
+    const today = todayOption(options.today);
     const run = await makePlan(policyPaths(args), { today });
     out(renderPlanText(run.plan, stdoutStyle()));
     if (isEmptyPlan(run.plan.summary)) {
