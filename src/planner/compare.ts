@@ -11,7 +11,7 @@
 // Everything else counts, for the executor or for the reviewer: address, kind, name, target,
 // action, mode, before, after, fields, observedFingerprint, dependsOn, reason, impact, origin,
 // contextFields, any member the file added, the order of the changes, and the summary, notes,
-// warnings, queries, targets, today and only of the document.
+// warnings (both as sets), queries, targets, policyDigest, today and only of the document.
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import { canonicalJson } from "./fingerprint.js";
@@ -63,6 +63,12 @@ export function firstDifference(a: unknown, b: unknown, at = ""): string | null 
   }
   return at;
 }
+
+const byCanonical = (x: unknown, y: unknown): number => {
+  const a = canonicalJson(x);
+  const b = canonicalJson(y);
+  return a < b ? -1 : a > b ? 1 : 0;
+};
 
 const show = (v: unknown): string => (typeof v === "string" ? v : (JSON.stringify(v) ?? "(absent)"));
 
@@ -137,6 +143,11 @@ export function comparePlans(saved: PlanDocument, now: PlanDocument, options: Co
       v["warnings"] = (v["warnings"] as unknown[]).map((w) =>
         isObject(w) && typeof w["file"] === "string" ? { ...w, file: samePath(w["file"]) } : w,
       );
+    }
+    // Notes and warnings are compared as sets: their order follows AWS's listing order, and
+    // showing them in another order changes nothing a reviewer decides on.
+    for (const k of ["notes", "warnings"]) {
+      if (Array.isArray(v[k])) v[k] = [...(v[k] as unknown[])].sort(byCanonical);
     }
     return v;
   };

@@ -86,7 +86,7 @@ async function expectRefused(file: string, address: string, how: RegExp): Promis
   const r = await cordon(["apply", file]);
   expect(r.status, r.stdout + r.stderr).toBe(1);
   expect(r.stderr).toMatch(/nothing was applied/);
-  const line = r.stderr.split("\n").find((l) => l.includes(`${address}:`));
+  const line = r.stderr.split("\n").find((l) => l.includes(address) && how.test(l));
   expect(line, r.stderr).toBeDefined();
   expect(line).toMatch(how);
   expect(r.stderr).not.toMatch(/\n\s+at [^\n]+:\d+:\d+/);
@@ -250,6 +250,39 @@ describe("a saved plan edited with its digest recomputed is refused (only the re
     } finally {
       writeFileSync(policyFile, original);
     }
+  });
+});
+
+describe("a plan restricted with --target", () => {
+  it("is made again with the same --target addresses, and applies only those", async () => {
+    const original = readFileSync(policyFile, "utf8");
+    writeFileSync(
+      policyFile,
+      original.replace(
+        "      ticket: INC-2041\n",
+        "      ticket: INC-2041\n    - cidr: 198.51.100.9\n      reason: scanner\n",
+      ),
+    );
+    try {
+      const r = await cordon(["plan", "policies", "--target", IP_SET, "--out", "target.json", "--today", TODAY]);
+      expect(r.status, r.stderr).toBe(0);
+      const doc = readPlan("target.json");
+      expect(doc.only).toEqual([IP_SET]);
+      expect(pending(doc)).toEqual([`update ${IP_SET}`]);
+      // Without the recorded --target the plan made now would also update the NACL, and differ.
+      const { only: _only, ...whole } = doc;
+      writeWithDigest("target-dropped.json", whole);
+      await expectRefused("target-dropped.json", A("ec2.naclEntries", ""), /only now \(not in the saved plan\)/);
+      const ok = await cordon(["apply", "target.json"]);
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain("Apply complete: 1 applied, 0 failed, 0 skipped.");
+      expect(await ipv4Addresses()).toContain("198.51.100.9/32");
+      expect(await naclDenies()).not.toContain("198.51.100.9/32");
+    } finally {
+      writeFileSync(policyFile, original);
+    }
+    const converge = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
+    expect(converge.status, converge.stderr).toBe(0);
   });
 });
 
