@@ -83,7 +83,7 @@ const mutating = () =>
 async function expectRefused(file: string, address: string, how: RegExp): Promise<string> {
   const before = awsState();
   sandbox.control.clearRequests();
-  const r = await cordon(["apply", file]);
+  const r = await cordon(["apply", file, "--today", TODAY]);
   expect(r.status, r.stdout + r.stderr).toBe(1);
   expect(r.stderr).toMatch(/nothing was applied/);
   const line = r.stderr.split("\n").find((l) => l.includes(address) && how.test(l));
@@ -212,7 +212,7 @@ describe("a saved plan edited with its digest recomputed is refused (only the re
 
   it("an unedited plan applies", async () => {
     const before = awsState();
-    const r = await cordon(["apply", "base.json"]);
+    const r = await cordon(["apply", "base.json", "--today", TODAY]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("Apply complete: 10 applied, 0 failed, 0 skipped.");
     // The audit line names the reviewed file's digest.
@@ -244,7 +244,7 @@ describe("a saved plan edited with its digest recomputed is refused (only the re
       await expectRefused("noop.json", IP_SET, /action no-op in the saved plan, update now/);
       expect(await ipv4Addresses()).toEqual(["203.0.113.66/32"]);
       // The same plan unedited applies the update.
-      const ok = await cordon(["apply", "update.json"]);
+      const ok = await cordon(["apply", "update.json", "--today", TODAY]);
       expect(ok.status, ok.stderr).toBe(0);
       expect(await ipv4Addresses()).toEqual(["198.51.100.7/32", "203.0.113.66/32"]);
     } finally {
@@ -273,7 +273,7 @@ describe("a plan restricted with --target", () => {
       const { only: _only, ...whole } = doc;
       writeWithDigest("target-dropped.json", whole);
       await expectRefused("target-dropped.json", A("ec2.naclEntries", ""), /only now \(not in the saved plan\)/);
-      const ok = await cordon(["apply", "target.json"]);
+      const ok = await cordon(["apply", "target.json", "--today", TODAY]);
       expect(ok.status, ok.stderr).toBe(0);
       expect(ok.stdout).toContain("Apply complete: 1 applied, 0 failed, 0 skipped.");
       expect(await ipv4Addresses()).toContain("198.51.100.9/32");
@@ -295,7 +295,7 @@ describe("other refusals", () => {
     try {
       const before = awsState();
       sandbox.control.clearRequests();
-      const refused = await cordon(["apply", "before-edit.json"]);
+      const refused = await cordon(["apply", "before-edit.json", "--today", TODAY]);
       expect(refused.status).toBe(1);
       expect(refused.stderr).toContain(
         "the policies changed since the plan was made: policies/production.yaml (changed); nothing was applied",
@@ -313,7 +313,7 @@ describe("other refusals", () => {
     writeFileSync(join(tmp, "edited.json"), JSON.stringify({ ...doc, createdAt: "2026-11-26T00:00:00.000Z" }));
     const before = awsState();
     sandbox.control.clearRequests();
-    const r = await cordon(["apply", "edited.json"]);
+    const r = await cordon(["apply", "edited.json", "--today", TODAY]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/edited\.json was edited after it was made: its digest does not match its content/);
     expect(mutating()).toEqual([]);
@@ -323,9 +323,38 @@ describe("other refusals", () => {
   it("refuses a plan without a digest", async () => {
     const { digest: _d, ...doc } = readPlan("base.json");
     writeFileSync(join(tmp, "no-digest.json"), JSON.stringify(doc));
-    const r = await cordon(["apply", "no-digest.json"]);
+    const r = await cordon(["apply", "no-digest.json", "--today", TODAY]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no-digest\.json has no digest/);
+  });
+
+  it("applies a plan for its own day; one made for a later day only when --today says that day", async () => {
+    const own = await cordon(["plan", "policies", "--out", "own-day.json"]);
+    expect(own.status, own.stderr).toBe(0);
+    const applied = await cordon(["apply", "own-day.json"]);
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(applied.stderr).toContain(`made for ${readPlan("own-day.json").today}`);
+
+    const later = await cordon(["plan", "policies", "--out", "later.json", "--today", "2099-01-01"]);
+    expect(later.status, later.stderr).toBe(0);
+    const before = awsState();
+    sandbox.control.clearRequests();
+    const refused = await cordon(["apply", "later.json"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/later\.json was made for 2099-01-01, a day after today/);
+    expect(refused.stderr).toContain("cordon apply later.json --today 2099-01-01");
+    expect(mutating()).toEqual([]);
+    expect(awsState()).toBe(before);
+    const said = await cordon(["apply", "later.json", "--today", "2099-01-01"]);
+    expect(said.status, said.stderr).toBe(0);
+  });
+
+  it("refuses policies outside the working directory named by the file", async () => {
+    const doc = readPlan("base.json");
+    writeWithDigest("outside.json", { ...doc, policyPaths: [join(ROOT, "examples/cats-eyes/policies")] });
+    const r = await cordon(["apply", "outside.json", "--today", TODAY]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/outside\.json names policies outside the working directory/);
   });
 
   it("refuses --today other than the plan's day", async () => {

@@ -10,10 +10,12 @@
 // Progress on stderr as each change starts and ends, a summary and the Athena query on stdout.
 // Exit 0 on success, 1 on any failure (a re-run converges).
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import type { Command } from "commander";
 import { createAwsSession } from "../../aws/config.js";
 import { StalePlanError, UsageError } from "../../model/errors.js";
 import { comparePlans } from "../../planner/compare.js";
+import { isCalendarDate } from "../../policy/validate.js";
 import { isEmptyPlan } from "../../render/plan-body.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import {
@@ -63,24 +65,50 @@ async function applySavedPlan(file: string, options: ApplyOptions): Promise<void
   const saved = readSavedPlan(file);
   requireIntact(saved);
   const plan = saved.doc;
-  if (plan.today === undefined) {
+  const today = plan.today;
+  if (today === undefined || !isCalendarDate(today)) {
     throw new UsageError(`${file} does not record the day it was made for; make the plan again with cordon plan --out`);
   }
-  if (options.today !== undefined && todayOption(options.today) !== plan.today) {
+  if (options.today !== undefined && todayOption(options.today) !== today) {
     throw new UsageError(
-      `--today ${options.today} is not the day ${file} was made for (${plan.today}); omit --today to apply the plan as it was made`,
+      `--today ${options.today} is not the day ${file} was made for (${today}); omit --today to apply the plan as it was made`,
+    );
+  }
+  // A later day judges expiry dates later: entries would be removed before they expire. The file
+  // alone cannot ask for that (anyone can write it); whoever applies must say the day.
+  const realToday = todayOption(undefined);
+  if (today > realToday && options.today === undefined) {
+    throw new UsageError(
+      `${file} was made for ${today}, a day after today (${realToday}): expiry dates would be judged as of that day; nothing was applied`,
+      [`to apply it anyway, say the day: cordon apply ${file} --today ${today}`],
     );
   }
   const paths = options.policies ?? (plan.policyPaths !== undefined ? [...plan.policyPaths] : undefined);
   if (paths === undefined) {
     throw new UsageError(`${file} does not say which policies it was made from; pass them with --policies`);
   }
-  const loaded = loadOrReport(paths, plan.today);
+  if (options.policies === undefined) {
+    // The file names the policies it is checked against: only ones under the working directory.
+    const outside = paths.filter((p) => isAbsolute(p) || comparablePath(p).split("/")[0] === "..");
+    if (outside.length > 0) {
+      throw new UsageError(
+        `${file} names policies outside the working directory (${outside.join(", ")}); nothing was applied`,
+        ["name the policies to check it against with --policies"],
+      );
+    }
+  }
+  err(`Checking ${file} against the policies in ${paths.join(" ")} and live AWS (made for ${today}).`);
+  if (plan.only !== undefined) {
+    err(
+      `${file} was made with --target ${plan.only.join(" --target ")}: only those resources (and what they need) are applied.`,
+    );
+  }
+  const loaded = loadOrReport(paths, today);
   requireSamePolicies(saved, loaded);
   const session = createAwsSession();
   const again = async () => {
     const run = await planLoaded(loaded, paths, {
-      today: plan.today!,
+      today,
       session,
       ...(plan.only !== undefined ? { only: plan.only } : {}),
     });
