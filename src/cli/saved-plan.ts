@@ -8,6 +8,7 @@ import { IoError, StalePlanError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { PlanDifference } from "../planner/compare.js";
 import { type PlanIntegrity, parsePlanJson, planFileIntegrity } from "../render/plan-json.js";
+import { requireWellFormedPlan } from "../render/plan-schema.js";
 import { policyFileDigests } from "./engine.js";
 
 export interface SavedPlan {
@@ -42,10 +43,13 @@ export function integrityProblem(saved: SavedPlan): string | null {
   }
 }
 
-/** Throws StalePlanError unless the file's digest matches its content. */
+/** Throws StalePlanError unless the file's digest matches its content, then UsageError unless it is well formed. */
 export function requireIntact(saved: SavedPlan): void {
   const problem = integrityProblem(saved);
-  if (problem === null) return;
+  if (problem === null) {
+    requireWellFormedPlan(saved.doc, saved.file);
+    return;
+  }
   const details =
     saved.integrity.status === "edited"
       ? [

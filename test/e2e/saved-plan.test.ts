@@ -405,4 +405,20 @@ describe("cordon show", () => {
       }
     }
   });
+
+  it("refuses a malformed document with the JSON pointer of the problem, never a crash", async () => {
+    const doc = structuredClone(readPlan("update.json")) as unknown as { changes: Record<string, unknown>[] };
+    delete doc.changes[0]!["impact"];
+    writeWithDigest("malformed.json", doc as unknown as PlanDocument);
+    for (const args of [
+      ["show", "malformed.json"],
+      ["apply", "malformed.json", "--today", TODAY],
+    ]) {
+      const r = await cordon(args);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("malformed.json is not a well-formed Cordon plan document");
+      expect(r.stderr).toContain("/changes/0: must have required property 'impact'");
+      expect(r.stderr).not.toMatch(/Internal error|\n\s+at [^\n]+:\d+:\d+/);
+    }
+  });
 });

@@ -5,6 +5,7 @@
 // as it is (with its recorded digest), never re-rendered.
 import { type Command, Option } from "commander";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
+import { requireWellFormedPlan } from "../../render/plan-schema.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { err, out, stderrStyle, stdoutStyle } from "../output.js";
 import { integrityProblem, readSavedPlan, type SavedPlan } from "../saved-plan.js";
@@ -66,6 +67,7 @@ export function register(program: Command, setExit: SetExit): void {
         const s = stderrStyle();
         err(s.red(s.bold(warning)));
       }
+      requireWellFormedPlan(saved.doc, file);
       switch (options.format) {
         case "text": {
           const s = stdoutStyle();
