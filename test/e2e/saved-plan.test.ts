@@ -7,7 +7,14 @@
 // refused as edited; `cordon show` renders a saved plan in three formats and warns about an edit.
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DescribeNetworkAclsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateTagsCommand, DescribeNetworkAclsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import {
   GetIPSetCommand,
   GetWebACLCommand,
@@ -50,6 +57,7 @@ const policyFile = join(policies, "production.yaml");
 let sandbox: SandboxHandle;
 let ec2: EC2Client;
 let waf: WAFV2Client;
+let s3: S3Client;
 
 const cordon = cordonRunner({ tmp, endpoint: () => sandbox.url, accessKeyId: KEY, maxAttempts: 2 });
 
@@ -132,10 +140,11 @@ beforeAll(async () => {
   const client = sandboxClientConfig(sandbox.url, KEY);
   ec2 = new EC2Client(client);
   waf = new WAFV2Client(client);
+  s3 = new S3Client({ ...client, forcePathStyle: true });
 });
 
 afterAll(async () => {
-  for (const c of [ec2, waf]) c?.destroy();
+  for (const c of [ec2, waf, s3]) c?.destroy();
   await sandbox?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -283,6 +292,75 @@ describe("a plan restricted with --target", () => {
     }
     const converge = await cordon(["apply", "policies", "--auto-approve", "--today", TODAY]);
     expect(converge.status, converge.stderr).toBe(0);
+  });
+});
+
+describe("the comparison under the lock", () => {
+  const LOCK_KEY = `cordon/locks/${ACCOUNT}-${REGION}.json`;
+  const STAGING_VPC = "vpc-0c47e5a1f3d2b0002";
+
+  it("refuses when AWS changed while the apply waited for the lock, though nothing it planned changed", async () => {
+    const original = readFileSync(policyFile, "utf8");
+    writeFileSync(
+      policyFile,
+      original.replace(
+        "      ticket: INC-2041\n",
+        "      ticket: INC-2041\n    - cidr: 198.51.100.8\n      reason: scanner\n",
+      ),
+    );
+    try {
+      const planned = await cordon(["plan", "policies", "--out", "waited.json", "--today", TODAY]);
+      expect(planned.status, planned.stderr).toBe(0);
+      const holder = {
+        format: "cordon.lock/v1",
+        id: "0123456789ab",
+        who: "ci@runner-7",
+        command: "apply",
+        createdAt: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 600_000).toISOString(),
+        planDigest: "f".repeat(64),
+        targets: [`${ACCOUNT}/${REGION}`],
+      };
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: JSON.stringify(holder) }));
+      sandbox.control.clearRequests();
+      const applying = cordon(["apply", "waited.json", "--today", TODAY, "--lock-timeout", "90s"]);
+      // Checked before the lock: equal. Now it waits for the lock (its first put was refused).
+      const deadline = Date.now() + 60_000;
+      while (
+        !sandbox.control
+          .requests()
+          .some((q) => q.accessKeyId === KEY && q.operation === "PutObject" && q.status === 412)
+      ) {
+        if (Date.now() > deadline) throw new Error("the apply never tried to take the lock");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // A change no fingerprint of the plan covers: the staging VPC now selected by the policy.
+      await ec2.send(new CreateTagsCommand({ Resources: [STAGING_VPC], Tags: [{ Key: "env", Value: "production" }] }));
+      await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY }));
+      const r = await applying;
+      expect(r.status, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/waited\.json is not the plan Cordon makes now/);
+      expect(r.stderr).toContain(`${A("ec2.flowLog", STAGING_VPC)}: only now (not in the saved plan)`);
+      expect(await ipv4Addresses()).not.toContain("198.51.100.8/32");
+      const resourceWrites = sandbox.control
+        .requests()
+        .filter((q) => q.accessKeyId === KEY && isMutating(q) && q.service !== "s3" && q.operation !== "CreateTags");
+      expect(resourceWrites).toEqual([]);
+      // Refused under the lock, the attempt is audited.
+      const audits = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "cordon/audit/" }));
+      const last = [...(audits.Contents ?? [])]
+        .map((o) => o.Key!)
+        .sort()
+        .at(-1)!;
+      const record = JSON.parse(
+        (await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: last }))).Body?.transformToString()) ?? "{}",
+      );
+      expect(record.planDigest).toBe(readPlan("waited.json").digest);
+      expect(record.error).toContain(`${A("ec2.flowLog", STAGING_VPC)}: only now`);
+    } finally {
+      writeFileSync(policyFile, original);
+      await ec2.send(new CreateTagsCommand({ Resources: [STAGING_VPC], Tags: [{ Key: "env", Value: "staging" }] }));
+    }
   });
 });
 
