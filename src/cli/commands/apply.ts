@@ -131,8 +131,10 @@ export function register(program: Command, setExit: SetExit): void {
     .command("apply")
     .summary("make AWS match the policies (or apply a saved plan)")
     .description(
-      "Apply a saved plan exactly (refused when AWS or the policies changed since it was made), or plan " +
-        "and apply after confirmation. Uses the standard AWS configuration.",
+      "Apply a saved plan exactly or not at all: the plan is made again from the policies and live AWS " +
+        "and applied only when it equals the saved one field for field (refused when the file was edited, " +
+        "or AWS or the policies changed since it was made). Or plan and apply after confirmation. Uses the " +
+        "standard AWS configuration.",
     )
     .argument(
       "[plan-or-paths...]",
