@@ -459,6 +459,7 @@ describe("cordon show", () => {
     const md = await cordon(["show", "update.json", "--format", "markdown"]);
     expect(md.status, md.stderr).toBe(0);
     expect(md.stdout.startsWith(`${PLAN_MARKER}\n`)).toBe(true);
+    expect(md.stdout).toContain(`> Saved plan update.json: made ${readPlan("update.json").createdAt}`);
     expect(md.stdout).toContain("**Plan: 0 to add, 2 to change, 0 to destroy.**");
     expect(md.stdout).toContain(IP_SET);
     const json = await cordon(["show", "update.json", "--format", "json"]);

@@ -81,7 +81,7 @@ export function register(program: Command, setExit: SetExit): void {
           const [marker, ...rest] = md.split("\n");
           const head = [
             ...(warning === null ? [] : [`> [!CAUTION]\n> **${warning}**`, ""]),
-            `_${provenance(saved)} ${APPLY_NOTE}._`,
+            `> ${provenance(saved)} ${APPLY_NOTE}.`,
             "",
           ];
           out([marker, ...head, ...rest].join("\n"));
