@@ -1,6 +1,9 @@
 // What plan, apply and demo share on the command line: loading policies (diagnostics rendered on
 // stderr), planning, the confirmation prompt, progress lines and the apply summary.
 // Plans and reports go to stdout; progress and logs to stderr.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { type AwsSession, createAwsSession } from "../aws/config.js";
 import { type ApplyResult, applyPlan, type ProgressEvent } from "../executor/apply.js";
@@ -63,27 +66,66 @@ export interface PlanCommandRun extends PlanRun {
   readonly session: AwsSession;
 }
 
-/** Loads, observes and plans; the plan records the policy paths for a later `apply plan.json`. */
+/** Loads, observes and plans; the plan records what `apply plan.json` needs to make it again. */
 export async function makePlan(
   paths: readonly string[],
   options: { readonly today: string; readonly only?: readonly string[]; readonly session?: AwsSession },
 ): Promise<PlanCommandRun> {
   const loaded = loadOrReport(paths, options.today);
+  return planLoaded(loaded, paths, options);
+}
+
+/**
+ * Observes and plans `loaded` (read from `paths`). The plan records the policy paths, each policy
+ * file's digest, the day and the --target addresses: `cordon apply plan.json` checks the files
+ * and makes the same plan again from them.
+ */
+export async function planLoaded(
+  loaded: Loaded,
+  paths: readonly string[],
+  options: { readonly today: string; readonly only?: readonly string[]; readonly session?: AwsSession },
+): Promise<PlanCommandRun> {
   const session = options.session ?? createAwsSession();
+  const only = options.only !== undefined && options.only.length > 0 ? [...options.only] : undefined;
   try {
     const run = await planPolicies(loaded, {
       today: options.today,
       session,
       cordonVersion: VERSION,
-      ...(options.only !== undefined ? { only: options.only } : {}),
+      ...(only !== undefined ? { only } : {}),
     });
-    return { ...run, plan: { ...run.plan, policyPaths: [...paths] }, loaded, session };
+    const plan: PlanDocument = {
+      ...run.plan,
+      policyPaths: [...paths],
+      policyFiles: policyFileDigests(loaded.files ?? loaded.policies.map((p) => p.source.file)),
+      today: options.today,
+      ...(only !== undefined ? { only } : {}),
+    };
+    return { ...run, plan, loaded, session };
   } catch (e) {
     if (e instanceof PolicyErrorWithDiagnostics) {
       reportDiagnostics(e.diagnostics, e.files);
     }
     throw e;
   }
+}
+
+/** A policy file's path relative to the working directory, with forward slashes: how plans name files. */
+export const comparablePath = (file: string): string => {
+  const rel = relative(process.cwd(), resolve(file));
+  return (rel === "" ? "." : rel).split(sep).join("/");
+};
+
+/** Each file's comparablePath → sha256 of its bytes (sorted by path); an unreadable file → "unreadable". */
+export function policyFileDigests(files: readonly string[]): Record<string, string> {
+  const entries = [...new Set(files)].map((f): [string, string] => {
+    try {
+      return [comparablePath(f), createHash("sha256").update(readFileSync(f)).digest("hex")];
+    } catch {
+      return [comparablePath(f), "unreadable"];
+    }
+  });
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Asks on the terminal; true only for "yes". */

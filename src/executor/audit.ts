@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { Outcome } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
-import { fingerprint } from "../planner/fingerprint.js";
+import { planDocumentDigest } from "../planner/fingerprint.js";
 import type { Actor } from "./lock.js";
 import type { ObjectStore } from "./objects.js";
 
@@ -35,8 +35,11 @@ export interface AuditRecord {
   readonly locks: readonly string[];
 }
 
-/** sha256 of the plan document's canonical JSON: the same plan file always has the same digest. */
-export const planDigest = (plan: PlanDocument): string => fingerprint(plan);
+/**
+ * The plan's digest (planDocumentDigest): the one a saved plan file carries, so the audit record
+ * names the file that was reviewed; computed the same way for a plan never written to a file.
+ */
+export const planDigest = (plan: PlanDocument): string => plan.digest ?? planDocumentDigest(plan);
 
 export const newAuditId = (): string => randomBytes(4).toString("hex");
 

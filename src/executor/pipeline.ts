@@ -35,13 +35,21 @@ export interface Loaded {
    * set was loaded. Absent: no set (callers that build policies in memory).
    */
   readonly set?: LoadedSet | null;
+  /** Every policy file read (also those holding no policy), in load order; absent = not known. */
+  readonly files?: readonly string[];
 }
 
 /** Loads and validates the policies; throws PolicyError (with the diagnostics) when any has an error. */
 export function loadPolicies(paths: readonly string[], today: string): Loaded {
   const r = loadAndValidate(paths, { today });
   if (hasErrors(r.diagnostics)) throw new PolicyErrorWithDiagnostics(r.diagnostics, r.files.length);
-  return { policies: r.policies, diagnostics: r.diagnostics, digest: policyDigest(r.policies), set: r.set };
+  return {
+    policies: r.policies,
+    diagnostics: r.diagnostics,
+    digest: policyDigest(r.policies),
+    set: r.set,
+    files: r.files,
+  };
 }
 
 /** Policy errors, with the diagnostics for the CLI to render. */

@@ -53,4 +53,20 @@ export interface PlanDocument {
    * by callers that did not read files.
    */
   readonly policyPaths?: readonly string[];
+  /**
+   * Every policy file read, by path relative to the working directory of `cordon plan` (forward
+   * slashes) → sha256 of its bytes. `cordon apply plan.json` compares them with the files as they
+   * are now and names the files that changed, were added or were removed. Absent as policyPaths.
+   */
+  readonly policyFiles?: Readonly<Record<string, string>>;
+  /** The day (YYYY-MM-DD, UTC) the plan was made for (expiry dates, queries); apply recomputes with it. */
+  readonly today?: string;
+  /** The --target addresses (or prefixes) the plan was restricted to; absent = the whole policy set. */
+  readonly only?: readonly string[];
+  /**
+   * sha256 of the canonical JSON of the whole document without this member (planDocumentDigest).
+   * Written by the JSON renderer; apply refuses a file whose digest does not match its content.
+   * Integrity against accidents, not authentication: anyone can recompute it.
+   */
+  readonly digest?: string;
 }

@@ -47,3 +47,13 @@ export function policyDigest(policies: readonly LoadedPolicy[]): string {
   const docs = policies.map((p) => canonicalJson(p.policy)).sort();
   return sha256Hex(`[${docs.join(",")}]`);
 }
+
+/**
+ * The digest of a plan document: sha256 of the canonical JSON of the whole document without its
+ * `digest` member. Equal for a document and its JSON rendering read back (undefined members are
+ * dropped either way), so a plan file's digest can be checked against its parsed content.
+ */
+export function planDocumentDigest(doc: object): string {
+  const { digest: _ignored, ...rest } = doc as Record<string, unknown>;
+  return fingerprint(rest);
+}

@@ -1,17 +1,23 @@
-// The plan document as JSON (DESIGN principle 4: the document is complete; text and markdown
-// are views of it). Stable output: plan, change and summary members in a fixed documented
-// order, everything else (specs, values) with sorted keys. Described by schemas/plan.schema.json.
+// The plan document as JSON (the document is complete; text and markdown are views of it).
+// Stable output: plan, change and summary members in a fixed documented order, everything else
+// (specs, values) with sorted keys. Every rendering carries `digest`, the sha256 of the canonical
+// JSON of the rest of the document, so an edit of a saved plan is detected (planFileIntegrity).
+// Described by schemas/plan.schema.json.
 import type { Change } from "../model/change.js";
 import { UsageError } from "../model/errors.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "../model/plan.js";
-import { sortKeysDeep } from "../planner/fingerprint.js";
+import { planDocumentDigest, sortKeysDeep } from "../planner/fingerprint.js";
 
 const DOC_KEYS = [
   "formatVersion",
   "cordonVersion",
   "createdAt",
+  "digest",
   "policyDigest",
   "policyPaths",
+  "policyFiles",
+  "today",
+  "only",
   "targets",
   "summary",
   "changes",
@@ -80,9 +86,14 @@ const orderChange = (c: Change): unknown =>
     }
   });
 
-/** The plan document as stable, indented JSON with a final newline. */
+/**
+ * The plan document as stable, indented JSON with a final newline, its `digest` computed over
+ * the rest of the document (whatever digest `doc` carried is replaced).
+ */
 export function renderPlanJson(doc: PlanDocument): string {
-  const value = ordered(doc, DOC_KEYS, (k, v) => {
+  const { digest: _old, ...rest } = doc;
+  const withDigest: PlanDocument = { ...rest, digest: planDocumentDigest(rest) };
+  const value = ordered(withDigest, DOC_KEYS, (k, v) => {
     switch (k) {
       case "targets":
         return (v as object[]).map((t) => ordered(t, TARGET_KEYS));
@@ -127,6 +138,26 @@ export function parsePlanJson(text: string, file = "plan file"): PlanDocument {
   for (const key of ["policyDigest", "createdAt", "cordonVersion"] as const) {
     if (typeof doc[key] !== "string") throw new UsageError(`${file}: "${key}" is missing or not a string`);
   }
+  for (const key of ["digest", "today"] as const) {
+    if (doc[key] !== undefined && typeof doc[key] !== "string")
+      throw new UsageError(`${file}: "${key}" is not a string`);
+  }
+  for (const key of ["policyPaths", "only"] as const) {
+    const v = doc[key];
+    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== "string"))) {
+      throw new UsageError(`${file}: "${key}" is not a list of strings`);
+    }
+  }
+  const files = doc.policyFiles;
+  if (
+    files !== undefined &&
+    (files === null ||
+      typeof files !== "object" ||
+      Array.isArray(files) ||
+      Object.values(files).some((x) => typeof x !== "string"))
+  ) {
+    throw new UsageError(`${file}: "policyFiles" is not an object of path → digest`);
+  }
   if (!Array.isArray(doc.changes) || doc.summary === undefined) {
     throw new UsageError(`${file}: "changes" and "summary" are required`);
   }
@@ -136,4 +167,19 @@ export function parsePlanJson(text: string, file = "plan file"): PlanDocument {
     }
   });
   return doc as PlanDocument;
+}
+
+/** Whether a plan read back is what the renderer wrote: its digest matches its content. */
+export type PlanIntegrity =
+  | { readonly status: "intact"; readonly digest: string }
+  | { readonly status: "no-digest" }
+  | { readonly status: "edited"; readonly recorded: string; readonly actual: string };
+
+/** Checks a parsed plan's `digest` against the rest of its content (see planDocumentDigest). */
+export function planFileIntegrity(doc: PlanDocument): PlanIntegrity {
+  if (doc.digest === undefined) return { status: "no-digest" };
+  const actual = planDocumentDigest(doc);
+  return actual === doc.digest
+    ? { status: "intact", digest: actual }
+    : { status: "edited", recorded: doc.digest, actual };
 }

@@ -72,7 +72,8 @@ const planJson = async (extra: string[] = []): Promise<PlanDocument> => {
 };
 
 // Object writes are Cordon's own records under cordon/ (apply lock, audit log, applied record), not
-// changes to a monitored resource: an apply refused as stale still takes the lock and audits itself.
+// changes to a monitored resource: an interactive apply whose plan went stale while it waited took
+// the lock and audits itself (a saved plan found stale is refused before the lock).
 const mutatingRequests = (key: string) =>
   sandbox.control
     .requests()

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { makeStyler } from "../../src/cli/output.js";
-import { parsePlanJson, renderPlanJson } from "../../src/render/plan-json.js";
+import { planDocumentDigest } from "../../src/planner/fingerprint.js";
+import { parsePlanJson, planFileIntegrity, renderPlanJson } from "../../src/render/plan-json.js";
 import { PLAN_MARKER, renderPlanMarkdown } from "../../src/render/plan-markdown.js";
 import { renderPlanText, renderQueriesText } from "../../src/render/plan-text.js";
 import { expectGolden } from "../helpers/golden.js";
@@ -98,6 +99,30 @@ describe("forward-compatible members", () => {
     const doc = { ...representativePlan(), policyPaths: ["policies/"] };
     const json = renderPlanJson(doc);
     expect(validate(JSON.parse(json))).toBe(true);
-    expect(Object.keys(JSON.parse(json)).slice(3, 5)).toEqual(["policyDigest", "policyPaths"]);
+    expect(Object.keys(JSON.parse(json)).slice(3, 6)).toEqual(["digest", "policyDigest", "policyPaths"]);
+  });
+  it("the saved-plan members (policyFiles, today, only) are accepted by the schema, after policyPaths", () => {
+    const doc = {
+      ...representativePlan(),
+      policyPaths: ["policies/"],
+      policyFiles: { "policies/a.yaml": "a".repeat(64) },
+      today: "2026-11-26",
+      only: ["111122223333/eu-west-1/ec2.flowLog"],
+    };
+    const json = JSON.parse(renderPlanJson(doc));
+    expect(validate(json)).toBe(true);
+    expect(Object.keys(json).slice(5, 9)).toEqual(["policyPaths", "policyFiles", "today", "only"]);
+  });
+  it("every rendering carries the digest of the rest of the document, which an edit breaks", () => {
+    const json = renderPlanJson(representativePlan());
+    const doc = parsePlanJson(json);
+    expect(doc.digest).toBe(planDocumentDigest(doc));
+    expect(planFileIntegrity(doc)).toEqual({ status: "intact", digest: doc.digest });
+    const edited = { ...doc, changes: doc.changes.slice(1) };
+    expect(planFileIntegrity(edited).status).toBe("edited");
+    const { digest: _d, ...without } = doc;
+    expect(planFileIntegrity(without).status).toBe("no-digest");
+    // Re-rendering a document replaces whatever digest it carried.
+    expect(parsePlanJson(renderPlanJson({ ...doc, digest: "0".repeat(64) })).digest).toBe(doc.digest);
   });
 });

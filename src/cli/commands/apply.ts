@@ -1,24 +1,32 @@
 // cordon apply [plan.json | paths...]: make AWS match the policies.
-// - With a plan file: applies exactly that plan, after checking that the policies it was made
-//   from are unchanged and that nothing it observed has changed in AWS since (else it refuses).
+// - With a plan file: the file is a record of what was reviewed, not an instruction. Apply checks
+//   its digest (refused when edited), that no policy file changed since (refused, naming the
+//   files), then makes the plan again from the policies and live AWS with the plan's recorded
+//   day and --target addresses, and refuses unless it equals the saved plan field for field
+//   (src/planner/compare.ts), naming the addresses that differ. Under the lock it makes the plan
+//   once more, compares again, and carries out that plan (never the file's changes).
 // - Without: plans, shows the plan, asks for confirmation on a terminal (--auto-approve skips
 //   it; without a terminal and without --auto-approve it refuses), then applies.
 // - --target (with policy paths, as for cordon plan): only those addresses and what they depend on.
 // Progress on stderr as each change starts and ends, a summary and the Athena query on stdout.
 // Exit 0 on success, 1 on any failure (a re-run converges).
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import type { Command } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { IoError, StalePlanError, UsageError } from "../../model/errors.js";
+import { StalePlanError, UsageError } from "../../model/errors.js";
+import { comparePlans } from "../../planner/compare.js";
+import { isCalendarDate } from "../../policy/validate.js";
 import { isEmptyPlan } from "../../render/plan-body.js";
-import { parsePlanJson } from "../../render/plan-json.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import {
   applyAndReport,
+  comparablePath,
   confirm,
   DEFAULT_POLICY_PATH,
   loadOrReport,
   makePlan,
+  planLoaded,
   policyPaths,
   progressPrinter,
   todayOption,
@@ -33,6 +41,7 @@ import {
   withApplyGuard,
 } from "../guard.js";
 import { err, out, stdoutStyle } from "../output.js";
+import { differsError, readSavedPlan, requireIntact, requireSamePolicies } from "../saved-plan.js";
 import type { SetExit } from "./index.js";
 
 interface ApplyOptions extends LockOptionValues {
@@ -51,13 +60,84 @@ function isPlanFile(paths: readonly string[]): boolean {
   return readFileSync(p, "utf8").trimStart().startsWith("{");
 }
 
+/**
+ * `cordon apply plan.json`: refuses an edited file, changed policy files, and a plan that is not
+ * what the policies and AWS call for now; applies the plan made now (under the lock) otherwise.
+ */
+async function applySavedPlan(file: string, options: ApplyOptions): Promise<void> {
+  const saved = readSavedPlan(file);
+  requireIntact(saved);
+  const plan = saved.doc;
+  const today = plan.today;
+  if (today === undefined || !isCalendarDate(today)) {
+    throw new UsageError(`${file} does not record the day it was made for; make the plan again with cordon plan --out`);
+  }
+  if (options.today !== undefined && todayOption(options.today) !== today) {
+    throw new UsageError(
+      `--today ${options.today} is not the day ${file} was made for (${today}); omit --today to apply the plan as it was made`,
+    );
+  }
+  // A later day judges expiry dates later: entries would be removed before they expire. The file
+  // alone cannot ask for that (anyone can write it); whoever applies must say the day.
+  const realToday = todayOption(undefined);
+  if (today > realToday && options.today === undefined) {
+    throw new UsageError(
+      `${file} was made for ${today}, a day after today (${realToday}): expiry dates would be judged as of that day; nothing was applied`,
+      [`to apply it anyway, say the day: cordon apply ${file} --today ${today}`],
+    );
+  }
+  const paths = options.policies ?? (plan.policyPaths !== undefined ? [...plan.policyPaths] : undefined);
+  if (paths === undefined) {
+    throw new UsageError(`${file} does not say which policies it was made from; pass them with --policies`);
+  }
+  if (options.policies === undefined) {
+    // The file names the policies it is checked against: only ones under the working directory.
+    const outside = paths.filter((p) => isAbsolute(p) || comparablePath(p).split("/")[0] === "..");
+    if (outside.length > 0) {
+      throw new UsageError(
+        `${file} names policies outside the working directory (${outside.join(", ")}); nothing was applied`,
+        ["name the policies to check it against with --policies"],
+      );
+    }
+  }
+  err(`Checking ${file} against the policies in ${paths.join(" ")} and live AWS (made for ${today}).`);
+  if (plan.only !== undefined) {
+    err(
+      `${file} was made with --target ${plan.only.join(" --target ")}: only those resources (and what they need) are applied.`,
+    );
+  }
+  const loaded = loadOrReport(paths, today);
+  requireSamePolicies(saved, loaded);
+  const session = createAwsSession();
+  const again = async () => {
+    const run = await planLoaded(loaded, paths, {
+      today,
+      session,
+      ...(plan.only !== undefined ? { only: plan.only } : {}),
+    });
+    const differences = comparePlans(plan, run.plan, { samePath: comparablePath });
+    if (differences.length > 0) throw differsError(file, differences);
+    // The audit record and the lock name the reviewed file's digest.
+    return { ...run.plan, ...(plan.digest !== undefined ? { digest: plan.digest } : {}) };
+  };
+  // Refused here, a plan takes no lock and writes nothing; under the lock the plan is made and
+  // compared once more, so no other apply can slip in between the comparison and the changes.
+  const checked = await again();
+  const settings = guardSettings(options, "apply");
+  await withApplyGuard(checked, cliGuardContext(session, loaded.policies, settings), async (onEvent) =>
+    applyAndReport(await again(), { session, onEvent: both(progressPrinter(), onEvent) }),
+  );
+}
+
 export function register(program: Command, setExit: SetExit): void {
   const command = program
     .command("apply")
     .summary("make AWS match the policies (or apply a saved plan)")
     .description(
-      "Apply a saved plan exactly (refused when AWS or the policies changed since it was made), or plan " +
-        "and apply after confirmation. Uses the standard AWS configuration.",
+      "Apply a saved plan exactly or not at all: the plan is made again from the policies and live AWS " +
+        "and applied only when it equals the saved one field for field (refused when the file was edited, " +
+        "or AWS or the policies changed since it was made). Or plan and apply after confirmation. Uses the " +
+        "standard AWS configuration.",
     )
     .argument(
       "[plan-or-paths...]",
@@ -70,51 +150,38 @@ export function register(program: Command, setExit: SetExit): void {
       "with policy paths: apply only this resource address or address prefix (and what it depends on); repeatable",
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option("--today <date>", "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today)")
+    .option(
+      "--today <date>",
+      "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today; with a plan file: the plan's day)",
+    )
     .addHelpText(
       "after",
       [
         "",
+        "With a plan file, apply checks the file's digest and the policy files, makes the plan again from",
+        "the policies and live AWS, and applies only if it equals the saved plan field for field; otherwise",
+        "it refuses, naming the files or addresses that differ, and changes nothing.",
+        "",
         "Examples:",
-        "  $ cordon apply plan.json",
+        "  $ cordon plan --out plan.json && cordon show plan.json && cordon apply plan.json",
+        "  $ cordon apply plan.json --policies policies/prod",
         "  $ cordon apply policies/ --auto-approve",
         "  $ cordon apply policies/ --auto-approve --target 111122223333/eu-west-1/wafv2.webAcl/edge",
       ].join("\n"),
     );
   addLockOptions(command).action(async (args: string[], options: ApplyOptions) => {
-    const today = todayOption(options.today);
-    const only = options.target !== undefined ? { only: options.target } : {};
     if (isPlanFile(args)) {
-      const file = args[0]!;
       if (options.target !== undefined) {
         throw new UsageError("--target cannot be used with a plan file: the plan is what was reviewed", [
-          `plan again with cordon plan --target ... --out ${file}, or apply policy paths with --target`,
+          `plan again with cordon plan --target ... --out ${args[0]!}, or apply policy paths with --target`,
         ]);
       }
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (e) {
-        throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
-      }
-      const plan = parsePlanJson(text, file);
-      const paths = options.policies ?? (plan.policyPaths !== undefined ? [...plan.policyPaths] : undefined);
-      if (paths === undefined) {
-        throw new UsageError(`${file} does not say which policies it was made from; pass them with --policies`);
-      }
-      const loaded = loadOrReport(paths, today);
-      const session = createAwsSession();
-      const settings = guardSettings(options, "apply");
-      await withApplyGuard(plan, cliGuardContext(session, loaded.policies, settings), (onEvent) =>
-        applyAndReport(plan, {
-          session,
-          currentPolicyDigest: loaded.digest,
-          onEvent: both(progressPrinter(), onEvent),
-        }),
-      );
+      await applySavedPlan(args[0]!, options);
       setExit(0);
       return;
     }
+    const today = todayOption(options.today);
+    const only = options.target !== undefined ? { only: options.target } : {};
     const run = await makePlan(policyPaths(args), { today, ...only });
     out(renderPlanText(run.plan, stdoutStyle()));
     if (isEmptyPlan(run.plan.summary)) {

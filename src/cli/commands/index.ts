@@ -7,6 +7,7 @@ import { register as registerForceUnlock } from "./force-unlock.js";
 import { register as registerPlan } from "./plan.js";
 import { register as registerSandbox } from "./sandbox.js";
 import { register as registerSchema } from "./schema.js";
+import { register as registerShow } from "./show.js";
 import { register as registerValidate } from "./validate.js";
 import { register as registerWatch } from "./watch.js";
 
@@ -17,6 +18,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerSchema(program, setExit);
   registerPlan(program, setExit);
   registerApply(program, setExit);
+  registerShow(program, setExit);
   registerSandbox(program, setExit);
   registerDemo(program, setExit);
   registerDrift(program, setExit);

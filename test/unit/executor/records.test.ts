@@ -5,6 +5,7 @@ import { appliedDigest, specDigest } from "../../../src/handlers/applied-tag.js"
 import type { Action, Change, Outcome } from "../../../src/model/change.js";
 import type { PlanDocument } from "../../../src/model/plan.js";
 import { summarize } from "../../../src/planner/plan.js";
+import { parsePlanJson, renderPlanJson } from "../../../src/render/plan-json.js";
 import { memoryStore } from "../../helpers/memory-store.js";
 
 const T = { account: "111122223333", region: "eu-west-1" };
@@ -140,6 +141,13 @@ describe("the audit record", () => {
       expect(r.planDigest).toMatch(/^[0-9a-f]{64}$/);
     });
   }
+
+  it("names the plan by the digest its JSON rendering carries, or the reviewed file's digest", () => {
+    const rendered = parsePlanJson(renderPlanJson(base.plan));
+    expect(auditRecord({ ...base, outcomes: [] }).planDigest).toBe(rendered.digest);
+    const reviewed = "f".repeat(64);
+    expect(auditRecord({ ...base, plan: { ...base.plan, digest: reviewed }, outcomes: [] }).planDigest).toBe(reviewed);
+  });
 
   it("lives under cordon/audit/<date>/<timestamp>-<id>.json and prints as one line", () => {
     expect(auditKey(base.startedAt, base.id)).toBe("cordon/audit/2026-11-26/20261126T100000Z-1a2b3c4d.json");
