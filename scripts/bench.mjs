@@ -5,6 +5,8 @@
 // Builds dist/cordon.js (scripts/build.mjs) and bundles the sandbox with esbuild, runs the sandbox
 // in this process and the CLI as separate processes (median of 5 runs each). Apply is measured
 // from the same starting state every run (the sandbox is reset and re-seeded before each).
+// Then the blocking section (scripts/bench/blocking.mjs) and reading hostile policy files
+// (scripts/bench/validate.ts: cost at n and 4n).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -116,3 +118,18 @@ for (const r of rows) {
 
 // Blocking section (issue 5): CIDR aggregation, and plan/apply of 10,000 WAF CIDRs + 18 NACL CIDRs over 500 VPCs.
 await import("./bench/blocking.mjs");
+
+// Reading hostile policy files: bundled with its packages left to node_modules (yaml, ajv).
+const { build } = await import("esbuild");
+const validateBench = join(ROOT, "node_modules/.cache/cordon-bench/validate.mjs");
+await build({
+  entryPoints: [join(ROOT, "scripts/bench/validate.ts")],
+  outfile: validateBench,
+  bundle: true,
+  packages: "external",
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+});
+execFileSync(process.execPath, [validateBench], { stdio: "inherit" });

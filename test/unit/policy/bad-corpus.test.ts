@@ -137,9 +137,7 @@ describe("generated bad inputs", () => {
   it.each(cases)("$reason", ({ name, make, expected }) => {
     const path = join(tmp, name);
     make(path);
-    const started = performance.now();
     const result = loadAndValidate([path], { today: TODAY });
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(result.diagnostics.map(simplify)).toEqual(expected);
     expect(result.diagnostics.every((d) => d.file === path)).toBe(true);
   });
@@ -147,9 +145,7 @@ describe("generated bad inputs", () => {
   it("shows at most 100 problems per file, then says how many more there are", () => {
     const path = join(tmp, "many-keys.yaml");
     writeFileSync(path, Array.from({ length: 5000 }, (_, i) => `key${i}: 1`).join("\n"));
-    const started = performance.now();
     const result = loadAndValidate([path], { today: TODAY });
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(result.diagnostics).toHaveLength(101);
     expect(simplify(result.diagnostics.at(-1)!)).toEqual({
       severity: "error",
