@@ -17,6 +17,7 @@
 
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
+import { referencedIpSetNames, webAclCreateInput, webAclDiff, webAclUpdateInput } from "../domain/waf.js";
 import { ConflictError } from "../model/errors.js";
 import { POLICY_DEFAULTS } from "../model/policy.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
@@ -25,7 +26,6 @@ import type { WafForeignRule, WafRule, WafVisibilityConfig, WebAclSpec } from ".
 import { fingerprint } from "../planner/fingerprint.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
-import { referencedIpSetNames, webAclCreateInput, webAclDiff, webAclUpdateInput } from "./normalize/waf.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,
