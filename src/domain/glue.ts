@@ -13,9 +13,9 @@
 // Keeping the account and region as partitions for one account too means adding an account or a
 // region later changes only projection parameters, never the partition keys.
 
-import type { DiffResult } from "../handlers/contract.js";
+import type { DiffResult } from "../model/change.js";
 import type { GlueColumn, GlueTableSpec } from "../model/specs.js";
-import { diffWithReplacement } from "../planner/diff.js";
+import { diffWithReplacement } from "./diff.js";
 import { athenaColumnName, DEFAULT_FIELDS, flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
 
 /** What the flow-log field catalogue says about one field. */

@@ -2,9 +2,9 @@
 // cordon/audit/<YYYY-MM-DD>/<timestamp>-<id>.json in the bucket — who, when, which plan (digest),
 // and the outcome of each change — plus the one-line summary printed at the end of the run.
 import { randomBytes } from "node:crypto";
+import { planDocumentDigest } from "../domain/fingerprint.js";
 import type { Outcome } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
-import { planDocumentDigest } from "../planner/fingerprint.js";
 import type { Actor } from "./lock.js";
 import type { ObjectStore } from "./objects.js";
 

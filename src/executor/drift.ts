@@ -12,12 +12,13 @@
 // A resource that already matches its desired spec is clean, whatever the record says. A resource
 // no longer declared but still owned is pending (its deletion was never applied); one with no
 // record that differs from its desired spec is pending too ("never applied by Cordon").
+
+import { structuralDiff } from "../domain/diff.js";
 import { APPLIED_TAG, appliedDigest as digestOf } from "../handlers/applied-tag.js";
 import type { DiffResult } from "../handlers/contract.js";
 import type { Change, FieldDiff } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { Address, Kind, ManagementMode, Observation, TargetRef } from "../model/resource.js";
-import { structuralDiff } from "../planner/diff.js";
 import type { AppliedRecord } from "./applied.js";
 
 export type DriftStatus = "clean" | "drift" | "pending" | "drift+pending";

@@ -29,6 +29,7 @@ import { randomUUID } from "node:crypto";
 import type { FlowLog, UnsuccessfulItem } from "@aws-sdk/client-ec2";
 import { isRetryable } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
+import { fingerprint } from "../domain/fingerprint.js";
 import {
   destinationText,
   flowLogDiff,
@@ -47,7 +48,6 @@ import {
   type Observation,
 } from "../model/resource.js";
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
-import { fingerprint } from "../planner/fingerprint.js";
 import { APPLIED_TAG, appliedDigest, withoutAppliedTag } from "./applied-tag.js";
 import { batcher, type Settled } from "./batch.js";
 import { type Discovered, type Handler, type HandlerContext, SideBySideRefusedError } from "./contract.js";

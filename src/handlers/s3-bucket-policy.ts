@@ -19,11 +19,11 @@
 // overwrite it; it is never rewritten silently.
 import { isNotFound } from "../aws/errors.js";
 import type { S3Port, TargetPorts } from "../aws/ports.js";
+import { canonicalJson, fingerprint } from "../domain/fingerprint.js";
 import { bucketPolicyDiff, canonicalStatements, mergePolicy, type SplitPolicy, splitPolicy } from "../domain/iam.js";
 import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type BucketPolicySpec, type IamStatement, OWNERSHIP } from "../model/specs.js";
-import { canonicalJson, fingerprint } from "../planner/fingerprint.js";
 import type { Handler } from "./contract.js";
 
 /** The bucket policy split into Cordon's and everyone else's statements; null when the bucket does not exist. */

@@ -1,9 +1,9 @@
 // Views of a drift report: text (people), markdown (an issue or the step summary, with a hidden
 // marker so a workflow can update the same issue), JSON (before/after per resource).
 import type { Styler } from "../cli/output.js";
+import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { DriftItem, DriftReport, DriftStatus } from "../executor/drift.js";
 import type { FieldDiff } from "../model/change.js";
-import { sortKeysDeep } from "../planner/fingerprint.js";
 import { showPath, showValue } from "./plan-body.js";
 
 export const DRIFT_MARKER = "<!-- cordon-drift -->";

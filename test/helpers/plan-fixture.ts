@@ -2,6 +2,7 @@
 // It holds a create, an update with a policy diff, a flow-log replacement, a delete, no-ops and an
 // observe-mode item. Used by the planner tests and the renderer goldens.
 
+import { fingerprint, policyDigest } from "../../src/domain/fingerprint.js";
 import { flowLogDiff } from "../../src/domain/flowlog.js";
 import { buildLogFormat } from "../../src/domain/flowlog-fields.js";
 import { glueTableDiff } from "../../src/domain/glue.js";
@@ -10,7 +11,6 @@ import type { LoadedPolicy } from "../../src/model/policy.js";
 import type { Address, DesiredResource, Observation } from "../../src/model/resource.js";
 import { ABSENT_FINGERPRINT } from "../../src/model/resource.js";
 import type { BucketPolicySpec, FlowLogSpec, GlueTableSpec, Inventory } from "../../src/model/specs.js";
-import { fingerprint, policyDigest } from "../../src/planner/fingerprint.js";
 import { type DiffRegistry, type OwnedResource, plan } from "../../src/planner/plan.js";
 import { desiredResources } from "../../src/policy/desired.js";
 
