@@ -1,7 +1,7 @@
 // The plan as text, like Terraform's: one block per change with the reason, field-level diffs
 // (JSON values as a text diff), access-broadening flags, notes and the summary line.
 // Reads only the PlanDocument.
-import { makeStyler, type Styler } from "../cli/output.js";
+
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import {
@@ -15,6 +15,7 @@ import {
   summaryLine,
   visibleChanges,
 } from "./plan-body.js";
+import { makeStyler, type Styler } from "./style.js";
 
 const plain = makeStyler(false);
 
