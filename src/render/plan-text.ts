@@ -45,7 +45,7 @@ function renderChange(c: Change, style: Styler): string[] {
   return lines;
 }
 
-/** The text view. `style` adds colour (src/cli/output.ts); default none. Ends with a newline. */
+/** The text view. `style` adds colour (src/render/style.ts; the CLI decides when); default none. Ends with a newline. */
 export function renderPlanText(doc: PlanDocument, style: Styler = plain): string {
   const out: string[] = [];
   for (const w of doc.warnings) {
