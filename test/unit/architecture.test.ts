@@ -16,9 +16,9 @@
 // A file may import its own folder and any folder of a lower layer. Folders of one layer (policy and
 // handlers) do not import each other. render reads only model and domain: it renders the plan
 // document and the drift report, never the planner's or the executor's code. Imports that leave src may only reach schemas/ (the JSON
-// Schemas the validator and the plan document embed). The sandbox (src/sandbox, or a workspace
-// package named *sandbox* under packages/) may import only itself, node builtins and npm packages;
-// of Cordon's src only cli imports it (the `sandbox` and `demo` commands).
+// Schemas the validator and the plan document embed). The sandbox (src/sandbox, or after it moves an
+// npm workspace or top-level folder named *sandbox*) may import only itself, node builtins and npm
+// packages other than Cordon; of Cordon's src only cli imports it (the `sandbox` and `demo` commands).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import ts from "typescript";
@@ -151,17 +151,31 @@ function sandboxViolation(i: Import, root: string): string | null {
   return `${where(i)}: the sandbox imports nothing outside ${root}/ (it resolves to ${i.target})`;
 }
 
-/** Where the sandbox lives: src/sandbox today, a workspace package under packages/ after it moves. */
+/**
+ * Where the sandbox lives: src/sandbox today; after it moves, any npm workspace (package.json
+ * "workspaces", one-level "dir/*" globs expanded) or top-level folder whose name contains "sandbox".
+ */
 function sandboxRoots(): string[] {
-  const roots: string[] = [];
-  if (existsSync(join(SRC, SANDBOX))) roots.push(`src/${SANDBOX}`);
-  const packages = join(ROOT, "packages");
-  if (existsSync(packages)) {
-    for (const e of readdirSync(packages, { withFileTypes: true })) {
-      if (e.isDirectory() && e.name.includes(SANDBOX)) roots.push(`packages/${e.name}`);
-    }
+  const roots = new Set<string>();
+  if (existsSync(join(SRC, SANDBOX))) roots.add(`src/${SANDBOX}`);
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { workspaces?: unknown };
+  const patterns = Array.isArray(pkg.workspaces) ? pkg.workspaces.filter((w) => typeof w === "string") : [];
+  const dirs = patterns.flatMap((w: string) => {
+    const clean = w.replace(/\/+$/, "");
+    if (!clean.endsWith("/*")) return [clean];
+    const parent = clean.slice(0, -2);
+    if (!existsSync(join(ROOT, parent))) return [];
+    return readdirSync(join(ROOT, parent), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `${parent}/${e.name}`);
+  });
+  const top = readdirSync(ROOT, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== "node_modules")
+    .map((e) => e.name);
+  for (const d of [...dirs, ...top]) {
+    if (d.split("/").at(-1)!.includes(SANDBOX) && existsSync(join(ROOT, d))) roots.add(d);
   }
-  return roots;
+  return [...roots];
 }
 
 const cordonFiles = (): string[] =>
