@@ -1,16 +1,9 @@
-// Benchmark of CIDR parsing and aggregation (src/handlers/normalize/cidr.ts).
+// Benchmark of CIDR parsing and aggregation (src/domain/cidr.ts).
 // Run:
 //   npx esbuild scripts/bench/aggregate.ts --bundle --platform=node --format=esm \
 //     --outfile=/tmp/cordon-bench-aggregate.mjs && node /tmp/cordon-bench-aggregate.mjs
 // Inputs are random but seeded, so runs are comparable.
-import {
-  aggregate,
-  type Cidr,
-  formatCidr,
-  formatIpv4,
-  formatIpv6,
-  parseCidr,
-} from "../../src/handlers/normalize/cidr.js";
+import { aggregate, type Cidr, formatCidr, formatIpv4, formatIpv6, parseCidr } from "../../src/domain/cidr.js";
 
 /** mulberry32: a small seeded generator, returns [0, 2^32). */
 function random(seed: number): () => number {

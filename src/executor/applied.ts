@@ -6,11 +6,14 @@
 // the spec itself, so drift can be measured against what was applied, not only detected.
 //
 // Written at the end of every apply (also a partial one), read-modify-write with conditional puts.
+import { appliedKey } from "../domain/record-keys.js";
 import { appliedDigest } from "../handlers/applied-tag.js";
 import type { Outcome } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { Address, Kind } from "../model/resource.js";
 import { type ObjectStore, PreconditionFailedError } from "./objects.js";
+
+export { appliedKey } from "../domain/record-keys.js";
 
 export const APPLIED_FORMAT = "cordon.applied/v1";
 
@@ -30,8 +33,6 @@ export interface AppliedRecord {
   readonly updatedAt: string;
   readonly resources: Readonly<Record<Address, AppliedEntry>>;
 }
-
-export const appliedKey = (account: string, region: string): string => `cordon/applied/${account}/${region}.json`;
 
 export async function readApplied(
   store: ObjectStore,

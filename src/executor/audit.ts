@@ -2,11 +2,14 @@
 // cordon/audit/<YYYY-MM-DD>/<timestamp>-<id>.json in the bucket — who, when, which plan (digest),
 // and the outcome of each change — plus the one-line summary printed at the end of the run.
 import { randomBytes } from "node:crypto";
+import { planDocumentDigest } from "../domain/fingerprint.js";
+import { auditKey } from "../domain/record-keys.js";
 import type { Outcome } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
-import { planDocumentDigest } from "../planner/fingerprint.js";
 import type { Actor } from "./lock.js";
 import type { ObjectStore } from "./objects.js";
+
+export { auditKey } from "../domain/record-keys.js";
 
 export const AUDIT_FORMAT = "cordon.audit/v1";
 
@@ -42,12 +45,6 @@ export interface AuditRecord {
 export const planDigest = (plan: PlanDocument): string => plan.digest ?? planDocumentDigest(plan);
 
 export const newAuditId = (): string => randomBytes(4).toString("hex");
-
-export function auditKey(startedAt: Date, id: string): string {
-  const iso = startedAt.toISOString();
-  const stamp = iso.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `cordon/audit/${iso.slice(0, 10)}/${stamp}-${id}.json`;
-}
 
 export interface AuditInput {
   readonly id: string;

@@ -3,7 +3,7 @@
 // blocking changes — the expiry reasons ("… expired 2026-12-31, ticket INC-42 …") and what stops
 // being blocked. Notes are display data only (DESIGN principle 5); the executor never reads them.
 import type { BlockingNeeds } from "../aws/inventory-blocking.js";
-import type { BlockingDiff } from "../handlers/normalize/nacl.js";
+import type { BlockingDiff } from "../domain/nacl.js";
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy, ManagementMode, Policy } from "../model/policy.js";

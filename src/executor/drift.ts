@@ -12,59 +12,17 @@
 // A resource that already matches its desired spec is clean, whatever the record says. A resource
 // no longer declared but still owned is pending (its deletion was never applied); one with no
 // record that differs from its desired spec is pending too ("never applied by Cordon").
+
+import { structuralDiff } from "../domain/diff.js";
 import { APPLIED_TAG, appliedDigest as digestOf } from "../handlers/applied-tag.js";
 import type { DiffResult } from "../handlers/contract.js";
 import type { Change, FieldDiff } from "../model/change.js";
+import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
 import type { PlanDocument } from "../model/plan.js";
-import type { Address, Kind, ManagementMode, Observation, TargetRef } from "../model/resource.js";
-import { structuralDiff } from "../planner/diff.js";
+import type { Address, Kind, Observation } from "../model/resource.js";
 import type { AppliedRecord } from "./applied.js";
 
-export type DriftStatus = "clean" | "drift" | "pending" | "drift+pending";
-
-export interface DriftItem {
-  readonly address: Address;
-  readonly kind: Kind;
-  readonly name: string;
-  readonly target: TargetRef;
-  readonly mode: ManagementMode;
-  readonly status: DriftStatus;
-  /** Live AWS (normalised), null when it does not exist. */
-  readonly live: unknown;
-  /** What Cordon last applied, when the record has it (null: unknown or never applied). */
-  readonly applied: unknown;
-  /** The policies' spec, null when no longer declared. */
-  readonly desired: unknown;
-  readonly appliedDigest: string | null;
-  readonly appliedFrom: "record" | "tag" | null;
-  /** What changed outside Cordon: `before` = applied, `after` = live. */
-  readonly driftFields: readonly FieldDiff[];
-  /** What the policies changed: `before` = applied, `after` = desired. */
-  readonly pendingFields: readonly FieldDiff[];
-  readonly reason: string;
-  /** The plan's change for this resource: the action that makes AWS match the policies. */
-  readonly change: Change;
-}
-
-export interface DriftSummary {
-  readonly checked: number;
-  readonly clean: number;
-  readonly drift: number;
-  readonly pending: number;
-  /** Counted in drift and in pending too. */
-  readonly both: number;
-}
-
-export interface DriftReport {
-  readonly format: "cordon.drift/v1";
-  readonly createdAt: string;
-  readonly policyDigest: string;
-  readonly summary: DriftSummary;
-  /** Every resource that is not clean, in plan order. */
-  readonly items: readonly DriftItem[];
-  /** What limits the report, once each (a target with no applied record to read…). */
-  readonly notes: readonly string[];
-}
+export type { DriftItem, DriftReport, DriftStatus, DriftSummary } from "../model/drift.js";
 
 export type DiffLookup = (kind: Kind) => ((desired: unknown, live: unknown) => DiffResult) | undefined;
 

@@ -25,7 +25,8 @@ import { hostname, userInfo } from "node:os";
 import { LockedError, UsageError } from "../model/errors.js";
 import { type ObjectStore, PreconditionFailedError } from "./objects.js";
 
-export const LOCK_PREFIX = "cordon/locks/";
+export { LOCK_PREFIX, lockKey } from "../domain/record-keys.js";
+
 export const DEFAULT_LOCK_TTL_MS = 15 * 60_000;
 /**
  * The shortest lock TTL accepted: 30 seconds. The holder renews every third of the TTL, so with
@@ -35,8 +36,6 @@ export const DEFAULT_LOCK_TTL_MS = 15 * 60_000;
  * takes it over: no mutual exclusion at all (a TTL of 0 expires as it is written).
  */
 export const MIN_LOCK_TTL_MS = 30_000;
-
-export const lockKey = (account: string, region: string): string => `${LOCK_PREFIX}${account}-${region}.json`;
 
 /** Why a TTL below the floor is refused (the message of the usage error); `given` names the value. */
 export function lockTtlFloorMessage(given: string): string {

@@ -3,10 +3,11 @@
 // `cordon drift` compares it with the desired spec (pending policy changes) and with live AWS
 // (drift). The tag is Cordon's bookkeeping, never part of a spec: handlers leave it out of the
 // live spec they diff, so it never shows as a difference.
+
+import { fingerprint } from "../domain/fingerprint.js";
+import { normalizeFlowLogSpec } from "../domain/flowlog.js";
 import type { Kind } from "../model/resource.js";
 import type { FlowLogSpec, Tags } from "../model/specs.js";
-import { fingerprint } from "../planner/fingerprint.js";
-import { normalizeFlowLogSpec } from "./normalize/flowlog.js";
 
 export const APPLIED_TAG = "cordon:applied";
 

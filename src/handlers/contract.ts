@@ -6,9 +6,12 @@
 //          returns the field diffs plus whether the change needs a replacement.
 // create / update / delete: idempotent. "Already exists" on create and "not found" on delete are
 //          success. No waiting loops inside: the engine owns retries and ordering.
-import type { Action, FieldDiff } from "../model/change.js";
+import type { Action, DiffResult, Foreign } from "../model/change.js";
 import { AwsError } from "../model/errors.js";
 import type { Address, DesiredResource, Kind, LiveMeta, Observation, TargetRef } from "../model/resource.js";
+
+/** What diff returns and what adoption finds are model types; handlers name them from here too. */
+export type { DiffResult, Foreign } from "../model/change.js";
 
 /**
  * Thrown by create when AWS refuses the new resource because another one holds its place (one flow
@@ -53,36 +56,6 @@ export interface Discovered<S = unknown> {
    * that depends on it, so discovered resources are removed in reverse dependency order too.
    */
   readonly dependsOn?: readonly Address[];
-}
-
-export interface DiffResult {
-  readonly fields: readonly FieldDiff[];
-  /** Fields that cannot change in place: the engine plans create-then-delete. */
-  readonly replace: boolean;
-  /**
-   * Set by kinds that know it (NACL entries, WAF rules): the update removes or narrows a block.
-   * Absent = false. Display only (Impact.broadensAccess).
-   */
-  readonly broadensAccess?: boolean;
-  /**
-   * How this replacement is carried out, said instead of the generic "the replacement is created
-   * before the old one is deleted" (display only): e.g. a flow log whose new settings AWS may refuse
-   * beside the old one on the same destination.
-   */
-  readonly replaceNote?: string;
-}
-
-/**
- * What a handler found in place at a desired resource's address that is not Cordon's (no ownership
- * marker): a bucket without Cordon's tag, entries in a NACL band Cordon never claimed, ...
- */
-export interface Foreign {
-  /** The AWS resource, named: "bucket cats-eyes-flow-logs", "the rule band 1–99 of network ACL acl-1". */
-  readonly what: string;
-  /** The rest of the sentence: "already exists and is not Cordon's". */
-  readonly problem: string;
-  /** One line per foreign item, when there are several (NACL entries, bucket-policy statements). */
-  readonly details: readonly string[];
 }
 
 export interface Handler<S = unknown, Ports = unknown> {

@@ -29,6 +29,15 @@ import { randomUUID } from "node:crypto";
 import type { FlowLog, UnsuccessfulItem } from "@aws-sdk/client-ec2";
 import { isRetryable } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
+import { fingerprint } from "../domain/fingerprint.js";
+import {
+  destinationText,
+  flowLogDiff,
+  normalizeFlowLogSpec,
+  normalizeLiveFlowLog,
+  normalizeS3Destination,
+  unmetSettings,
+} from "../domain/flowlog.js";
 import { AwsError, ConflictError } from "../model/errors.js";
 import {
   ABSENT_FINGERPRINT,
@@ -39,18 +48,9 @@ import {
   type Observation,
 } from "../model/resource.js";
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
-import { fingerprint } from "../planner/fingerprint.js";
 import { APPLIED_TAG, appliedDigest, withoutAppliedTag } from "./applied-tag.js";
 import { batcher, type Settled } from "./batch.js";
 import { type Discovered, type Handler, type HandlerContext, SideBySideRefusedError } from "./contract.js";
-import {
-  destinationText,
-  flowLogDiff,
-  normalizeFlowLogSpec,
-  normalizeLiveFlowLog,
-  normalizeS3Destination,
-  unmetSettings,
-} from "./normalize/flowlog.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<FlowLogSpec> & { exists: true };

@@ -5,11 +5,11 @@
 // unless the policy says adopt: true, and update refuses to change it unless it is that adoption.
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
+import { inPlaceDiff } from "../domain/diff.js";
+import { fingerprint } from "../domain/fingerprint.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type GlueDatabaseSpec, OWNERSHIP } from "../model/specs.js";
-import { inPlaceDiff } from "../planner/diff.js";
-import { fingerprint } from "../planner/fingerprint.js";
 import type { Handler } from "./contract.js";
 
 export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {

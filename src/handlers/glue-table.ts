@@ -9,12 +9,12 @@
 // and update refuses to change it unless it is that adoption.
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
+import { fingerprint } from "../domain/fingerprint.js";
+import { glueTableDiff, isManagedTableParameter, normalizeLiveTable, tableInputOf } from "../domain/glue.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type GlueTableSpec, OWNERSHIP } from "../model/specs.js";
-import { fingerprint } from "../planner/fingerprint.js";
 import type { Handler } from "./contract.js";
-import { glueTableDiff, isManagedTableParameter, normalizeLiveTable, tableInputOf } from "./normalize/glue.js";
 
 export const glueTableHandler: Handler<GlueTableSpec, TargetPorts> = {
   kind: "glue.table",

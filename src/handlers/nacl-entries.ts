@@ -26,14 +26,8 @@ import type { NetworkAcl } from "@aws-sdk/client-ec2";
 import { errorCode, isAlreadyExists, isNotFound } from "../aws/errors.js";
 import { networkAclInfo, readNetworkAcls } from "../aws/inventory-blocking.js";
 import type { Ec2Port, TargetPorts } from "../aws/ports.js";
-import { ConflictError } from "../model/errors.js";
-import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
-import { OWNERSHIP, type Tags } from "../model/specs.js";
-import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
-import { fingerprint } from "../planner/fingerprint.js";
-import { batcher, type Settled } from "./batch.js";
-import type { Discovered, Handler, HandlerContext } from "./contract.js";
-import { cidrEquals } from "./normalize/cidr.js";
+import { cidrEquals } from "../domain/cidr.js";
+import { fingerprint } from "../domain/fingerprint.js";
 import {
   directionName,
   entryBlock,
@@ -42,7 +36,13 @@ import {
   type NaclOp,
   naclEntriesDiff,
   naclOperations,
-} from "./normalize/nacl.js";
+} from "../domain/nacl.js";
+import { ConflictError } from "../model/errors.js";
+import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
+import { OWNERSHIP, type Tags } from "../model/specs.js";
+import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
+import { batcher, type Settled } from "./batch.js";
+import type { Discovered, Handler, HandlerContext } from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<NaclEntriesSpec> & { exists: true };

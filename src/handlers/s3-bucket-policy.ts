@@ -4,7 +4,7 @@
 // The resource "exists" when the bucket policy holds at least one Cordon statement. Every write
 // is a read-modify-write of the whole document: foreign statements are written back verbatim, in
 // their order; only Cordon's statements change. With no statement left the policy is deleted.
-// Comparison is semantic (src/handlers/normalize/iam.ts). The fingerprint covers Cordon's
+// Comparison is semantic (src/domain/iam.ts). The fingerprint covers Cordon's
 // statements (and whether the bucket is Cordon's) only: foreign edits never make a plan stale, and
 // are never overwritten either.
 //
@@ -19,12 +19,12 @@
 // overwrite it; it is never rewritten silently.
 import { isNotFound } from "../aws/errors.js";
 import type { S3Port, TargetPorts } from "../aws/ports.js";
+import { canonicalJson, fingerprint } from "../domain/fingerprint.js";
+import { bucketPolicyDiff, canonicalStatements, mergePolicy, type SplitPolicy, splitPolicy } from "../domain/iam.js";
 import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type BucketPolicySpec, type IamStatement, OWNERSHIP } from "../model/specs.js";
-import { canonicalJson, fingerprint } from "../planner/fingerprint.js";
 import type { Handler } from "./contract.js";
-import { bucketPolicyDiff, canonicalStatements, mergePolicy, type SplitPolicy, splitPolicy } from "./normalize/iam.js";
 
 /** The bucket policy split into Cordon's and everyone else's statements; null when the bucket does not exist. */
 async function readPolicy(s3: S3Port, bucket: string): Promise<SplitPolicy | null> {

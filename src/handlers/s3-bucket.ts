@@ -16,11 +16,11 @@
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import { isNotFound } from "../aws/errors.js";
 import type { S3Port, TargetPorts } from "../aws/ports.js";
+import { inPlaceDiff } from "../domain/diff.js";
+import { fingerprint } from "../domain/fingerprint.js";
 import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Observation } from "../model/resource.js";
 import { type BucketSpec, OWNERSHIP, type Tags } from "../model/specs.js";
-import { inPlaceDiff } from "../planner/diff.js";
-import { fingerprint } from "../planner/fingerprint.js";
 import { APPLIED_TAG, appliedDigest } from "./applied-tag.js";
 import type { Handler, HandlerContext } from "./contract.js";
 

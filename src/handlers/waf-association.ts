@@ -25,13 +25,13 @@
 // is deleted (dependsOn).
 import { errorCode, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
+import { fingerprint } from "../domain/fingerprint.js";
+import { loadBalancerNameOf, webAclNameOf } from "../domain/waf.js";
 import type { FieldDiff } from "../model/change.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress } from "../model/resource.js";
 import type { AssociationSpec } from "../model/specs-blocking.js";
-import { fingerprint } from "../planner/fingerprint.js";
 import type { DiffResult, Discovered, Handler, HandlerContext } from "./contract.js";
-import { loadBalancerNameOf, webAclNameOf } from "./normalize/waf.js";
 import {
   DEFAULT_WAF_TIMING,
   listWebAcls,

@@ -11,14 +11,14 @@
 
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
+import { fingerprint } from "../domain/fingerprint.js";
+import { ipSetDiff, isCordonIpSetName, normalizeIpSetAddresses } from "../domain/waf.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Observation } from "../model/resource.js";
 import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { IpSetSpec } from "../model/specs-blocking.js";
-import { fingerprint } from "../planner/fingerprint.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
-import { ipSetDiff, isCordonIpSetName, normalizeIpSetAddresses } from "./normalize/waf.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,

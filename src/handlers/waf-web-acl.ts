@@ -17,15 +17,15 @@
 
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
+import { fingerprint } from "../domain/fingerprint.js";
+import { referencedIpSetNames, webAclCreateInput, webAclDiff, webAclUpdateInput } from "../domain/waf.js";
 import { ConflictError } from "../model/errors.js";
 import { POLICY_DEFAULTS } from "../model/policy.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
 import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { WafForeignRule, WafRule, WafVisibilityConfig, WebAclSpec } from "../model/specs-blocking.js";
-import { fingerprint } from "../planner/fingerprint.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
 import type { Discovered, Handler, HandlerContext } from "./contract.js";
-import { referencedIpSetNames, webAclCreateInput, webAclDiff, webAclUpdateInput } from "./normalize/waf.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,

@@ -13,6 +13,37 @@ export interface FieldDiff {
   readonly forcesReplacement?: boolean;
 }
 
+/** What a kind's diff returns: the field diffs and whether the change needs a replacement. */
+export interface DiffResult {
+  readonly fields: readonly FieldDiff[];
+  /** Fields that cannot change in place: the engine plans create-then-delete. */
+  readonly replace: boolean;
+  /**
+   * Set by kinds that know it (NACL entries, WAF rules): the update removes or narrows a block.
+   * Absent = false. Display only (Impact.broadensAccess).
+   */
+  readonly broadensAccess?: boolean;
+  /**
+   * How this replacement is carried out, said instead of the generic "the replacement is created
+   * before the old one is deleted" (display only): e.g. a flow log whose new settings AWS may refuse
+   * beside the old one on the same destination.
+   */
+  readonly replaceNote?: string;
+}
+
+/**
+ * What a handler found in place at a desired resource's address that is not Cordon's (no ownership
+ * marker): a bucket without Cordon's tag, entries in a NACL band Cordon never claimed, ...
+ */
+export interface Foreign {
+  /** The AWS resource, named: "bucket cats-eyes-flow-logs", "the rule band 1–99 of network ACL acl-1". */
+  readonly what: string;
+  /** The rest of the sentence: "already exists and is not Cordon's". */
+  readonly problem: string;
+  /** One line per foreign item, when there are several (NACL entries, bucket-policy statements). */
+  readonly details: readonly string[];
+}
+
 /** For people and CI gates only; the executor never reads it (DESIGN principle 5). */
 export interface Impact {
   /** The change removes or narrows a block / allows more traffic / stops logging. */

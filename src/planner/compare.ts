@@ -12,9 +12,10 @@
 // action, mode, before, after, fields, observedFingerprint, dependsOn, reason, impact, origin,
 // contextFields, any member the file added, the order of the changes, and the summary, notes,
 // warnings (both as sets), queries, targets, policyDigest, today and only of the document.
+
+import { canonicalJson } from "../domain/fingerprint.js";
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
-import { canonicalJson } from "./fingerprint.js";
 
 /** Document members that may differ between a saved plan and the same plan made again. */
 export const VOLATILE_PLAN_MEMBERS: readonly string[] = [

@@ -1,7 +1,8 @@
 // plan(desired, observed) → PlanDocument. Pure and synchronous (DESIGN principle 2): every
 // AWS read happened before; nothing here touches AWS, the clock or the file system.
-import type { DiffResult, Foreign } from "../handlers/contract.js";
-import type { Action, Change, FieldDiff, Impact } from "../model/change.js";
+
+import { inPlaceDiff } from "../domain/diff.js";
+import type { Action, Change, DiffResult, FieldDiff, Foreign, Impact } from "../model/change.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import {
   PLAN_FORMAT_VERSION,
@@ -20,7 +21,6 @@ import {
   type Origin,
   type TargetRef,
 } from "../model/resource.js";
-import { inPlaceDiff } from "./diff.js";
 
 /** A kind's pure diff; parameters are the kind's spec type (hence `never` here: any spec type fits). */
 export type DiffFn = (desired: never, live: never) => DiffResult;

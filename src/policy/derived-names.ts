@@ -10,10 +10,9 @@
 //   - (Glue database and table names are declared, not derived: semantic.ts checks them as such.)
 //   - S3 object keys: at most 1024 bytes (UTF-8), for flow-log files and Cordon's own records.
 //   - Glue StorageDescriptor.Location: at most 2056 characters.
-import { appliedKey } from "../executor/applied.js";
-import { auditKey } from "../executor/audit.js";
-import { lockKey } from "../executor/lock.js";
-import { ipSetName, RULE_SUFFIX, wafMetricName } from "../handlers/normalize/waf.js";
+
+import { appliedKey, auditKey, lockKey } from "../domain/record-keys.js";
+import { ipSetName, RULE_SUFFIX, wafMetricName } from "../domain/waf.js";
 import { POLICY_DEFAULTS, type Policy } from "../model/policy.js";
 import { cleanPrefix } from "./desired.js";
 import { ownershipTags } from "./select.js";

@@ -12,11 +12,11 @@
 // Expired entries (options.today > expires, UTC) are left out; `changeNotes` says why, keyed by
 // the address of every resource they were enforced in, so the planner can show it on the change.
 
-import { aggregate, type Cidr, formatCidr, parseCidr } from "../handlers/normalize/cidr.js";
-import { isWafCountryCode } from "../handlers/normalize/countries.js";
-import { blockOf, expiryNote, type GuardContext, guardProblem, partitionExpired } from "../handlers/normalize/guard.js";
-import { naclCapacityProblems, naclOrderProblems, naclTransition } from "../handlers/normalize/nacl.js";
-import { cordonRules, ipSetSpecs, visibilityFor, webAclCapacity, webAclNameOf } from "../handlers/normalize/waf.js";
+import { aggregate, type Cidr, formatCidr, parseCidr } from "../domain/cidr.js";
+import { isWafCountryCode } from "../domain/countries.js";
+import { blockOf, expiryNote, type GuardContext, guardProblem, partitionExpired } from "../domain/guard.js";
+import { naclCapacityProblems, naclOrderProblems, naclTransition } from "../domain/nacl.js";
+import { cordonRules, ipSetSpecs, visibilityFor, webAclCapacity, webAclNameOf } from "../domain/waf.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { PlanNote } from "../model/plan.js";
 import { type LoadedPolicy, POLICY_DEFAULTS, type VpcSelector } from "../model/policy.js";

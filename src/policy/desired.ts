@@ -8,10 +8,10 @@
 // section's flow-log location, covering every account and region writing there with the same
 // layout and fields. Dependencies: bucket ← bucket policy ← flow logs; database ← table.
 
-import { normalizeS3Destination } from "../handlers/normalize/flowlog.js";
-import { buildLogFormat, flowLogField, resolveFields } from "../handlers/normalize/flowlog-fields.js";
-import { deriveGlueTable, type FlowLogLayout, rejectedFlowsQuery } from "../handlers/normalize/glue.js";
-import { canonicalStatements } from "../handlers/normalize/iam.js";
+import { normalizeS3Destination } from "../domain/flowlog.js";
+import { buildLogFormat, flowLogField, resolveFields } from "../domain/flowlog-fields.js";
+import { deriveGlueTable, type FlowLogLayout, rejectedFlowsQuery } from "../domain/glue.js";
+import { canonicalStatements } from "../domain/iam.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { PlanQuery } from "../model/plan.js";
 import { type FlowLogsSection, type LoadedPolicy, POLICY_DEFAULTS, type Policy } from "../model/policy.js";

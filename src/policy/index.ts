@@ -1,6 +1,6 @@
 // The policy front door: paths → loaded, schema-checked and semantically checked policies plus
 // every diagnostic, sorted. Offline and free of the AWS SDK (cordon validate imports this).
-import { utcDate } from "../handlers/normalize/blocklist.js";
+import { utcDate } from "../domain/blocklist.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { countBySeverity, sortDiagnostics } from "../model/diagnostics.js";
 import type { LoadedPolicy, Policy } from "../model/policy.js";

@@ -9,7 +9,7 @@
 // rule about the entries' effect (overlaps, allowlist, NACL band and quota, IP-set size), since
 // Cordon removes them from enforcement.
 
-import { isExpired } from "../handlers/normalize/blocklist.js";
+import { isExpired } from "../domain/blocklist.js";
 import {
   aggregate,
   type Cidr,
@@ -22,10 +22,10 @@ import {
   overlaps,
   parseCidr,
   unmapIpv4,
-} from "../handlers/normalize/cidr.js";
-import { checkCountryCode } from "../handlers/normalize/countries.js";
-import { checkFieldName, partitionClashes, resolveFields } from "../handlers/normalize/flowlog-fields.js";
-import { bucketNameProblem } from "../handlers/normalize/s3names.js";
+} from "../domain/cidr.js";
+import { checkCountryCode } from "../domain/countries.js";
+import { checkFieldName, partitionClashes, resolveFields } from "../domain/flowlog-fields.js";
+import { bucketNameProblem } from "../domain/s3names.js";
 import type { Diagnostic, Severity } from "../model/diagnostics.js";
 import { sortDiagnostics } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";

@@ -4,7 +4,7 @@
 // enum errors list the allowed values, and the cascades of anyOf/oneOf/if-then collapse into
 // one message. The validator is compiled once, on first use.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import { editDistance } from "../handlers/normalize/nearest.js";
+import { editDistance } from "../domain/nearest.js";
 import type { Diagnostic, Position } from "../model/diagnostics.js";
 import type { ParsedDocument } from "./document.js";
 import { escapePointerSegment, parsePointer } from "./load.js";

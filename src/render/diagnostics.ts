@@ -14,9 +14,10 @@
 //         "message": string, "hint": string | null }
 //     ]
 //   }
-import type { Styler } from "../cli/output.js";
+
 import { countBySeverity, type Diagnostic, sortDiagnostics } from "../model/diagnostics.js";
 import { assertNever } from "../model/errors.js";
+import type { Styler } from "./style.js";
 
 export type DiagnosticsFormat = "text" | "json" | "github";
 export const DIAGNOSTICS_FORMATS: readonly DiagnosticsFormat[] = ["text", "json", "github"];

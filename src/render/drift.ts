@@ -1,10 +1,11 @@
 // Views of a drift report: text (people), markdown (an issue or the step summary, with a hidden
 // marker so a workflow can update the same issue), JSON (before/after per resource).
-import type { Styler } from "../cli/output.js";
-import type { DriftItem, DriftReport, DriftStatus } from "../executor/drift.js";
+
+import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { FieldDiff } from "../model/change.js";
-import { sortKeysDeep } from "../planner/fingerprint.js";
+import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
 import { showPath, showValue } from "./plan-body.js";
+import type { Styler } from "./style.js";
 
 export const DRIFT_MARKER = "<!-- cordon-drift -->";
 export const NO_DRIFT = "No drift. AWS matches what Cordon applied, and every policy change is applied.";

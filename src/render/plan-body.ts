@@ -1,10 +1,10 @@
 // Shared pieces of the human plan views (text and markdown). They read only the PlanDocument;
 // every object is shown with sorted keys so a plan read back from a file renders identically.
 import { diffArrays, diffLines } from "diff";
+import { topField } from "../domain/diff.js";
+import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { Action, Change, FieldDiff } from "../model/change.js";
 import type { PlanDocument, PlanSummary } from "../model/plan.js";
-import { topField } from "../planner/diff.js";
-import { sortKeysDeep } from "../planner/fingerprint.js";
 
 export const NO_CHANGES = "No changes. Your infrastructure matches the policies.";
 

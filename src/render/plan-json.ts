@@ -3,10 +3,11 @@
 // (specs, values) with sorted keys. Every rendering carries `digest`, the sha256 of the canonical
 // JSON of the rest of the document, so an edit of a saved plan is detected (planFileIntegrity).
 // Described by schemas/plan.schema.json.
+
+import { planDocumentDigest, sortKeysDeep } from "../domain/fingerprint.js";
 import type { Change } from "../model/change.js";
 import { UsageError } from "../model/errors.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "../model/plan.js";
-import { planDocumentDigest, sortKeysDeep } from "../planner/fingerprint.js";
 
 const DOC_KEYS = [
   "formatVersion",

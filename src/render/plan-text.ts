@@ -1,7 +1,7 @@
 // The plan as text, like Terraform's: one block per change with the reason, field-level diffs
 // (JSON values as a text diff), access-broadening flags, notes and the summary line.
 // Reads only the PlanDocument.
-import { makeStyler, type Styler } from "../cli/output.js";
+
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import {
@@ -15,6 +15,7 @@ import {
   summaryLine,
   visibleChanges,
 } from "./plan-body.js";
+import { makeStyler, type Styler } from "./style.js";
 
 const plain = makeStyler(false);
 
@@ -44,7 +45,7 @@ function renderChange(c: Change, style: Styler): string[] {
   return lines;
 }
 
-/** The text view. `style` adds colour (src/cli/output.ts); default none. Ends with a newline. */
+/** The text view. `style` adds colour (src/render/style.ts; the CLI decides when); default none. Ends with a newline. */
 export function renderPlanText(doc: PlanDocument, style: Styler = plain): string {
   const out: string[] = [];
   for (const w of doc.warnings) {

@@ -1,4 +1,4 @@
-// Deliberately separate from src/handlers/normalize/cidr.ts: the sandbox is an independent stand-in for AWS, so a bug in Cordon's copy cannot hide here.
+// Deliberately separate from src/domain/cidr.ts: the sandbox is an independent stand-in for AWS, so a bug in Cordon's copy cannot hide here.
 // CIDR parsing and canonicalisation as EC2 does it: a CIDR is stored as its network address
 // (`100.68.0.18/18` → `100.68.0.0/18`); IPv6 is written in RFC 5952 form (lower case, `::`).
 

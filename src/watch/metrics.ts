@@ -9,7 +9,7 @@
 //   cordon_errors_total                        counter, by type (aws:<code>, policy, lock, stale-plan, git, internal…)
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { onAwsCall } from "../aws/call-events.js";
-import type { DriftReport } from "../executor/drift.js";
+import type { DriftReport } from "../model/drift.js";
 
 export interface WatchMetrics {
   readonly registry: Registry;

@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsSession } from "../../src/aws/config.js";
 import type { TargetPorts } from "../../src/aws/ports.js";
+import { buildLogFormat } from "../../src/domain/flowlog-fields.js";
+import { deriveGlueTable } from "../../src/domain/glue.js";
+import { cordonRules, ipSetName, visibilityFor } from "../../src/domain/waf.js";
 import { passFactory } from "../../src/executor/observe.js";
 import type { Handler, HandlerContext } from "../../src/handlers/contract.js";
-import { buildLogFormat } from "../../src/handlers/normalize/flowlog-fields.js";
-import { deriveGlueTable } from "../../src/handlers/normalize/glue.js";
-import { cordonRules, ipSetName, visibilityFor } from "../../src/handlers/normalize/waf.js";
 import { HANDLERS } from "../../src/handlers/registry.js";
 import {
   type DesiredResource,

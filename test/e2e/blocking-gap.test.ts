@@ -15,8 +15,8 @@ import {
   WAFV2Client,
 } from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aggregate, type Cidr, cidrOf, formatCidr as fmt } from "../../src/handlers/normalize/cidr.js";
-import { coveredBy } from "../../src/handlers/normalize/nacl.js";
+import { aggregate, type Cidr, cidrOf, formatCidr as fmt } from "../../src/domain/cidr.js";
+import { coveredBy } from "../../src/domain/nacl.js";
 import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import { ACCOUNT, cordonRunner, makeTmp, oneRegionEstate, REGION, sandboxClientConfig, TODAY } from "./helpers.js";
 

@@ -23,9 +23,9 @@ import {
   WAFV2Client,
 } from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planDocumentDigest } from "../../src/domain/fingerprint.js";
 import type { Change } from "../../src/model/change.js";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { planDocumentDigest } from "../../src/planner/fingerprint.js";
 import { PLAN_MARKER } from "../../src/render/plan-markdown.js";
 import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import {

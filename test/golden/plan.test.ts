@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { makeStyler } from "../../src/cli/output.js";
-import { planDocumentDigest } from "../../src/planner/fingerprint.js";
+import { planDocumentDigest } from "../../src/domain/fingerprint.js";
 import { parsePlanJson, planFileIntegrity, renderPlanJson } from "../../src/render/plan-json.js";
 import { PLAN_MARKER, renderPlanMarkdown } from "../../src/render/plan-markdown.js";
 import { renderPlanText, renderQueriesText } from "../../src/render/plan-text.js";
+import { makeStyler } from "../../src/render/style.js";
 import { expectGolden } from "../helpers/golden.js";
 import { emptyPlan, largePlan, representativePlan } from "../helpers/plan-fixture.js";
 

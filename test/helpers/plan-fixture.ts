@@ -2,15 +2,15 @@
 // It holds a create, an update with a policy diff, a flow-log replacement, a delete, no-ops and an
 // observe-mode item. Used by the planner tests and the renderer goldens.
 
-import { flowLogDiff } from "../../src/handlers/normalize/flowlog.js";
-import { buildLogFormat } from "../../src/handlers/normalize/flowlog-fields.js";
-import { glueTableDiff } from "../../src/handlers/normalize/glue.js";
-import { bucketPolicyDiff } from "../../src/handlers/normalize/iam.js";
+import { fingerprint, policyDigest } from "../../src/domain/fingerprint.js";
+import { flowLogDiff } from "../../src/domain/flowlog.js";
+import { buildLogFormat } from "../../src/domain/flowlog-fields.js";
+import { glueTableDiff } from "../../src/domain/glue.js";
+import { bucketPolicyDiff } from "../../src/domain/iam.js";
 import type { LoadedPolicy } from "../../src/model/policy.js";
 import type { Address, DesiredResource, Observation } from "../../src/model/resource.js";
 import { ABSENT_FINGERPRINT } from "../../src/model/resource.js";
 import type { BucketPolicySpec, FlowLogSpec, GlueTableSpec, Inventory } from "../../src/model/specs.js";
-import { fingerprint, policyDigest } from "../../src/planner/fingerprint.js";
 import { type DiffRegistry, type OwnedResource, plan } from "../../src/planner/plan.js";
 import { desiredResources } from "../../src/policy/desired.js";
 

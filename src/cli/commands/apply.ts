@@ -42,7 +42,7 @@ import {
 } from "../guard.js";
 import { err, out, stdoutStyle } from "../output.js";
 import { differsError, readSavedPlan, requireIntact, requireSamePolicies } from "../saved-plan.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 interface ApplyOptions extends LockOptionValues {
   readonly autoApprove?: boolean;

@@ -13,7 +13,7 @@ import { renderDiagnostics } from "../../render/diagnostics.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { applyAndReport, makePlan, todayOption } from "../engine.js";
 import { out, stdoutStyle } from "../output.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 interface DemoOptions {
   readonly example: string;

@@ -39,7 +39,7 @@ import {
   withApplyGuard,
 } from "../guard.js";
 import { err, out, stdoutStyle } from "../output.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 export const DRIFT_FORMATS = ["text", "json", "markdown"] as const;
 export type DriftFormat = (typeof DRIFT_FORMATS)[number];

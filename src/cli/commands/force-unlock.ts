@@ -10,7 +10,7 @@ import { stateLocation } from "../../executor/state-location.js";
 import { UsageError } from "../../model/errors.js";
 import { DEFAULT_POLICY_PATH, loadOrReport, policyPaths, todayOption } from "../engine.js";
 import { out } from "../output.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 interface ForceUnlockOptions {
   readonly lockBucket?: string;

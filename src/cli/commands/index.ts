@@ -7,11 +7,10 @@ import { register as registerForceUnlock } from "./force-unlock.js";
 import { register as registerPlan } from "./plan.js";
 import { register as registerSandbox } from "./sandbox.js";
 import { register as registerSchema } from "./schema.js";
+import type { SetExit } from "./set-exit.js";
 import { register as registerShow } from "./show.js";
 import { register as registerValidate } from "./validate.js";
 import { register as registerWatch } from "./watch.js";
-
-export type SetExit = (code: number) => void;
 
 export function registerCommands(program: Command, setExit: SetExit): void {
   registerValidate(program, setExit);

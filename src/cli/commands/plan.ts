@@ -13,7 +13,7 @@ import { renderPlanText } from "../../render/plan-text.js";
 import { DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../engine.js";
 import { appendStepSummary } from "../github.js";
 import { out, stdoutStyle } from "../output.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 export const PLAN_FORMATS = ["text", "markdown", "json"] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];

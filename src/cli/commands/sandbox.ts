@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../model/errors.js";
 import { err, out, stderrStyle } from "../output.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 interface Options {
   readonly port: string;

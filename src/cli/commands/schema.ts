@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { POLICY_SCHEMA } from "../../policy/schema.js";
 import { out } from "../output.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 export function register(program: Command, setExit: SetExit): void {
   program

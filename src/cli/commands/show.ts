@@ -9,8 +9,8 @@ import { requireWellFormedPlan } from "../../render/plan-schema.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { err, out, stderrStyle, stdoutStyle } from "../output.js";
 import { integrityProblem, readSavedPlan, type SavedPlan } from "../saved-plan.js";
-import type { SetExit } from "./index.js";
 import { PLAN_FORMATS, type PlanFormat } from "./plan.js";
+import type { SetExit } from "./set-exit.js";
 
 interface ShowOptions {
   readonly format: PlanFormat;

@@ -11,7 +11,7 @@ import {
   renderDiagnostics,
 } from "../../render/diagnostics.js";
 import { out, stdoutStyle } from "../output.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 export const DEFAULT_POLICY_PATH = "policies/";
 

@@ -27,7 +27,7 @@ import { DEFAULT_POLICY_PATH } from "../engine.js";
 import { addLockOptions, guardSettings, type LockOptionValues, withApplyGuard } from "../guard.js";
 import { VERSION } from "../version.js";
 import { driftReport, subPlan } from "./drift.js";
-import type { SetExit } from "./index.js";
+import type { SetExit } from "./set-exit.js";
 
 interface WatchOptions extends LockOptionValues {
   readonly git?: string;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { inPlaceDiff } from "../../../src/domain/diff.js";
 import type { AppliedRecord } from "../../../src/executor/applied.js";
 import { classifyDrift, classifyOne, correctable, type DriftStatus } from "../../../src/executor/drift.js";
 import { APPLIED_TAG, specDigest } from "../../../src/handlers/applied-tag.js";
 import type { Action, Change } from "../../../src/model/change.js";
 import type { PlanDocument } from "../../../src/model/plan.js";
 import type { ManagementMode, Observation } from "../../../src/model/resource.js";
-import { inPlaceDiff } from "../../../src/planner/diff.js";
 import { summarize } from "../../../src/planner/plan.js";
 
 const T = { account: "111122223333", region: "eu-west-1" };

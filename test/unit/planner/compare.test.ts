@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { changedPolicyFiles } from "../../../src/cli/saved-plan.js";
+import { planDocumentDigest } from "../../../src/domain/fingerprint.js";
 import type { Change } from "../../../src/model/change.js";
 import type { PlanDocument } from "../../../src/model/plan.js";
 import { comparePlans, firstDifference } from "../../../src/planner/compare.js";
-import { planDocumentDigest } from "../../../src/planner/fingerprint.js";
 import { parsePlanJson, renderPlanJson } from "../../../src/render/plan-json.js";
 import { representativePlan } from "../../helpers/plan-fixture.js";
 

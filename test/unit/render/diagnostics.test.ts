@@ -2,7 +2,6 @@
 // CORDON_UPDATE_GOLDEN=1 to rewrite them, then review the diff.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { makeStyler } from "../../../src/cli/output.js";
 import type { Diagnostic } from "../../../src/model/diagnostics.js";
 import {
   chooseFormat,
@@ -11,6 +10,7 @@ import {
   renderGithub,
   summaryLine,
 } from "../../../src/render/diagnostics.js";
+import { makeStyler } from "../../../src/render/style.js";
 
 const d = (over: Partial<Diagnostic> & Pick<Diagnostic, "code" | "message">): Diagnostic => ({
   severity: "error",

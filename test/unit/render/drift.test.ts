@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { makeStyler } from "../../../src/cli/output.js";
-import type { DriftItem, DriftReport } from "../../../src/executor/drift.js";
 import type { Change } from "../../../src/model/change.js";
+import type { DriftItem, DriftReport } from "../../../src/model/drift.js";
 import {
   DRIFT_MARKER,
   NO_DRIFT,
@@ -9,6 +8,7 @@ import {
   renderDriftMarkdown,
   renderDriftText,
 } from "../../../src/render/drift.js";
+import { makeStyler } from "../../../src/render/style.js";
 
 const T = { account: "111122223333", region: "eu-west-1" };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bucketNameProblem } from "../../../../src/handlers/normalize/s3names.js";
+import { bucketNameProblem } from "../../../src/domain/s3names.js";
 
 describe("bucketNameProblem", () => {
   const cases: { name: string; problem: RegExp | null; reason: string }[] = [

@@ -14,12 +14,11 @@
 //     Resource, NotResource, Condition).
 // Statement order is irrelevant: statement lists are sorted by Sid, then canonical JSON.
 
-import type { FieldDiff } from "../../model/change.js";
-import { AwsError } from "../../model/errors.js";
-import { type BucketPolicySpec, type IamStatement, OWNERSHIP } from "../../model/specs.js";
-import { pointerJoin } from "../../planner/diff.js";
-import { canonicalJson } from "../../planner/fingerprint.js";
-import type { DiffResult } from "../contract.js";
+import type { DiffResult, FieldDiff } from "../model/change.js";
+import { AwsError } from "../model/errors.js";
+import { type BucketPolicySpec, type IamStatement, OWNERSHIP } from "../model/specs.js";
+import { pointerJoin } from "./diff.js";
+import { canonicalJson } from "./fingerprint.js";
 
 /** The policy language version IAM assumes when a document has none. */
 export const IMPLICIT_POLICY_VERSION = "2008-10-17";

@@ -11,10 +11,9 @@
 //   entryQuota − 1 (catch-all) − (entries of that family outside the band, catch-all excluded).
 // If AWS in fact does not count the catch-all, this is one entry conservative, never too lax.
 
-import type { FieldDiff } from "../../model/change.js";
-import { PolicyError } from "../../model/errors.js";
-import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../../model/specs-blocking.js";
-import type { DiffResult } from "../contract.js";
+import type { DiffResult, FieldDiff } from "../model/change.js";
+import { PolicyError } from "../model/errors.js";
+import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
 import { aggregate, type Cidr, compareCidr, contains, formatCidr, type IpFamily, overlaps, parseCidr } from "./cidr.js";
 
 export const CATCH_ALL_RULES: readonly number[] = [32767, 32768];

@@ -1,7 +1,6 @@
 // Generic structural diff of two specs of the same kind. Pure. Per-kind diffs (flow logs, bucket
 // policies, Glue tables) build on it; kinds without special rules use it as is.
-import type { DiffResult } from "../handlers/contract.js";
-import type { FieldDiff } from "../model/change.js";
+import type { DiffResult, FieldDiff } from "../model/change.js";
 import { canonicalJson } from "./fingerprint.js";
 
 /** RFC 6901 escaping of one pointer segment. */

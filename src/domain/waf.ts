@@ -12,9 +12,9 @@
 // ARN by (account, region, IP set name), which the ARN spells out; the executor calls
 // resolveIpSetRefs() with the ARNs it observed or created (the web ACL depends on its IP sets, so
 // they are known by then) before CreateWebACL / UpdateWebACL.
-import type { FieldDiff } from "../../model/change.js";
-import type { Address } from "../../model/resource.js";
-import type { Tags } from "../../model/specs.js";
+import type { FieldDiff } from "../model/change.js";
+import type { Address } from "../model/resource.js";
+import type { Tags } from "../model/specs.js";
 import {
   IP_SET_REF_PREFIX,
   type IpSetSpec,
@@ -24,7 +24,7 @@ import {
   type WafStatement,
   type WafVisibilityConfig,
   type WebAclSpec,
-} from "../../model/specs-blocking.js";
+} from "../model/specs-blocking.js";
 import { aggregate, type Cidr, cidrOf, compareCidr, formatCidr } from "./cidr.js";
 import { type BlockingDiff, coveredBy } from "./nacl.js";
 

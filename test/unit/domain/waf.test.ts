@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Cidr, parseCidr } from "../../../../src/handlers/normalize/cidr.js";
-import { WAF_COUNTRY_CODES } from "../../../../src/handlers/normalize/countries.js";
+import { type Cidr, parseCidr } from "../../../src/domain/cidr.js";
+import { WAF_COUNTRY_CODES } from "../../../src/domain/countries.js";
 import {
   cordonRules,
   geoStatement,
@@ -16,8 +16,8 @@ import {
   webAclCreateInput,
   webAclDiff,
   webAclUpdateInput,
-} from "../../../../src/handlers/normalize/waf.js";
-import type { IpSetSpec, WafForeignRule, WafRule, WebAclSpec } from "../../../../src/model/specs-blocking.js";
+} from "../../../src/domain/waf.js";
+import type { IpSetSpec, WafForeignRule, WafRule, WebAclSpec } from "../../../src/model/specs-blocking.js";
 
 const block = (t: string): Cidr => {
   const p = parseCidr(t);

@@ -1,6 +1,6 @@
 // The blocked addresses actually enforced on a given day: the one definition shared by validation
 // (src/policy/semantic.ts) and the NACL / WAF desired state, so both agree on expiry and merging.
-import type { AddressEntry } from "../../model/policy.js";
+import type { AddressEntry } from "../model/policy.js";
 import { aggregate, type Cidr, cidrOf } from "./cidr.js";
 
 /** Today's date in UTC as YYYY-MM-DD, the form `expires` and `today` are compared in. */

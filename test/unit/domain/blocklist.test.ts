@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { enforcedCidrs, isExpired, utcDate } from "../../../../src/handlers/normalize/blocklist.js";
-import { formatCidr } from "../../../../src/handlers/normalize/cidr.js";
+import { enforcedCidrs, isExpired, utcDate } from "../../../src/domain/blocklist.js";
+import { formatCidr } from "../../../src/domain/cidr.js";
 
 describe("blocklist", () => {
   const cases: { expires: string | undefined; expired: boolean; reason: string }[] = [

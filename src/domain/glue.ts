@@ -13,9 +13,9 @@
 // Keeping the account and region as partitions for one account too means adding an account or a
 // region later changes only projection parameters, never the partition keys.
 
-import type { GlueColumn, GlueTableSpec } from "../../model/specs.js";
-import { diffWithReplacement } from "../../planner/diff.js";
-import type { DiffResult } from "../contract.js";
+import type { DiffResult } from "../model/change.js";
+import type { GlueColumn, GlueTableSpec } from "../model/specs.js";
+import { diffWithReplacement } from "./diff.js";
 import { athenaColumnName, DEFAULT_FIELDS, flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
 
 /** What the flow-log field catalogue says about one field. */
@@ -29,7 +29,7 @@ export interface FieldInfo {
 /** Looks a flow-log field name ("log-status") up in the catalogue; undefined = unknown field. */
 export type FieldLookup = (field: string) => FieldInfo | undefined;
 
-/** The lookup over Cordon's flow-log field catalogue (src/handlers/normalize/flowlog-fields.ts). */
+/** The lookup over Cordon's flow-log field catalogue (src/domain/flowlog-fields.ts). */
 export const catalogueLookup: FieldLookup = (name) => {
   const f = flowLogField(name);
   return f === undefined ? undefined : { column: f.column, type: f.athenaType };

@@ -6,8 +6,8 @@ import {
   mergePolicy,
   policiesEquivalent,
   splitPolicy,
-} from "../../../../src/handlers/normalize/iam.js";
-import { AwsError } from "../../../../src/model/errors.js";
+} from "../../../src/domain/iam.js";
+import { AwsError } from "../../../src/model/errors.js";
 
 const base = {
   Sid: "CordonAWSLogDeliveryWrite",

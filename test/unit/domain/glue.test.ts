@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FIELDS, FLOW_LOG_FIELDS } from "../../../../src/handlers/normalize/flowlog-fields.js";
+import { DEFAULT_FIELDS, FLOW_LOG_FIELDS } from "../../../src/domain/flowlog-fields.js";
 import {
   deriveGlueTable,
   type FieldLookup,
@@ -8,8 +8,8 @@ import {
   normalizeLiveTable,
   rejectedFlowsQuery,
   tableInputOf,
-} from "../../../../src/handlers/normalize/glue.js";
-import type { GlueTableSpec } from "../../../../src/model/specs.js";
+} from "../../../src/domain/glue.js";
+import type { GlueTableSpec } from "../../../src/model/specs.js";
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
 

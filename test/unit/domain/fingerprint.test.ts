@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { canonicalJson, fingerprint, policyDigest, sha256Hex } from "../../../src/domain/fingerprint.js";
 import type { LoadedPolicy } from "../../../src/model/policy.js";
-import { canonicalJson, fingerprint, policyDigest, sha256Hex } from "../../../src/planner/fingerprint.js";
 
 describe("canonicalJson", () => {
   it("sorts keys recursively and drops undefined members", () => {

@@ -206,7 +206,7 @@ export interface PartitionLayout {
 }
 
 /**
- * Partition column names of the derived Glue table (src/handlers/normalize/glue.ts uses these):
+ * Partition column names of the derived Glue table (src/domain/glue.ts uses these):
  * aws_account_id, aws_region and day for every layout — Hive or not, one account or many, so adding
  * an account or region later changes only projection parameters — plus hour when per-hour.
  * Chosen so that none can equal a field's column (checked by a test over the whole catalogue):

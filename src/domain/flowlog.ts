@@ -2,9 +2,9 @@
 // FlowLogSpec shape, with AWS's defaults spelled out, so echoed defaults never show as drift.
 // Pure; the live item type mirrors the SDK's FlowLog shape structurally (no SDK import).
 
-import type { FlowLogSpec, Tags } from "../../model/specs.js";
-import { diffWithReplacement } from "../../planner/diff.js";
-import type { DiffResult } from "../contract.js";
+import type { DiffResult } from "../model/change.js";
+import type { FlowLogSpec, Tags } from "../model/specs.js";
+import { diffWithReplacement } from "./diff.js";
 import { buildLogFormat, DEFAULT_FIELDS } from "./flowlog-fields.js";
 
 /** AWS's default (version 2) format, every field in order. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkCountryCode, isWafCountryCode, WAF_COUNTRY_CODES } from "../../../../src/handlers/normalize/countries.js";
+import { checkCountryCode, isWafCountryCode, WAF_COUNTRY_CODES } from "../../../src/domain/countries.js";
 
 describe("WAF country codes", () => {
   it("holds the 250 values of the WAFv2 CountryCode enum, sorted and unique", () => {

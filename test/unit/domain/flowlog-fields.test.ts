@@ -12,7 +12,7 @@ import {
   partitionClashes,
   partitionColumns,
   recordVersion,
-} from "../../../../src/handlers/normalize/flowlog-fields.js";
+} from "../../../src/domain/flowlog-fields.js";
 
 const LAYOUTS: PartitionLayout[] = [{ perHour: false }, { perHour: true }];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editDistance, nearest } from "../../../../src/handlers/normalize/nearest.js";
+import { editDistance, nearest } from "../../../src/domain/nearest.js";
 
 describe("nearest", () => {
   it.each([

@@ -14,7 +14,7 @@ import {
   overlaps,
   parseCidr,
   unmapIpv4,
-} from "../../../../src/handlers/normalize/cidr.js";
+} from "../../../src/domain/cidr.js";
 
 function must(text: string): Cidr {
   const c = cidrOf(text);

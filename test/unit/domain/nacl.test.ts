@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { aggregate, type Cidr, contains, formatCidr, parseCidr } from "../../../../src/handlers/normalize/cidr.js";
+import { aggregate, type Cidr, contains, formatCidr, parseCidr } from "../../../src/domain/cidr.js";
 import {
   applyNaclOps,
   inBand,
@@ -11,8 +11,8 @@ import {
   naclOperations,
   naclOrderProblems,
   naclTransition,
-} from "../../../../src/handlers/normalize/nacl.js";
-import type { NaclBand, NaclEntry } from "../../../../src/model/specs-blocking.js";
+} from "../../../src/domain/nacl.js";
+import type { NaclBand, NaclEntry } from "../../../src/model/specs-blocking.js";
 
 const block = (text: string): Cidr => {
   const p = parseCidr(text);

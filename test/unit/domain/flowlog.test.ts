@@ -5,9 +5,9 @@ import {
   type LiveFlowLogItem,
   normalizeLiveFlowLog,
   normalizeS3Destination,
-} from "../../../../src/handlers/normalize/flowlog.js";
-import { buildLogFormat } from "../../../../src/handlers/normalize/flowlog-fields.js";
-import type { FlowLogSpec } from "../../../../src/model/specs.js";
+} from "../../../src/domain/flowlog.js";
+import { buildLogFormat } from "../../../src/domain/flowlog-fields.js";
+import type { FlowLogSpec } from "../../../src/model/specs.js";
 
 const desired: FlowLogSpec = {
   resourceId: "vpc-0abc",

@@ -1,0 +1,51 @@
+// A drift report: for each resource Cordon manages, whether live AWS differs from what Cordon last
+// applied (drift) and whether the policies changed since (pending). Types only; the executor
+// classifies (src/executor/drift.ts), the renderers and watch's metrics read the report.
+import type { Change, FieldDiff } from "./change.js";
+import type { Address, Kind, ManagementMode, TargetRef } from "./resource.js";
+
+export type DriftStatus = "clean" | "drift" | "pending" | "drift+pending";
+
+export interface DriftItem {
+  readonly address: Address;
+  readonly kind: Kind;
+  readonly name: string;
+  readonly target: TargetRef;
+  readonly mode: ManagementMode;
+  readonly status: DriftStatus;
+  /** Live AWS (normalised), null when it does not exist. */
+  readonly live: unknown;
+  /** What Cordon last applied, when the record has it (null: unknown or never applied). */
+  readonly applied: unknown;
+  /** The policies' spec, null when no longer declared. */
+  readonly desired: unknown;
+  readonly appliedDigest: string | null;
+  readonly appliedFrom: "record" | "tag" | null;
+  /** What changed outside Cordon: `before` = applied, `after` = live. */
+  readonly driftFields: readonly FieldDiff[];
+  /** What the policies changed: `before` = applied, `after` = desired. */
+  readonly pendingFields: readonly FieldDiff[];
+  readonly reason: string;
+  /** The plan's change for this resource: the action that makes AWS match the policies. */
+  readonly change: Change;
+}
+
+export interface DriftSummary {
+  readonly checked: number;
+  readonly clean: number;
+  readonly drift: number;
+  readonly pending: number;
+  /** Counted in drift and in pending too. */
+  readonly both: number;
+}
+
+export interface DriftReport {
+  readonly format: "cordon.drift/v1";
+  readonly createdAt: string;
+  readonly policyDigest: string;
+  readonly summary: DriftSummary;
+  /** Every resource that is not clean, in plan order. */
+  readonly items: readonly DriftItem[];
+  /** What limits the report, once each (a target with no applied record to read…). */
+  readonly notes: readonly string[];
+}
