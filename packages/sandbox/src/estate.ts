@@ -4,8 +4,8 @@
 // to each service module's `seed()`, region by region, in registry order.
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { UsageError } from "../model/errors.js";
 import { canonicalIpv4Cidr, canonicalIpv6Cidr, ipv4CidrContains } from "./cidr.js";
+import { SandboxError } from "./errors.js";
 import { identities } from "./identity.js";
 import {
   ApiError,
@@ -19,7 +19,11 @@ import {
 } from "./types.js";
 
 /** A bad estate: `details` holds one `file:line:col: message` line per problem. */
-export class EstateError extends UsageError {}
+export class EstateError extends SandboxError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("usage", message, details);
+  }
+}
 
 type Path = readonly (string | number)[];
 interface Problem {
@@ -34,7 +38,8 @@ export function loadEstateFile(file: string): Estate {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new UsageError(
+    throw new SandboxError(
+      "usage",
       `cannot read estate file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }

@@ -4,7 +4,7 @@
 // RNG) or on the Nth matching call.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { UsageError } from "../model/errors.js";
+import { SandboxError } from "./errors.js";
 import type { FaultHooks, ServiceName } from "./types.js";
 
 export type FaultKind = "latency" | "throttle" | "error" | "lostResponse" | "lockConflict";
@@ -226,7 +226,7 @@ function num(value: unknown, name: string, min = Number.NEGATIVE_INFINITY, max =
 
 /**
  * The `--faults` flag: inline JSON (starts with "{") or a JSON/YAML file, in the format of
- * `POST /_sandbox/faults`. Throws UsageError naming the file or the bad field.
+ * `POST /_sandbox/faults`. Throws a usage SandboxError naming the file or the bad field.
  */
 export function loadFaultsArg(value: string): FaultConfig {
   const inline = value.trimStart().startsWith("{");
@@ -236,7 +236,8 @@ export function loadFaultsArg(value: string): FaultConfig {
     try {
       text = readFileSync(value, "utf8");
     } catch (e) {
-      throw new UsageError(
+      throw new SandboxError(
+        "usage",
         `cannot read faults file ${value}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       );
     }
@@ -245,11 +246,11 @@ export function loadFaultsArg(value: string): FaultConfig {
   try {
     parsed = parseYaml(text);
   } catch (e) {
-    throw new UsageError(`${source} is not valid JSON or YAML: ${(e as Error).message.split("\n")[0]}`);
+    throw new SandboxError("usage", `${source} is not valid JSON or YAML: ${(e as Error).message.split("\n")[0]}`);
   }
   try {
     return validateFaultConfig(parsed);
   } catch (e) {
-    throw new UsageError(`${source}: ${(e as Error).message.replace(/^faults: /, "")}`);
+    throw new SandboxError("usage", `${source}: ${(e as Error).message.replace(/^faults: /, "")}`);
   }
 }

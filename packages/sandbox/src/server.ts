@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { assertNever } from "../model/errors.js";
 import { CONTROL_PREFIX, type Control, createControl, createStats, type Stats } from "./control.js";
+import { assertNever } from "./errors.js";
 import { loadEstateFile } from "./estate.js";
 import { createFaults, type FaultConfig, type Faults } from "./faults.js";
 import { actionAllowed, DEFAULT_REGION, identities, parseCredential, resolveCaller } from "./identity.js";

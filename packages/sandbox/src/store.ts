@@ -6,7 +6,7 @@
 // `flush()` writes at once (shutdown).
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { IoError } from "../model/errors.js";
+import { SandboxError } from "./errors.js";
 import type { SandboxConfig, ServiceName } from "./types.js";
 
 export const DEFAULT_CONFIG: SandboxConfig = {
@@ -141,7 +141,7 @@ export class Store {
       renameSync(tmp, this.stateFile);
       bytes = text.length;
     } catch (e) {
-      throw new IoError(`cannot write sandbox state to ${this.stateFile}: ${(e as Error).message}`);
+      throw new SandboxError("io", `cannot write sandbox state to ${this.stateFile}: ${(e as Error).message}`);
     }
     const ended = performance.now();
     this.nextWriteAt = ended + WRITE_COST_FACTOR * (ended - started);
@@ -159,7 +159,7 @@ export class Store {
     try {
       parsed = JSON.parse(readFileSync(this.stateFile, "utf8"));
     } catch (e) {
-      throw new IoError(`cannot read sandbox state ${this.stateFile}: ${(e as Error).message}`, [
+      throw new SandboxError("io", `cannot read sandbox state ${this.stateFile}: ${(e as Error).message}`, [
         "Delete the file to start from an empty sandbox.",
       ]);
     }
@@ -171,7 +171,7 @@ export class Store {
   restore(dump: unknown, source = "state"): void {
     const d = dump as Partial<StateDump> | null;
     if (d === null || typeof d !== "object" || d.format !== STATE_FORMAT || typeof d.slices !== "object") {
-      throw new IoError(`${source} is not a sandbox state file (expected format "${STATE_FORMAT}")`);
+      throw new SandboxError("io", `${source} is not a sandbox state file (expected format "${STATE_FORMAT}")`);
     }
     this.slices = new Map(Object.entries(d.slices ?? {}));
     this.globals = new Map(Object.entries(d.globals ?? {}));

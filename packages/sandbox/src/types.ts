@@ -1,4 +1,4 @@
-// The sandbox's internal contract: one module per AWS service (src/sandbox/services/<name>.ts)
+// The sandbox's internal contract: one module per AWS service (src/services/<name>.ts)
 // behind the same interface, so the core (server, router, IAM allow-lists, faults, counters,
 // persistence) is written once. Service modules never format errors themselves from scratch:
 // they throw ApiError and their `errorResponse` renders it in their protocol.
@@ -116,7 +116,7 @@ export interface ServiceModule<S = unknown> {
   /** Renders an ApiError in the service's protocol (ec2: <Response><Errors>, query: <ErrorResponse>, S3: <Error>, JSON: __type). */
   errorResponse(error: ApiError, req: SandboxRequest): SandboxResponse;
   initialState(): S;
-  /** Seeds this service's part of one region of the estate (see src/sandbox/estate.ts). */
+  /** Seeds this service's part of one region of the estate (see estate.ts). */
   seed?(estate: RegionEstate, account: string, region: string, ctx: ServiceContext): void;
 }
 

@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { CreateBucketCommand, PutBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SandboxHandle } from "../../../src/sandbox/server.js";
+import type { SandboxHandle } from "../src/server.js";
 import { ACCOUNT, clients, REGION, withSandbox } from "./helpers.js";
 import { expectError, s3Client } from "./sdk-helpers.js";
 

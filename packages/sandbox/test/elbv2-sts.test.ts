@@ -7,8 +7,8 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SandboxHandle } from "../../../src/sandbox/server.js";
-import { lookupLoadBalancer } from "../../../src/sandbox/services/elbv2.js";
+import type { SandboxHandle } from "../src/server.js";
+import { lookupLoadBalancer } from "../src/services/elbv2.js";
 import { ACCOUNT, clients, ESTATE, REGION, withSandbox } from "./helpers.js";
 import { expectError } from "./sdk-helpers.js";
 

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { DescribeNetworkAclsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
-import { EstateError, loadEstateFile, parseEstateText } from "../../../src/sandbox/estate.js";
-import { startSandbox } from "../../../src/sandbox/server.js";
+import { EstateError, loadEstateFile, parseEstateText } from "../src/estate.js";
+import { startSandbox } from "../src/server.js";
 import { clients } from "./helpers.js";
 
 const head = `accounts:\n  "111122223333":\n    regions:\n      eu-west-1:\n`;

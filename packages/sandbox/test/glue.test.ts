@@ -13,7 +13,7 @@ import {
   UpdateTableCommand,
 } from "@aws-sdk/client-glue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../../src/sandbox/server.js";
+import { startSandbox } from "../src/server.js";
 import { ACCOUNT, expectError, glueClient, OTHER_ACCOUNT } from "./sdk-helpers.js";
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;

@@ -2,8 +2,8 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { STSClient } from "@aws-sdk/client-sts";
-import { type SandboxHandle, type SandboxOptions, startSandbox } from "../../../src/sandbox/server.js";
-import type { Estate } from "../../../src/sandbox/types.js";
+import { type SandboxHandle, type SandboxOptions, startSandbox } from "../src/server.js";
+import type { Estate } from "../src/types.js";
 
 export const ACCOUNT = "111122223333";
 export const REGION = "eu-west-1";

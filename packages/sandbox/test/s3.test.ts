@@ -30,9 +30,9 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../../src/sandbox/server.js";
-import { decodeAwsChunked, lookupBucket, s3 } from "../../../src/sandbox/services/s3.js";
-import type { SandboxRequest, ServiceContext } from "../../../src/sandbox/types.js";
+import { startSandbox } from "../src/server.js";
+import { decodeAwsChunked, lookupBucket, s3 } from "../src/services/s3.js";
+import type { SandboxRequest, ServiceContext } from "../src/types.js";
 import { ACCOUNT, expectError, OTHER_ACCOUNT, s3Client } from "./sdk-helpers.js";
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;

@@ -10,10 +10,10 @@ import { GetBucketPolicyCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { ListWebACLsCommand } from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ec2Error } from "../../../src/sandbox/protocols/ec2.js";
-import { type SandboxHandle, startSandbox } from "../../../src/sandbox/server.js";
-import { SERVICE_MODULES } from "../../../src/sandbox/services/index.js";
-import { ApiError, type ServiceModule } from "../../../src/sandbox/types.js";
+import { ec2Error } from "../src/protocols/ec2.js";
+import { type SandboxHandle, startSandbox } from "../src/server.js";
+import { SERVICE_MODULES } from "../src/services/index.js";
+import { ApiError, type ServiceModule } from "../src/types.js";
 import { ACCOUNT, clients, ESTATE, REGION, withSandbox } from "./helpers.js";
 import { expectError, glueClient, s3Client, wafClient } from "./sdk-helpers.js";
 

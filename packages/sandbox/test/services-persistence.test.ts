@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { CreateIPSetCommand, GetIPSetCommand, type IPSetSummary, UpdateIPSetCommand } from "@aws-sdk/client-wafv2";
 import { afterAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../../src/sandbox/server.js";
+import { startSandbox } from "../src/server.js";
 import { expectError, glueClient, s3Client, wafClient } from "./sdk-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "cordon-sbx-svc-"));

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Store } from "../../../src/sandbox/store.js";
+import { Store } from "../src/store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "cordon-sbx-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

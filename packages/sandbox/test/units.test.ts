@@ -1,10 +1,10 @@
 // Pure pieces of the sandbox: CIDR canonicalisation, the bucket-policy evaluator, form lists, faults.
 import { describe, expect, it } from "vitest";
-import { canonicalIpv4Cidr, canonicalIpv6Cidr, ipv4CidrContains } from "../../../src/sandbox/cidr.js";
-import { createFaults } from "../../../src/sandbox/faults.js";
-import { actionAllowed, parseCredential, resolveCaller } from "../../../src/sandbox/identity.js";
-import { evaluatePolicy } from "../../../src/sandbox/policy-eval.js";
-import { ec2Filters, flatList, memberList } from "../../../src/sandbox/protocols/form.js";
+import { canonicalIpv4Cidr, canonicalIpv6Cidr, ipv4CidrContains } from "../src/cidr.js";
+import { createFaults } from "../src/faults.js";
+import { actionAllowed, parseCredential, resolveCaller } from "../src/identity.js";
+import { evaluatePolicy } from "../src/policy-eval.js";
+import { ec2Filters, flatList, memberList } from "../src/protocols/form.js";
 
 describe("CIDRs", () => {
   const cases: [string, string | null, string][] = [

@@ -22,9 +22,9 @@ import {
   type WAFV2Client,
 } from "@aws-sdk/client-wafv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../../src/sandbox/server.js";
-import { ipSetAddressProblem } from "../../../src/sandbox/services/wafv2.js";
-import type { Estate } from "../../../src/sandbox/types.js";
+import { startSandbox } from "../src/server.js";
+import { ipSetAddressProblem } from "../src/services/wafv2.js";
+import type { Estate } from "../src/types.js";
 import { ACCOUNT, expectError, wafClient } from "./sdk-helpers.js";
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;

@@ -1,7 +1,7 @@
 // Glue Data Catalog (JSON 1.1, target prefix AWSGlue): databases and tables of the caller's
 // catalog in (account, region). Names are folded to lower case; definitions are kept as sent
 // (Glue adds only its own bookkeeping members: CreateTime, UpdateTime, VersionId, CatalogId, …).
-import { assertNever } from "../../model/errors.js";
+import { assertNever } from "../errors.js";
 import {
   decodeToken,
   encodeToken,

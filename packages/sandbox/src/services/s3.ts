@@ -5,7 +5,7 @@
 // (cross-account grants through bucket policies are not modelled).
 
 import { createHash } from "node:crypto";
-import { assertNever } from "../../model/errors.js";
+import { assertNever } from "../errors.js";
 import {
   child,
   childrenNamed,

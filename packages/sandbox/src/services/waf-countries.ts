@@ -1,4 +1,6 @@
-// Deliberately separate from src/handlers/normalize/countries.ts: the sandbox is an independent stand-in for AWS, so a bug in Cordon's copy cannot hide here.
+// The sandbox's own list. The sandbox is an independent stand-in for AWS and shares no code with
+// Cordon (its package imports nothing from Cordon; test/boundary.test.ts enforces it), so a wrong
+// country list in Cordon cannot hide behind the same list here.
 // WAFv2's CountryCode enum (GeoMatchStatement.CountryCodes): 250 values, the 249 assigned
 // ISO 3166-1 alpha-2 codes plus XK (Kosovo). Copied from docs/aws-facts.md §6; identical in the
 // 2022 and 2026 service models. Not accepted: UK, EU, AN, XX, ZZ, lower-case codes.

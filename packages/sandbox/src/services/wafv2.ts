@@ -8,7 +8,7 @@
 // - more than 50 country codes in one GeoMatchStatement → WAFInvalidParameterException;
 // - AssociateWebACL on a load balancer that already has a web ACL replaces the association;
 // - tag operations do not rotate the lock token.
-import { assertNever } from "../../model/errors.js";
+import { assertNever } from "../errors.js";
 import { decodeToken, encodeToken, jsonErrorResponse, jsonOperation, jsonResponse } from "../protocols/json.js";
 import {
   ApiError,
