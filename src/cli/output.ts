@@ -1,5 +1,5 @@
 // Terminal output helpers shared by every command. Plans and reports go to stdout,
-// logs and progress to stderr (DESIGN.md conventions).
+// logs and progress to stderr (docs/architecture.md, "Start-up and output").
 
 export interface Styler {
   readonly enabled: boolean;

@@ -1,5 +1,5 @@
 // The sandbox's HTTP front: one node:http server on 127.0.0.1 for every service. Per request:
-// route (aws-facts §1.1), identify the caller from SigV4, check the IAM allow-list, inject faults,
+// route (docs/aws-behaviour.md, "Protocols and how to tell requests apart"), identify the caller from SigV4, check the IAM allow-list, inject faults,
 // count and log, dispatch to the service module, and render errors in the service's protocol.
 // Nothing a request does can crash the server: unexpected exceptions become the service's 500.
 import { randomUUID } from "node:crypto";
@@ -183,7 +183,7 @@ function send(res: ServerResponse, method: string, response: SandboxResponse, ex
   res.end(method === "HEAD" ? undefined : buf);
 }
 
-/** Which service a request is for (aws-facts §1.1); null = not recognisable. */
+/** Which service a request is for: X-Amz-Target, else the form's Version, else S3; null = not recognisable. */
 function routeService(
   headers: IncomingMessage["headers"],
   form: URLSearchParams | null,

@@ -1,4 +1,4 @@
-// The ec2 protocol's responses (aws-facts §1.3): `<{Op}Response xmlns=…>` holding `<requestId>` and
+// The ec2 protocol's responses (docs/aws-behaviour.md, "Error shapes and names"): `<{Op}Response xmlns=…>` holding `<requestId>` and
 // lower-camel members, every list element `<item>`; void operations answer `<return>true</return>`;
 // errors are `<Response><Errors><Error>…</Error></Errors><RequestID>…</RequestID></Response>`
 // (the SDK dereferences `Errors.Error` unguarded, so the wrapper is always sent).

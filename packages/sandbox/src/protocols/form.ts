@@ -1,4 +1,4 @@
-// Form-parameter helpers for the ec2 and query protocols (aws-facts §1.2, §1.4).
+// Form-parameter helpers for the ec2 protocol (flat `Key.N` lists) and the query protocol (`Key.member.N`).
 // ec2 lists are flattened (`VpcId.1`, `Filter.1.Value.2`); query lists use `.member.N`.
 // Indexes are 1-based and may arrive in any order; a key with an empty value counts as absent.
 

@@ -1,4 +1,4 @@
-// The AWS query protocol's responses (aws-facts §1.4), used by ELBv2 and STS:
+// The AWS query protocol's responses (docs/aws-behaviour.md, "Protocols and how to tell requests apart"), used by ELBv2 and STS:
 // `<{Op}Response xmlns=…><{Op}Result>…</{Op}Result><ResponseMetadata><RequestId>…` with PascalCase
 // members and `<member>` list elements; errors are `<ErrorResponse><Error><Type>Sender|Receiver`.
 import type { ApiError, SandboxResponse } from "../types.js";

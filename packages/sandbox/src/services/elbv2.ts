@@ -1,6 +1,6 @@
 // Elastic Load Balancing v2 (query protocol): DescribeLoadBalancers and DescribeTags, enough for
 // Cordon to find the ALB a web ACL protects. Wire error codes omit the "Exception" suffix
-// (aws-facts §1.4): `LoadBalancerNotFound` becomes the SDK's LoadBalancerNotFoundException.
+// (docs/aws-behaviour.md, "Error shapes and names"): `LoadBalancerNotFound` becomes the SDK's LoadBalancerNotFoundException.
 import { createHash } from "node:crypto";
 import { memberList } from "../protocols/form.js";
 import { queryError, queryResponse } from "../protocols/query.js";

@@ -2,7 +2,7 @@
 // Cordon (its package imports nothing from Cordon; test/boundary.test.ts enforces it), so a wrong
 // country list in Cordon cannot hide behind the same list here.
 // WAFv2's CountryCode enum (GeoMatchStatement.CountryCodes): 250 values, the 249 assigned
-// ISO 3166-1 alpha-2 codes plus XK (Kosovo). Copied from docs/aws-facts.md §6; identical in the
+// ISO 3166-1 alpha-2 codes plus XK (Kosovo), as in the WAFv2 service model (docs/aws-behaviour.md, "Country codes"); identical in the
 // 2022 and 2026 service models. Not accepted: UK, EU, AN, XX, ZZ, lower-case codes.
 export const WAF_COUNTRY_CODES: ReadonlySet<string> = new Set([
   "AD",

@@ -1,7 +1,7 @@
 // WAFv2 (JSON 1.1, target prefix AWSWAF_20190729): IP sets, web ACLs, ALB associations, tags.
 // State per (account, region): REGIONAL entities anywhere, CLOUDFRONT ones only in us-east-1.
 //
-// Decisions where AWS's behaviour is not documented (see docs/aws-facts.md §10):
+// Decisions where AWS's behaviour is not documented (see docs/aws-behaviour.md, "WAFv2", the rules marked assumed):
 // - more than 10,000 addresses in an IP set → WAFLimitsExceededException (it is a fixed quota);
 // - two rules with the same name → WAFDuplicateItemException; the same priority →
 //   WAFInvalidParameterException (Field RULE, Parameter Priority);
