@@ -1,6 +1,6 @@
 // The sandbox's own CIDR code. The sandbox is an independent stand-in for AWS and shares no code
-// with Cordon (its package imports nothing from Cordon; test/boundary.test.ts enforces it), so a
-// bug in Cordon's CIDR handling cannot hide behind the same bug here.
+// with Cordon (the package imports nothing from Cordon; its test/boundary.test.ts enforces it),
+// so a bug in Cordon's CIDR handling cannot hide behind the same bug here.
 // CIDR parsing and canonicalisation as EC2 does it: a CIDR is stored as its network address
 // (`100.68.0.18/18` → `100.68.0.0/18`); IPv6 is written in RFC 5952 form (lower case, `::`).
 

@@ -1,6 +1,6 @@
 // The sandbox's own list. The sandbox is an independent stand-in for AWS and shares no code with
-// Cordon (its package imports nothing from Cordon; test/boundary.test.ts enforces it), so a wrong
-// country list in Cordon cannot hide behind the same list here.
+// Cordon (the package imports nothing from Cordon; its test/boundary.test.ts enforces it), so a
+// wrong country list in Cordon cannot hide behind the same list here.
 // WAFv2's CountryCode enum (GeoMatchStatement.CountryCodes): 250 values, the 249 assigned
 // ISO 3166-1 alpha-2 codes plus XK (Kosovo), as in the WAFv2 service model (docs/aws-behaviour.md, "Country codes"); identical in the
 // 2022 and 2026 service models. Not accepted: UK, EU, AN, XX, ZZ, lower-case codes.
