@@ -1,5 +1,6 @@
 // Bundles the CLI into one ESM file (dist/cordon.js). Bundling roughly halves start-up time
-// (DESIGN.md, performance notes): every CI run of every pull request pays it.
+// (docs/architecture.md, "Start-up and output"): every CI run of every pull request pays it. The sandbox
+// package (@cordon/sandbox, packages/sandbox) is bundled in as its own chunk.
 // AWS SDK clients are loaded with dynamic import() so esbuild splits them into chunks that
 // are only read when a command needs that service.
 

@@ -11,10 +11,10 @@ export const ACCOUNT = "111122223333";
 export const REGION = "eu-west-1";
 export const TODAY = "2026-11-26";
 
-/** Bundles src/sandbox/server.ts into `work` and imports it: resolves to its startSandbox. */
+/** Bundles the sandbox package (packages/sandbox) into `work` and imports it: resolves to its startSandbox. */
 export async function loadSandbox(work) {
   await build({
-    entryPoints: [join(ROOT, "src/sandbox/server.ts")],
+    entryPoints: [join(ROOT, "packages/sandbox/src/index.ts")],
     outfile: join(work, "sandbox.mjs"),
     bundle: true,
     format: "esm",

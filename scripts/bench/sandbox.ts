@@ -19,9 +19,8 @@ import {
   type DescribeNetworkAclsCommandInput,
   EC2Client,
 } from "@aws-sdk/client-ec2";
-import { parseEstateText } from "../../src/sandbox/estate.js";
-import { startSandbox } from "../../src/sandbox/server.js";
-import type { Estate } from "../../src/sandbox/types.js";
+import type { Estate } from "@cordon/sandbox";
+import { parseEstateText, startSandbox } from "@cordon/sandbox";
 
 const ACCOUNT = "111122223333";
 const REGION = "eu-west-1";

@@ -17,7 +17,7 @@ export type ServiceKey = "ec2" | "s3" | "glue" | "sts" | "wafv2" | "elbv2";
 export interface AwsEnvironment {
   /** Custom endpoint for every service (AWS_ENDPOINT_URL). */
   readonly endpoint?: string;
-  /** Per-service overrides (AWS_ENDPOINT_URL_EC2, _S3, _GLUE, _STS). */
+  /** Per-service overrides (AWS_ENDPOINT_URL_EC2, _S3, _GLUE, _STS, _WAFV2, _ELASTIC_LOAD_BALANCING_V2). */
   readonly serviceEndpoints: Readonly<Partial<Record<ServiceKey, string>>>;
   readonly profile?: string;
   readonly region?: string;

@@ -1,4 +1,4 @@
-// Classification of AWS errors (aws-facts §1.7, §4) and their conversion into AwsError naming the
+// Classification of AWS errors (docs/aws-behaviour.md, "Error shapes and names", "Throttling codes") and their conversion into AwsError naming the
 // AWS resource. The SDK names an error after its wire code (`error.name`), so classification is by
 // name, plus the HTTP status for codes AWS does not model (S3's bodiless "403", plain 5xx).
 import { AwsError, CordonError } from "../model/errors.js";

@@ -1,5 +1,5 @@
 // Terminal output helpers shared by every command. Plans and reports go to stdout,
-// logs and progress to stderr. The Styler itself lives with the renderers (src/render/style.ts).
+// logs and progress to stderr (docs/architecture.md, "Start-up and output"). The Styler itself lives with the renderers (src/render/style.ts).
 import { makeStyler, type Styler } from "../render/style.js";
 
 /** Colour when the stream is a terminal, unless NO_COLOR is set (https://no-color.org) ; FORCE_COLOR forces it. */

@@ -1,5 +1,5 @@
 // Country codes as AWS WAF's GeoMatchStatement accepts them: the CountryCode enum of the WAFv2
-// model (aws-facts §6), identical in the 2022 and 2026 models. It is the 249 assigned
+// model (docs/aws-behaviour.md, "Country codes"), identical in the 2022 and 2026 models. It is the 249 assigned
 // ISO 3166-1 alpha-2 codes plus XK (Kosovo). Upper case only.
 
 export const WAF_COUNTRY_CODES: readonly string[] = [

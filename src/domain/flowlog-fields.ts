@@ -1,4 +1,4 @@
-// The VPC Flow Logs field catalogue (aws-facts §3.4), the LogFormat string, and the partition
+// The VPC Flow Logs field catalogue (docs/aws-behaviour.md, "Log format and fields"), the LogFormat string, and the partition
 // columns of the Glue table Cordon derives from a flow-log section.
 //
 // Column names follow AWS's Athena DDL: "-" becomes "_" (log-status → log_status). Column types
@@ -79,7 +79,7 @@ export const FLOW_LOG_FIELDS: readonly FlowLogField[] = [
 ];
 
 /**
- * Names third-party tools list that no AWS text confirms (aws-facts §3.4). Rejected, with a
+ * Names third-party tools list that no AWS text confirms (docs/aws-behaviour.md, "Log format and fields"). Rejected, with a
  * message saying so rather than a did-you-mean.
  */
 export const UNCONFIRMED_THIRD_PARTY_FIELDS: ReadonlySet<string> = new Set([

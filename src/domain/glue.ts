@@ -1,7 +1,7 @@
 // The Glue table Cordon keeps over the flow logs, derived from the declared fields and the S3
 // layout, and the normalisation of a live GetTable answer to the same shape. Pure; no SDK.
 //
-// Partitioning (partition projection, aws-facts §3.5), for every layout:
+// Partitioning (partition projection, docs/aws-behaviour.md, "Partition projection"), for every layout:
 //   table LOCATION        s3://BUCKET[/PREFIX]/AWSLogs/
 //   aws_account_id        enum of every account writing there
 //   aws_region            enum of every region writing there
@@ -148,7 +148,7 @@ export const s3Root = (bucket: string, prefix?: string): string => {
   return `s3://${[bucket, ...p].join("/")}/AWSLogs/`;
 };
 
-/** The location template: exactly the key layout the flow logs write (aws-facts §3.3). */
+/** The location template: exactly the key layout the flow logs write (docs/aws-behaviour.md, "S3 destination and key layout"). */
 export function locationTemplate(root: string, layout: FlowLogLayout, names: PartitionNames): string {
   const hourSeg =
     names.hour === null ? "" : layout.hiveCompatiblePartitions ? `hour=\${${names.hour}}/` : `\${${names.hour}}/`;

@@ -2,10 +2,10 @@
 // and order checks, and the diff of the ec2.naclEntries kind. Pure and synchronous.
 //
 // Model. Identity of an entry is (egress, ruleNumber); IPv4 and IPv6 entries share the number
-// space of a direction (aws-facts §3.1). Cordon owns the numbers band.first..band.last in BOTH
+// space of a direction (docs/aws-behaviour.md, "Rule numbers and identity"). Cordon owns the numbers band.first..band.last in BOTH
 // directions; everything outside the band is read, checked against, and never touched.
 //
-// Quota assumption (aws-facts §3.1, UNCONFIRMED in practice): the quota counts entries per
+// Quota assumption (docs/aws-behaviour.md, "NACL quota"; UNCONFIRMED in practice): the quota counts entries per
 // direction and per address family, and INCLUDES the catch-all deny (32767 for IPv4, 32768 for
 // IPv6), which AWS's documentation says it does. So in one direction and family, Cordon may use
 //   entryQuota − 1 (catch-all) − (entries of that family outside the band, catch-all excluded).

@@ -1,6 +1,6 @@
-// Observation passes: every pass re-reads the world (DESIGN principle 8) through fresh handler
+// Observation passes: every pass re-reads the world (docs/architecture.md, "Level-based") through fresh handler
 // contexts, one per target, whose memo lets handlers batch their reads per (account, region,
-// service) (principle 9). Targets and resources are observed concurrently.
+// service) ("Batched reads" there). Targets and resources are observed concurrently.
 import type { Discovered, Handler, HandlerContext } from "../handlers/contract.js";
 import type { Change } from "../model/change.js";
 import { ConflictError, UsageError } from "../model/errors.js";

@@ -1,4 +1,4 @@
-// The effectful shell around the pure planner (DESIGN principle 2), shared by plan, apply and demo:
+// The effectful shell around the pure planner (docs/architecture.md, "Pure core, effectful shell"), shared by plan, apply and demo:
 //   policies → identity check + inventory per target (parallel) → desired resources →
 //   one observation pass (observe + discover, batched per target and service) → plan().
 // Read-only: nothing here calls a mutating API.

@@ -37,7 +37,7 @@ export interface HandlerContext<Ports = unknown> {
   readonly log: (message: string) => void;
   /**
    * Memoises one read for the lifetime of this context (one observation pass over one target), so
-   * that handlers batch their reads (DESIGN principle 9): e.g. one paginated DescribeFlowLogs per
+   * that handlers batch their reads (docs/architecture.md, "Batched reads"): e.g. one paginated DescribeFlowLogs per
    * (account, region) shared by every flow log observed in the pass. A new pass gets a new context.
    */
   readonly memo: <T>(key: string, load: () => Promise<T>) => Promise<T>;

@@ -1,6 +1,6 @@
 // ec2.naclEntries — Cordon's rule-number band in one network ACL. name = ACL id.
 //
-// Ownership: the band (DESIGN principle 3). Nothing outside band.first..band.last is ever created,
+// Ownership: the band (docs/architecture.md, "Ownership lives in AWS"). Nothing outside band.first..band.last is ever created,
 // replaced or deleted; every call is checked against the band before it is made. The ACL also
 // carries the tag NACL_BAND_TAG = "<first>-<last>" once Cordon has written its band, so that a band
 // no policy declares any more is discovered and emptied, and the tag cordon:policy naming the
@@ -12,14 +12,14 @@
 // transition replaces or removes them like any entry in the band (each shown in the plan). Once
 // the tag covers the band, whatever appears inside it is drift and is corrected.
 //
-// Observation is batched (DESIGN principle 9): ONE paginated DescribeNetworkAcls per (account,
+// Observation is batched (docs/architecture.md, "Batched reads"): ONE paginated DescribeNetworkAcls per (account,
 // region) and pass serves every ACL observed and the discovery. The observation exists when the
 // ACL has entries in the band or carries the band tag; its fingerprint covers ALL the ACL's entries
 // (the allocation of numbers and the capacity check depend on the entries outside the band too).
 //
 // create / update execute naclOperations(live, desired) in order — CreateNetworkAclEntry on free
 // numbers, ReplaceNetworkAclEntry for in-place swaps, DeleteNetworkAclEntry last — so that a block
-// present before and still declared is never missing (DESIGN principle 6). Idempotent: an
+// present before and still declared is never missing (docs/architecture.md, "A security control never lapses"). Idempotent: an
 // engine-level retry replays the same operations, where NetworkAclEntryAlreadyExists with the same
 // content and InvalidNetworkAclEntry.NotFound on delete are success.
 import type { NetworkAcl } from "@aws-sdk/client-ec2";

@@ -61,7 +61,7 @@ async function readBucket(s3: S3Port, name: string, fallbackRegion: string): Pro
     c.RestrictPublicBuckets === true;
   const algorithm =
     enc?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
-  // Every bucket has SSE-S3 by default (aws-facts §2.2): no configuration reads as AES256.
+  // Every bucket has SSE-S3 by default (docs/aws-behaviour.md, "Bucket defaults"): no configuration reads as AES256.
   const encryption: BucketSpec["encryption"] =
     algorithm === "aws:kms" || algorithm === "aws:kms:dsse" ? "aws:kms" : "AES256";
   const rules = life?.Rules ?? [];

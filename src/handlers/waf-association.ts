@@ -10,11 +10,11 @@
 // ListWebACLs: the ACL may have been created earlier in this apply). Right after the web ACL's
 // creation WAF may answer WAFUnavailableEntityException: retried with backoff for a few minutes
 // (WafTiming.unavailableBackoffMs). Association calls are serialised per (account, region): WAF
-// allows one Associate/Disassociate per 2 seconds (aws-facts §3.2).
+// allows one Associate/Disassociate per 2 seconds (docs/aws-behaviour.md, "Associations").
 //
 // Take-over (and moving a load balancer from one of Cordon's web ACLs to another) is ONE
 // AssociateWebACL with the new ACL, never DisassociateWebACL first: whether AssociateWebACL
-// replaces an existing association is UNCONFIRMED (aws-facts §3.2, §10.7). If it replaces it, the
+// replaces an existing association is UNCONFIRMED (docs/aws-behaviour.md, "Associations"). If it replaces it, the
 // load balancer goes from the old ACL to the new one with no moment unprotected; if AWS refuses
 // instead, the load balancer keeps its old ACL (still protected) and the change fails with a
 // message saying so. Disassociating first would leave it without any web ACL in between.

@@ -40,7 +40,7 @@ type Lister = (marker: string | undefined) => Promise<{
 
 /**
  * Every summary of a List* call. Defensive against the "always returns a marker" quirk
- * (aws-facts §8.1): stops on an empty page or a marker seen before.
+ * (docs/aws-behaviour.md, "List pagination"): stops on an empty page or a marker seen before.
  */
 async function listAll(list: Lister): Promise<WafSummary[]> {
   const out: WafSummary[] = [];
@@ -203,7 +203,7 @@ const queues = new Map<string, Promise<unknown>>();
 
 /**
  * Runs `task` after every association call already queued for the same account and region: WAF
- * allows one AssociateWebACL / DisassociateWebACL per 2 seconds (aws-facts §3.2).
+ * allows one AssociateWebACL / DisassociateWebACL per 2 seconds (docs/aws-behaviour.md, "Associations").
  */
 export function serialised<T>(target: TargetRef, task: () => Promise<T>): Promise<T> {
   const key = `${target.account}/${target.region}`;

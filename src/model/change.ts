@@ -44,7 +44,7 @@ export interface Foreign {
   readonly details: readonly string[];
 }
 
-/** For people and CI gates only; the executor never reads it (DESIGN principle 5). */
+/** For people and CI gates only; the executor never reads it (docs/architecture.md, "Display data never drives execution"). */
 export interface Impact {
   /** The change removes or narrows a block / allows more traffic / stops logging. */
   readonly broadensAccess: boolean;
@@ -93,7 +93,7 @@ export interface Change<S = unknown> {
   readonly adopting?: boolean;
 }
 
-/** True when apply must carry the change out (DESIGN principle 5: from action and mode only). */
+/** True when apply must carry the change out: from action and mode only, never from display fields. */
 export const isExecutable = (change: Pick<Change, "action" | "mode">): boolean =>
   change.action !== "no-op" && change.mode !== "observe";
 

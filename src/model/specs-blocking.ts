@@ -181,7 +181,7 @@ export interface BlockingInventory extends Inventory {
   readonly loadBalancers: readonly LoadBalancerInfo[];
 }
 
-/** WAF limits and prices used by the plan checks (aws-facts §3.2). */
+/** WAF limits and prices used by the plan checks (docs/aws-behaviour.md, "IP sets", "Country codes", "Capacity and limits"). */
 export const WAF_LIMITS = {
   addressesPerIpSet: 10_000,
   countriesPerGeoStatement: 50,

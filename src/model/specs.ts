@@ -1,7 +1,7 @@
 // Kind-specific specs: the plain-JSON shape of each kind, desired and live (normalised), so that
 // diff is a comparison of two values of the same type. Display-only data never goes in here.
 
-/** Tag, Sid and name markers of what Cordon owns (DESIGN principle 3: ownership lives in AWS). */
+/** Tag, Sid and name markers of what Cordon owns (docs/architecture.md, "Ownership lives in AWS"). */
 export const OWNERSHIP = {
   /** Tag on taggable resources (bucket, flow log, web ACL, IP set). */
   tagKey: "cordon:managed-by",

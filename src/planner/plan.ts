@@ -1,4 +1,4 @@
-// plan(desired, observed) → PlanDocument. Pure and synchronous (DESIGN principle 2): every
+// plan(desired, observed) → PlanDocument. Pure and synchronous (docs/architecture.md, "Pure core, effectful shell"): every
 // AWS read happened before; nothing here touches AWS, the clock or the file system.
 
 import { inPlaceDiff } from "../domain/diff.js";

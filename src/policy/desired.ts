@@ -101,7 +101,7 @@ const sameLayout = (a: FlowSource, b: FlowSource): boolean =>
   a.layout.perHourPartition === b.layout.perHourPartition &&
   a.fields.join(" ") === b.fields.join(" ");
 
-/** The two log-delivery statements for every writer into one bucket (aws-facts §3.3, §7). */
+/** The two log-delivery statements for every writer into one bucket (docs/aws-behaviour.md, "Log-delivery bucket policy"). */
 export function deliveryStatements(
   bucket: string,
   partition: string,

@@ -1,9 +1,10 @@
 // The AWS session against the sandbox: a role named by a policy target is assumed with STS
 // (once per role for the whole run, whatever the number of services), and the ambient
 // credentials serve targets without a role.
+
+import { startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsSession } from "../../src/aws/config.js";
-import { startSandbox } from "../../src/sandbox/server.js";
 
 let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 

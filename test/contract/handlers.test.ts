@@ -1,6 +1,8 @@
 // One contract suite run against every handler, with the real SDK clients against the sandbox:
 // observe is read-only, create is idempotent, observe after create reports no diff, update
 // converges after drift, delete of a missing resource succeeds.
+
+import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsSession } from "../../src/aws/config.js";
 import type { TargetPorts } from "../../src/aws/ports.js";
@@ -20,7 +22,6 @@ import {
 import { type BucketPolicySpec, type BucketSpec, type FlowLogSpec, OWNERSHIP } from "../../src/model/specs.js";
 import type { AssociationSpec, IpSetSpec, NaclEntriesSpec, WebAclSpec } from "../../src/model/specs-blocking.js";
 import { deliveryStatements } from "../../src/policy/desired.js";
-import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import { ACCOUNT, isMutating, oneRegionEstate, REGION } from "../e2e/helpers.js";
 
 const VPC = "vpc-0000000000000c001";

@@ -29,12 +29,12 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { ListIPSetsCommand, ListTagsForResourceCommand, ListWebACLsCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
+import type { Estate } from "@cordon/sandbox";
+import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
-import type { Estate } from "../../src/sandbox/types.js";
 import {
   ACCOUNT,
   cordonRunner,

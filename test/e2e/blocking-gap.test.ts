@@ -14,10 +14,10 @@ import {
   ListWebACLsCommand,
   WAFV2Client,
 } from "@aws-sdk/client-wafv2";
+import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aggregate, type Cidr, cidrOf, formatCidr as fmt } from "../../src/domain/cidr.js";
 import { coveredBy } from "../../src/domain/nacl.js";
-import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import { ACCOUNT, cordonRunner, makeTmp, oneRegionEstate, REGION, sandboxClientConfig, TODAY } from "./helpers.js";
 
 const VPC = "vpc-0000000000000a001";

@@ -14,11 +14,11 @@ import {
   UpdateWebACLCommand,
   WAFV2Client,
 } from "@aws-sdk/client-wafv2";
+import type { Estate } from "@cordon/sandbox";
+import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
-import type { Estate } from "../../src/sandbox/types.js";
 import {
   ACCOUNT,
   cordonRunner,

@@ -10,9 +10,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateFlowLogsCommand, DescribeFlowLogsCommand, EC2Client, type FlowLog } from "@aws-sdk/client-ec2";
+import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import {
   ACCOUNT,
   cordonRunner,

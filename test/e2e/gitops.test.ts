@@ -21,8 +21,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../src/sandbox/server.js";
 
 const ROOT = process.cwd();
 const CLI = join(ROOT, "dist/cordon.js");

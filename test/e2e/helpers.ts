@@ -5,9 +5,8 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Estate, RegionEstate, RequestLogEntry } from "@cordon/sandbox";
 import type { PlanDocument } from "../../src/model/plan.js";
-import type { RequestLogEntry } from "../../src/sandbox/control.js";
-import type { Estate, RegionEstate } from "../../src/sandbox/types.js";
 
 export const ROOT = process.cwd();
 export const CLI = join(ROOT, "dist/cordon.js");

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { DeleteFlowLogsCommand, DescribeFlowLogsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetTableCommand, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
 import { GetBucketPolicyCommand, GetObjectCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import {
   ACCOUNT,
   CLI,

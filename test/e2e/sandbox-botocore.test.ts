@@ -2,8 +2,8 @@
 // python3-botocore, for /usr/bin/python3) parses the sandbox's EC2, S3, Glue and WAFv2 answers and
 // errors with its own serializers and parsers. Skipped, with the reason, when botocore is missing.
 import { spawn, spawnSync } from "node:child_process";
+import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 
 const PYTHON = "/usr/bin/python3";
 const VPC = "vpc-0b07c0de00000001";

@@ -22,12 +22,12 @@ import {
   ListWebACLsCommand,
   WAFV2Client,
 } from "@aws-sdk/client-wafv2";
+import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planDocumentDigest } from "../../src/domain/fingerprint.js";
 import type { Change } from "../../src/model/change.js";
 import type { PlanDocument } from "../../src/model/plan.js";
 import { PLAN_MARKER } from "../../src/render/plan-markdown.js";
-import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import {
   ACCOUNT,
   cordonRunner,

@@ -50,12 +50,6 @@ const SANDBOX_IMPORTERS: ReadonlySet<string> = new Set(["cli"]);
 const ONLY: Readonly<Record<string, readonly string[]>> = { render: ["model", "domain"] };
 /** Outside src, Cordon's src may import only these (repository-relative) folders. */
 const OUTSIDE_SRC_ALLOWED = ["schemas/"];
-/**
- * Imports of Cordon's src that the sandbox still makes, repository-relative target paths. Temporary:
- * the sandbox gets its own error type when it becomes its own package (issue 13); delete the entry
- * then (the test fails while an entry is listed that nothing uses).
- */
-const SANDBOX_KNOWN_EXCEPTIONS: ReadonlySet<string> = new Set(["src/model/errors.ts"]);
 
 interface Import {
   /** Repository-relative path of the importing file, with its line and column (1-based). */
@@ -147,7 +141,6 @@ function sandboxViolation(i: Import, root: string): string | null {
       : null;
   }
   if (i.target.startsWith(`${root}/`)) return null;
-  if (SANDBOX_KNOWN_EXCEPTIONS.has(i.target)) return null;
   return `${where(i)}: the sandbox imports nothing outside ${root}/ (it resolves to ${i.target})`;
 }
 
@@ -253,19 +246,15 @@ describe("layers", () => {
 describe("sandbox boundary", () => {
   it("the sandbox imports nothing of Cordon's src (only itself, node builtins and npm packages)", () => {
     const problems: string[] = [];
-    const used = new Set<string>();
     for (const root of sandboxRoots()) {
       for (const f of tsFiles(join(ROOT, root))) {
         for (const i of importsOf(f)) {
-          if (i.target !== null && SANDBOX_KNOWN_EXCEPTIONS.has(i.target)) used.add(i.target);
           const p = sandboxViolation(i, root);
           if (p !== null) problems.push(p);
         }
       }
     }
     expect(problems).toEqual([]);
-    // An exception nothing uses any more is removed from the list, so the list only shrinks.
-    expect([...SANDBOX_KNOWN_EXCEPTIONS].filter((t) => !used.has(t) && sandboxRoots().length > 0)).toEqual([]);
   });
 
   it("the rule catches the sandbox reaching into Cordon's src", () => {

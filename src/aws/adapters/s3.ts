@@ -1,5 +1,5 @@
 // S3 adapter: the S3Port over @aws-sdk/client-s3. Loaded only through dynamic import().
-// With a custom endpoint (AWS_ENDPOINT_URL) requests are path-style (aws-facts §1.1).
+// With a custom endpoint (AWS_ENDPOINT_URL) requests are path-style (docs/aws-behaviour.md, "Custom endpoints and S3 path-style requests").
 import {
   CreateBucketCommand,
   DeleteBucketLifecycleCommand,

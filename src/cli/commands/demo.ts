@@ -13,6 +13,7 @@ import { renderDiagnostics } from "../../render/diagnostics.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { applyAndReport, makePlan, todayOption } from "../engine.js";
 import { out, stdoutStyle } from "../output.js";
+import { asCordonError } from "./sandbox.js";
 import type { SetExit } from "./set-exit.js";
 
 interface DemoOptions {
@@ -53,8 +54,10 @@ export function register(program: Command, setExit: SetExit): void {
         out("");
       };
 
-      const { startSandbox } = await import("../../sandbox/server.js");
-      const sandbox = await startSandbox({ seed: join(dir, "estate.yaml") });
+      const { startSandbox, SandboxError } = await import("@cordon/sandbox");
+      const sandbox = await startSandbox({ seed: join(dir, "estate.yaml") }).catch((e: unknown) => {
+        throw asCordonError(e, SandboxError);
+      });
       // Everything below talks to the sandbox only.
       process.env["AWS_ACCESS_KEY_ID"] = "AKIASANDBOXEXAMPLE01";
       process.env["AWS_SECRET_ACCESS_KEY"] = "sandbox-secret";

@@ -3,8 +3,9 @@
 // logs on stderr, and runs until Ctrl-C / SIGTERM, flushing the state file before it exits.
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { SandboxError } from "@cordon/sandbox";
 import type { Command } from "commander";
-import { UsageError } from "../../model/errors.js";
+import { IoError, UsageError } from "../../model/errors.js";
 import { err, out, stderrStyle } from "../output.js";
 import type { SetExit } from "./set-exit.js";
 
@@ -22,6 +23,16 @@ interface Options {
   readonly defaultAccount?: string;
   readonly region?: string;
   readonly accessKeyId: string;
+}
+
+/**
+ * The sandbox package's errors as Cordon's own (same message and details, exit 1, no stack trace):
+ * "usage" (a bad estate, faults file or flag) becomes UsageError, "io" (the state file) IoError.
+ * Anything else is returned unchanged.
+ */
+export function asCordonError(e: unknown, sandboxError: typeof SandboxError): unknown {
+  if (!(e instanceof sandboxError)) return e;
+  return e.kind === "io" ? new IoError(e.message, e.details) : new UsageError(e.message, e.details);
 }
 
 function int(value: string | undefined, flag: string, min: number, max: number): number | undefined {
@@ -80,11 +91,15 @@ export function register(program: Command, setExit: SetExit): void {
       if (o.state !== undefined && !existsSync(dirname(resolve(o.state)))) {
         throw new UsageError(`--state ${o.state}: the directory ${dirname(resolve(o.state))} does not exist`);
       }
-      const { startSandbox } = await import("../../sandbox/server.js");
-      const { loadEstateFile } = await import("../../sandbox/estate.js");
-      const { loadFaultsArg } = await import("../../sandbox/faults.js");
-      const faults = o.faults === undefined ? {} : loadFaultsArg(o.faults);
-      const estate = o.seed === undefined ? undefined : loadEstateFile(o.seed);
+      const { startSandbox, loadEstateFile, loadFaultsArg, SandboxError } = await import("@cordon/sandbox");
+      let faults: ReturnType<typeof loadFaultsArg>;
+      let estate: ReturnType<typeof loadEstateFile> | undefined;
+      try {
+        faults = o.faults === undefined ? {} : loadFaultsArg(o.faults);
+        estate = o.seed === undefined ? undefined : loadEstateFile(o.seed);
+      } catch (e) {
+        throw asCordonError(e, SandboxError);
+      }
       let sandbox: Awaited<ReturnType<typeof startSandbox>>;
       try {
         sandbox = await startSandbox({
@@ -108,7 +123,7 @@ export function register(program: Command, setExit: SetExit): void {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "EADDRINUSE") throw new UsageError(`port ${port} is already in use; pick another with --port`);
         if (code === "EACCES") throw new UsageError(`not allowed to listen on port ${port}`);
-        throw e;
+        throw asCordonError(e, SandboxError);
       }
       // Signal handlers go in before anything is printed: a caller may stop us as soon as it reads the URL.
       // Resolves with the exit code: 0, or 1 when the state could not be saved.

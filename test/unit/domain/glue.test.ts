@@ -13,7 +13,7 @@ import type { GlueTableSpec } from "../../../src/model/specs.js";
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
 
-/** The S3 directory a flow log writes a record of `at` into (aws-facts §3.3 table), written independently of src. */
+/** The S3 directory a flow log writes a record of `at` into (docs/aws-behaviour.md, "S3 destination and key layout"), written independently of src. */
 function flowLogKeyDir(
   bucket: string,
   prefix: string,
