@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import type { AwsSession } from "../aws/config.js";
 import { formatDuration, parseDuration } from "../executor/duration.js";
 import { DEFAULT_LOCK_TTL_MS, lockTtlFloorMessage, MIN_LOCK_TTL_MS } from "../executor/lock.js";
-import type { ReconcileContext, ReconcileSettings } from "../executor/reconcile.js";
+import type { ReconcileContext, ReconcileSettings } from "../executor/lock-and-audit.js";
 import { UsageError } from "../model/errors.js";
 import { appendStepSummary } from "./github.js";
 import { err, out } from "./output.js";

@@ -58,6 +58,13 @@ describe("one reconcile: the CLI parses options and renders", () => {
     expect(text).toMatch(/\bawait reconcile\(/);
   });
 
+  it("only the reconcile takes locks and writes records (src/executor/lock-and-audit.ts)", () => {
+    const users = sourceFiles("src").filter((f) =>
+      valueImports(readFileSync(f, "utf8")).some((i) => i.from.endsWith("/lock-and-audit.js") && i.names.length > 0),
+    );
+    expect(users).toEqual([join("src", "executor", "reconcile.ts")]);
+  });
+
   it("applies a plan outside the reconcile only in the demo (an in-process sandbox: no lock, no records)", () => {
     const users = files.filter((f) =>
       valueImports(readFileSync(f, "utf8")).some((i) => i.names.includes("executePlan")),
