@@ -1,15 +1,15 @@
 // Saved plan files (`cordon plan --out plan.json`), read back by `cordon apply plan.json` and
 // `cordon show plan.json`. A saved plan is a record of what was reviewed, never an instruction:
 // apply makes the plan again from the policies and live AWS and carries that out only when it
-// equals the saved one (src/planner/compare.ts); this module holds the checks that come first.
+// equals the saved one (the reconcile, src/executor/reconcile.ts); this module holds the checks
+// that come first.
 import { readFileSync } from "node:fs";
 import type { Loaded } from "../executor/pipeline.js";
+import { policyFileDigests } from "../executor/plan-run.js";
 import { IoError, StalePlanError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
-import type { PlanDifference } from "../planner/compare.js";
 import { type PlanIntegrity, parsePlanJson, planFileIntegrity } from "../render/plan-json.js";
 import { requireWellFormedPlan } from "../render/plan-schema.js";
-import { policyFileDigests } from "./engine.js";
 
 export interface SavedPlan {
   readonly file: string;
@@ -96,18 +96,4 @@ export function requireSamePolicies(saved: SavedPlan, loaded: Loaded): void {
       ["make and review the plan again: cordon plan --out plan.json"],
     );
   }
-}
-
-/** The refusal of a saved plan that differs from the plan made now, naming every difference. */
-export function differsError(file: string, differences: readonly PlanDifference[]): StalePlanError {
-  const stale = differences.filter((d) => d.stale).length;
-  const n = differences.length;
-  const headline =
-    stale > 0
-      ? `the plan is stale: ${stale} resource${stale === 1 ? "" : "s"} changed in AWS since it was made; nothing was applied; run cordon plan again`
-      : `${file} is not the plan Cordon makes now from the same policies and AWS (${n} difference${n === 1 ? "" : "s"}): it was edited after it was made, or made by another Cordon version; nothing was applied`;
-  return new StalePlanError(headline, [
-    ...differences.map((d) => `${d.address}: ${d.how}`),
-    "a saved plan is applied only when the plan made now equals it field for field; make and review the plan again: cordon plan --out plan.json",
-  ]);
 }

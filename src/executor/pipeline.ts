@@ -39,8 +39,8 @@ export interface Loaded {
   readonly files?: readonly string[];
 }
 
-/** Loads and validates the policies; throws PolicyError (with the diagnostics) when any has an error. */
-export function loadPolicies(paths: readonly string[], today: string): Loaded {
+/** Loads and validates the policies (schema and semantic checks); throws PolicyError (with the diagnostics) when any has an error. */
+export function loadValidPolicies(paths: readonly string[], today: string): Loaded {
   const r = loadAndValidate(paths, { today });
   if (hasErrors(r.diagnostics)) throw new PolicyErrorWithDiagnostics(r.diagnostics, r.files.length);
   return {

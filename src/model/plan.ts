@@ -18,6 +18,10 @@ export interface PlanSummary {
   readonly noop: number;
 }
 
+/** True when the document asks for nothing: no executable change and no observe-mode finding. */
+export const isEmptyPlan = (s: PlanSummary): boolean =>
+  s.add === 0 && s.change === 0 && s.destroy === 0 && (s.observeOnly ?? 0) === 0;
+
 /** Something the plan wants a reviewer to know that is not a change (foreign web ACL left alone...). */
 export interface PlanNote {
   readonly severity: "info" | "warning";

@@ -5,7 +5,7 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import { countBySeverity, sortDiagnostics } from "../model/diagnostics.js";
 import type { LoadedPolicy, Policy } from "../model/policy.js";
 import type { ParsedDocument } from "./document.js";
-import { type LoadOptions, loadPolicies } from "./load.js";
+import { type LoadOptions, parsePolicyFiles } from "./load.js";
 import { discoverPolicySet, type PolicySet, wholeSetLoaded } from "./policy-set.js";
 import { semanticChecks, semanticChecksDespite } from "./semantic.js";
 import { validateSchema } from "./validate.js";
@@ -53,7 +53,7 @@ export function todayUtc(now: Date = new Date()): string {
  * of different policy sets (unless `mixedSets`); bad input is reported in `diagnostics`.
  */
 export function loadAndValidate(paths: readonly string[], options: LoadAndValidateOptions): LoadAndValidateResult {
-  const loaded = loadPolicies(paths, options);
+  const loaded = parsePolicyFiles(paths, options);
   const found = discoverPolicySet(paths, loaded.files, { ...options, mixed: options.mixedSets === true });
   const set: LoadedSet | null =
     found.set === null ? null : { ...found.set, complete: wholeSetLoaded(found.set, paths, loaded.files, options) };

@@ -55,11 +55,12 @@ const POLICY_EXTENSIONS = /\.ya?ml$/i;
 export const POLICY_SET_FILE = "cordon.yaml";
 
 /**
- * Loads every policy file under `paths`. A file path is read whatever its extension; a directory
- * is searched recursively for *.yaml / *.yml (entries starting with "." and the policy-set
- * file cordon.yaml are skipped), in sorted order. A file reached twice is read once.
+ * Reads and parses every policy file under `paths` (YAML documents with their positions; not
+ * validated). A file path is read whatever its extension; a directory is searched recursively for
+ * *.yaml / *.yml (entries starting with "." and the policy-set file cordon.yaml are skipped), in
+ * sorted order. A file reached twice is read once.
  */
-export function loadPolicies(paths: readonly string[], options: LoadOptions = {}): LoadResult {
+export function parsePolicyFiles(paths: readonly string[], options: LoadOptions = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
   const seen = new Set<string>();

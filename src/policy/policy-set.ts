@@ -16,7 +16,7 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
-import { type LoadOptions, loadFile, loadPolicies, POLICY_SET_FILE as SET_FILE } from "./load.js";
+import { type LoadOptions, loadFile, parsePolicyFiles, POLICY_SET_FILE as SET_FILE } from "./load.js";
 import { validatePolicySetSchema } from "./validate.js";
 
 export const POLICY_SET_FILE = SET_FILE;
@@ -146,5 +146,5 @@ export function wholeSetLoaded(
 ): boolean {
   if (paths.some((p) => realOrResolved(p) === set.root)) return true;
   const have = new Set(loadedFiles.map(realOrResolved));
-  return loadPolicies([set.root], options).files.every((f) => have.has(realOrResolved(f)));
+  return parsePolicyFiles([set.root], options).files.every((f) => have.has(realOrResolved(f)));
 }

@@ -51,9 +51,8 @@ export function actionLabel(action: Action): string {
   return action === "create-then-delete" || action === "delete-then-create" ? "replace" : action;
 }
 
-/** True when the document asks for nothing: no executable change and no observe-mode finding. */
-export const isEmptyPlan = (s: PlanSummary): boolean =>
-  s.add === 0 && s.change === 0 && s.destroy === 0 && (s.observeOnly ?? 0) === 0;
+// Defined beside the plan document, so that the executor reads it without importing a renderer.
+export { isEmptyPlan } from "../model/plan.js";
 
 export const summaryLine = (s: PlanSummary): string =>
   `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`;

@@ -14,34 +14,17 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import type { Command } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { StalePlanError, UsageError } from "../../model/errors.js";
-import { comparePlans } from "../../planner/compare.js";
+import { loadValidPolicies } from "../../executor/pipeline.js";
+import { comparablePath } from "../../executor/plan-run.js";
+import { type ReconcileHooks, reconcile } from "../../executor/reconcile.js";
+import { UsageError } from "../../model/errors.js";
 import { isCalendarDate } from "../../policy/validate.js";
-import { isEmptyPlan } from "../../render/plan-body.js";
 import { renderPlanText } from "../../render/plan-text.js";
-import {
-  applyAndReport,
-  comparablePath,
-  confirm,
-  DEFAULT_POLICY_PATH,
-  loadOrReport,
-  makePlan,
-  planLoaded,
-  policyPaths,
-  progressPrinter,
-  todayOption,
-} from "../engine.js";
-import {
-  addLockOptions,
-  both,
-  cliGuardContext,
-  guardSettings,
-  type LockOptionValues,
-  warnAboutLocks,
-  withApplyGuard,
-} from "../guard.js";
+import { confirm, printApplySummary, progressPrinter } from "../apply-output.js";
+import { addLockOptions, cliReconcileContext, type LockOptionValues, reconcileSettings } from "../lock-options.js";
 import { err, out, stdoutStyle } from "../output.js";
-import { differsError, readSavedPlan, requireIntact, requireSamePolicies } from "../saved-plan.js";
+import { DEFAULT_POLICY_PATH, loadOrReport, policyPaths, reportPolicyErrors, todayOption } from "../policy-input.js";
+import { readSavedPlan, requireIntact, requireSamePolicies } from "../saved-plan.js";
 import type { SetExit } from "./set-exit.js";
 
 interface ApplyOptions extends LockOptionValues {
@@ -108,25 +91,37 @@ async function applySavedPlan(file: string, options: ApplyOptions): Promise<void
   }
   const loaded = loadOrReport(paths, today);
   requireSamePolicies(saved, loaded);
-  const session = createAwsSession();
-  const again = async () => {
-    const run = await planLoaded(loaded, paths, {
+  await reconcile(
+    {
+      mode: { kind: "saved", file, saved: plan },
+      load: () => loaded,
       today,
-      session,
+      paths,
       ...(plan.only !== undefined ? { only: plan.only } : {}),
-    });
-    const differences = comparePlans(plan, run.plan, { samePath: comparablePath });
-    if (differences.length > 0) throw differsError(file, differences);
-    // The audit record and the lock name the reviewed file's digest.
-    return { ...run.plan, ...(plan.digest !== undefined ? { digest: plan.digest } : {}) };
-  };
-  // Refused here, a plan takes no lock and writes nothing; under the lock the plan is made and
-  // compared once more, so no other apply can slip in between the comparison and the changes.
-  const checked = await again();
-  const settings = guardSettings(options, "apply");
-  await withApplyGuard(checked, cliGuardContext(session, loaded.policies, settings), async (onEvent) =>
-    applyAndReport(await again(), { session, onEvent: both(progressPrinter(), onEvent) }),
+      hooks: applyHooks(),
+    },
+    cliReconcileContext(createAwsSession(), reconcileSettings(options, "apply")),
   );
+}
+
+/** Policy problems, progress and the apply summary, as every apply shows them. */
+const applyHooks = (): ReconcileHooks => ({
+  policyErrors: reportPolicyErrors,
+  onEvent: progressPrinter(),
+  applied: printApplySummary,
+});
+
+/** The confirmation before the lock (--auto-approve skips it; without a terminal it refuses). */
+async function approve(autoApprove: boolean): Promise<boolean> {
+  if (autoApprove) return true;
+  if (process.stdin.isTTY !== true) {
+    throw new UsageError("refusing to apply without confirmation: no terminal to ask on", [
+      "run with --auto-approve, or save the plan with cordon plan --out plan.json and apply that file",
+    ]);
+  }
+  const yes = await confirm("Do you want to perform these actions? Only 'yes' will be accepted: ");
+  if (!yes) err("Apply cancelled.");
+  return yes;
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -181,47 +176,29 @@ export function register(program: Command, setExit: SetExit): void {
       return;
     }
     const today = todayOption(options.today);
-    const only = options.target !== undefined ? { only: options.target } : {};
-    const run = await makePlan(policyPaths(args), { today, ...only });
-    out(renderPlanText(run.plan, stdoutStyle()));
-    if (isEmptyPlan(run.plan.summary)) {
-      // Nothing to lock, but a stale or held lock is still worth a warning.
-      await warnAboutLocks(
-        run.plan,
-        cliGuardContext(run.session, run.loaded.policies, guardSettings(options, "apply")),
-      );
-      setExit(0);
+    const paths = policyPaths(args);
+    const autoApprove = options.autoApprove === true;
+    const result = await reconcile(
+      {
+        // Stale while waiting for the lock: with --auto-approve the plan is made again under the
+        // lock and applied (without it, the user must review the new plan).
+        mode: { kind: "apply", replanWhenStale: autoApprove },
+        load: () => loadValidPolicies(paths, today),
+        today,
+        paths,
+        ...(options.target !== undefined ? { only: options.target } : {}),
+        hooks: {
+          ...applyHooks(),
+          planned: (run) => out(renderPlanText(run.plan, stdoutStyle())),
+          beforeLock: () => approve(autoApprove),
+        },
+      },
+      cliReconcileContext(createAwsSession(), reconcileSettings(options, "apply")),
+    );
+    if (result.status === "cancelled") {
+      setExit(1);
       return;
     }
-    if (options.autoApprove !== true) {
-      if (process.stdin.isTTY !== true) {
-        throw new UsageError("refusing to apply without confirmation: no terminal to ask on", [
-          "run with --auto-approve, or save the plan with cordon plan --out plan.json and apply that file",
-        ]);
-      }
-      const yes = await confirm("Do you want to perform these actions? Only 'yes' will be accepted: ");
-      if (!yes) {
-        err("Apply cancelled.");
-        setExit(1);
-        return;
-      }
-    }
-    const settings = guardSettings(options, "apply");
-    await withApplyGuard(run.plan, cliGuardContext(run.session, run.loaded.policies, settings), async (onEvent) => {
-      const progress = both(progressPrinter(), onEvent);
-      try {
-        return await applyAndReport(run.plan, { session: run.session, onEvent: progress });
-      } catch (e) {
-        // Another run changed AWS while we waited for the lock: with --auto-approve, plan again
-        // under the lock and apply that (without it, the user must review the new plan).
-        if (!(e instanceof StalePlanError) || options.autoApprove !== true) throw e;
-        err("The plan went stale while waiting for the lock (another run changed AWS); planning again.");
-        const fresh = await makePlan(policyPaths(args), { today, session: run.session, ...only });
-        out(renderPlanText(fresh.plan, stdoutStyle()));
-        if (isEmptyPlan(fresh.plan.summary)) return null;
-        return await applyAndReport(fresh.plan, { session: run.session, onEvent: progress });
-      }
-    });
     setExit(0);
   });
 }

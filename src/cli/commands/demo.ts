@@ -7,12 +7,14 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { createAwsSession } from "../../aws/config.js";
+import { executePlan } from "../../executor/reconcile.js";
 import { UsageError } from "../../model/errors.js";
 import { loadAndValidate } from "../../policy/index.js";
 import { renderDiagnostics } from "../../render/diagnostics.js";
 import { renderPlanText } from "../../render/plan-text.js";
-import { applyAndReport, makePlan, todayOption } from "../engine.js";
+import { printApplySummary, progressPrinter } from "../apply-output.js";
 import { out, stdoutStyle } from "../output.js";
+import { makePlan, todayOption } from "../policy-input.js";
 import { asCordonError } from "./sandbox.js";
 import type { SetExit } from "./set-exit.js";
 
@@ -83,7 +85,7 @@ export function register(program: Command, setExit: SetExit): void {
         out(renderPlanText(run.plan, s));
 
         step(3, "apply it", `cordon apply ${policies} --auto-approve`);
-        await applyAndReport(run.plan, { session: run.session });
+        await executePlan(run.plan, { session: run.session, onEvent: progressPrinter(), onResult: printApplySummary });
 
         step(4, "plan again: AWS now matches the policies", `cordon plan ${policies}`);
         run = await makePlan([policies], { today, session: createAwsSession(env) });
@@ -103,7 +105,7 @@ export function register(program: Command, setExit: SetExit): void {
         out(renderPlanText(run.plan, s));
 
         step(7, "apply: converge back to the policies", `cordon apply ${policies} --auto-approve`);
-        await applyAndReport(run.plan, { session: run.session });
+        await executePlan(run.plan, { session: run.session, onEvent: progressPrinter(), onResult: printApplySummary });
 
         out("");
         out(s.bold(s.green("Demo complete.")));

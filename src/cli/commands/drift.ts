@@ -6,39 +6,16 @@
 // and are audited like an apply.
 // Exit codes: 0 clean (or everything corrected), 2 drift or pending changes left, 1 error.
 import { type Command, Option } from "commander";
-import type { AwsSession } from "../../aws/config.js";
-import { type AppliedRecord, readApplied } from "../../executor/applied.js";
-import { classifyDrift, correctable, type DriftItem, type DriftReport } from "../../executor/drift.js";
-import { s3ObjectStore } from "../../executor/objects.js";
-import { diffRegistry } from "../../executor/pipeline.js";
-import { noStateLocationNote, stateLocation } from "../../executor/state-location.js";
-import type { DiffResult } from "../../handlers/contract.js";
-import { AwsError } from "../../model/errors.js";
-import type { PlanDocument } from "../../model/plan.js";
-import type { LoadedPolicy } from "../../model/policy.js";
-import type { Kind } from "../../model/resource.js";
-import { summarize } from "../../planner/plan.js";
+import { createAwsSession } from "../../aws/config.js";
+import { correctable, type DriftItem, type DriftReport } from "../../executor/drift.js";
+import { loadValidPolicies } from "../../executor/pipeline.js";
+import { driftReport, reconcile } from "../../executor/reconcile.js";
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../render/drift.js";
-import {
-  applyAndReport,
-  DEFAULT_POLICY_PATH,
-  makePlan,
-  type PlanCommandRun,
-  policyPaths,
-  progressPrinter,
-  todayOption,
-} from "../engine.js";
+import { printApplySummary, progressPrinter } from "../apply-output.js";
 import { appendStepSummary } from "../github.js";
-import {
-  addLockOptions,
-  both,
-  cliGuardContext,
-  type GuardContext,
-  guardSettings,
-  type LockOptionValues,
-  withApplyGuard,
-} from "../guard.js";
+import { addLockOptions, cliReconcileContext, type LockOptionValues, reconcileSettings } from "../lock-options.js";
 import { err, out, stdoutStyle } from "../output.js";
+import { DEFAULT_POLICY_PATH, makePlan, policyPaths, reportPolicyErrors, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
 
 export const DRIFT_FORMATS = ["text", "json", "markdown"] as const;
@@ -49,68 +26,6 @@ interface DriftOptions extends LockOptionValues {
   readonly correct?: boolean;
   readonly today?: string;
   readonly target?: string[];
-}
-
-/** What `classifyDrift` needs to know of the applied records, and the notes on what was not found. */
-export interface Records {
-  readonly records: Map<string, AppliedRecord | null>;
-  /** Targets with nowhere to read a record from (no bucket). */
-  readonly unrecorded: Set<string>;
-  readonly notes: string[];
-}
-
-/** The applied record of every target of the plan (null where there is none yet). */
-export async function readRecords(
-  plan: PlanDocument,
-  policies: readonly LoadedPolicy[],
-  session: AwsSession,
-  lockBucket: string | undefined,
-): Promise<Records> {
-  const records = new Map<string, AppliedRecord | null>();
-  const unrecorded = new Set<string>();
-  const missingBucket: string[] = [];
-  await Promise.all(
-    plan.targets.map(async (t) => {
-      const key = `${t.account}/${t.region}`;
-      const target = plan.changes.find((c) => c.target.account === t.account && c.target.region === t.region)?.target;
-      if (target === undefined) return;
-      const location = stateLocation(target, policies, plan, lockBucket);
-      if (location === null) {
-        unrecorded.add(key);
-        return;
-      }
-      const store = s3ObjectStore(await session.ports(location.via).s3(), location.bucket);
-      try {
-        records.set(key, (await readApplied(store, t.account, t.region))?.record ?? null);
-      } catch (e) {
-        if (!(e instanceof AwsError && e.awsCode === "NoSuchBucket")) throw e;
-        records.set(key, null);
-        // A flow-log bucket not created yet is no news (everything is pending); a --lock-bucket that is not there is.
-        if (lockBucket !== undefined && !location.createdByPlan) missingBucket.push(`${key} (${location.bucket})`);
-      }
-    }),
-  );
-  const notes: string[] = [];
-  if (unrecorded.size > 0) notes.push(noStateLocationNote([...unrecorded].sort()));
-  if (missingBucket.length > 0)
-    notes.push(`the --lock-bucket does not exist: no applied record for ${missingBucket.sort().join(", ")}`);
-  return { records, unrecorded, notes };
-}
-
-const diffLookup = (kind: Kind) =>
-  diffRegistry[kind] as unknown as ((desired: unknown, live: unknown) => DiffResult) | undefined;
-
-/** Observes AWS, reads the applied records and classifies every resource. Read-only. */
-export async function driftReport(run: PlanCommandRun, lockBucket: string | undefined): Promise<DriftReport> {
-  const read = await readRecords(run.plan, run.loaded.policies, run.session, lockBucket);
-  return classifyDrift({ plan: run.plan, observed: run.observed, ...read, diff: diffLookup });
-}
-
-/** A plan of exactly the given changes (for drift correction). */
-export function subPlan(plan: PlanDocument, items: readonly DriftItem[]): PlanDocument {
-  const keep = new Set(items.map((i) => i.address));
-  const changes = plan.changes.filter((c) => keep.has(c.address));
-  return { ...plan, changes, summary: summarize(changes), queries: [], notes: [] };
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -149,37 +64,52 @@ export function register(program: Command, setExit: SetExit): void {
         "  $ cordon drift --correct --lock-timeout 5m",
       ].join("\n"),
     );
-  addLockOptions(command).action(async (paths: string[], options: DriftOptions) => {
+  addLockOptions(command).action(async (args: string[], options: DriftOptions) => {
     const today = todayOption(options.today);
-    const run = await makePlan(policyPaths(paths), {
-      today,
-      ...(options.target !== undefined ? { only: options.target } : {}),
-    });
-    const report = await driftReport(run, options.lockBucket);
-    const render = (r: DriftReport) =>
-      options.format === "json"
-        ? renderDriftJson(r)
-        : options.format === "markdown"
-          ? renderDriftMarkdown(r)
-          : renderDriftText(r, stdoutStyle());
-    out(render(report));
-    appendStepSummary(renderDriftMarkdown(report));
+    const paths = policyPaths(args);
+    const only = options.target !== undefined ? { only: options.target } : {};
+    const show = (r: DriftReport) => {
+      out(
+        options.format === "json"
+          ? renderDriftJson(r)
+          : options.format === "markdown"
+            ? renderDriftMarkdown(r)
+            : renderDriftText(r, stdoutStyle()),
+      );
+      appendStepSummary(renderDriftMarkdown(r));
+    };
     if (options.correct !== true) {
+      const report = await driftReport(await makePlan(paths, { today, ...only }), options.lockBucket);
+      show(report);
       setExit(report.items.length > 0 ? 2 : 0);
       return;
     }
-    const { fix, left } = correctable(report);
-    if (fix.length > 0) {
-      const plan = subPlan(run.plan, fix);
-      err(`Correcting ${fix.length} drifted resource${fix.length === 1 ? "" : "s"}:`);
-      const ctx: GuardContext = {
-        ...cliGuardContext(run.session, run.loaded.policies, guardSettings(options, "drift --correct")),
-        warned: new Set(report.notes),
-      };
-      await withApplyGuard(plan, ctx, (onEvent) =>
-        applyAndReport(plan, { session: run.session, onEvent: both(progressPrinter(), onEvent) }),
-      );
-    }
+    let left: DriftItem[] = [];
+    let fixing = 0;
+    await reconcile(
+      {
+        mode: { kind: "correct", pending: false },
+        load: () => loadValidPolicies(paths, today),
+        today,
+        paths,
+        ...only,
+        hooks: {
+          policyErrors: reportPolicyErrors,
+          drifted: (report, fix) => {
+            show(report);
+            left = correctable(report).left;
+            fixing = fix.length;
+          },
+          beforeLock: () => {
+            err(`Correcting ${fixing} drifted resource${fixing === 1 ? "" : "s"}:`);
+            return true;
+          },
+          onEvent: progressPrinter(),
+          applied: printApplySummary,
+        },
+      },
+      cliReconcileContext(createAwsSession(), reconcileSettings(options, "drift --correct")),
+    );
     for (const i of left) {
       const why =
         i.mode === "observe"

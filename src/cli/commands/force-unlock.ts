@@ -8,8 +8,8 @@ import { s3ObjectStore } from "../../executor/objects.js";
 import { targetsOf } from "../../executor/pipeline.js";
 import { stateLocation } from "../../executor/state-location.js";
 import { UsageError } from "../../model/errors.js";
-import { DEFAULT_POLICY_PATH, loadOrReport, policyPaths, todayOption } from "../engine.js";
 import { out } from "../output.js";
+import { DEFAULT_POLICY_PATH, loadOrReport, policyPaths, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
 
 interface ForceUnlockOptions {

@@ -10,9 +10,9 @@ import { isEmptyPlan } from "../../render/plan-body.js";
 import { renderPlanJson } from "../../render/plan-json.js";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";
-import { DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../engine.js";
 import { appendStepSummary } from "../github.js";
 import { out, stdoutStyle } from "../output.js";
+import { DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
 
 export const PLAN_FORMATS = ["text", "markdown", "json"] as const;

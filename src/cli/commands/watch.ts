@@ -9,24 +9,20 @@
 import { isAbsolute, join } from "node:path";
 import { type Command, Option } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { applyPlan } from "../../executor/apply.js";
-import { correctable, type DriftItem } from "../../executor/drift.js";
-import { passFactory } from "../../executor/observe.js";
-import { loadPolicies, PolicyErrorWithDiagnostics, planPolicies } from "../../executor/pipeline.js";
-import { handlerFor } from "../../handlers/registry.js";
-import { isExecutable } from "../../model/change.js";
-import { CordonError, PartialApplyError } from "../../model/errors.js";
+import { parseDuration } from "../../executor/duration.js";
+import type { ReconcileContext } from "../../executor/lock-and-audit.js";
+import { loadValidPolicies, PolicyErrorWithDiagnostics } from "../../executor/pipeline.js";
+import { reconcile } from "../../executor/reconcile.js";
+import { CordonError } from "../../model/errors.js";
 import { todayUtc } from "../../policy/index.js";
 import { GitError } from "../../watch/git.js";
 import { type LogFormat, type Logger, makeLogger } from "../../watch/log.js";
 import { runLoop } from "../../watch/loop.js";
 import { createMetrics } from "../../watch/metrics.js";
 import { parseListen, startEndpoints } from "../../watch/server.js";
-import { parseDuration } from "../duration.js";
-import { DEFAULT_POLICY_PATH } from "../engine.js";
-import { addLockOptions, guardSettings, type LockOptionValues, withApplyGuard } from "../guard.js";
+import { addLockOptions, type LockOptionValues, reconcileSettings } from "../lock-options.js";
+import { DEFAULT_POLICY_PATH } from "../policy-input.js";
 import { VERSION } from "../version.js";
-import { driftReport, subPlan } from "./drift.js";
 import type { SetExit } from "./set-exit.js";
 
 interface WatchOptions extends LockOptionValues {
@@ -87,7 +83,7 @@ export function register(program: Command, setExit: SetExit): void {
   addLockOptions(command).action(async (paths: string[], options: WatchOptions) => {
     const intervalMs = parseDuration(options.interval, "--interval");
     const listen = parseListen(options.listen);
-    const settings = guardSettings(options, "watch");
+    const settings = reconcileSettings(options, "watch");
     const log: Logger = makeLogger(options.logFormat);
     const metrics = createMetrics();
     const session = createAwsSession();
@@ -108,73 +104,63 @@ export function register(program: Command, setExit: SetExit): void {
       applyPending: options.applyPending === true,
     });
 
-    const reconcile = async (): Promise<void> => {
+    // The watch's reconcile context: lines for people become warnings in the log, the audit line an
+    // info entry; no signal handling (SIGTERM lets the reconcile in progress finish).
+    const context: ReconcileContext = {
+      session,
+      settings,
+      cordonVersion: VERSION,
+      log: (line) => log("warn", line.replace(/^warning: /, "")),
+      report: (line) => log("info", "audit", { summary: line }),
+      warned,
+    };
+
+    const step = async (): Promise<void> => {
       const started = performance.now();
       const end = metrics.reconcileDuration.startTimer();
       try {
         const commit = source !== null ? await source.sync() : undefined;
         const today = todayUtc();
-        const loaded = loadPolicies(policyPaths, today);
-        const planned = await planPolicies(loaded, { today, session, cordonVersion: VERSION });
-        const report = await driftReport({ ...planned, loaded, session }, settings.lockBucket);
-        metrics.observeReport(
-          report,
-          planned.plan.changes.map((c) => c.kind),
+        await reconcile(
+          {
+            mode: { kind: "correct", pending: options.applyPending === true },
+            load: () => loadValidPolicies(policyPaths, today),
+            today,
+            wording: "correction",
+            hooks: {
+              drifted: (report, act, run) => {
+                metrics.observeReport(
+                  report,
+                  run.plan.changes.map((c) => c.kind),
+                );
+                for (const note of report.notes.filter((n) => !warned.has(n))) {
+                  warned.add(note);
+                  log("warn", note);
+                }
+                log("info", "observed", {
+                  ...(commit !== undefined ? { commit } : {}),
+                  checked: report.summary.checked,
+                  drift: report.summary.drift,
+                  pending: report.summary.pending,
+                  toCorrect: act.length,
+                });
+                for (const i of report.items)
+                  log("info", i.status, { address: i.address, mode: i.mode, reason: i.reason });
+              },
+              onEvent: (e) => {
+                if (e.type !== "outcome") return;
+                metrics.corrections.inc({ kind: e.change.kind, outcome: e.outcome.status });
+                log(e.outcome.status === "failed" ? "error" : "info", "corrected", {
+                  address: e.outcome.address,
+                  action: e.outcome.action,
+                  outcome: e.outcome.status,
+                  ...(e.outcome.message !== undefined ? { message: e.outcome.message } : {}),
+                });
+              },
+            },
+          },
+          context,
         );
-        for (const note of report.notes.filter((n) => !warned.has(n))) {
-          warned.add(note);
-          log("warn", note);
-        }
-        const act: DriftItem[] =
-          options.applyPending === true
-            ? report.items.filter((i) => i.mode !== "observe" && isExecutable(i.change))
-            : correctable(report).fix;
-        log("info", "observed", {
-          ...(commit !== undefined ? { commit } : {}),
-          checked: report.summary.checked,
-          drift: report.summary.drift,
-          pending: report.summary.pending,
-          toCorrect: act.length,
-        });
-        for (const i of report.items) log("info", i.status, { address: i.address, mode: i.mode, reason: i.reason });
-        if (act.length > 0) {
-          const plan = subPlan(planned.plan, act);
-          await withApplyGuard(
-            plan,
-            {
-              session,
-              policies: loaded.policies,
-              settings,
-              log: (line) => log("warn", line.replace(/^warning: /, "")),
-              report: (line) => log("info", "audit", { summary: line }),
-              warned,
-            },
-            async (onEvent) => {
-              const result = await applyPlan(plan, {
-                handlers: handlerFor,
-                passes: passFactory({ ports: (t) => session.ports(t) }),
-                onEvent: (e) => {
-                  onEvent(e);
-                  if (e.type !== "outcome") return;
-                  metrics.corrections.inc({ kind: e.change.kind, outcome: e.outcome.status });
-                  log(e.outcome.status === "failed" ? "error" : "info", "corrected", {
-                    address: e.outcome.address,
-                    action: e.outcome.action,
-                    outcome: e.outcome.status,
-                    ...(e.outcome.message !== undefined ? { message: e.outcome.message } : {}),
-                  });
-                },
-              });
-              const failed = result.outcomes.filter((o) => o.status === "failed").length;
-              if (failed > 0 || result.problems.length > 0) {
-                throw new PartialApplyError(`correction incomplete: ${failed} failed`, [
-                  ...result.problems.map((p) => `${p.address}: ${p.message}`),
-                ]);
-              }
-              return result;
-            },
-          );
-        }
         end({ result: "success" });
         metrics.reconciles.inc({ result: "success" });
         metrics.lastSuccess.set(Date.now() / 1000);
@@ -199,7 +185,7 @@ export function register(program: Command, setExit: SetExit): void {
       }
     };
 
-    const loop = runLoop(reconcile, {
+    const loop = runLoop(step, {
       intervalMs,
       onError: (e, failures, next) =>
         log("error", "reconcile failed", { error: messageOf(e), type: errorType(e), failures, retryInMs: next }),

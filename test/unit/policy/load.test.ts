@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { firstInvalidUtf8, loadFile, loadPolicies, parseText } from "../../../src/policy/load.js";
+import { firstInvalidUtf8, loadFile, parsePolicyFiles, parseText } from "../../../src/policy/load.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cordon-load-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -148,7 +148,7 @@ describe("parseText", () => {
   });
 });
 
-describe("loadPolicies", () => {
+describe("parsePolicyFiles", () => {
   it("walks directories recursively in sorted order, skipping dot-entries and other extensions", () => {
     const root = join(tmp, "tree");
     mkdirSync(join(root, "b", "c"), { recursive: true });
@@ -156,7 +156,7 @@ describe("loadPolicies", () => {
     for (const f of ["b/c/z.yml", "b/a.yaml", "a.YAML", "notes.md", ".git/x.yaml", "b/.hidden.yaml"]) {
       writeFileSync(join(root, f), "k: v\n");
     }
-    const r = loadPolicies([root]);
+    const r = parsePolicyFiles([root]);
     expect(r.files).toEqual([join(root, "a.YAML"), join(root, "b/a.yaml"), join(root, "b/c/z.yml")]);
     expect(r.diagnostics).toEqual([]);
     expect(r.documents).toHaveLength(3);
@@ -167,7 +167,7 @@ describe("loadPolicies", () => {
     writeFileSync(join(root, "p.yaml"), "k: v\n");
     symlinkSync("..", join(root, "sub", "up"));
     symlinkSync("sub", join(root, "again"));
-    const r = loadPolicies([root]);
+    const r = parsePolicyFiles([root]);
     expect(r.files).toEqual([join(root, "p.yaml")]);
     expect(r.diagnostics).toEqual([]);
   });
@@ -176,13 +176,13 @@ describe("loadPolicies", () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "p.yaml"), "k: v\n");
     writeFileSync(join(dir, "policy.txt"), "k: w\n");
-    const r = loadPolicies([dir, join(dir, "p.yaml"), join(dir, "policy.txt")]);
+    const r = parsePolicyFiles([dir, join(dir, "p.yaml"), join(dir, "policy.txt")]);
     expect(r.files).toEqual([join(dir, "p.yaml"), join(dir, "policy.txt")]);
   });
   it("refuses a file over the size limit without reading it", () => {
     const path = join(tmp, "big.yaml");
     writeFileSync(path, "k: v\n".repeat(100));
-    const r = loadPolicies([path], { maxFileBytes: 100 });
+    const r = parsePolicyFiles([path], { maxFileBytes: 100 });
     expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
       ["load.too-large", "The file is 500 bytes, over the 100 bytes limit for a policy file; it was not read."],
     ]);
@@ -190,7 +190,7 @@ describe("loadPolicies", () => {
   it("reports every missing path and still loads the others", () => {
     const ok = join(tmp, "ok.yaml");
     writeFileSync(ok, "k: v\n");
-    const r = loadPolicies([join(tmp, "missing-1"), ok, join(tmp, "missing-2.yaml")]);
+    const r = parsePolicyFiles([join(tmp, "missing-1"), ok, join(tmp, "missing-2.yaml")]);
     expect(r.diagnostics.map((d) => [d.code, d.file])).toEqual([
       ["load.not-found", join(tmp, "missing-1")],
       ["load.not-found", join(tmp, "missing-2.yaml")],
@@ -216,11 +216,11 @@ describe("firstInvalidUtf8", () => {
 
 describe("estates beside policies", () => {
   it("skips a sandbox estate found in a directory, and explains one named explicitly", async () => {
-    const { loadPolicies } = await import("../../../src/policy/load.js");
-    const fromDir = loadPolicies(["examples/cats-eyes"]);
+    const { parsePolicyFiles } = await import("../../../src/policy/load.js");
+    const fromDir = parsePolicyFiles(["examples/cats-eyes"]);
     expect(fromDir.documents.map((d) => d.file)).toEqual(["examples/cats-eyes/policies/production.yaml"]);
     expect(fromDir.diagnostics).toEqual([]);
-    const named = loadPolicies(["examples/cats-eyes/estate.yaml"]);
+    const named = parsePolicyFiles(["examples/cats-eyes/estate.yaml"]);
     expect(named.documents).toEqual([]);
     expect(named.diagnostics.map((d) => [d.code, d.position?.line])).toEqual([["load.not-a-policy", 5]]);
   });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/model/errors.js";
 import { loadAndValidate } from "../../../src/policy/index.js";
-import { loadPolicies } from "../../../src/policy/load.js";
+import { parsePolicyFiles } from "../../../src/policy/load.js";
 import { discoverPolicySet, findPolicySetFile, wholeSetLoaded } from "../../../src/policy/policy-set.js";
 
 const TODAY = "2026-11-26";
@@ -70,7 +70,7 @@ describe("discoverPolicySet", () => {
     const nested = write(join(repo, "policies", "nested", "cordon.yaml"), SET("nested"));
     const c = write(join(repo, "policies", "nested", "c.yaml"), POLICY("c"));
     try {
-      const files = loadPolicies([join(repo, "policies")]).files;
+      const files = parsePolicyFiles([join(repo, "policies")]).files;
       expect(files).toContain(c);
       expect(() => discoverPolicySet([join(repo, "policies")], files)).toThrow(/different policy sets/);
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../../src/cli/duration.js";
+import { formatDuration, parseDuration } from "../../../src/executor/duration.js";
 import { makeLogger } from "../../../src/watch/log.js";
 import { nextDelay, runLoop } from "../../../src/watch/loop.js";
 import { parseListen } from "../../../src/watch/server.js";

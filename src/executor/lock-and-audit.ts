@@ -1,40 +1,24 @@
-// Safety around every run that changes AWS (apply, drift --correct, watch): the per-target lock
-// (src/executor/lock.ts), the applied-spec record (src/executor/applied.ts) and the audit record
-// (src/executor/audit.ts), in this order:
-//   locks taken (sorted by key, so two runs never deadlock) → the apply runs → applied records
-//   updated → audit record written → locks released; the last three also on failure, and on
-//   SIGINT/SIGTERM when `handleSignals` is set (the process then exits 130/143).
-import type { Command } from "commander";
+// The locks and records around a run that changes AWS, in this order: locks taken (sorted by key,
+// so two runs never deadlock) → the apply runs → applied records updated → audit record written →
+// locks released; the last three also on failure, and on SIGINT/SIGTERM when `handleSignals` is
+// set (the process then exits 130/143). Only the reconcile (src/executor/reconcile.ts) uses it.
 import type { AwsSession } from "../aws/config.js";
-import { writeApplied } from "../executor/applied.js";
-import type { ProgressEvent } from "../executor/apply.js";
-import { auditLine, auditRecord, newAuditId, planDigest, writeAudit } from "../executor/audit.js";
-import {
-  type Actor,
-  acquireLock,
-  currentActor,
-  DEFAULT_LOCK_TTL_MS,
-  describeHolder,
-  type HeldLock,
-  lockKey,
-  lockTtlFloorMessage,
-  MIN_LOCK_TTL_MS,
-  parseLock,
-} from "../executor/lock.js";
-import { type ObjectStore, s3ObjectStore } from "../executor/objects.js";
-import { noStateLocationNote, type StateLocation, stateLocation } from "../executor/state-location.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
-import { AwsError, CordonError, PartialApplyError, UsageError } from "../model/errors.js";
+import { AwsError, CordonError, PartialApplyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { TargetRef } from "../model/resource.js";
-import { formatDuration, parseDuration } from "./duration.js";
-import { appendStepSummary } from "./github.js";
-import { err, out } from "./output.js";
-import { VERSION } from "./version.js";
+import { writeApplied } from "./applied.js";
+import type { ProgressEvent } from "./apply.js";
+import { auditLine, auditRecord, newAuditId, planDigest, writeAudit } from "./audit.js";
+import { formatDuration } from "./duration.js";
+import { type Actor, acquireLock, currentActor, describeHolder, type HeldLock, lockKey, parseLock } from "./lock.js";
+import { type ObjectStore, s3ObjectStore } from "./objects.js";
+import { noStateLocationNote, type StateLocation, stateLocation } from "./state-location.js";
 
-export interface GuardSettings {
+/** How a run that changes AWS takes its lock and where it keeps its records. */
+export interface ReconcileSettings {
   /** false = no lock (--no-lock): audit and applied records are still written. */
   readonly lock: boolean;
   readonly lockBucket?: string;
@@ -44,10 +28,11 @@ export interface GuardSettings {
   readonly command: string;
 }
 
-export interface GuardContext {
+export interface ReconcileContext {
   readonly session: AwsSession;
-  readonly policies: readonly LoadedPolicy[];
-  readonly settings: GuardSettings;
+  readonly settings: ReconcileSettings;
+  /** Recorded in the audit record. */
+  readonly cordonVersion: string;
   /** Lines for people (waiting for a lock, warnings): stderr in the CLI, the log in watch. */
   readonly log: (line: string) => void;
   /** The audit one-liner (stdout in the CLI). */
@@ -55,10 +40,15 @@ export interface GuardContext {
   readonly handleSignals?: boolean;
   readonly actor?: Actor;
   /**
-   * Warnings already given (a long-running watch, or drift that showed its note): the guard never
-   * repeats one of these and adds its own.
+   * Warnings already given (a long-running watch, or drift that showed its note): the reconcile
+   * never repeats one of these and adds its own.
    */
   readonly warned?: Set<string>;
+}
+
+/** A reconcile context with the policies whose targets are locked and recorded. */
+export interface LockContext extends ReconcileContext {
+  readonly policies: readonly LoadedPolicy[];
 }
 
 interface Place {
@@ -69,7 +59,7 @@ interface Place {
 
 const keyOf = (t: Pick<TargetRef, "account" | "region">) => `${t.account}/${t.region}`;
 
-async function placesFor(plan: PlanDocument, ctx: GuardContext): Promise<{ places: Place[]; missing: string[] }> {
+async function placesFor(plan: PlanDocument, ctx: LockContext): Promise<{ places: Place[]; missing: string[] }> {
   const targets = new Map<string, TargetRef>();
   for (const c of plan.changes) if (!targets.has(keyOf(c.target))) targets.set(keyOf(c.target), c.target);
   const places: Place[] = [];
@@ -95,7 +85,7 @@ const isNoSuchBucket = (e: unknown) => e instanceof AwsError && e.awsCode === "N
  * command) or live (someone else is applying to that target right now). A lock that cannot be
  * read is warned about too; nothing here fails the run.
  */
-export async function warnAboutLocks(plan: PlanDocument, ctx: GuardContext): Promise<void> {
+export async function warnAboutLocks(plan: PlanDocument, ctx: LockContext): Promise<void> {
   let places: Place[];
   try {
     places = (await placesFor(plan, ctx)).places;
@@ -137,21 +127,21 @@ export async function warnAboutLocks(plan: PlanDocument, ctx: GuardContext): Pro
   }
 }
 
-export interface Guarded<T> {
+export interface Recorded<T> {
   readonly value: T;
   readonly auditLine: string;
 }
 
 /**
  * Runs `run` under the locks of every target the plan changes, then records what was applied and
- * the audit record. `run` receives the progress listener it must pass to the executor (the guard
- * collects the outcomes from it).
+ * the audit record, and releases the locks. `run` receives the progress listener it must pass to
+ * the executor (the outcomes are collected from it).
  */
-export async function withApplyGuard<T>(
+export async function withLockAndAudit<T>(
   plan: PlanDocument,
-  ctx: GuardContext,
+  ctx: LockContext,
   run: (onEvent: (e: ProgressEvent) => void) => Promise<T>,
-): Promise<Guarded<T>> {
+): Promise<Recorded<T>> {
   const actor = ctx.actor ?? currentActor();
   const startedAt = new Date();
   const id = newAuditId();
@@ -184,7 +174,7 @@ export async function withApplyGuard<T>(
         id,
         command: ctx.settings.command,
         actor,
-        cordonVersion: VERSION,
+        cordonVersion: ctx.cordonVersion,
         startedAt,
         finishedAt: new Date(),
         plan,
@@ -301,71 +291,3 @@ function messageOf(e: unknown): string {
   if (e instanceof CordonError) return [e.message, ...e.details].join("\n");
   return e instanceof Error ? e.message : String(e);
 }
-
-/** The lock/audit options every changing command takes. */
-export interface LockOptionValues {
-  readonly lock?: boolean;
-  readonly lockBucket?: string;
-  readonly lockTtl?: string;
-  readonly lockTimeout?: string;
-}
-
-/** Adds --no-lock, --lock-bucket, --lock-ttl and --lock-timeout to a command that changes AWS. */
-export function addLockOptions(command: Command): Command {
-  return command
-    .option("--no-lock", "do not take the apply lock (the audit record is still written)")
-    .option(
-      "--lock-bucket <name>",
-      "bucket for the lock, audit log and applied record (default: the policies' flow-log bucket; blocking-only policies name none, so pass it to have them)",
-    )
-    .option(
-      "--lock-ttl <duration>",
-      `the lock expires after this long if its holder dies (renewed every third of it while held; at least ${formatDuration(MIN_LOCK_TTL_MS)}, so a slow S3 round trip or a paused process cannot let it lapse mid-apply)`,
-      (value: string) => {
-        checkLockTtl(value); // at parse time: refused before anything is read from AWS
-        return value;
-      },
-      formatDuration(DEFAULT_LOCK_TTL_MS),
-    )
-    .option("--lock-timeout <duration>", "wait this long for a lock held by another run (0s: fail at once)", "0s");
-}
-
-/** --lock-ttl in ms; a malformed value or one below MIN_LOCK_TTL_MS is a UsageError (naming the floor). */
-function checkLockTtl(text: string): number {
-  const ms = parseDuration(text, "--lock-ttl");
-  if (ms < MIN_LOCK_TTL_MS) throw new UsageError(lockTtlFloorMessage(`--lock-ttl ${text}`));
-  return ms;
-}
-
-/** Reads the lock options; a --lock-ttl below MIN_LOCK_TTL_MS is a UsageError naming the floor. */
-export function guardSettings(options: LockOptionValues, command: string): GuardSettings {
-  const lockTtlMs = checkLockTtl(options.lockTtl ?? formatDuration(DEFAULT_LOCK_TTL_MS));
-  return {
-    lock: options.lock !== false,
-    ...(options.lockBucket !== undefined ? { lockBucket: options.lockBucket } : {}),
-    lockTtlMs,
-    lockTimeoutMs: parseDuration(options.lockTimeout ?? "0s", "--lock-timeout"),
-    command,
-  };
-}
-
-/** The CLI's guard context: waiting and warnings on stderr, the audit line on stdout (and the step summary in Actions). */
-export function cliGuardContext(
-  session: AwsSession,
-  policies: readonly LoadedPolicy[],
-  settings: GuardSettings,
-): GuardContext {
-  const report = (line: string) => {
-    out(line);
-    appendStepSummary(`\`${line}\``);
-  };
-  return { session, policies, settings, log: (l) => err(l), report, handleSignals: true };
-}
-
-/** Both listeners, in order. */
-export const both =
-  <E>(a: (e: E) => void, b: (e: E) => void) =>
-  (e: E): void => {
-    a(e);
-    b(e);
-  };

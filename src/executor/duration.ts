@@ -1,4 +1,5 @@
-// Durations on the command line: "500ms", "30s", "15m", "1h", "1h30m", or a bare number of seconds.
+// Durations of options and messages (lock TTLs and timeouts, watch intervals): "500ms", "30s",
+// "15m", "1h", "1h30m", or a bare number of seconds.
 import { UsageError } from "../model/errors.js";
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
