@@ -6,7 +6,7 @@
 // the spec itself, so drift can be measured against what was applied, not only detected.
 //
 // Written at the end of every apply (also a partial one), read-modify-write with conditional puts.
-import { appliedDigest } from "../handlers/applied-tag.js";
+import { appliedDigest } from "../handlers/registry.js";
 import type { Outcome } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { Address, Kind } from "../model/resource.js";
@@ -16,7 +16,7 @@ export const APPLIED_FORMAT = "cordon.applied/v1";
 
 export interface AppliedEntry {
   readonly kind: Kind;
-  /** appliedDigest of `spec` (src/handlers/applied-tag.ts). */
+  /** appliedDigest of `spec` (src/handlers/registry.ts: the kind descriptor's hook). */
   readonly digest: string;
   /** The desired spec Cordon applied (or found already in place when it applied). */
   readonly spec: unknown;

@@ -12,8 +12,9 @@
 // A resource that already matches its desired spec is clean, whatever the record says. A resource
 // no longer declared but still owned is pending (its deletion was never applied); one with no
 // record that differs from its desired spec is pending too ("never applied by Cordon").
-import { APPLIED_TAG, appliedDigest as digestOf } from "../handlers/applied-tag.js";
+import { APPLIED_TAG } from "../handlers/applied-tag.js";
 import type { DiffResult } from "../handlers/contract.js";
+import { appliedDigest as digestOf } from "../handlers/registry.js";
 import type { Change, FieldDiff } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { Address, Kind, ManagementMode, Observation, TargetRef } from "../model/resource.js";

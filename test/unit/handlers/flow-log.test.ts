@@ -1,11 +1,11 @@
 import type { FlowLog } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import type { Ec2Port, TargetPorts } from "../../../src/aws/ports.js";
-import { appliedDigest } from "../../../src/handlers/applied-tag.js";
 import type { HandlerContext } from "../../../src/handlers/contract.js";
 import { SideBySideRefusedError } from "../../../src/handlers/contract.js";
 import { flowLogHandler } from "../../../src/handlers/flow-log.js";
 import { buildLogFormat, DEFAULT_FIELDS } from "../../../src/handlers/normalize/flowlog-fields.js";
+import { appliedDigest } from "../../../src/handlers/registry.js";
 import { AwsError, ConflictError } from "../../../src/model/errors.js";
 import { type DesiredResource, makeAddress, type TargetRef } from "../../../src/model/resource.js";
 import { type FlowLogSpec, OWNERSHIP } from "../../../src/model/specs.js";
