@@ -12,6 +12,7 @@ import { glueTableKind } from "./glue-table.js";
 import { naclEntriesKind } from "./nacl-entries.js";
 import { bucketKind } from "./s3-bucket.js";
 import { bucketPolicyKind } from "./s3-bucket-policy.js";
+import { publicAccessBlockKind } from "./s3-public-access-block.js";
 import { associationKind } from "./waf-association.js";
 import { ipSetKind } from "./waf-ip-set.js";
 import { webAclKind } from "./waf-web-acl.js";
@@ -25,6 +26,7 @@ type AnyHandler = Handler<any, TargetPorts>;
 export const KINDS: readonly AnyKind[] = [
   bucketKind,
   bucketPolicyKind,
+  publicAccessBlockKind,
   flowLogKind,
   glueDatabaseKind,
   glueTableKind,
