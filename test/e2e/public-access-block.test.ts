@@ -109,7 +109,13 @@ describe("flowLogs.bucket.blockPublicAccess on a bucket used as is", () => {
     expect(change?.reason).toBe("missing in AWS");
     expect(change?.impact.broadensAccess).toBe(false);
 
-    const apply = await cordon(["apply", file, "--auto-approve", "--today", TODAY, "--no-lock"]);
+    // A saved plan holding the kind is well formed: shown, then applied as reviewed.
+    const saved = "plan.json"; // the CLI runs in tmp, beside policy.yaml
+    expect((await cordon(["plan", "policy.yaml", "--out", saved, "--today", TODAY])).status).toBe(0);
+    const show = await cordon(["show", saved]);
+    expect(show.status).toBe(0);
+    expect(show.stdout).toContain(`+ s3.publicAccessBlock "${BUCKET}"`);
+    const apply = await cordon(["apply", saved, "--auto-approve", "--no-lock"]);
     expect(apply.stderr).not.toMatch(/\n\s+at /);
     expect(apply.status).toBe(0);
     expect(await settings()).toEqual({

@@ -67,6 +67,15 @@ describe("kind descriptors", () => {
   });
 });
 
+describe("the plan document schema", () => {
+  it("accepts every registered kind without listing them", () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, "schemas/plan.schema.json"), "utf8"));
+    const kind = schema.definitions.kind as { enum?: unknown; pattern: string };
+    expect(kind.enum).toBeUndefined();
+    for (const d of KINDS) expect(d.kind).toMatch(new RegExp(kind.pattern));
+  });
+});
+
 describe("no per-kind table or special case outside a kind's own code", () => {
   // A kind's own code: its handler file (and the WAF helpers its three kinds share), the
   // desired-state builders that emit it, and the sandbox (AWS, not Cordon's kinds).
