@@ -1,7 +1,8 @@
 // The blocking kinds (descriptor.blocksTraffic) in the plan pipeline (called from pipeline.ts):
 // which targets need the blocking inventory (network ACLs, load balancers), and the reviewer notes
-// a plan carries on blocking changes — the expiry reasons ("… expired 2026-12-31, ticket INC-42 …") and what stops
-// being blocked. Notes are display data only (DESIGN principle 5); the executor never reads them.
+// a plan carries on blocking changes — the expiry reasons ("… expired 2026-12-31, ticket INC-42 …")
+// and what stops being blocked. Notes are display data only (DESIGN principle 5); the executor
+// never reads them.
 import type { BlockingNeeds } from "../aws/inventory-blocking.js";
 import type { BlockingDiff } from "../handlers/normalize/nacl.js";
 import { descriptorOf } from "../handlers/registry.js";
