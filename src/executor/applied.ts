@@ -6,8 +6,9 @@
 // the spec itself, so drift can be measured against what was applied, not only detected.
 //
 // Written at the end of every apply (also a partial one), read-modify-write with conditional puts.
+
 import { appliedKey } from "../domain/record-keys.js";
-import { appliedDigest } from "../handlers/applied-tag.js";
+import { appliedDigest } from "../handlers/registry.js";
 import type { Outcome } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { Address, Kind } from "../model/resource.js";
@@ -19,7 +20,7 @@ export const APPLIED_FORMAT = "cordon.applied/v1";
 
 export interface AppliedEntry {
   readonly kind: Kind;
-  /** appliedDigest of `spec` (src/handlers/applied-tag.ts). */
+  /** appliedDigest of `spec` (src/handlers/registry.ts: the kind descriptor's hook). */
   readonly digest: string;
   /** The desired spec Cordon applied (or found already in place when it applied). */
   readonly spec: unknown;

@@ -1,41 +1,16 @@
-// The blocking kinds in the plan pipeline (called from pipeline.ts): which targets need the
-// blocking inventory (network ACLs, load balancers), and the reviewer notes a plan carries on
-// blocking changes — the expiry reasons ("… expired 2026-12-31, ticket INC-42 …") and what stops
-// being blocked. Notes are display data only (docs/architecture.md, "Display data never drives execution"); the executor never reads them.
+// The blocking kinds (descriptor.blocksTraffic) in the plan pipeline (called from pipeline.ts):
+// which targets need the blocking inventory (network ACLs, load balancers), and the reviewer notes
+// a plan carries on blocking changes — the expiry reasons ("… expired 2026-12-31, ticket INC-42 …")
+// and what stops being blocked. Notes are display data only (docs/architecture.md, "Display data never drives execution"); the executor
+// never reads them.
 import type { BlockingNeeds } from "../aws/inventory-blocking.js";
 import type { BlockingDiff } from "../domain/nacl.js";
+import { descriptorOf } from "../handlers/registry.js";
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
-import type { LoadedPolicy, ManagementMode, Policy } from "../model/policy.js";
-import type { Address, Kind } from "../model/resource.js";
+import type { LoadedPolicy } from "../model/policy.js";
+import type { Address } from "../model/resource.js";
 import type { HandlerLookup } from "./observe.js";
-
-const BLOCKING_KINDS: ReadonlySet<Kind> = new Set<Kind>([
-  "ec2.naclEntries",
-  "wafv2.ipSet",
-  "wafv2.webAcl",
-  "wafv2.association",
-]);
-
-/**
- * The mode of the section of `policy` that declares resources of a blocking `kind` (NACL bands and
- * IP sets: blockedAddresses; the web ACL and its associations: webAcl); undefined when the policy
- * has no such section any more, or for another kind. A blocking resource left behind keeps the
- * mode of the policy that made it (named by its cordon:policy tag): kept in no-delete mode, only
- * reported in observe mode.
- */
-export function blockingSectionMode(kind: Kind, policy: Policy): ManagementMode | undefined {
-  switch (kind) {
-    case "ec2.naclEntries":
-    case "wafv2.ipSet":
-      return policy.blockedAddresses?.mode;
-    case "wafv2.webAcl":
-    case "wafv2.association":
-      return policy.webAcl?.mode;
-    default:
-      return undefined;
-  }
-}
 
 /** What the policies of one target (account/region key) need read beyond VPCs and subnets; null = nothing. */
 export function blockingNeeds(policies: readonly LoadedPolicy[], key: string): BlockingNeeds | null {
@@ -64,7 +39,7 @@ export function annotateBlocking(
   handlers: HandlerLookup,
 ): PlanDocument {
   const changes = plan.changes.map((c): Change => {
-    if (!BLOCKING_KINDS.has(c.kind) || c.action === "no-op") return c;
+    if (descriptorOf(c.kind)?.blocksTraffic !== true || c.action === "no-op") return c;
     const notes = [...c.impact.notes];
     const add = (n: string) => {
       if (!notes.includes(n)) notes.push(n);

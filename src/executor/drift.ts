@@ -14,8 +14,9 @@
 // record that differs from its desired spec is pending too ("never applied by Cordon").
 
 import { structuralDiff } from "../domain/diff.js";
-import { APPLIED_TAG, appliedDigest as digestOf } from "../handlers/applied-tag.js";
+import { APPLIED_TAG } from "../handlers/applied-tag.js";
 import type { DiffResult } from "../handlers/contract.js";
+import { appliedDigest as digestOf } from "../handlers/registry.js";
 import type { Change, FieldDiff } from "../model/change.js";
 import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
 import type { PlanDocument } from "../model/plan.js";

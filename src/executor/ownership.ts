@@ -14,12 +14,12 @@
 //   3. else (a partial load, another set, no set, no cordon:policy tag) → left alone: never planned
 //      for change or deletion, only listed in one plan note.
 import type { Discovered } from "../handlers/contract.js";
+import { descriptorOf } from "../handlers/registry.js";
 import type { PlanNote } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { Address } from "../model/resource.js";
 import { OWNERSHIP } from "../model/specs.js";
 import type { OwnedResource } from "../planner/plan.js";
-import { blockingSectionMode } from "./blocking.js";
 
 /** What the run loaded: the policies, and the set they belong to (null: none). */
 export interface LoadedScope {
@@ -64,16 +64,18 @@ export function scopeOwned(discovered: readonly Discovered[], scope: LoadedScope
 
 /**
  * An owned resource keeps the management mode of the policy that created it when that policy
- * targets the resource's account and region: a flow log (or a blocking resource, see
- * blockingSectionMode) left behind by a "no-delete" or "observe" section is then kept or only
- * reported, not deleted.
+ * targets the resource's account and region: a resource left behind by a "no-delete" or
+ * "observe" section (its kind's descriptor names the section: flowLogs for flow logs,
+ * blockedAddresses for NACL bands and IP sets, webAcl for the web ACL and its associations) is then
+ * kept or only reported, not deleted.
  */
 function withDeclaringMode(d: Discovered, declaring: readonly LoadedPolicy[]): OwnedResource {
   const same = declaring.find(
     (p) => p.policy.target.account === d.target.account && p.policy.target.region === d.target.region,
   );
   if (same === undefined) return d;
-  const mode = d.kind === "ec2.flowLog" ? same.policy.flowLogs?.mode : blockingSectionMode(d.kind, same.policy);
+  const section = descriptorOf(d.kind)?.section;
+  const mode = section === undefined ? undefined : same.policy[section]?.mode;
   return mode === undefined ? d : { ...d, mode };
 }
 

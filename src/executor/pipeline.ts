@@ -7,15 +7,15 @@ import { readInventory } from "../aws/inventory.js";
 import { readBlockingInventory } from "../aws/inventory-blocking.js";
 import type { TargetPorts } from "../aws/ports.js";
 import { policyDigest } from "../domain/fingerprint.js";
-import { DISCOVERABLE_KINDS, HANDLERS, handlerFor } from "../handlers/registry.js";
+import { DISCOVERABLE_KINDS, handlerFor, KINDS } from "../handlers/registry.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { AwsError, PolicyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
-import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
+import type { Address, DesiredResource, Observation, TargetRef } from "../model/resource.js";
 import type { Inventory } from "../model/specs.js";
 import type { BlockingInventory } from "../model/specs-blocking.js";
-import { type DiffRegistry, plan, type ReplaceAction } from "../planner/plan.js";
+import { type DiffRegistry, plan } from "../planner/plan.js";
 import { desiredResources } from "../policy/desired.js";
 import { desiredBlockingResources } from "../policy/desired-blocking.js";
 import { hasErrors, type LoadedSet, loadAndValidate } from "../policy/index.js";
@@ -83,13 +83,10 @@ export function targetsOf(policies: readonly LoadedPolicy[]): TargetRef[] {
   return [...m.values()].sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
 }
 
+/** Every kind's diff (its descriptor's handler), by kind. */
 export const diffRegistry: DiffRegistry = Object.fromEntries(
-  Object.entries(HANDLERS).map(([k, h]) => [k, h.diff.bind(h)]),
+  KINDS.map((d) => [d.kind, d.handler.diff.bind(d.handler)]),
 ) as DiffRegistry;
-
-export const replaceActions: Readonly<Partial<Record<Kind, ReplaceAction>>> = Object.fromEntries(
-  Object.entries(HANDLERS).map(([k, h]) => [k, h.replaceAction]),
-);
 
 /** Refuses to work on a target with credentials of another account. */
 async function checkIdentity(session: AwsSession, target: TargetRef, retry: RetryOptions): Promise<void> {
@@ -209,8 +206,6 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
       desired,
       observed,
       owned: scoped.owned,
-      diff: diffRegistry,
-      replaceActions,
       policyDigest: loaded.digest,
       createdAt: now().toISOString(),
       cordonVersion: options.cordonVersion,

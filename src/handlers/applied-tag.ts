@@ -3,26 +3,17 @@
 // `cordon drift` compares it with the desired spec (pending policy changes) and with live AWS
 // (drift). The tag is Cordon's bookkeeping, never part of a spec: handlers leave it out of the
 // live spec they diff, so it never shows as a difference.
+//
+// Which digest a kind records is its descriptor's appliedDigest hook (default: specDigest of the
+// spec); appliedDigest(kind, spec) in src/handlers/registry.ts reads it.
 
 import { fingerprint } from "../domain/fingerprint.js";
-import { normalizeFlowLogSpec } from "../domain/flowlog.js";
-import type { Kind } from "../model/resource.js";
-import type { FlowLogSpec, Tags } from "../model/specs.js";
+import type { Tags } from "../model/specs.js";
 
 export const APPLIED_TAG = "cordon:applied";
 
 /** 16 hex characters of the sha256 of the spec's canonical JSON (fits any tag value limit). */
 export const specDigest = (spec: unknown): string => fingerprint(spec).slice(0, 16);
-
-/**
- * The digest of what applying `spec` writes: specDigest of the spec, except for flow logs, whose
- * digest covers the normalised settings without the resource id (the address names the resource),
- * so that one batched CreateFlowLogs call can tag every flow log it creates alike.
- */
-export function appliedDigest(kind: Kind, spec: unknown): string {
-  if (kind === "ec2.flowLog") return specDigest({ ...normalizeFlowLogSpec(spec as FlowLogSpec), resourceId: "" });
-  return specDigest(spec);
-}
 
 /** `tags` without the applied-digest tag. */
 export function withoutAppliedTag<T extends Readonly<Record<string, string>>>(tags: T): T {
@@ -31,10 +22,10 @@ export function withoutAppliedTag<T extends Readonly<Record<string, string>>>(ta
   return rest as T;
 }
 
-/** The tags a create/update writes: the desired ones plus the applied digest of `spec`. */
-export const withAppliedTag = (tags: Tags, kind: Kind, spec: unknown): Tags => ({
+/** The tags a create/update writes: the desired ones plus the digest of `spec` (specDigest). */
+export const withAppliedTag = (tags: Tags, spec: unknown): Tags => ({
   ...tags,
-  [APPLIED_TAG]: appliedDigest(kind, spec),
+  [APPLIED_TAG]: specDigest(spec),
 });
 
 /** Comparable live tags plus the applied tag as read (`all`), so a tag sync rewrites it only when it changed. */

@@ -87,6 +87,53 @@ export interface Handler<S = unknown, Ports = unknown> {
    * (a flow log whose delivery FAILED, with AWS's message). null = healthy.
    */
   health?(live: Observation<S> & { exists: true }): string | null;
-  /** How a replacement is ordered for this kind. Security controls: always create-then-delete. */
-  readonly replaceAction: Extract<Action, "create-then-delete" | "delete-then-create">;
+}
+
+/** How a kind is replaced when its diff says so. */
+export type ReplaceAction = Extract<Action, "create-then-delete" | "delete-then-create">;
+
+/** The policy sections that declare resources. */
+export type PolicySection = "flowLogs" | "athena" | "blockedAddresses" | "webAcl" | "blockedCountries";
+
+/**
+ * Everything the engine knows about one kind, declared once beside its handler and listed once in
+ * src/handlers/registry.ts. The planner, the plan pipeline, ownership scoping, the applied record
+ * and the reviewer notes read it; nothing else switches on a kind.
+ */
+export interface KindDescriptor<S = unknown, Ports = unknown> {
+  readonly kind: Kind;
+  /** Where the kind is listed when dependencies do not decide (creation order): lower first. */
+  readonly order: number;
+  /**
+   * A security control (logging or blocking): never replaced by delete-then-create without saying
+   * the control is briefly absent, and its removal broadens access.
+   */
+  readonly securityControl: boolean;
+  /** Deleting one loses data or monitoring (the plan marks the change destructive). */
+  readonly dataOrMonitoring: boolean;
+  /**
+   * It blocks traffic: its changes carry the reviewer notes of blocking (why an entry goes: expired,
+   * ticket; what stops being blocked).
+   */
+  readonly blocksTraffic: boolean;
+  /** How a replacement is ordered. Security controls: create-then-delete. */
+  readonly replaceAction: ReplaceAction;
+  /**
+   * The policy section that declares resources of this kind. A resource left behind (discovered, no
+   * longer declared) keeps that section's mode in the policy that made it: kept in no-delete mode,
+   * only reported in observe mode.
+   */
+  readonly section: PolicySection;
+  /**
+   * Top-level spec members that are context for the handler (capacity and order checks, the
+   * fingerprint), not something Cordon manages: never diffed, never written, and hidden by the plan
+   * renderers.
+   */
+  readonly contextFields?: readonly string[];
+  /**
+   * The digest recorded as what Cordon applied (the cordon:applied tag and the applied record),
+   * when it is not the digest of the spec itself.
+   */
+  readonly appliedDigest?: (spec: S) => string;
+  readonly handler: Handler<S, Ports>;
 }

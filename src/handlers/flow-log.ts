@@ -48,9 +48,15 @@ import {
   type Observation,
 } from "../model/resource.js";
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
-import { APPLIED_TAG, appliedDigest, withoutAppliedTag } from "./applied-tag.js";
+import { APPLIED_TAG, specDigest, withoutAppliedTag } from "./applied-tag.js";
 import { batcher, type Settled } from "./batch.js";
-import { type Discovered, type Handler, type HandlerContext, SideBySideRefusedError } from "./contract.js";
+import {
+  type Discovered,
+  type Handler,
+  type HandlerContext,
+  type KindDescriptor,
+  SideBySideRefusedError,
+} from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<FlowLogSpec> & { exists: true };
@@ -198,7 +204,7 @@ async function createFlowLogs(ctx: Ctx, specs: readonly FlowLogSpec[]): Promise<
   const tags = {
     ...spec.tags,
     [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
-    [APPLIED_TAG]: appliedDigest("ec2.flowLog", spec),
+    [APPLIED_TAG]: flowLogAppliedDigest(spec),
   };
   let unsuccessful: readonly UnsuccessfulItem[];
   try {
@@ -312,9 +318,16 @@ function refuseForeign(live: Live, what: "tag" | "delete"): void {
   );
 }
 
+/**
+ * The applied digest of a flow log covers the normalised settings without the resource id (the
+ * address names the resource), so that one batched CreateFlowLogs call tags every flow log it
+ * creates alike.
+ */
+export const flowLogAppliedDigest = (spec: FlowLogSpec): string =>
+  specDigest({ ...normalizeFlowLogSpec(spec), resourceId: "" });
+
 export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
   kind: "ec2.flowLog",
-  replaceAction: "create-then-delete",
 
   async observe(ctx, desired) {
     const resourceId = desired.spec.resourceId;
@@ -369,7 +382,7 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
     // Only tags change in place (everything else is a replacement).
     refuseForeign(live, "tag");
     const id = live.meta.id!;
-    const want: Tags = { ...desired.spec.tags, [APPLIED_TAG]: appliedDigest("ec2.flowLog", desired.spec) };
+    const want: Tags = { ...desired.spec.tags, [APPLIED_TAG]: flowLogAppliedDigest(desired.spec) };
     const applied = live.meta.tags?.[APPLIED_TAG];
     const have: Tags = applied === undefined ? live.live.tags : { ...live.live.tags, [APPLIED_TAG]: applied };
     const ec2 = await ctx.aws.ec2();
@@ -393,4 +406,16 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
     const message = typeof extra["deliverLogsErrorMessage"] === "string" ? extra["deliverLogsErrorMessage"] : "";
     return `flow log ${live.meta.id ?? ""} on ${live.live.resourceId}: log delivery FAILED${message ? `: ${message}` : ""}`;
   },
+};
+
+export const flowLogKind: KindDescriptor<FlowLogSpec, TargetPorts> = {
+  kind: "ec2.flowLog",
+  order: 30,
+  securityControl: true,
+  dataOrMonitoring: true,
+  blocksTraffic: false,
+  replaceAction: "create-then-delete",
+  section: "flowLogs",
+  appliedDigest: flowLogAppliedDigest,
+  handler: flowLogHandler,
 };

@@ -10,11 +10,10 @@ import { fingerprint } from "../domain/fingerprint.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type GlueDatabaseSpec, OWNERSHIP } from "../model/specs.js";
-import type { Handler } from "./contract.js";
+import type { Handler, KindDescriptor } from "./contract.js";
 
 export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {
   kind: "glue.database",
-  replaceAction: "delete-then-create",
 
   async observe(ctx, desired) {
     const glue = await ctx.aws.glue();
@@ -103,4 +102,15 @@ export const glueDatabaseHandler: Handler<GlueDatabaseSpec, TargetPorts> = {
       if (!isNotFound(e)) throw e;
     }
   },
+};
+
+export const glueDatabaseKind: KindDescriptor<GlueDatabaseSpec, TargetPorts> = {
+  kind: "glue.database",
+  order: 40,
+  securityControl: false,
+  dataOrMonitoring: false,
+  blocksTraffic: false,
+  replaceAction: "delete-then-create",
+  section: "athena",
+  handler: glueDatabaseHandler,
 };

@@ -14,11 +14,10 @@ import { glueTableDiff, isManagedTableParameter, normalizeLiveTable, tableInputO
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type GlueTableSpec, OWNERSHIP } from "../model/specs.js";
-import type { Handler } from "./contract.js";
+import type { Handler, KindDescriptor } from "./contract.js";
 
 export const glueTableHandler: Handler<GlueTableSpec, TargetPorts> = {
   kind: "glue.table",
-  replaceAction: "delete-then-create",
 
   async observe(ctx, desired) {
     const glue = await ctx.aws.glue();
@@ -96,4 +95,15 @@ export const glueTableHandler: Handler<GlueTableSpec, TargetPorts> = {
       if (!isNotFound(e)) throw e;
     }
   },
+};
+
+export const glueTableKind: KindDescriptor<GlueTableSpec, TargetPorts> = {
+  kind: "glue.table",
+  order: 50,
+  securityControl: false,
+  dataOrMonitoring: false,
+  blocksTraffic: false,
+  replaceAction: "delete-then-create",
+  section: "athena",
+  handler: glueTableHandler,
 };

@@ -42,7 +42,7 @@ import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from 
 import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
 import { batcher, type Settled } from "./batch.js";
-import type { Discovered, Handler, HandlerContext } from "./contract.js";
+import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<NaclEntriesSpec> & { exists: true };
@@ -278,7 +278,6 @@ const tagBatcher = (ec2: Ec2Port) =>
 export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
   kind: "ec2.naclEntries",
   // Never used: the band is always changed in place (the diff never asks for a replacement).
-  replaceAction: "create-then-delete",
 
   async observe(ctx, desired) {
     const acl = (await allAcls(ctx)).find((a) => a.NetworkAclId === desired.spec.aclId);
@@ -355,4 +354,16 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
       if (!isNotFound(e)) throw e; // the ACL itself is gone
     }
   },
+};
+
+export const naclEntriesKind: KindDescriptor<NaclEntriesSpec, TargetPorts> = {
+  kind: "ec2.naclEntries",
+  order: 70,
+  securityControl: true,
+  dataOrMonitoring: false,
+  blocksTraffic: true,
+  replaceAction: "create-then-delete",
+  section: "blockedAddresses",
+  contextFields: ["entryQuota", "others"],
+  handler: naclEntriesHandler,
 };

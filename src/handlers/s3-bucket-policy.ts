@@ -24,7 +24,7 @@ import { bucketPolicyDiff, canonicalStatements, mergePolicy, type SplitPolicy, s
 import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type BucketPolicySpec, type IamStatement, OWNERSHIP } from "../model/specs.js";
-import type { Handler } from "./contract.js";
+import type { Handler, KindDescriptor } from "./contract.js";
 
 /** The bucket policy split into Cordon's and everyone else's statements; null when the bucket does not exist. */
 async function readPolicy(s3: S3Port, bucket: string): Promise<SplitPolicy | null> {
@@ -102,7 +102,6 @@ function unrecognised(live: readonly IamStatement[], desired: readonly IamStatem
 
 export const bucketPolicyHandler: Handler<BucketPolicySpec, TargetPorts> = {
   kind: "s3.bucketPolicy",
-  replaceAction: "create-then-delete",
 
   async observe(ctx, desired) {
     const bucket = desired.spec.bucket;
@@ -157,4 +156,15 @@ export const bucketPolicyHandler: Handler<BucketPolicySpec, TargetPorts> = {
     if ((await readPolicy(s3, live.live.bucket)) === null) return;
     await writeOwned(s3, live.live.bucket, []);
   },
+};
+
+export const bucketPolicyKind: KindDescriptor<BucketPolicySpec, TargetPorts> = {
+  kind: "s3.bucketPolicy",
+  order: 20,
+  securityControl: false,
+  dataOrMonitoring: true,
+  blocksTraffic: false,
+  replaceAction: "create-then-delete",
+  section: "flowLogs",
+  handler: bucketPolicyHandler,
 };

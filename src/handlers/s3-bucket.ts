@@ -21,8 +21,8 @@ import { fingerprint } from "../domain/fingerprint.js";
 import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Observation } from "../model/resource.js";
 import { type BucketSpec, OWNERSHIP, type Tags } from "../model/specs.js";
-import { APPLIED_TAG, appliedDigest } from "./applied-tag.js";
-import type { Handler, HandlerContext } from "./contract.js";
+import { APPLIED_TAG, specDigest } from "./applied-tag.js";
+import type { Handler, HandlerContext, KindDescriptor } from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<BucketSpec> & { exists: true };
@@ -169,7 +169,7 @@ async function configure(s3: S3Port, want: BucketSpec, have: BucketFacts | null)
     ...foreignTags(have?.allTags ?? {}),
     ...want.tags,
     [OWNERSHIP.tagKey]: OWNERSHIP.tagValue,
-    [APPLIED_TAG]: appliedDigest("s3.bucket", want),
+    [APPLIED_TAG]: specDigest(want),
   };
   if (have === null || fingerprint(sortTags(tags)) !== fingerprint(sortTags(have.allTags))) {
     jobs.push(writeTags(s3, name, tags));
@@ -193,7 +193,6 @@ function observation(facts: BucketFacts, desiredTags: Tags): Live {
 
 export const bucketHandler: Handler<BucketSpec, TargetPorts> = {
   kind: "s3.bucket",
-  replaceAction: "create-then-delete",
 
   async observe(ctx: Ctx, desired) {
     const s3 = await ctx.aws.s3();
@@ -262,4 +261,15 @@ export const bucketHandler: Handler<BucketSpec, TargetPorts> = {
     if (Object.keys(rest).length === 0) await orNull(s3.deleteBucketTagging({ Bucket: live.live.name }));
     else await writeTags(s3, live.live.name, rest);
   },
+};
+
+export const bucketKind: KindDescriptor<BucketSpec, TargetPorts> = {
+  kind: "s3.bucket",
+  order: 10,
+  securityControl: false,
+  dataOrMonitoring: true,
+  blocksTraffic: false,
+  replaceAction: "create-then-delete",
+  section: "flowLogs",
+  handler: bucketHandler,
 };

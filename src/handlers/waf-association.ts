@@ -31,7 +31,7 @@ import type { FieldDiff } from "../model/change.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress } from "../model/resource.js";
 import type { AssociationSpec } from "../model/specs-blocking.js";
-import type { DiffResult, Discovered, Handler, HandlerContext } from "./contract.js";
+import type { DiffResult, Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 import {
   DEFAULT_WAF_TIMING,
   listWebAcls,
@@ -83,7 +83,6 @@ export function makeAssociationHandler(timing: WafTiming = DEFAULT_WAF_TIMING): 
   };
   return {
     kind: "wafv2.association",
-    replaceAction: "create-then-delete",
 
     async observe(ctx, desired) {
       const waf = await ctx.aws.wafv2();
@@ -190,3 +189,14 @@ export function makeAssociationHandler(timing: WafTiming = DEFAULT_WAF_TIMING): 
 }
 
 export const associationHandler = makeAssociationHandler();
+
+export const associationKind: KindDescriptor<AssociationSpec, TargetPorts> = {
+  kind: "wafv2.association",
+  order: 90,
+  securityControl: true,
+  dataOrMonitoring: false,
+  blocksTraffic: true,
+  replaceAction: "create-then-delete",
+  section: "webAcl",
+  handler: associationHandler,
+};

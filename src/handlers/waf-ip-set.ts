@@ -18,7 +18,7 @@ import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Obse
 import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { IpSetSpec } from "../model/specs-blocking.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
-import type { Discovered, Handler, HandlerContext } from "./contract.js";
+import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,
@@ -103,7 +103,6 @@ function refuseForeign(live: Live, adopt: boolean | undefined): void {
 export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handler<IpSetSpec, TargetPorts> {
   return {
     kind: "wafv2.ipSet",
-    replaceAction: "create-then-delete",
 
     async observe(ctx: Ctx, desired) {
       const waf = await ctx.aws.wafv2();
@@ -162,7 +161,7 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
           IPAddressVersion: spec.ipAddressVersion,
           Addresses: [...spec.addresses],
           Description: "Blocked addresses, managed by Cordon",
-          Tags: tagList(withAppliedTag(spec.tags, "wafv2.ipSet", spec)),
+          Tags: tagList(withAppliedTag(spec.tags, spec)),
         });
         const s = out.Summary;
         if (s?.Id === undefined || s.ARN === undefined) return null;
@@ -194,7 +193,7 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
       await syncTags(
         waf,
         summary.arn,
-        withAppliedTag(spec.tags, "wafv2.ipSet", spec),
+        withAppliedTag(spec.tags, spec),
         liveWithAppliedTag(live.live.tags, live.meta.tags),
       );
       return null;
@@ -210,7 +209,7 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
       await syncTags(
         waf,
         summary.arn,
-        withAppliedTag(desired.spec.tags, "wafv2.ipSet", desired.spec),
+        withAppliedTag(desired.spec.tags, desired.spec),
         liveWithAppliedTag(live.live.tags, live.meta.tags),
       );
     },
@@ -232,3 +231,14 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
 }
 
 export const ipSetHandler = makeIpSetHandler();
+
+export const ipSetKind: KindDescriptor<IpSetSpec, TargetPorts> = {
+  kind: "wafv2.ipSet",
+  order: 60,
+  securityControl: true,
+  dataOrMonitoring: false,
+  blocksTraffic: true,
+  replaceAction: "create-then-delete",
+  section: "blockedAddresses",
+  handler: ipSetHandler,
+};

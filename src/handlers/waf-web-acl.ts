@@ -25,7 +25,7 @@ import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from 
 import { OWNERSHIP, type Tags } from "../model/specs.js";
 import type { WafForeignRule, WafRule, WafVisibilityConfig, WebAclSpec } from "../model/specs-blocking.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
-import type { Discovered, Handler, HandlerContext } from "./contract.js";
+import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,
@@ -146,7 +146,6 @@ async function writeRules(ctx: Ctx, waf: WafPort, summary: WafSummary, spec: Web
 export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handler<WebAclSpec, TargetPorts> {
   return {
     kind: "wafv2.webAcl",
-    replaceAction: "create-then-delete",
 
     async observe(ctx, desired) {
       const waf = await ctx.aws.wafv2();
@@ -210,7 +209,7 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
       }
       const arnOf = await ipSetArns(waf, ctx.target);
       try {
-        const tagged = spec.tags === null ? spec : { ...spec, tags: withAppliedTag(spec.tags, "wafv2.webAcl", spec) };
+        const tagged = spec.tags === null ? spec : { ...spec, tags: withAppliedTag(spec.tags, spec) };
         const input = webAclCreateInput(tagged, arnOf);
         const out = await withUnavailableRetry(timing, () => waf.createWebACL(input as never));
         const s = out.Summary;
@@ -230,7 +229,7 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
         await syncTags(
           waf,
           summary.arn,
-          withAppliedTag(spec.tags, "wafv2.webAcl", spec),
+          withAppliedTag(spec.tags, spec),
           liveWithAppliedTag(live.live.tags ?? {}, live.meta.tags),
         );
       }
@@ -248,7 +247,7 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
         await syncTags(
           waf,
           summary.arn,
-          withAppliedTag(spec.tags, "wafv2.webAcl", spec),
+          withAppliedTag(spec.tags, spec),
           liveWithAppliedTag(live.live.tags ?? {}, live.meta.tags),
         );
       }
@@ -285,3 +284,14 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
 }
 
 export const webAclHandler = makeWebAclHandler();
+
+export const webAclKind: KindDescriptor<WebAclSpec, TargetPorts> = {
+  kind: "wafv2.webAcl",
+  order: 80,
+  securityControl: true,
+  dataOrMonitoring: false,
+  blocksTraffic: true,
+  replaceAction: "create-then-delete",
+  section: "webAcl",
+  handler: webAclHandler,
+};

@@ -81,7 +81,7 @@ export interface Change<S = unknown> {
   readonly dependsOn: readonly Address[];
   readonly origin: Origin | null;
   /**
-   * Top-level spec members that are context, not managed (CONTEXT_FIELDS of the kind): handlers
+   * Top-level spec members that are context, not managed (the kind descriptor's contextFields): handlers
    * read them, renderers never show them. Absent when the kind has none.
    */
   readonly contextFields?: readonly string[];

@@ -57,6 +57,8 @@ export interface BucketSpec {
   readonly retentionDays?: number;
   /** Take over a bucket of that name that exists and is not Cordon's (and its Cordon-prefixed bucket-policy statements). Only with create: true. */
   readonly adopt?: boolean;
+  /** Turn on and hold all four S3 Block Public Access settings of the bucket. Only with create: false. */
+  readonly blockPublicAccess?: boolean;
 }
 
 export interface FlowLogsSection {

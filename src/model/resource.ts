@@ -1,16 +1,15 @@
 // Resources: what the engine reconciles. A desired resource is derived from the policies
 // (src/policy/desired.ts); an observation is what a handler read from AWS.
 
-export type Kind =
-  | "s3.bucket"
-  | "s3.bucketPolicy"
-  | "ec2.flowLog"
-  | "glue.database"
-  | "glue.table"
-  | "ec2.naclEntries"
-  | "wafv2.ipSet"
-  | "wafv2.webAcl"
-  | "wafv2.association";
+/** The AWS services Cordon's kinds live in (a kind on a new service adds it here). */
+export type AwsService = "s3" | "ec2" | "glue" | "wafv2";
+
+/**
+ * A resource kind, "<service>.<resource>" ("s3.bucket", "ec2.flowLog", "wafv2.ipSet", ...). The
+ * kinds that exist are the descriptors listed once in src/handlers/registry.ts; nothing else
+ * enumerates them, so a kind on a service Cordon already uses adds no line here.
+ */
+export type Kind = `${AwsService}.${string}`;
 
 /** The AWS account + region a resource lives in, and how to reach it. */
 export interface TargetRef {
@@ -29,16 +28,6 @@ export type Address = string;
 
 export const makeAddress = (t: TargetRef, kind: Kind, name: string): Address =>
   `${t.account}/${t.region}/${kind}/${name}`;
-
-/**
- * Spec members that are context for a kind's handler (capacity and order checks, the fingerprint),
- * not something Cordon manages: never diffed, never written, and hidden by the plan renderers.
- * ec2.naclEntries: `others` (the ACL's entries outside Cordon's band) and `entryQuota` (the
- * account's entry quota the capacity check assumes).
- */
-export const CONTEXT_FIELDS: Readonly<Partial<Record<Kind, readonly string[]>>> = {
-  "ec2.naclEntries": ["entryQuota", "others"],
-};
 
 export type ManagementMode = "enforce" | "observe" | "no-delete";
 

@@ -1,8 +1,12 @@
 // plan(desired, observed) → PlanDocument. Pure and synchronous (docs/architecture.md, "Pure core, effectful shell"): every
-// AWS read happened before; nothing here touches AWS, the clock or the file system.
+// AWS read happened before; nothing here touches AWS, the clock or the file system. What it needs
+// to know about a kind (order, flags, replace action, context fields, diff) it reads from the
+// kind's descriptor (src/handlers/registry.ts): it holds no per-kind table.
 
 import { inPlaceDiff } from "../domain/diff.js";
-import type { Action, Change, DiffResult, FieldDiff, Foreign, Impact } from "../model/change.js";
+import type { DiffResult, Foreign } from "../handlers/contract.js";
+import { descriptorOf } from "../handlers/registry.js";
+import type { Action, Change, FieldDiff, Impact } from "../model/change.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import {
   PLAN_FORMAT_VERSION,
@@ -11,59 +15,19 @@ import {
   type PlanQuery,
   type PlanSummary,
 } from "../model/plan.js";
-import {
-  type Address,
-  CONTEXT_FIELDS,
-  type DesiredResource,
-  type Kind,
-  type ManagementMode,
-  type Observation,
-  type Origin,
-  type TargetRef,
+import type {
+  Address,
+  DesiredResource,
+  Kind,
+  ManagementMode,
+  Observation,
+  Origin,
+  TargetRef,
 } from "../model/resource.js";
 
 /** A kind's pure diff; parameters are the kind's spec type (hence `never` here: any spec type fits). */
 export type DiffFn = (desired: never, live: never) => DiffResult;
 export type DiffRegistry = Readonly<Partial<Record<Kind, DiffFn>>>;
-export type ReplaceAction = Extract<Action, "create-then-delete" | "delete-then-create">;
-
-/** The order kinds are listed in when dependencies do not decide (creation order). */
-export const KIND_ORDER: readonly Kind[] = [
-  "s3.bucket",
-  "s3.bucketPolicy",
-  "ec2.flowLog",
-  "glue.database",
-  "glue.table",
-  "wafv2.ipSet",
-  "ec2.naclEntries",
-  "wafv2.webAcl",
-  "wafv2.association",
-];
-
-/** Security controls: replaced by create-then-delete; their removal broadens access. */
-export const SECURITY_CONTROLS: ReadonlySet<Kind> = new Set<Kind>([
-  "ec2.flowLog",
-  "ec2.naclEntries",
-  "wafv2.ipSet",
-  "wafv2.webAcl",
-  "wafv2.association",
-]);
-
-/** Deleting these loses data or monitoring. */
-export const DATA_OR_MONITORING: ReadonlySet<Kind> = new Set<Kind>(["s3.bucket", "s3.bucketPolicy", "ec2.flowLog"]);
-
-/** How each kind is replaced when its diff says so (handlers' replaceAction; overridable per plan). */
-export const DEFAULT_REPLACE_ACTIONS: Readonly<Record<Kind, ReplaceAction>> = {
-  "s3.bucket": "delete-then-create",
-  "s3.bucketPolicy": "create-then-delete",
-  "ec2.flowLog": "create-then-delete",
-  "glue.database": "delete-then-create",
-  "glue.table": "delete-then-create",
-  "ec2.naclEntries": "create-then-delete",
-  "wafv2.ipSet": "create-then-delete",
-  "wafv2.webAcl": "create-then-delete",
-  "wafv2.association": "create-then-delete",
-};
 
 /** A resource Cordon owns in AWS (ownership marker found) that no policy declares any more. */
 export interface OwnedResource {
@@ -90,9 +54,11 @@ export interface PlanInput {
   readonly observed: ReadonlyMap<Address, Observation>;
   /** Owned resources no longer declared; entries whose address is desired are ignored. */
   readonly owned: readonly OwnedResource[];
-  /** Per-kind diffs; kinds without one are diffed structurally and updated in place. */
-  readonly diff: DiffRegistry;
-  readonly replaceActions?: Readonly<Partial<Record<Kind, ReplaceAction>>>;
+  /**
+   * Per-kind diffs instead of the kinds' handlers' (tests); kinds without one are then diffed
+   * structurally and updated in place. Absent: each kind's handler diff (its descriptor).
+   */
+  readonly diff?: DiffRegistry;
   readonly policyDigest: string;
   readonly createdAt: string;
   readonly cordonVersion: string;
@@ -130,22 +96,23 @@ export function driftReason(fields: readonly FieldDiff[], replace: boolean): str
 
 function impactOf(kind: Kind, action: Action, diffBroadens: boolean, replaceNote?: string): Impact {
   const removes = action === "delete" || action === "delete-then-create";
+  const securityControl = descriptorOf(kind)?.securityControl === true;
   const notes: string[] = [];
   if (action === "create-then-delete")
     notes.push(replaceNote ?? "the replacement is created before the old one is deleted");
-  if (action === "delete-then-create" && SECURITY_CONTROLS.has(kind)) {
+  if (action === "delete-then-create" && securityControl) {
     notes.push("deleted before it is re-created: the control is briefly absent");
   }
   return {
-    broadensAccess: (removes && SECURITY_CONTROLS.has(kind)) || (action === "update" && diffBroadens),
-    destructive: removes && DATA_OR_MONITORING.has(kind),
+    broadensAccess: (removes && securityControl) || (action === "update" && diffBroadens),
+    destructive: removes && descriptorOf(kind)?.dataOrMonitoring === true,
     notes,
   };
 }
 
 /** `{ contextFields }` when the kind declares context-only spec members, else nothing. */
 const contextOf = (kind: Kind): { contextFields?: readonly string[] } => {
-  const fields = CONTEXT_FIELDS[kind];
+  const fields = descriptorOf(kind)?.contextFields;
   return fields === undefined ? {} : { contextFields: [...fields] };
 };
 
@@ -161,8 +128,7 @@ export function adoptionReason(foreign: Foreign, fields: readonly FieldDiff[], r
 function changeForDesired(
   r: DesiredResource,
   obs: Observation,
-  diff: DiffRegistry,
-  replaceActions: Readonly<Partial<Record<Kind, ReplaceAction>>>,
+  diff: DiffRegistry | undefined,
   adopting: Foreign | undefined,
 ): Change {
   const base = {
@@ -187,14 +153,19 @@ function changeForDesired(
       observedFingerprint: obs.fingerprint,
     };
   }
-  const fn = (diff[r.kind] ?? inPlaceDiff) as (d: unknown, l: unknown) => DiffResult;
-  const result = fn(r.spec, obs.live);
+  const handler = descriptorOf(r.kind)?.handler;
+  const result =
+    diff === undefined
+      ? handler === undefined
+        ? inPlaceDiff(r.spec, obs.live)
+        : handler.diff(r.spec, obs.live)
+      : ((diff[r.kind] ?? inPlaceDiff) as (d: unknown, l: unknown) => DiffResult)(r.spec, obs.live);
   // An adoption is never a no-op: even with nothing else to change, Cordon's marker is written.
   const action: Action =
     result.fields.length === 0 && adopting === undefined
       ? "no-op"
       : result.replace
-        ? (replaceActions[r.kind] ?? DEFAULT_REPLACE_ACTIONS[r.kind])
+        ? (descriptorOf(r.kind)?.replaceAction ?? "create-then-delete")
         : "update";
   const reason =
     adopting !== undefined
@@ -242,10 +213,7 @@ function changeForOwned(o: OwnedResource): Change {
   };
 }
 
-const kindRank = (k: Kind): number => {
-  const i = KIND_ORDER.indexOf(k);
-  return i < 0 ? KIND_ORDER.length : i;
-};
+const kindRank = (k: Kind): number => descriptorOf(k)?.order ?? Number.MAX_SAFE_INTEGER;
 
 const byKindThenAddress = (a: Change, b: Change): number =>
   kindRank(a.kind) - kindRank(b.kind) || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
@@ -333,7 +301,7 @@ export function plan(input: PlanInput): PlanDocument {
     const obs = input.observed.get(r.address);
     if (obs === undefined) throw new Error(`no observation for ${r.address}`);
     const adopting = obs.exists ? input.adopting?.get(r.address) : undefined;
-    changes.push(changeForDesired(r, obs, input.diff, input.replaceActions ?? {}, adopting));
+    changes.push(changeForDesired(r, obs, input.diff, adopting));
   }
   const orphans = new Set<Address>();
   for (const o of input.owned) {

@@ -6,7 +6,8 @@
 // region and prefix that writes there), one flow log per selected VPC — or per selected subnet
 // when `subnets` is given. Per athena section: the Glue database and the table over the
 // section's flow-log location, covering every account and region writing there with the same
-// layout and fields. Dependencies: bucket ← bucket policy ← flow logs; database ← table.
+// layout and fields. Dependencies: bucket ← bucket policy ← flow logs; database ← table. A bucket
+// used as is (create: false) whose policy says blockPublicAccess: true gets its public access block.
 
 import { normalizeS3Destination } from "../domain/flowlog.js";
 import { buildLogFormat, flowLogField, resolveFields } from "../domain/flowlog-fields.js";
@@ -306,6 +307,31 @@ export function desiredResources(
       `the bucket policy of ${bucket}`,
     );
     policyAddressOf.set(bucket, address);
+    // Block Public Access held on a bucket used as is (the schema allows it only with create: false).
+    const holder = writers.find((w) => w.section.bucket.blockPublicAccess === true && !creators.includes(w));
+    if (holder !== undefined) {
+      add(
+        holder.loaded,
+        "/flowLogs/bucket/blockPublicAccess",
+        {
+          address: makeAddress(owner.target, "s3.publicAccessBlock", bucket),
+          kind: "s3.publicAccessBlock",
+          name: bucket,
+          target: owner.target,
+          spec: {
+            bucket,
+            blockPublicAcls: true,
+            ignorePublicAcls: true,
+            blockPublicPolicy: true,
+            restrictPublicBuckets: true,
+          },
+          mode: holder.mode,
+          origin: originOf(holder.loaded, "flowLogs"),
+          dependsOn: [],
+        },
+        `the public access block of ${bucket}`,
+      );
+    }
   }
 
   // --- flow logs ------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import { deriveGlueTable } from "../../src/domain/glue.js";
 import { cordonRules, ipSetName, visibilityFor } from "../../src/domain/waf.js";
 import { passFactory } from "../../src/executor/observe.js";
 import type { Handler, HandlerContext } from "../../src/handlers/contract.js";
-import { HANDLERS } from "../../src/handlers/registry.js";
+import { HANDLERS, KINDS } from "../../src/handlers/registry.js";
+import type { PublicAccessBlockSpec } from "../../src/handlers/s3-public-access-block.js";
 import {
   type DesiredResource,
   type Kind,
@@ -27,6 +28,8 @@ import { ACCOUNT, isMutating, oneRegionEstate, REGION } from "../e2e/helpers.js"
 const VPC = "vpc-0000000000000c001";
 const OTHER_VPC = "vpc-0000000000000c002";
 const BUCKET = "contract-flow-logs";
+/** A bucket Cordon did not create, with every Block Public Access setting off. */
+const AS_IS_BUCKET = "contract-used-as-is";
 const ACL = "acl-0000000000000c001";
 const ALB = "contract-alb";
 const WEB_ACL = "contract-edge";
@@ -54,6 +57,17 @@ beforeAll(async () => {
   const elb = await ports.elbv2();
   associationSpec.loadBalancerArn =
     (await elb.describeLoadBalancers({ Names: [ALB] })).LoadBalancers?.[0]?.LoadBalancerArn ?? "";
+  const s3 = await ports.s3();
+  await s3.createBucket({ Bucket: AS_IS_BUCKET });
+  await s3.putPublicAccessBlock({
+    Bucket: AS_IS_BUCKET,
+    PublicAccessBlockConfiguration: {
+      BlockPublicAcls: false,
+      IgnorePublicAcls: false,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: false,
+    },
+  });
   const passes = passFactory({ ports: () => ports });
   newContext = () => passes()(target) as HandlerContext<TargetPorts>;
 });
@@ -158,13 +172,24 @@ const associationSpec: { -readonly [K in keyof AssociationSpec]: AssociationSpec
   webAclAddress,
 };
 
+const publicAccessBlockSpec: PublicAccessBlockSpec = {
+  bucket: AS_IS_BUCKET,
+  blockPublicAcls: true,
+  ignorePublicAcls: true,
+  blockPublicPolicy: true,
+  restrictPublicBuckets: true,
+};
+
 interface Case {
   readonly kind: Kind;
   readonly desired: DesiredResource;
   /** A drifted spec to write with update (must differ from desired). */
   readonly drifted: unknown;
-  /** What is left after delete: nothing, or the resource without Cordon's markers (buckets are never deleted). */
-  readonly afterDelete: "absent" | "released";
+  /**
+   * What is left after delete: nothing, the resource without Cordon's markers (buckets are never
+   * deleted), or the resource as it was (a public access block is never lifted).
+   */
+  readonly afterDelete: "absent" | "released" | "kept";
 }
 
 const cases: Case[] = [
@@ -179,6 +204,12 @@ const cases: Case[] = [
     desired: resource("s3.bucketPolicy", BUCKET, policySpec),
     drifted: { ...policySpec, statements: policySpec.statements.slice(0, 1) },
     afterDelete: "absent",
+  },
+  {
+    kind: "s3.publicAccessBlock",
+    desired: resource("s3.publicAccessBlock", AS_IS_BUCKET, publicAccessBlockSpec),
+    drifted: { ...publicAccessBlockSpec, restrictPublicBuckets: false },
+    afterDelete: "kept",
   },
   {
     kind: "ec2.flowLog",
@@ -227,6 +258,12 @@ const cases: Case[] = [
 ];
 
 const handler = (kind: Kind): Handler => HANDLERS[kind] as Handler;
+
+describe("the contract suite covers every kind", () => {
+  it("has a case for each kind the registry lists", () => {
+    expect(cases.map((c) => c.kind).sort()).toEqual(KINDS.map((d) => d.kind).sort());
+  });
+});
 
 async function observe(kind: Kind, d: DesiredResource): Promise<Observation> {
   return handler(kind).observe(newContext(), d);
@@ -378,6 +415,7 @@ describe.each([...cases].reverse())("handler contract, deletion: $kind", (c) => 
     await h.delete(newContext(), c.desired.address, live);
     const after = await observe(c.kind, c.desired);
     if (c.afterDelete === "absent") expect(after.exists).toBe(false);
+    else if (c.afterDelete === "kept") expect(after).toEqual(live);
     else expect(after.exists && after.meta.owned).toBe(false);
     await h.delete(newContext(), c.desired.address, live);
   });

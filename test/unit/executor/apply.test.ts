@@ -43,7 +43,6 @@ function fakeWorld() {
   };
   const handler = (kind: Kind): Handler => ({
     kind,
-    replaceAction: "create-then-delete",
     async observe(_ctx: HandlerContext, d) {
       log.push(`observe ${d.address}`);
       return observe(d.address);

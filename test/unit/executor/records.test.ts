@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { appliedKey, nextApplied, readApplied, writeApplied } from "../../../src/executor/applied.js";
 import { auditKey, auditLine, auditRecord } from "../../../src/executor/audit.js";
-import { appliedDigest, specDigest } from "../../../src/handlers/applied-tag.js";
+import { specDigest } from "../../../src/handlers/applied-tag.js";
+import { appliedDigest } from "../../../src/handlers/registry.js";
 import type { Action, Change, Outcome } from "../../../src/model/change.js";
 import type { PlanDocument } from "../../../src/model/plan.js";
 import { summarize } from "../../../src/planner/plan.js";

@@ -83,6 +83,7 @@ const bucketKeys: Record<keyof BucketSpec, true> = {
   prefix: true,
   retentionDays: true,
   adopt: true,
+  blockPublicAccess: true,
 };
 const vpcKeys: Record<keyof VpcSelector, true> = { ids: true, tags: true, all: true };
 const subnetKeys: Record<keyof SubnetSelector, true> = { ids: true, tags: true };
