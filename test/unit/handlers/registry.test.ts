@@ -83,7 +83,7 @@ describe("no per-kind table or special case outside a kind's own code", () => {
   // Known and reported: the state bucket's location asks whether the plan creates that bucket.
   const ALLOWED = new Set(["src/executor/state-location.ts"]);
   const PATTERNS = [
-    /\bkind\s*===?\s*"/,
+    /\bkind\s*===?\s*"(s3|ec2|glue|wafv2)\./,
     /\bcase\s+"(s3|ec2|glue|wafv2)\./,
     /\b(KIND_ORDER|SECURITY_CONTROLS|DATA_OR_MONITORING|DEFAULT_REPLACE_ACTIONS|BLOCKING_KINDS|CONTEXT_FIELDS)\b/,
     /Record<Kind,.*=\s*\{/,
