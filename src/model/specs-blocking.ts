@@ -188,6 +188,3 @@ export const WAF_LIMITS = {
   maxCapacity: 5_000,
   baseCapacity: 1_500,
 } as const;
-
-/** The rule numbers AWS reserves for the catch-all denies (32767 IPv4, 32768 IPv6). */
-export const NACL_MAX_USER_RULE = 32_766;

@@ -15,7 +15,7 @@ import { canonicalStatements } from "../handlers/normalize/iam.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { PlanQuery } from "../model/plan.js";
 import { type FlowLogsSection, type LoadedPolicy, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
-import { type DesiredResource, type Kind, makeAddress, type Origin, type TargetRef } from "../model/resource.js";
+import { type DesiredResource, makeAddress, type Origin, type TargetRef } from "../model/resource.js";
 import {
   type BucketPolicySpec,
   type BucketSpec,
@@ -499,12 +499,3 @@ function selectResources(
   });
   return { type: "Subnet", ids: sortedUnique(subnets), bySelectorOnly: sub.ids === undefined };
 }
-
-/** Kinds desiredResources can produce (for callers building observers). */
-export const DESIRED_KINDS: readonly Kind[] = [
-  "s3.bucket",
-  "s3.bucketPolicy",
-  "ec2.flowLog",
-  "glue.database",
-  "glue.table",
-];
