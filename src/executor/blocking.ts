@@ -1,21 +1,10 @@
 // The blocking kinds in the plan pipeline (called from pipeline.ts): which targets need the
-// blocking inventory (network ACLs, load balancers), and the reviewer notes a plan carries on
-// blocking changes — the expiry reasons ("… expired 2026-12-31, ticket INC-42 …") and what stops
-// being blocked. Notes are display data only (DESIGN principle 5); the executor never reads them.
+// blocking inventory (network ACLs, load balancers), and the mode of the section that declares a
+// blocking kind. (Their reviewer notes travel with the plan: the desired state's change notes and
+// DiffResult.notes, both added to the change by the planner.)
 import type { BlockingNeeds } from "../aws/inventory-blocking.js";
-import type { BlockingDiff } from "../handlers/normalize/nacl.js";
-import type { Change } from "../model/change.js";
-import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy, ManagementMode, Policy } from "../model/policy.js";
-import type { Address, Kind } from "../model/resource.js";
-import type { HandlerLookup } from "./observe.js";
-
-const BLOCKING_KINDS: ReadonlySet<Kind> = new Set<Kind>([
-  "ec2.naclEntries",
-  "wafv2.ipSet",
-  "wafv2.webAcl",
-  "wafv2.association",
-]);
+import type { Kind } from "../model/resource.js";
 
 /**
  * The mode of the section of `policy` that declares resources of a blocking `kind` (NACL bands and
@@ -50,31 +39,4 @@ export function blockingNeeds(policies: readonly LoadedPolicy[], key: string): B
     if (p.webAcl?.loadBalancers !== undefined) loadBalancers = true;
   }
   return any ? { networkAcls, loadBalancers } : null;
-}
-
-/**
- * The plan with reviewer notes added to its blocking changes that do something: `changeNotes` by
- * address (expiry reasons from the desired state) and the notes of the kind's own diff (what stops
- * being blocked, foreign rules that run first). No-op changes get none: an expired entry already
- * removed is not news.
- */
-export function annotateBlocking(
-  plan: PlanDocument,
-  changeNotes: ReadonlyMap<Address, readonly string[]>,
-  handlers: HandlerLookup,
-): PlanDocument {
-  const changes = plan.changes.map((c): Change => {
-    if (!BLOCKING_KINDS.has(c.kind) || c.action === "no-op") return c;
-    const notes = [...c.impact.notes];
-    const add = (n: string) => {
-      if (!notes.includes(n)) notes.push(n);
-    };
-    for (const n of changeNotes.get(c.address) ?? []) add(n);
-    if (c.action === "update" && c.before !== null && c.after !== null) {
-      const d = handlers(c.kind)?.diff(c.after, c.before) as Partial<BlockingDiff> | undefined;
-      for (const n of d?.notes ?? []) add(n);
-    }
-    return notes.length === c.impact.notes.length ? c : { ...c, impact: { ...c.impact, notes } };
-  });
-  return { ...plan, changes };
 }

@@ -16,12 +16,11 @@ import type { Inventory } from "../model/specs.js";
 import type { BlockingInventory } from "../model/specs-blocking.js";
 import { policyDigest } from "../planner/fingerprint.js";
 import { type DiffRegistry, plan, type ReplaceAction } from "../planner/plan.js";
-import { desiredResources } from "../policy/desired.js";
-import { desiredBlockingResources } from "../policy/desired-blocking.js";
+import { desiredState } from "../policy/desired/index.js";
 import { hasErrors, type LoadedSet, loadAndValidate } from "../policy/index.js";
 import { locateDiagnostics } from "../policy/locate.js";
 import { checkFirstTouch } from "./adoption.js";
-import { annotateBlocking, blockingNeeds } from "./blocking.js";
+import { blockingNeeds } from "./blocking.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
 import { scopeOwned } from "./ownership.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
@@ -169,15 +168,11 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     }),
   );
 
-  const flow = desiredResources(loaded.policies, inventories, { today: options.today });
-  const blocking = desiredBlockingResources(loaded.policies, blockingInventories, { today: options.today });
-  const derived = {
-    ...flow,
-    resources: [...flow.resources, ...blocking.resources].sort((a, b) =>
-      a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
-    ),
-    diagnostics: [...flow.diagnostics, ...blocking.diagnostics],
-  };
+  const derived = desiredState(
+    loaded.policies,
+    { network: inventories, blocking: blockingInventories },
+    { today: options.today },
+  );
   if (hasErrors(derived.diagnostics)) throw new PolicyErrorWithDiagnostics(derived.diagnostics);
   const only = options.only ?? [];
   const desired = only.length > 0 ? selectTargets(derived.resources, only) : [...derived.resources];
@@ -204,24 +199,21 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     { policies: loaded.policies, set: loaded.set ?? null },
   );
 
-  const document = annotateBlocking(
-    plan({
-      desired,
-      observed,
-      owned: scoped.owned,
-      diff: diffRegistry,
-      replaceActions,
-      policyDigest: loaded.digest,
-      createdAt: now().toISOString(),
-      cordonVersion: options.cordonVersion,
-      queries: derived.queries,
-      notes: scoped.note === null ? blocking.notes : [...blocking.notes, scoped.note],
-      warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
-      adopting: firstTouch.adopting,
-    }),
-    blocking.changeNotes,
-    handlerFor,
-  );
+  const document = plan({
+    desired,
+    observed,
+    owned: scoped.owned,
+    diff: diffRegistry,
+    replaceActions,
+    policyDigest: loaded.digest,
+    createdAt: now().toISOString(),
+    cordonVersion: options.cordonVersion,
+    queries: derived.queries,
+    notes: scoped.note === null ? derived.notes : [...derived.notes, scoped.note],
+    warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
+    adopting: firstTouch.adopting,
+    changeNotes: derived.changeNotes,
+  });
   return { plan: document, desired, passes, observed };
 }
 

@@ -15,8 +15,8 @@ import { auditKey } from "../executor/audit.js";
 import { lockKey } from "../executor/lock.js";
 import { ipSetName, RULE_SUFFIX, wafMetricName } from "../handlers/normalize/waf.js";
 import { POLICY_DEFAULTS, type Policy } from "../model/policy.js";
-import { cleanPrefix } from "./desired.js";
-import { ownershipTags } from "./select.js";
+import { cleanPrefix } from "./desired/flow-logs.js";
+import { ownershipTags } from "./desired/select.js";
 
 export const AWS_NAME_LIMITS = {
   wafName: 128,

@@ -19,7 +19,7 @@ import {
 } from "../../src/model/resource.js";
 import { type BucketPolicySpec, type BucketSpec, type FlowLogSpec, OWNERSHIP } from "../../src/model/specs.js";
 import type { AssociationSpec, IpSetSpec, NaclEntriesSpec, WebAclSpec } from "../../src/model/specs-blocking.js";
-import { deliveryStatements } from "../../src/policy/desired.js";
+import { deliveryStatements } from "../../src/policy/desired/flow-logs.js";
 import { type SandboxHandle, startSandbox } from "../../src/sandbox/server.js";
 import { ACCOUNT, isMutating, oneRegionEstate, REGION } from "../e2e/helpers.js";
 

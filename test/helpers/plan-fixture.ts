@@ -1,4 +1,4 @@
-// A representative plan built the real way: policies → desiredResources → observations → plan().
+// A representative plan built the real way: policies → desiredMonitoring → observations → plan().
 // It holds a create, an update with a policy diff, a flow-log replacement, a delete, no-ops and an
 // observe-mode item. Used by the planner tests and the renderer goldens.
 
@@ -12,7 +12,7 @@ import { ABSENT_FINGERPRINT } from "../../src/model/resource.js";
 import type { BucketPolicySpec, FlowLogSpec, GlueTableSpec, Inventory } from "../../src/model/specs.js";
 import { fingerprint, policyDigest } from "../../src/planner/fingerprint.js";
 import { type DiffRegistry, type OwnedResource, plan } from "../../src/planner/plan.js";
-import { desiredResources } from "../../src/policy/desired.js";
+import { desiredMonitoring } from "../../src/policy/desired/index.js";
 
 export const DIFFS: DiffRegistry = {
   "ec2.flowLog": flowLogDiff,
@@ -81,9 +81,9 @@ const present = <S>(live: S, id: string): Observation<S> => ({
 
 export function representativeDesired(): {
   resources: readonly DesiredResource[];
-  queries: ReturnType<typeof desiredResources>["queries"];
+  queries: ReturnType<typeof desiredMonitoring>["queries"];
 } {
-  const d = desiredResources([PROD, STAGING], INVENTORIES, { today: "2026-05-01" });
+  const d = desiredMonitoring([PROD, STAGING], INVENTORIES, { today: "2026-05-01" });
   if (d.diagnostics.length > 0) throw new Error(JSON.stringify(d.diagnostics));
   return d;
 }
