@@ -2,7 +2,7 @@
 // blocking inventory (network ACLs, load balancers), and the mode of the section that declares a
 // blocking kind. (Their reviewer notes travel with the plan: the desired state's change notes and
 // DiffResult.notes, both added to the change by the planner.)
-import type { BlockingNeeds } from "../aws/inventory-blocking.js";
+import type { BlockingNeeds } from "../aws/inventory.js";
 import type { LoadedPolicy, ManagementMode, Policy } from "../model/policy.js";
 import type { Kind } from "../model/resource.js";
 

@@ -3,8 +3,7 @@
 //   one observation pass (observe + discover, batched per target and service) → plan().
 // Read-only: nothing here calls a mutating API.
 import type { AwsSession } from "../aws/config.js";
-import { readInventory } from "../aws/inventory.js";
-import { readBlockingInventory } from "../aws/inventory-blocking.js";
+import { readBlockingInventory, readInventory } from "../aws/inventory.js";
 import type { TargetPorts } from "../aws/ports.js";
 import { DISCOVERABLE_KINDS, HANDLERS, handlerFor } from "../handlers/registry.js";
 import type { Diagnostic } from "../model/diagnostics.js";
@@ -12,8 +11,7 @@ import { AwsError, PolicyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { Address, DesiredResource, Kind, Observation, TargetRef } from "../model/resource.js";
-import type { Inventory } from "../model/specs.js";
-import type { BlockingInventory } from "../model/specs-blocking.js";
+import type { BlockingInventory, Inventory } from "../model/specs.js";
 import { policyDigest } from "../planner/fingerprint.js";
 import { type DiffRegistry, plan, type ReplaceAction } from "../planner/plan.js";
 import { desiredState } from "../policy/desired/index.js";

@@ -28,7 +28,7 @@ import type { TargetPorts, WafPort } from "../aws/ports.js";
 import type { FieldDiff } from "../model/change.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress } from "../model/resource.js";
-import type { AssociationSpec } from "../model/specs-blocking.js";
+import type { AssociationSpec } from "../model/specs.js";
 import { fingerprint } from "../planner/fingerprint.js";
 import type { DiffResult, Discovered, Handler, HandlerContext } from "./contract.js";
 import { loadBalancerNameOf, webAclNameOf } from "./normalize/waf.js";

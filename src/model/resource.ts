@@ -1,5 +1,5 @@
 // Resources: what the engine reconciles. A desired resource is derived from the policies
-// (src/policy/desired.ts); an observation is what a handler read from AWS.
+// (src/policy/desired/, one builder per policy section); an observation is what a handler read from AWS.
 
 export type Kind =
   | "s3.bucket"

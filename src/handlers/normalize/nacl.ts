@@ -13,7 +13,7 @@
 
 import type { FieldDiff } from "../../model/change.js";
 import { PolicyError } from "../../model/errors.js";
-import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../../model/specs-blocking.js";
+import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../../model/specs.js";
 import type { DiffResult } from "../contract.js";
 import { aggregate, type Cidr, compareCidr, contains, formatCidr, type IpFamily, overlaps, parseCidr } from "./cidr.js";
 

@@ -19,7 +19,7 @@ import { naclCapacityProblems, naclOrderProblems, naclTransition } from "../../h
 import { ipSetSpecs } from "../../handlers/normalize/waf.js";
 import { type LoadedPolicy, POLICY_DEFAULTS, type Policy, type VpcSelector } from "../../model/policy.js";
 import { type Address, makeAddress, type TargetRef } from "../../model/resource.js";
-import type { BlockingInventory, NaclEntriesSpec, NetworkAclInfo } from "../../model/specs-blocking.js";
+import type { BlockingInventory, NaclEntriesSpec, NetworkAclInfo } from "../../model/specs.js";
 import { type Builder, originOf, targetKeyOf } from "./builder.js";
 import { ownershipTags, selectSubnetIds, selectVpcIds } from "./select.js";
 

@@ -7,8 +7,7 @@
 // Pure and synchronous: the inventories were read before ("account/region" keys).
 
 import type { LoadedPolicy } from "../../model/policy.js";
-import type { Inventory } from "../../model/specs.js";
-import type { BlockingInventory } from "../../model/specs-blocking.js";
+import type { BlockingInventory, Inventory } from "../../model/specs.js";
 import { buildAthena } from "./athena.js";
 import { activeBlocks, buildIpSets, buildNetworkAcls } from "./blocked-addresses.js";
 import { activeCountries } from "./blocked-countries.js";

@@ -7,7 +7,7 @@ import { cordonRules, visibilityFor, webAclCapacity, webAclNameOf } from "../../
 import type { PlanNote } from "../../model/plan.js";
 import { type LoadedPolicy, POLICY_DEFAULTS } from "../../model/policy.js";
 import { type Address, makeAddress, type TargetRef } from "../../model/resource.js";
-import type { AssociationSpec, BlockingInventory, LoadBalancerInfo, WebAclSpec } from "../../model/specs-blocking.js";
+import type { AssociationSpec, BlockingInventory, LoadBalancerInfo, WebAclSpec } from "../../model/specs.js";
 import { type Builder, originOf } from "./builder.js";
 import { ownershipTags, tagsMatch } from "./select.js";
 

@@ -7,7 +7,7 @@ import type {
   NaclEntriesSpec,
   NaclEntry,
   WebAclSpec,
-} from "../../../../src/model/specs-blocking.js";
+} from "../../../../src/model/specs.js";
 import { desiredBlocking } from "../../../../src/policy/desired/index.js";
 
 const T = "111122223333/eu-west-1";

@@ -3,13 +3,13 @@
 // the plan only as assertions naming the validate rule (the block is still never enforced).
 import { describe, expect, it } from "vitest";
 import type { LoadedPolicy, Policy } from "../../../../src/model/policy.js";
-import type { Inventory } from "../../../../src/model/specs.js";
 import type {
   BlockingInventory,
+  Inventory,
   IpSetSpec,
   NaclEntriesSpec,
   WebAclSpec,
-} from "../../../../src/model/specs-blocking.js";
+} from "../../../../src/model/specs.js";
 import { desiredBlocking, desiredMonitoring, desiredState } from "../../../../src/policy/desired/index.js";
 
 const K = "111122223333/eu-west-1";
