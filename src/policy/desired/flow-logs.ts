@@ -166,18 +166,17 @@ export function buildFlowLogs(
         );
         continue;
       }
-      // Same bucket created by several policies of the owner's target: identical settings required
-      // (the ownership tag names the first policy).
+      // A second creator in the owner's target is refused by the conflict rule (one resource, one policy).
       const r: DesiredResource<BucketSpec> = {
         address,
         kind: "s3.bucket",
         name: bucket,
         target: c.target,
-        spec: c === owner ? spec : { ...spec, tags: ownershipTags(owner.policy, owner.loaded.set) },
-        mode: owner.mode,
-        origin: originOf(owner.loaded, "flowLogs"),
+        spec,
+        mode: c.mode,
+        origin: originOf(c.loaded, "flowLogs"),
         dependsOn: [],
-        ...(owner.section.bucket.adopt === true ? { adopt: true } : {}),
+        ...(c.section.bucket.adopt === true ? { adopt: true } : {}),
         inPlace: { pointer: "/flowLogs/bucket/create", choices: BUCKET_CHOICES },
       };
       b.add(c.loaded, "/flowLogs/bucket", r, `bucket ${bucket}`);
