@@ -163,11 +163,6 @@ export function cidrRange(c: Cidr): { readonly first: bigint; readonly last: big
   return { first: c.network, last: c.network + size - 1n };
 }
 
-/** Number of addresses in the block. */
-export function cidrSize(c: Cidr): bigint {
-  return 1n << BigInt(FAMILY_BITS[c.family] - c.prefix);
-}
-
 export function formatIpv4(value: number | bigint): string {
   const n = Number(value);
   return `${Math.floor(n / 16777216) % 256}.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;

@@ -46,10 +46,6 @@ export function normalizeS3Destination(arn: string): string {
   return path.length === 0 ? `${m[1]}${m[2]}` : `${m[1]}${m[2]}/${path.join("/")}/`;
 }
 
-/** The destination ARN for a bucket and an optional key prefix ("" or undefined = none). */
-export const s3DestinationArn = (bucket: string, prefix?: string): string =>
-  normalizeS3Destination(`arn:aws:s3:::${bucket}/${prefix ?? ""}`);
-
 const resourceTypeOf = (id: string): FlowLogSpec["resourceType"] => (id.startsWith("subnet-") ? "Subnet" : "VPC");
 
 const trafficTypeOf = (t: string | undefined): FlowLogSpec["trafficType"] =>

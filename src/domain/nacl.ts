@@ -13,7 +13,7 @@
 
 import type { DiffResult, FieldDiff } from "../model/change.js";
 import { PolicyError } from "../model/errors.js";
-import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
+import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs.js";
 import { aggregate, type Cidr, compareCidr, contains, formatCidr, type IpFamily, overlaps, parseCidr } from "./cidr.js";
 
 export const CATCH_ALL_RULES: readonly number[] = [32767, 32768];

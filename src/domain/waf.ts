@@ -14,17 +14,17 @@
 // they are known by then) before CreateWebACL / UpdateWebACL.
 import type { FieldDiff } from "../model/change.js";
 import type { Address } from "../model/resource.js";
-import type { Tags } from "../model/specs.js";
 import {
   IP_SET_REF_PREFIX,
   type IpSetSpec,
+  type Tags,
   WAF_LIMITS,
   type WafForeignRule,
   type WafRule,
   type WafStatement,
   type WafVisibilityConfig,
   type WebAclSpec,
-} from "../model/specs-blocking.js";
+} from "../model/specs.js";
 import { aggregate, type Cidr, cidrOf, compareCidr, formatCidr } from "./cidr.js";
 import { type BlockingDiff, coveredBy } from "./nacl.js";
 

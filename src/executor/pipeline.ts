@@ -3,8 +3,7 @@
 //   one observation pass (observe + discover, batched per target and service) → plan().
 // Read-only: nothing here calls a mutating API.
 import type { AwsSession } from "../aws/config.js";
-import { readInventory } from "../aws/inventory.js";
-import { readBlockingInventory } from "../aws/inventory-blocking.js";
+import { readBlockingInventory, readInventory } from "../aws/inventory.js";
 import type { TargetPorts } from "../aws/ports.js";
 import { policyDigest } from "../domain/fingerprint.js";
 import { DISCOVERABLE_KINDS, handlerFor, KINDS } from "../handlers/registry.js";
@@ -13,15 +12,13 @@ import { AwsError, PolicyError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { Address, DesiredResource, Observation, TargetRef } from "../model/resource.js";
-import type { Inventory } from "../model/specs.js";
-import type { BlockingInventory } from "../model/specs-blocking.js";
+import type { BlockingInventory, Inventory } from "../model/specs.js";
 import { type DiffRegistry, plan } from "../planner/plan.js";
-import { desiredResources } from "../policy/desired.js";
-import { desiredBlockingResources } from "../policy/desired-blocking.js";
+import { desiredState } from "../policy/desired/index.js";
 import { hasErrors, type LoadedSet, loadAndValidate } from "../policy/index.js";
 import { locateDiagnostics } from "../policy/locate.js";
 import { checkFirstTouch } from "./adoption.js";
-import { annotateBlocking, blockingNeeds } from "./blocking.js";
+import { blockingNeeds } from "./blocking.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
 import { scopeOwned } from "./ownership.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
@@ -166,15 +163,11 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     }),
   );
 
-  const flow = desiredResources(loaded.policies, inventories, { today: options.today });
-  const blocking = desiredBlockingResources(loaded.policies, blockingInventories, { today: options.today });
-  const derived = {
-    ...flow,
-    resources: [...flow.resources, ...blocking.resources].sort((a, b) =>
-      a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
-    ),
-    diagnostics: [...flow.diagnostics, ...blocking.diagnostics],
-  };
+  const derived = desiredState(
+    loaded.policies,
+    { network: inventories, blocking: blockingInventories },
+    { today: options.today },
+  );
   if (hasErrors(derived.diagnostics)) throw new PolicyErrorWithDiagnostics(derived.diagnostics);
   const only = options.only ?? [];
   const desired = only.length > 0 ? selectTargets(derived.resources, only) : [...derived.resources];
@@ -201,22 +194,19 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     { policies: loaded.policies, set: loaded.set ?? null },
   );
 
-  const document = annotateBlocking(
-    plan({
-      desired,
-      observed,
-      owned: scoped.owned,
-      policyDigest: loaded.digest,
-      createdAt: now().toISOString(),
-      cordonVersion: options.cordonVersion,
-      queries: derived.queries,
-      notes: scoped.note === null ? blocking.notes : [...blocking.notes, scoped.note],
-      warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
-      adopting: firstTouch.adopting,
-    }),
-    blocking.changeNotes,
-    handlerFor,
-  );
+  const document = plan({
+    desired,
+    observed,
+    owned: scoped.owned,
+    policyDigest: loaded.digest,
+    createdAt: now().toISOString(),
+    cordonVersion: options.cordonVersion,
+    queries: derived.queries,
+    notes: scoped.note === null ? derived.notes : [...derived.notes, scoped.note],
+    warnings: [...loaded.diagnostics, ...derived.diagnostics].filter((d) => d.severity === "warning"),
+    adopting: firstTouch.adopting,
+    changeNotes: derived.changeNotes,
+  });
   return { plan: document, desired, passes, observed };
 }
 

@@ -24,7 +24,7 @@
 // content and InvalidNetworkAclEntry.NotFound on delete are success.
 import type { NetworkAcl } from "@aws-sdk/client-ec2";
 import { errorCode, isAlreadyExists, isNotFound } from "../aws/errors.js";
-import { networkAclInfo, readNetworkAcls } from "../aws/inventory-blocking.js";
+import { networkAclInfo, readNetworkAcls } from "../aws/inventory.js";
 import type { Ec2Port, TargetPorts } from "../aws/ports.js";
 import { cidrEquals } from "../domain/cidr.js";
 import { fingerprint } from "../domain/fingerprint.js";
@@ -39,8 +39,14 @@ import {
 } from "../domain/nacl.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
-import { OWNERSHIP, type Tags } from "../model/specs.js";
-import type { NaclBand, NaclBandEntry, NaclEntriesSpec, NaclEntry } from "../model/specs-blocking.js";
+import {
+  type NaclBand,
+  type NaclBandEntry,
+  type NaclEntriesSpec,
+  type NaclEntry,
+  OWNERSHIP,
+  type Tags,
+} from "../model/specs.js";
 import { batcher, type Settled } from "./batch.js";
 import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 

@@ -30,7 +30,7 @@ import { loadBalancerNameOf, webAclNameOf } from "../domain/waf.js";
 import type { FieldDiff } from "../model/change.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress } from "../model/resource.js";
-import type { AssociationSpec } from "../model/specs-blocking.js";
+import type { AssociationSpec } from "../model/specs.js";
 import type { DiffResult, Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 import {
   DEFAULT_WAF_TIMING,

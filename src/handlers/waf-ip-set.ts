@@ -15,8 +15,7 @@ import { fingerprint } from "../domain/fingerprint.js";
 import { ipSetDiff, isCordonIpSetName, normalizeIpSetAddresses } from "../domain/waf.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Observation } from "../model/resource.js";
-import { OWNERSHIP, type Tags } from "../model/specs.js";
-import type { IpSetSpec } from "../model/specs-blocking.js";
+import { type IpSetSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
 import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 import {

@@ -22,8 +22,14 @@ import { referencedIpSetNames, webAclCreateInput, webAclDiff, webAclUpdateInput 
 import { ConflictError } from "../model/errors.js";
 import { POLICY_DEFAULTS } from "../model/policy.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
-import { OWNERSHIP, type Tags } from "../model/specs.js";
-import type { WafForeignRule, WafRule, WafVisibilityConfig, WebAclSpec } from "../model/specs-blocking.js";
+import {
+  OWNERSHIP,
+  type Tags,
+  type WafForeignRule,
+  type WafRule,
+  type WafVisibilityConfig,
+  type WebAclSpec,
+} from "../model/specs.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
 import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 import {

@@ -29,6 +29,12 @@ export interface DiffResult {
    * beside the old one on the same destination.
    */
   readonly replaceNote?: string;
+  /**
+   * Reviewer notes on an update, set by kinds that know them (display only): what stops being
+   * blocked, foreign rules that run first. The planner adds them to the update's Impact.notes;
+   * absent = none. (replaceNote speaks for a replacement; LiveMeta.notes for what observe found.)
+   */
+  readonly notes?: readonly string[];
 }
 
 /**

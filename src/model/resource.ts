@@ -1,5 +1,5 @@
 // Resources: what the engine reconciles. A desired resource is derived from the policies
-// (src/policy/desired.ts); an observation is what a handler read from AWS.
+// (src/policy/desired/, one builder per policy section); an observation is what a handler read from AWS.
 
 /** The AWS services Cordon's kinds live in (a kind on a new service adds it here). */
 export type AwsService = "s3" | "ec2" | "glue" | "wafv2";

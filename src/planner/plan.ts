@@ -70,6 +70,11 @@ export interface PlanInput {
    * adopt: true (checked before planning, see src/executor/adoption.ts): each becomes an adoption.
    */
   readonly adopting?: ReadonlyMap<Address, Foreign>;
+  /**
+   * Reviewer notes the desired state holds for a resource ("… expired 2026-12-31, ticket INC-42 …",
+   * a load balancer taken over), by address: added to its change when the change does something.
+   */
+  readonly changeNotes?: ReadonlyMap<Address, readonly string[]>;
 }
 
 const MAX_FIELDS_IN_REASON = 4;
@@ -110,6 +115,13 @@ function impactOf(kind: Kind, action: Action, diffBroadens: boolean, replaceNote
   };
 }
 
+/** The impact with `extra` notes added (each once). */
+function withNotes(impact: Impact, extra: readonly string[]): Impact {
+  const notes = [...impact.notes];
+  for (const n of extra) if (!notes.includes(n)) notes.push(n);
+  return notes.length === impact.notes.length ? impact : { ...impact, notes };
+}
+
 /** `{ contextFields }` when the kind declares context-only spec members, else nothing. */
 const contextOf = (kind: Kind): { contextFields?: readonly string[] } => {
   const fields = descriptorOf(kind)?.contextFields;
@@ -130,6 +142,7 @@ function changeForDesired(
   obs: Observation,
   diff: DiffRegistry | undefined,
   adopting: Foreign | undefined,
+  changeNotes: readonly string[],
 ): Change {
   const base = {
     address: r.address,
@@ -149,7 +162,7 @@ function changeForDesired(
       after: r.spec,
       fields: [],
       reason: withMode(r.mode, "create", "missing in AWS"),
-      impact: impactOf(r.kind, "create", false),
+      impact: withNotes(impactOf(r.kind, "create", false), changeNotes),
       observedFingerprint: obs.fingerprint,
     };
   }
@@ -175,6 +188,10 @@ function changeForDesired(
         : driftReason(result.fields, result.replace);
   const impact = impactOf(r.kind, action, result.broadensAccess === true, result.replaceNote);
   const found = [...(obs.meta.notes ?? []), ...(adopting?.details.map((d) => `adopted: ${d}`) ?? [])];
+  // Then what the desired state and the diff say about a change that does something (an expired
+  // entry already removed, a no-op, is not news).
+  const said = action === "no-op" ? [] : [...changeNotes, ...(action === "update" ? (result.notes ?? []) : [])];
+  const withFound = found.length === 0 ? impact : { ...impact, notes: [...impact.notes, ...found] };
   return {
     ...base,
     action,
@@ -182,7 +199,7 @@ function changeForDesired(
     after: r.spec,
     fields: result.fields,
     reason: withMode(r.mode, action, reason),
-    impact: found.length === 0 ? impact : { ...impact, notes: [...impact.notes, ...found] },
+    impact: withNotes(withFound, said),
     observedFingerprint: obs.meta.fingerprint,
     ...(adopting === undefined ? {} : { adopting: true }),
   };
@@ -301,7 +318,8 @@ export function plan(input: PlanInput): PlanDocument {
     const obs = input.observed.get(r.address);
     if (obs === undefined) throw new Error(`no observation for ${r.address}`);
     const adopting = obs.exists ? input.adopting?.get(r.address) : undefined;
-    changes.push(changeForDesired(r, obs, input.diff, adopting));
+    const notes = input.changeNotes?.get(r.address) ?? [];
+    changes.push(changeForDesired(r, obs, input.diff, adopting, notes));
   }
   const orphans = new Set<Address>();
   for (const o of input.owned) {

@@ -14,8 +14,8 @@
 import { appliedKey, auditKey, lockKey } from "../domain/record-keys.js";
 import { ipSetName, RULE_SUFFIX, wafMetricName } from "../domain/waf.js";
 import { POLICY_DEFAULTS, type Policy } from "../model/policy.js";
-import { cleanPrefix } from "./desired.js";
-import { ownershipTags } from "./select.js";
+import { cleanPrefix } from "./desired/flow-logs.js";
+import { ownershipTags } from "./desired/select.js";
 
 export const AWS_NAME_LIMITS = {
   wafName: 128,

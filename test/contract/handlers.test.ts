@@ -20,9 +20,17 @@ import {
   type Observation,
   type TargetRef,
 } from "../../src/model/resource.js";
-import { type BucketPolicySpec, type BucketSpec, type FlowLogSpec, OWNERSHIP } from "../../src/model/specs.js";
-import type { AssociationSpec, IpSetSpec, NaclEntriesSpec, WebAclSpec } from "../../src/model/specs-blocking.js";
-import { deliveryStatements } from "../../src/policy/desired.js";
+import {
+  type AssociationSpec,
+  type BucketPolicySpec,
+  type BucketSpec,
+  type FlowLogSpec,
+  type IpSetSpec,
+  type NaclEntriesSpec,
+  OWNERSHIP,
+  type WebAclSpec,
+} from "../../src/model/specs.js";
+import { deliveryStatements } from "../../src/policy/desired/flow-logs.js";
 import { ACCOUNT, isMutating, oneRegionEstate, REGION } from "../e2e/helpers.js";
 
 const VPC = "vpc-0000000000000c001";

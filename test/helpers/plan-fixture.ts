@@ -1,4 +1,4 @@
-// A representative plan built the real way: policies → desiredResources → observations → plan().
+// A representative plan built the real way: policies → desiredMonitoring → observations → plan().
 // It holds a create, an update with a policy diff, a flow-log replacement, a delete, no-ops and an
 // observe-mode item. Used by the planner tests and the renderer goldens.
 
@@ -8,11 +8,10 @@ import { buildLogFormat } from "../../src/domain/flowlog-fields.js";
 import { glueTableDiff } from "../../src/domain/glue.js";
 import { bucketPolicyDiff } from "../../src/domain/iam.js";
 import type { LoadedPolicy } from "../../src/model/policy.js";
-import type { Address, DesiredResource, Observation } from "../../src/model/resource.js";
-import { ABSENT_FINGERPRINT } from "../../src/model/resource.js";
+import { ABSENT_FINGERPRINT, type Address, type DesiredResource, type Observation } from "../../src/model/resource.js";
 import type { BucketPolicySpec, FlowLogSpec, GlueTableSpec, Inventory } from "../../src/model/specs.js";
 import { type DiffRegistry, type OwnedResource, plan } from "../../src/planner/plan.js";
-import { desiredResources } from "../../src/policy/desired.js";
+import { desiredMonitoring } from "../../src/policy/desired/index.js";
 
 export const DIFFS: DiffRegistry = {
   "ec2.flowLog": flowLogDiff,
@@ -81,9 +80,9 @@ const present = <S>(live: S, id: string): Observation<S> => ({
 
 export function representativeDesired(): {
   resources: readonly DesiredResource[];
-  queries: ReturnType<typeof desiredResources>["queries"];
+  queries: ReturnType<typeof desiredMonitoring>["queries"];
 } {
-  const d = desiredResources([PROD, STAGING], INVENTORIES, { today: "2026-05-01" });
+  const d = desiredMonitoring([PROD, STAGING], INVENTORIES, { today: "2026-05-01" });
   if (d.diagnostics.length > 0) throw new Error(JSON.stringify(d.diagnostics));
   return d;
 }

@@ -12,7 +12,7 @@ import {
   naclOrderProblems,
   naclTransition,
 } from "../../../src/domain/nacl.js";
-import type { NaclBand, NaclEntry } from "../../../src/model/specs-blocking.js";
+import type { NaclBand, NaclEntry } from "../../../src/model/specs.js";
 
 const block = (text: string): Cidr => {
   const p = parseCidr(text);

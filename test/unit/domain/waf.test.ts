@@ -17,7 +17,7 @@ import {
   webAclDiff,
   webAclUpdateInput,
 } from "../../../src/domain/waf.js";
-import type { IpSetSpec, WafForeignRule, WafRule, WebAclSpec } from "../../../src/model/specs-blocking.js";
+import type { IpSetSpec, WafForeignRule, WafRule, WebAclSpec } from "../../../src/model/specs.js";
 
 const block = (t: string): Cidr => {
   const p = parseCidr(t);

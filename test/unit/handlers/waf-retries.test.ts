@@ -9,7 +9,7 @@ import type { WafTiming } from "../../../src/handlers/waf-common.js";
 import { makeIpSetHandler } from "../../../src/handlers/waf-ip-set.js";
 import { AwsError, ConflictError } from "../../../src/model/errors.js";
 import { type DesiredResource, makeAddress, type TargetRef } from "../../../src/model/resource.js";
-import type { AssociationSpec, IpSetSpec } from "../../../src/model/specs-blocking.js";
+import type { AssociationSpec, IpSetSpec } from "../../../src/model/specs.js";
 
 const target: TargetRef = { account: "111122223333", region: "eu-west-1" };
 const arn = (kind: string, name: string) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LoadedPolicy, Policy } from "../../../src/model/policy.js";
+import type { LoadedPolicy, Policy } from "../../../../src/model/policy.js";
 import type {
   AssociationSpec,
   BlockingInventory,
@@ -7,8 +7,8 @@ import type {
   NaclEntriesSpec,
   NaclEntry,
   WebAclSpec,
-} from "../../../src/model/specs-blocking.js";
-import { desiredBlockingResources } from "../../../src/policy/desired-blocking.js";
+} from "../../../../src/model/specs.js";
+import { desiredBlocking } from "../../../../src/policy/desired/index.js";
 
 const T = "111122223333/eu-west-1";
 const defaultEntries = (): NaclEntry[] =>
@@ -69,13 +69,13 @@ const policy = (over: Partial<Policy>): LoadedPolicy => ({
   source: { file: "policies/cats.yaml", document: 0 },
 });
 const run = (p: LoadedPolicy, inv = inventory(), today = "2026-06-01") =>
-  desiredBlockingResources([p], new Map([[T, inv]]), { today });
+  desiredBlocking([p], new Map([[T, inv]]), { today });
 const entries = [
   { cidr: "203.0.113.66", reason: "flood from our fleet", ticket: "INC-42" },
   { cidr: "198.51.100.0/24", reason: "scanner" },
 ];
 
-describe("desiredBlockingResources: network ACLs", () => {
+describe("desiredBlocking: network ACLs", () => {
   it("targets every ACL of the selected VPCs (default and custom) with the band allocated, outbound only", () => {
     const r = run(
       policy({
@@ -183,7 +183,7 @@ describe("desiredBlockingResources: network ACLs", () => {
   });
 });
 
-describe("desiredBlockingResources: expiry", () => {
+describe("desiredBlocking: expiry", () => {
   it("leaves out an expired entry and says why on every resource it was enforced in", () => {
     const r = run(
       policy({
@@ -229,7 +229,7 @@ describe("desiredBlockingResources: expiry", () => {
   });
 });
 
-describe("desiredBlockingResources: WAF", () => {
+describe("desiredBlocking: WAF", () => {
   const waf = (over: Partial<Policy["webAcl"] & object> = {}) =>
     policy({
       blockedAddresses: { webAcl: true, entries },

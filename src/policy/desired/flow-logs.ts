@@ -1,58 +1,32 @@
-// Desired state: what the policies want in AWS, as DesiredResources, resolved against each
-// target's inventory (VPCs, subnets). Pure and synchronous: the inventories were read before.
-//
-// Per flowLogs section: the bucket (when bucket.create is not false), one bucket policy per
-// bucket name across ALL policies (Cordon's two log-delivery statements covering every account,
-// region and prefix that writes there), one flow log per selected VPC — or per selected subnet
-// when `subnets` is given. Per athena section: the Glue database and the table over the
-// section's flow-log location, covering every account and region writing there with the same
-// layout and fields. Dependencies: bucket ← bucket policy ← flow logs; database ← table. A bucket
-// used as is (create: false) whose policy says blockPublicAccess: true gets its public access block.
+// Desired state of a policy's flowLogs section: the bucket (when bucket.create is not false), one
+// bucket policy per bucket name across ALL policies (Cordon's two log-delivery statements covering
+// every account, region and prefix that writes there), one flow log per selected VPC — or per
+// selected subnet when `subnets` is given. Dependencies: bucket ← bucket policy ← flow logs.
+// Pure and synchronous: the inventories (VPCs, subnets) were read before.
 
-import { normalizeS3Destination } from "../domain/flowlog.js";
-import { buildLogFormat, flowLogField, resolveFields } from "../domain/flowlog-fields.js";
-import { deriveGlueTable, type FlowLogLayout, rejectedFlowsQuery } from "../domain/glue.js";
-import { canonicalStatements } from "../domain/iam.js";
-import type { Diagnostic } from "../model/diagnostics.js";
-import type { PlanQuery } from "../model/plan.js";
-import { type FlowLogsSection, type LoadedPolicy, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
-import { type DesiredResource, type Kind, makeAddress, type Origin, type TargetRef } from "../model/resource.js";
+import { normalizeS3Destination } from "../../domain/flowlog.js";
+import { buildLogFormat, resolveFields } from "../../domain/flowlog-fields.js";
+import type { FlowLogLayout } from "../../domain/glue.js";
+import { canonicalStatements } from "../../domain/iam.js";
+import { type FlowLogsSection, type LoadedPolicy, POLICY_DEFAULTS, type Policy } from "../../model/policy.js";
+import { type DesiredResource, makeAddress, type TargetRef } from "../../model/resource.js";
 import {
   type BucketPolicySpec,
   type BucketSpec,
   type FlowLogSpec,
-  type GlueDatabaseSpec,
-  type GlueTableSpec,
   type IamStatement,
   type Inventory,
   OWNERSHIP,
   type Tags,
-} from "../model/specs.js";
+} from "../../model/specs.js";
+import { type Builder, originOf, sortedUnique } from "./builder.js";
 import { ownershipTags, selectSubnetIds, selectVpcIds, targetOf } from "./select.js";
-
-export interface DesiredOptions {
-  /** YYYY-MM-DD (UTC): the day the ready-to-paste queries are written for. */
-  readonly today: string;
-}
-
-export interface DesiredResult {
-  /** Sorted by address. */
-  readonly resources: readonly DesiredResource[];
-  /** Ready-to-paste Athena queries, one per table. */
-  readonly queries: readonly PlanQuery[];
-  /** Problems found while resolving (unknown VPC ids, conflicting declarations...). */
-  readonly diagnostics: readonly Diagnostic[];
-}
 
 /** What a policy author can do about a bucket found in place that is not Cordon's. */
 const BUCKET_CHOICES =
   "set flowLogs.bucket.create: false to use it as is (Cordon then only adds its log-delivery statements to the bucket policy), or flowLogs.bucket.adopt: true to manage it (the plan then shows every setting that would change)";
 /** ... about bucket-policy statements using Cordon's Sid prefix that Cordon did not write. */
 const SID_CHOICES = `the Sid prefix ${OWNERSHIP.sidPrefix} is reserved for Cordon's statements: rename those statements' Sids or remove them`;
-/** ... about a Glue database or table found in place that is not Cordon's. */
-const GLUE_CHOICES =
-  "choose another name in athena, or set athena.adopt: true to manage it (the plan then shows every setting that would change)";
-
 export const LOG_DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com";
 export const ACL_CHECK_SID = `${OWNERSHIP.sidPrefix}AWSLogDeliveryAclCheck`;
 export const WRITE_SID = `${OWNERSHIP.sidPrefix}AWSLogDeliveryWrite`;
@@ -75,8 +49,8 @@ export const cleanPrefix = (prefix: string | undefined): string =>
  */
 export const flowLogKeyPrefix = (prefix: string): string => (prefix === "" ? "AWSLogs/" : `${prefix}/AWSLogs/`);
 
-/** Everything about one flowLogs section that the derivations need. */
-interface FlowSource {
+/** Everything about one flowLogs section that the derivations (flow logs, bucket, Glue table) need. */
+export interface FlowSource {
   readonly loaded: LoadedPolicy;
   readonly policy: Policy;
   readonly section: FlowLogsSection;
@@ -88,15 +62,8 @@ interface FlowSource {
   readonly mode: DesiredResource["mode"];
 }
 
-const originOf = (l: LoadedPolicy, section: string): Origin => ({
-  file: l.source.file,
-  document: l.source.document,
-  section,
-});
-
-const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
-
-const sameLayout = (a: FlowSource, b: FlowSource): boolean =>
+/** The same fields in the same layout: one Glue table reads both. */
+export const sameLayout = (a: FlowSource, b: FlowSource): boolean =>
   a.layout.fileFormat === b.layout.fileFormat &&
   a.layout.hiveCompatiblePartitions === b.layout.hiveCompatiblePartitions &&
   a.layout.perHourPartition === b.layout.perHourPartition &&
@@ -139,62 +106,18 @@ export function deliveryStatements(
   ]);
 }
 
-export function desiredResources(
+/**
+ * Declares every flowLogs section's bucket, bucket policy and flow logs. Returns the sections, in
+ * the given order (sorted by file and document), for the athena builder.
+ */
+export function buildFlowLogs(
+  b: Builder,
   policies: readonly LoadedPolicy[],
   inventories: ReadonlyMap<string, Inventory>,
-  options: DesiredOptions,
-): DesiredResult {
-  const diagnostics: Diagnostic[] = [];
-  const resources = new Map<string, DesiredResource>();
-  const queries: PlanQuery[] = [];
-
-  const diag = (
-    l: LoadedPolicy,
-    severity: Diagnostic["severity"],
-    code: string,
-    pointer: string,
-    message: string,
-    hint?: string,
-  ) => {
-    const d: Diagnostic = {
-      severity,
-      code,
-      file: l.source.file,
-      position: null,
-      pointer,
-      document: l.source.document,
-      message,
-    };
-    diagnostics.push(hint === undefined ? d : { ...d, hint });
-  };
-
-  /** Adds a resource; a second declaration of the same address is an error unless identical. */
-  const add = <S>(l: LoadedPolicy, pointer: string, r: DesiredResource<S>, what: string): boolean => {
-    const prior = resources.get(r.address);
-    if (prior === undefined) {
-      resources.set(r.address, r as DesiredResource);
-      return true;
-    }
-    if (JSON.stringify(prior.spec) !== JSON.stringify(r.spec) || prior.mode !== r.mode) {
-      diag(
-        l,
-        "error",
-        "desired.conflict",
-        pointer,
-        `${what} is also declared by ${prior.origin.file} (document ${prior.origin.document}) with different settings`,
-        "declare each resource in one policy, or make both declarations identical",
-      );
-    }
-    return false;
-  };
-
-  const ordered = [...policies].sort(
-    (a, b) => a.source.file.localeCompare(b.source.file) || a.source.document - b.source.document,
-  );
-
+): FlowSource[] {
   // --- flow-log sources ------------------------------------------------------------------
   const sources: FlowSource[] = [];
-  for (const l of ordered) {
+  for (const l of policies) {
     const section = l.policy.flowLogs;
     if (section === undefined) continue;
     sources.push({
@@ -233,7 +156,7 @@ export function desiredResources(
       };
       const address = makeAddress(c.target, "s3.bucket", bucket);
       if (c !== owner && address !== bucketAddress) {
-        diag(
+        b.diag(
           c.loaded,
           "error",
           "desired.bucket-conflict",
@@ -243,25 +166,24 @@ export function desiredResources(
         );
         continue;
       }
-      // Same bucket created by several policies of the owner's target: identical settings required
-      // (the ownership tag names the first policy).
+      // A second creator in the owner's target is refused by the conflict rule (one resource, one policy).
       const r: DesiredResource<BucketSpec> = {
         address,
         kind: "s3.bucket",
         name: bucket,
         target: c.target,
-        spec: c === owner ? spec : { ...spec, tags: ownershipTags(owner.policy, owner.loaded.set) },
-        mode: owner.mode,
-        origin: originOf(owner.loaded, "flowLogs"),
+        spec,
+        mode: c.mode,
+        origin: originOf(c.loaded, "flowLogs"),
         dependsOn: [],
-        ...(owner.section.bucket.adopt === true ? { adopt: true } : {}),
+        ...(c.section.bucket.adopt === true ? { adopt: true } : {}),
         inPlace: { pointer: "/flowLogs/bucket/create", choices: BUCKET_CHOICES },
       };
-      add(c.loaded, "/flowLogs/bucket", r, `bucket ${bucket}`);
+      b.add(c.loaded, "/flowLogs/bucket", r, `bucket ${bucket}`);
       bucketAddress = address;
     }
     if (creators.length === 0 && new Set(writers.map((w) => w.target.account)).size > 1) {
-      diag(
+      b.diag(
         owner.loaded,
         "warning",
         "desired.bucket-owner-assumed",
@@ -283,7 +205,7 @@ export function desiredResources(
       ),
     };
     const address = makeAddress(owner.target, "s3.bucketPolicy", bucket);
-    add(
+    b.add(
       owner.loaded,
       "/flowLogs/bucket",
       {
@@ -310,7 +232,7 @@ export function desiredResources(
     // Block Public Access held on a bucket used as is (the schema allows it only with create: false).
     const holder = writers.find((w) => w.section.bucket.blockPublicAccess === true && !creators.includes(w));
     if (holder !== undefined) {
-      add(
+      b.add(
         holder.loaded,
         "/flowLogs/bucket/blockPublicAccess",
         {
@@ -340,14 +262,14 @@ export function desiredResources(
     const key = `${s.target.account}/${s.target.region}`;
     const inventory = inventories.get(key);
     if (inventory === undefined) {
-      diag(l, "error", "desired.no-inventory", "/target", `no inventory was read for target ${key}`);
+      b.diag(l, "error", "desired.no-inventory", "/target", `no inventory was read for target ${key}`);
       continue;
     }
     const selected = selectResources(s, inventory, (code, pointer, message) =>
-      diag(l, "error", code, pointer, message),
+      b.diag(l, "error", code, pointer, message),
     );
     if (selected.ids.length === 0 && selected.bySelectorOnly) {
-      diag(
+      b.diag(
         l,
         "warning",
         "selector.empty",
@@ -370,7 +292,7 @@ export function desiredResources(
         tags,
         ...(s.section.adopt === true ? { adopt: true as const } : {}),
       };
-      add(
+      b.add(
         l,
         s.section.subnets === undefined ? "/flowLogs/vpcs" : "/flowLogs/subnets",
         {
@@ -388,108 +310,7 @@ export function desiredResources(
     }
   }
 
-  // --- Glue database and table ------------------------------------------------------------
-  for (const l of ordered) {
-    const athena = l.policy.athena;
-    if (athena === undefined) continue;
-    const s = sources.find((x) => x.loaded === l);
-    if (s === undefined) {
-      diag(
-        l,
-        "error",
-        "athena.needs-flow-logs",
-        "/athena",
-        "the athena section describes this policy's flow logs, but the policy has no flowLogs section",
-      );
-      continue;
-    }
-    const unknown = s.fields.filter((f) => flowLogField(f) === undefined);
-    if (unknown.length > 0) {
-      diag(l, "error", "athena.unknown-field", "/flowLogs/fields", `unknown flow-log fields: ${unknown.join(", ")}`);
-      continue;
-    }
-    const sameLocation = sources.filter((x) => x.bucket === s.bucket && x.prefix === s.prefix);
-    const readable = sameLocation.filter((x) => sameLayout(x, s));
-    for (const x of sameLocation.filter((y) => !sameLayout(y, s))) {
-      diag(
-        l,
-        "warning",
-        "athena.mixed-layout",
-        "/athena",
-        `${x.loaded.source.file} (${x.target.account}/${x.target.region}) writes flow logs under the same location with other fields or layout; table ${athena.table} does not cover them`,
-        "give each layout its own bucket prefix",
-      );
-    }
-    const mode = athena.mode ?? POLICY_DEFAULTS.mode;
-    const origin = originOf(l, "athena");
-    const adoptGlue = athena.adopt === true ? { adopt: true } : {};
-    const database = athena.database.toLowerCase();
-    const dbSpec: GlueDatabaseSpec = { name: database, description: "VPC flow logs (managed by Cordon)" };
-    const dbAddress = makeAddress(s.target, "glue.database", database);
-    add(
-      l,
-      "/athena/database",
-      {
-        address: dbAddress,
-        kind: "glue.database",
-        name: database,
-        target: s.target,
-        spec: dbSpec,
-        mode,
-        origin,
-        dependsOn: [],
-        ...adoptGlue,
-        inPlace: { pointer: "/athena/database", choices: GLUE_CHOICES },
-      },
-      `Glue database ${database}`,
-    );
-    let tableSpec: GlueTableSpec;
-    try {
-      tableSpec = deriveGlueTable({
-        database,
-        table: athena.table,
-        bucket: s.bucket,
-        prefix: s.prefix,
-        layout: s.layout,
-        fields: s.fields,
-        accounts: readable.map((x) => x.target.account),
-        regions: readable.map((x) => x.target.region),
-        projectionStartDate: athena.projectionStartDate,
-      });
-    } catch (e) {
-      diag(l, "error", "athena.invalid", "/athena", (e as Error).message);
-      continue;
-    }
-    const name = `${database}.${tableSpec.name}`;
-    const tableAddress = makeAddress(s.target, "glue.table", name);
-    const added = add(
-      l,
-      "/athena/table",
-      {
-        address: tableAddress,
-        kind: "glue.table",
-        name,
-        target: s.target,
-        spec: tableSpec,
-        mode,
-        origin,
-        dependsOn: [dbAddress],
-        ...adoptGlue,
-        inPlace: { pointer: "/athena/table", choices: GLUE_CHOICES },
-      },
-      `Glue table ${name} in ${s.target.account}/${s.target.region}`,
-    );
-    const sql = added ? rejectedFlowsQuery(tableSpec, options.today) : null;
-    if (sql !== null) {
-      queries.push({
-        title: `Rejected flows of the last day: ${name} in ${s.target.account}/${s.target.region}`,
-        sql,
-      });
-    }
-  }
-
-  const sorted = [...resources.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-  return { resources: sorted, queries, diagnostics };
+  return sources;
 }
 
 interface Selection {
@@ -525,12 +346,3 @@ function selectResources(
   });
   return { type: "Subnet", ids: sortedUnique(subnets), bySelectorOnly: sub.ids === undefined };
 }
-
-/** Kinds desiredResources can produce (for callers building observers). */
-export const DESIRED_KINDS: readonly Kind[] = [
-  "s3.bucket",
-  "s3.bucketPolicy",
-  "ec2.flowLog",
-  "glue.database",
-  "glue.table",
-];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { LoadedPolicy, Policy } from "../../../src/model/policy.js";
-import type { BucketPolicySpec, FlowLogSpec, GlueTableSpec, Inventory } from "../../../src/model/specs.js";
-import { desiredResources } from "../../../src/policy/desired.js";
-import { INVENTORIES, PROD, STAGING } from "../../helpers/plan-fixture.js";
+import type { LoadedPolicy, Policy } from "../../../../src/model/policy.js";
+import type { BucketPolicySpec, FlowLogSpec, GlueTableSpec, Inventory } from "../../../../src/model/specs.js";
+import { desiredMonitoring } from "../../../../src/policy/desired/index.js";
+import { INVENTORIES, PROD, STAGING } from "../../../helpers/plan-fixture.js";
 
 const loaded = (file: string, policy: Partial<Policy> & Pick<Policy, "target">): LoadedPolicy => ({
   source: { file, document: 0 },
@@ -21,8 +21,8 @@ const T = { account: "111122223333", region: "eu-west-1" };
 const K = "111122223333/eu-west-1";
 const bucket = { name: "logs", create: false };
 
-describe("desiredResources: the representative policies", () => {
-  const d = desiredResources([STAGING, PROD], INVENTORIES, { today: "2026-05-01" });
+describe("desiredMonitoring: the representative policies", () => {
+  const d = desiredMonitoring([STAGING, PROD], INVENTORIES, { today: "2026-05-01" });
 
   it("derives every resource, sorted by address, with dependencies bucket ← policy ← flow logs, database ← table", () => {
     expect(d.diagnostics).toEqual([]);
@@ -103,11 +103,11 @@ describe("desiredResources: the representative policies", () => {
   });
 
   it("does not depend on the order of the policies", () => {
-    expect(desiredResources([PROD, STAGING], INVENTORIES, { today: "2026-05-01" })).toEqual(d);
+    expect(desiredMonitoring([PROD, STAGING], INVENTORIES, { today: "2026-05-01" })).toEqual(d);
   });
 });
 
-describe("desiredResources: selectors", () => {
+describe("desiredMonitoring: selectors", () => {
   const inventory = new Map([
     [
       K,
@@ -167,7 +167,7 @@ describe("desiredResources: selectors", () => {
   ];
   for (const c of cases) {
     it(c.reason, () => {
-      const d = desiredResources([loaded("p.yaml", { target: T, flowLogs: { bucket, ...c.flowLogs } })], inventory, {
+      const d = desiredMonitoring([loaded("p.yaml", { target: T, flowLogs: { bucket, ...c.flowLogs } })], inventory, {
         today: "2026-05-01",
       });
       expect(d.resources.filter((r) => r.kind === "ec2.flowLog").map((r) => r.name)).toEqual(c.names);
@@ -180,7 +180,7 @@ describe("desiredResources: selectors", () => {
     });
   }
   it("points a missing id at its array element", () => {
-    const d = desiredResources(
+    const d = desiredMonitoring(
       [loaded("p.yaml", { target: T, flowLogs: { bucket, vpcs: { ids: ["vpc-a", "vpc-zzz"] } } })],
       inventory,
       { today: "2026-05-01" },
@@ -193,7 +193,7 @@ describe("desiredResources: selectors", () => {
   });
 });
 
-describe("desiredResources: buckets shared across policies", () => {
+describe("desiredMonitoring: buckets shared across policies", () => {
   const two = new Map([
     [K, inv([{ id: "vpc-a" }])],
     ["444455556666/us-east-1", inv([{ id: "vpc-b" }])],
@@ -201,7 +201,7 @@ describe("desiredResources: buckets shared across policies", () => {
   const other = { account: "444455556666", region: "us-east-1" };
 
   it("no bucket resource when create is false; Hive layout and a bare bucket in the write resource", () => {
-    const d = desiredResources(
+    const d = desiredMonitoring(
       [
         loaded("a.yaml", {
           target: T,
@@ -219,7 +219,7 @@ describe("desiredResources: buckets shared across policies", () => {
   });
 
   it("two policies creating the same bucket in different accounts is an error on the second", () => {
-    const d = desiredResources(
+    const d = desiredMonitoring(
       [
         loaded("a.yaml", { target: T, flowLogs: { bucket: { name: "logs" }, vpcs: { all: true } } }),
         loaded("b.yaml", { target: other, flowLogs: { bucket: { name: "logs" }, vpcs: { all: true } } }),
@@ -234,7 +234,7 @@ describe("desiredResources: buckets shared across policies", () => {
   });
 
   it("a bucket nobody creates, written by several accounts: a warning naming the assumed owner", () => {
-    const d = desiredResources(
+    const d = desiredMonitoring(
       [
         loaded("a.yaml", { target: T, flowLogs: { bucket: { name: "logs", create: false }, vpcs: { all: true } } }),
         loaded("b.yaml", {
@@ -254,7 +254,7 @@ describe("desiredResources: buckets shared across policies", () => {
   });
 
   it("athena without flowLogs is an error", () => {
-    const d = desiredResources(
+    const d = desiredMonitoring(
       [loaded("a.yaml", { target: T, athena: { database: "d", table: "t", projectionStartDate: "2026-01-01" } })],
       two,
       { today: "2026-05-01" },
@@ -263,7 +263,7 @@ describe("desiredResources: buckets shared across policies", () => {
   });
 
   it("a table skips writers with another layout under the same location, with a warning", () => {
-    const d = desiredResources(
+    const d = desiredMonitoring(
       [
         loaded("a.yaml", {
           target: T,
@@ -281,7 +281,7 @@ describe("desiredResources: buckets shared across policies", () => {
   });
 
   it("a missing inventory is an error", () => {
-    const d = desiredResources(
+    const d = desiredMonitoring(
       [
         loaded("a.yaml", {
           target: { account: "999999999999", region: "eu-west-1" },

@@ -1,9 +1,9 @@
-// Helpers both desired-state derivations (desired.ts, desired-blocking.ts) share: the target and
+// Helpers the section builders share: the target and
 // ownership tags of a policy, and resolving VPC/subnet selectors against a target's inventory.
 
-import type { Policy, SubnetSelector, VpcSelector } from "../model/policy.js";
-import type { TargetRef } from "../model/resource.js";
-import { OWNERSHIP, type Tags } from "../model/specs.js";
+import type { Policy, SubnetSelector, VpcSelector } from "../../model/policy.js";
+import type { TargetRef } from "../../model/resource.js";
+import { OWNERSHIP, type Tags } from "../../model/specs.js";
 
 /** Every key must match (AND); "*" matches any value of a present key. */
 export const tagsMatch = (selector: Readonly<Record<string, string>>, tags: Tags): boolean =>
