@@ -3,7 +3,7 @@
 // sits at its address and is not Cordon's either makes the plan fail — naming the AWS resource, the
 // foreign items and the policy's choices, at the policy field that declares it — or, when the
 // policy says adopt: true, turns the change into an adoption. Pure: reads observations only.
-import type { Foreign } from "../handlers/contract.js";
+import type { Foreign } from "../model/change.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { Address, DesiredResource, Observation } from "../model/resource.js";
 import { type HandlerLookup, requireHandler } from "./observe.js";

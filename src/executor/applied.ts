@@ -14,8 +14,6 @@ import type { PlanDocument } from "../model/plan.js";
 import type { Address, Kind } from "../model/resource.js";
 import { type ObjectStore, PreconditionFailedError } from "./objects.js";
 
-export { appliedKey } from "../domain/record-keys.js";
-
 export const APPLIED_FORMAT = "cordon.applied/v1";
 
 export interface AppliedEntry {

@@ -9,8 +9,6 @@ import type { PlanDocument } from "../model/plan.js";
 import type { Actor } from "./lock.js";
 import type { ObjectStore } from "./objects.js";
 
-export { auditKey } from "../domain/record-keys.js";
-
 export const AUDIT_FORMAT = "cordon.audit/v1";
 
 export type AuditResult = "success" | "partial" | "failed" | "interrupted";

@@ -15,15 +15,12 @@
 
 import { structuralDiff } from "../domain/diff.js";
 import { APPLIED_TAG } from "../handlers/applied-tag.js";
-import type { DiffResult } from "../handlers/contract.js";
 import { appliedDigest as digestOf } from "../handlers/registry.js";
-import type { Change, FieldDiff } from "../model/change.js";
+import type { Change, DiffResult, FieldDiff } from "../model/change.js";
 import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { Address, Kind, Observation } from "../model/resource.js";
 import type { AppliedRecord } from "./applied.js";
-
-export type { DriftItem, DriftReport, DriftStatus, DriftSummary } from "../model/drift.js";
 
 export type DiffLookup = (kind: Kind) => ((desired: unknown, live: unknown) => DiffResult) | undefined;
 

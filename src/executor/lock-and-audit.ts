@@ -3,6 +3,7 @@
 // locks released; the last three also on failure, and on SIGINT/SIGTERM when `handleSignals` is
 // set (the process then exits 130/143). Only the reconcile (src/executor/reconcile.ts) uses it.
 import type { AwsSession } from "../aws/config.js";
+import { lockKey } from "../domain/record-keys.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
 import { AwsError, CordonError, PartialApplyError } from "../model/errors.js";
@@ -13,7 +14,7 @@ import { writeApplied } from "./applied.js";
 import type { ProgressEvent } from "./apply.js";
 import { auditLine, auditRecord, newAuditId, planDigest, writeAudit } from "./audit.js";
 import { formatDuration } from "./duration.js";
-import { type Actor, acquireLock, currentActor, describeHolder, type HeldLock, lockKey, parseLock } from "./lock.js";
+import { type Actor, acquireLock, currentActor, describeHolder, type HeldLock, parseLock } from "./lock.js";
 import { type ObjectStore, s3ObjectStore } from "./objects.js";
 import { noStateLocationNote, type StateLocation, stateLocation } from "./state-location.js";
 

@@ -25,8 +25,6 @@ import { hostname, userInfo } from "node:os";
 import { LockedError, UsageError } from "../model/errors.js";
 import { type ObjectStore, PreconditionFailedError } from "./objects.js";
 
-export { LOCK_PREFIX, lockKey } from "../domain/record-keys.js";
-
 export const DEFAULT_LOCK_TTL_MS = 15 * 60_000;
 /**
  * The shortest lock TTL accepted: 30 seconds. The holder renews every third of the TTL, so with

@@ -10,10 +10,10 @@
 // Callers parse options and render: what people see goes through the context's `log` and
 // `report` and through the hooks; nothing here writes to stdout or stderr itself.
 import type { AwsSession } from "../aws/config.js";
-import type { DiffResult } from "../handlers/contract.js";
 import { handlerFor } from "../handlers/registry.js";
-import type { Outcome } from "../model/change.js";
+import type { DiffResult, Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
+import type { DriftItem, DriftReport } from "../model/drift.js";
 import { AwsError, PartialApplyError, StalePlanError } from "../model/errors.js";
 import { isEmptyPlan, type PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
@@ -22,7 +22,7 @@ import { comparePlans, type PlanDifference } from "../planner/compare.js";
 import { summarize } from "../planner/plan.js";
 import { type AppliedRecord, readApplied } from "./applied.js";
 import { type ApplyResult, applyPlan, type ProgressEvent } from "./apply.js";
-import { classifyDrift, correctable, type DriftItem, type DriftReport } from "./drift.js";
+import { classifyDrift, correctable } from "./drift.js";
 import { type LockContext, type ReconcileContext, warnAboutLocks, withLockAndAudit } from "./lock-and-audit.js";
 import { s3ObjectStore } from "./objects.js";
 import { passFactory } from "./observe.js";

@@ -11,7 +11,6 @@ import { AwsError } from "../model/errors.js";
 import type { Address, DesiredResource, Kind, LiveMeta, Observation, TargetRef } from "../model/resource.js";
 
 /** What diff returns and what adoption finds are model types; handlers name them from here too. */
-export type { DiffResult, Foreign } from "../model/change.js";
 
 /**
  * Thrown by create when AWS refuses the new resource because another one holds its place (one flow

@@ -27,11 +27,11 @@ import { errorCode, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { fingerprint } from "../domain/fingerprint.js";
 import { loadBalancerNameOf, webAclNameOf } from "../domain/waf.js";
-import type { FieldDiff } from "../model/change.js";
+import type { DiffResult, FieldDiff } from "../model/change.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress } from "../model/resource.js";
 import type { AssociationSpec } from "../model/specs.js";
-import type { DiffResult, Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
+import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
 import {
   DEFAULT_WAF_TIMING,
   listWebAcls,

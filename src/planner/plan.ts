@@ -4,9 +4,8 @@
 // kind's descriptor (src/handlers/registry.ts): it holds no per-kind table.
 
 import { inPlaceDiff } from "../domain/diff.js";
-import type { DiffResult, Foreign } from "../handlers/contract.js";
 import { descriptorOf } from "../handlers/registry.js";
-import type { Action, Change, FieldDiff, Impact } from "../model/change.js";
+import type { Action, Change, DiffResult, FieldDiff, Foreign, Impact } from "../model/change.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import {
   PLAN_FORMAT_VERSION,

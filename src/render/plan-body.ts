@@ -52,7 +52,6 @@ export function actionLabel(action: Action): string {
 }
 
 // Defined beside the plan document, so that the executor reads it without importing a renderer.
-export { isEmptyPlan } from "../model/plan.js";
 
 export const summaryLine = (s: PlanSummary): string =>
   `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`;

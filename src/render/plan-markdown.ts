@@ -4,13 +4,12 @@
 // 65,536-character comment limit: change details are cut (with a note saying how to see the
 // rest), never the summary. Reads only the PlanDocument.
 import type { Change } from "../model/change.js";
-import type { PlanDocument } from "../model/plan.js";
+import { isEmptyPlan, type PlanDocument } from "../model/plan.js";
 import {
   actionLabel,
   actionSymbol,
   type BodyLine,
   changeBody,
-  isEmptyPlan,
   NO_CHANGES,
   summaryExtras,
   summaryLine,

@@ -3,13 +3,12 @@
 // Reads only the PlanDocument.
 
 import type { Change } from "../model/change.js";
-import type { PlanDocument } from "../model/plan.js";
+import { isEmptyPlan, type PlanDocument } from "../model/plan.js";
 import {
   actionSymbol,
   actionVerb,
   type BodyLine,
   changeBody,
-  isEmptyPlan,
   NO_CHANGES,
   summaryExtras,
   summaryLine,

@@ -7,9 +7,10 @@
 // Exit codes: 0 clean (or everything corrected), 2 drift or pending changes left, 1 error.
 import { type Command, Option } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { correctable, type DriftItem, type DriftReport } from "../../executor/drift.js";
+import { correctable } from "../../executor/drift.js";
 import { loadValidPolicies } from "../../executor/pipeline.js";
 import { driftReport, reconcile } from "../../executor/reconcile.js";
+import type { DriftItem, DriftReport } from "../../model/drift.js";
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../render/drift.js";
 import { printApplySummary, progressPrinter } from "../apply-output.js";
 import { appendStepSummary } from "../github.js";

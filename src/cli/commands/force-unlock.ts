@@ -3,7 +3,8 @@
 // so a lock re-taken by a new run in the meantime is never broken by mistake.
 import type { Command } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { describeHolder, forceUnlock, lockKey } from "../../executor/lock.js";
+import { lockKey } from "../../domain/record-keys.js";
+import { describeHolder, forceUnlock } from "../../executor/lock.js";
 import { s3ObjectStore } from "../../executor/objects.js";
 import { targetsOf } from "../../executor/pipeline.js";
 import { stateLocation } from "../../executor/state-location.js";

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { IoError } from "../../model/errors.js";
 import type { PlanDocument } from "../../model/plan.js";
-import { isEmptyPlan } from "../../render/plan-body.js";
+import { isEmptyPlan } from "../../model/plan.js";
 import { renderPlanJson } from "../../render/plan-json.js";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";

@@ -3,7 +3,8 @@
 // changes. Fakes, no AWS.
 import { describe, expect, it } from "vitest";
 import { checkFirstTouch } from "../../../src/executor/adoption.js";
-import type { Foreign, Handler } from "../../../src/handlers/contract.js";
+import type { Handler } from "../../../src/handlers/contract.js";
+import type { Foreign } from "../../../src/model/change.js";
 import type { DesiredResource, Kind, Observation } from "../../../src/model/resource.js";
 import { ABSENT_FINGERPRINT } from "../../../src/model/resource.js";
 import { plan } from "../../../src/planner/plan.js";

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { inPlaceDiff } from "../../../src/domain/diff.js";
 import type { AppliedRecord } from "../../../src/executor/applied.js";
-import { classifyDrift, classifyOne, correctable, type DriftStatus } from "../../../src/executor/drift.js";
+import { classifyDrift, classifyOne, correctable } from "../../../src/executor/drift.js";
 import { APPLIED_TAG, specDigest } from "../../../src/handlers/applied-tag.js";
 import type { Action, Change } from "../../../src/model/change.js";
+import type { DriftStatus } from "../../../src/model/drift.js";
 import type { PlanDocument } from "../../../src/model/plan.js";
 import type { ManagementMode, Observation } from "../../../src/model/resource.js";
 import { summarize } from "../../../src/planner/plan.js";

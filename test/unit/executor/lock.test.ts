@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  acquireLock,
-  forceUnlock,
-  type LockRequest,
-  lockKey,
-  MIN_LOCK_TTL_MS,
-  parseLock,
-} from "../../../src/executor/lock.js";
+import { lockKey } from "../../../src/domain/record-keys.js";
+import { acquireLock, forceUnlock, type LockRequest, MIN_LOCK_TTL_MS, parseLock } from "../../../src/executor/lock.js";
 import type { ObjectStore } from "../../../src/executor/objects.js";
 import { LockedError, UsageError } from "../../../src/model/errors.js";
 import { type MemoryStore, memoryStore } from "../../helpers/memory-store.js";

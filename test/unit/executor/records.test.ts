@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { appliedKey, nextApplied, readApplied, writeApplied } from "../../../src/executor/applied.js";
-import { auditKey, auditLine, auditRecord } from "../../../src/executor/audit.js";
+import { appliedKey, auditKey } from "../../../src/domain/record-keys.js";
+import { nextApplied, readApplied, writeApplied } from "../../../src/executor/applied.js";
+import { auditLine, auditRecord } from "../../../src/executor/audit.js";
 import { specDigest } from "../../../src/handlers/applied-tag.js";
 import { appliedDigest } from "../../../src/handlers/registry.js";
 import type { Action, Change, Outcome } from "../../../src/model/change.js";
