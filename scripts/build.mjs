@@ -7,6 +7,10 @@
 import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
+// The policy types (src/model/policy-schema.gen.ts) are generated from the schema first, so an editor
+// and `tsc` see the current shape after `npm ci` (which runs this build as `prepare`).
+await import("./gen-policy-types.mjs");
+
 rmSync("dist", { recursive: true, force: true });
 await build({
   entryPoints: { cordon: "src/cli/main.ts" },

@@ -6,9 +6,10 @@
 //   3. else the first flow-log bucket of the whole policy set, the same way;
 //   4. else none: the caller must be told to pass --lock-bucket.
 
+import { descriptorOf } from "../handlers/registry.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { LoadedPolicy } from "../model/policy.js";
-import type { TargetRef } from "../model/resource.js";
+import type { Kind, TargetRef } from "../model/resource.js";
 
 export interface StateLocation {
   readonly bucket: string;
@@ -17,6 +18,9 @@ export interface StateLocation {
   /** True when this run's plan creates the bucket (it may not exist yet). */
   readonly createdByPlan: boolean;
 }
+
+/** What a kind's resource is to the bucket of the same name (the kind's descriptor says). */
+const toBucket = (kind: Kind) => descriptorOf(kind)?.bucket;
 
 const sameTarget = (a: Pick<TargetRef, "account" | "region">, b: Pick<TargetRef, "account" | "region">) =>
   a.account === b.account && a.region === b.region;
@@ -30,16 +34,14 @@ export function stateLocation(
   const creates = (bucket: string) =>
     plan?.changes.some(
       (c) =>
-        c.kind === "s3.bucket" && c.name === bucket && (c.action === "create" || c.action === "delete-then-create"),
+        toBucket(c.kind) === "is" && c.name === bucket && (c.action === "create" || c.action === "delete-then-create"),
     ) ?? false;
   if (lockBucket !== undefined) return { bucket: lockBucket, via: target, createdByPlan: creates(lockBucket) };
   const withBucket = policies.filter((p) => p.policy.flowLogs?.bucket.name !== undefined);
   const own = withBucket.find((p) => sameTarget(p.policy.target, target)) ?? withBucket[0];
   const bucket = own?.policy.flowLogs?.bucket.name;
   if (own === undefined || bucket === undefined) return null;
-  const owner = plan?.changes.find(
-    (c) => (c.kind === "s3.bucketPolicy" || c.kind === "s3.bucket") && c.name === bucket,
-  );
+  const owner = plan?.changes.find((c) => toBucket(c.kind) !== undefined && c.name === bucket);
   const via: TargetRef =
     owner?.target ??
     (sameTarget(own.policy.target, target)

@@ -134,5 +134,12 @@ export interface KindDescriptor<S = unknown, Ports = unknown> {
    * when it is not the digest of the spec itself.
    */
   readonly appliedDigest?: (spec: S) => string;
+  /**
+   * S3 kinds whose resource name is a bucket name: "is" the bucket itself, or "configures" it (is
+   * written with the bucket owner's credentials). Cordon's records (lock, audit, applied record)
+   * may live in a flow-log bucket: this tells where that bucket is reached from and whether the
+   * plan creates it (src/executor/state-location.ts).
+   */
+  readonly bucket?: "is" | "configures";
   readonly handler: Handler<S, Ports>;
 }

@@ -166,5 +166,6 @@ export const bucketPolicyKind: KindDescriptor<BucketPolicySpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "create-then-delete",
   section: "flowLogs",
+  bucket: "configures",
   handler: bucketPolicyHandler,
 };

@@ -271,5 +271,6 @@ export const bucketKind: KindDescriptor<BucketSpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "create-then-delete",
   section: "flowLogs",
+  bucket: "is",
   handler: bucketHandler,
 };

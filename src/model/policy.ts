@@ -1,6 +1,6 @@
 // The policy language, as TypeScript types. One YAML document = one Policy = one target
-// (account + region). schemas/policy.schema.json is the authoritative description of the
-// same shape (with a description on every field); keep the two in step.
+// (account + region). The shape is declared once, in schemas/policy.schema.json (with a
+// description on every field); the types are generated from it.
 //
 // Example (see examples/cats-eyes/policies/ for a complete one):
 //
@@ -14,173 +14,46 @@
 //   webAcl: { name: cats-eyes-edge, loadBalancers: { names: [cats-eyes-alb] } }
 //   blockedCountries: { countries: [{ code: TV, reason: broadcast rights }] }
 
+import type { CordonPolicy } from "./policy-schema.gen.js";
+
 export const API_VERSION = "cordon.dev/v1";
 
+/** A generated (mutable, JSON-Schema-shaped) type made read-only all the way down. */
+type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/**
+ * One policy document, as schemas/policy.schema.json describes it: the type is generated from the
+ * schema (scripts/gen-policy-types.mjs), so a field is declared once, in the schema. The names
+ * below are views of it.
+ */
+export type Policy = DeepReadonly<CordonPolicy>;
+
 /** enforce: converge; observe: report only, never change; no-delete: create and update, never delete. */
-export type ManagementMode = "enforce" | "observe" | "no-delete";
-
-export type TrafficType = "ALL" | "ACCEPT" | "REJECT";
-export type FileFormat = "plain-text" | "parquet";
-export type Direction = "inbound" | "outbound" | "both";
-
-export interface Target {
-  /** 12-digit AWS account id, as a string. */
-  readonly account: string;
-  readonly region: string;
-  /** IAM role to assume for this target; absent = use the ambient credentials. */
-  readonly roleArn?: string;
-  /** Optional external id for the role assumption. */
-  readonly externalId?: string;
-}
-
+export type ManagementMode = NonNullable<FlowLogsSection["mode"]>;
+export type Target = Policy["target"];
+export type FlowLogsSection = NonNullable<Policy["flowLogs"]>;
+export type BucketSpec = FlowLogsSection["bucket"];
 /** Selects VPCs. Exactly one of ids / tags / all. */
-export interface VpcSelector {
-  readonly ids?: readonly string[];
-  /** Every key must match (AND); a value of "*" matches any value. */
-  readonly tags?: Readonly<Record<string, string>>;
-  readonly all?: true;
-}
-
+export type VpcSelector = FlowLogsSection["vpcs"];
 /** Selects subnets (optionally narrows a VPC selection). ids or tags. */
-export interface SubnetSelector {
-  readonly ids?: readonly string[];
-  readonly tags?: Readonly<Record<string, string>>;
-}
-
-export interface BucketSpec {
-  readonly name: string;
-  /** true: Cordon creates and configures the bucket; false: it already exists and Cordon only adds its policy statements. */
-  readonly create?: boolean;
-  /** Key prefix ("subfolder") for the logs, without leading or trailing slash. */
-  readonly prefix?: string;
-  /** Expire log objects after this many days (lifecycle rule). Only when create is true. */
-  readonly retentionDays?: number;
-  /** Take over a bucket of that name that exists and is not Cordon's (and its Cordon-prefixed bucket-policy statements). Only with create: true. */
-  readonly adopt?: boolean;
-  /** Turn on and hold all four S3 Block Public Access settings of the bucket. Only with create: false. */
-  readonly blockPublicAccess?: boolean;
-}
-
-export interface FlowLogsSection {
-  readonly mode?: ManagementMode;
-  readonly bucket: BucketSpec;
-  readonly vpcs: VpcSelector;
-  /** When given, flow logs are attached to these subnets instead of the VPCs. */
-  readonly subnets?: SubnetSelector;
-  readonly trafficType?: TrafficType;
-  /** "default" (AWS's version-2 format) or a list of field names. */
-  readonly fields?: "default" | readonly string[];
-  readonly fileFormat?: FileFormat;
-  readonly hiveCompatiblePartitions?: boolean;
-  readonly perHourPartitions?: boolean;
-  /** Seconds: 60 or 600. */
-  readonly maxAggregationInterval?: 60 | 600;
-  readonly tags?: Readonly<Record<string, string>>;
-  /**
-   * Take over a flow log Cordon does not own that is already on a selected resource and writes to
-   * the declared destination: tagged as Cordon's when it meets the policy, replaced when it does
-   * not. Default false: one that meets the policy is left alone (it counts as coverage), one that
-   * does not is a plan error.
-   */
-  readonly adopt?: boolean;
-}
-
-export interface AthenaSection {
-  readonly mode?: ManagementMode;
-  readonly database: string;
-  readonly table: string;
-  /** ISO date (YYYY-MM-DD): first day of the partition projection range; the end is always NOW. */
-  readonly projectionStartDate: string;
-  /** Take over a Glue database and table of these names that exist and are not Cordon's. */
-  readonly adopt?: boolean;
-}
-
-export interface AddressEntry {
-  /** An IPv4 or IPv6 address or CIDR. A bare address means a single host (/32 or /128). */
-  readonly cidr: string;
-  readonly reason: string;
-  readonly ticket?: string;
-  /** ISO date (YYYY-MM-DD); the entry is removed from enforcement after that day. */
-  readonly expires?: string;
-}
-
-export interface RuleNumberBand {
-  readonly first: number;
-  readonly last: number;
-}
-
-export interface NetworkAclEnforcement {
-  readonly vpcs: VpcSelector;
-  /** Narrows to the ACLs associated with these subnets. */
-  readonly subnets?: SubnetSelector;
-  readonly direction?: Direction;
-  /** The rule numbers Cordon owns in every targeted ACL. Default 1–99. */
-  readonly ruleNumbers?: RuleNumberBand;
-  /** Entries per direction the account allows (AWS default 20, raisable to 40). */
-  readonly entryQuota?: number;
-  /** Take over the band in ACLs where it holds entries Cordon did not write: they are replaced or removed. */
-  readonly adopt?: boolean;
-}
-
-export interface BlockedAddressesSection {
-  readonly mode?: ManagementMode;
-  /** Enforce as deny entries in network ACLs. */
-  readonly networkAcls?: NetworkAclEnforcement;
-  /** Enforce as IP sets referenced by block rules in the policy's web ACL (see `webAcl`). */
-  readonly webAcl?: boolean;
-  readonly entries: readonly AddressEntry[];
-}
-
-export interface CountryEntry {
-  /** ISO 3166-1 alpha-2 code, as WAF accepts it (GB, not UK). */
-  readonly code: string;
-  readonly reason: string;
-  readonly ticket?: string;
-  readonly expires?: string;
-}
-
-export interface BlockedCountriesSection {
-  readonly mode?: ManagementMode;
-  readonly countries: readonly CountryEntry[];
-}
-
-export interface LoadBalancerSelector {
-  readonly arns?: readonly string[];
-  readonly names?: readonly string[];
-  readonly tags?: Readonly<Record<string, string>>;
-}
-
-export interface WebAclSection {
-  readonly mode?: ManagementMode;
-  readonly name: string;
-  /** owned: Cordon creates and owns the whole web ACL. shared: it exists; Cordon manages only rules named with rulePrefix. */
-  readonly ownership?: "owned" | "shared";
-  /** Prefix of the rule names Cordon owns inside a shared web ACL. Default "cordon-". */
-  readonly rulePrefix?: string;
-  readonly loadBalancers?: LoadBalancerSelector;
-  /** Replace a web ACL that is not Cordon's on a selected load balancer. Default false: report and leave alone. */
-  readonly takeOverLoadBalancers?: boolean;
-  /** Take over a web ACL of this name and IP sets of the derived names that exist and are not Cordon's. Only with ownership owned. */
-  readonly adopt?: boolean;
-}
-
-export interface AllowEntry {
-  readonly cidr: string;
-  readonly reason: string;
-}
-
-export interface Policy {
-  readonly apiVersion: typeof API_VERSION;
-  readonly kind: "Policy";
-  readonly metadata: { readonly name: string; readonly description?: string; readonly owner?: string };
-  readonly target: Target;
-  readonly flowLogs?: FlowLogsSection;
-  readonly athena?: AthenaSection;
-  readonly allowlist?: readonly AllowEntry[];
-  readonly blockedAddresses?: BlockedAddressesSection;
-  readonly webAcl?: WebAclSection;
-  readonly blockedCountries?: BlockedCountriesSection;
-}
+export type SubnetSelector = NonNullable<FlowLogsSection["subnets"]>;
+export type TrafficType = NonNullable<FlowLogsSection["trafficType"]>;
+export type FileFormat = NonNullable<FlowLogsSection["fileFormat"]>;
+export type AthenaSection = NonNullable<Policy["athena"]>;
+export type AllowEntry = NonNullable<Policy["allowlist"]>[number];
+export type BlockedAddressesSection = NonNullable<Policy["blockedAddresses"]>;
+export type AddressEntry = BlockedAddressesSection["entries"][number];
+export type NetworkAclEnforcement = NonNullable<BlockedAddressesSection["networkAcls"]>;
+export type Direction = NonNullable<NetworkAclEnforcement["direction"]>;
+export type RuleNumberBand = NonNullable<NetworkAclEnforcement["ruleNumbers"]>;
+export type WebAclSection = NonNullable<Policy["webAcl"]>;
+export type LoadBalancerSelector = NonNullable<WebAclSection["loadBalancers"]>;
+export type BlockedCountriesSection = NonNullable<Policy["blockedCountries"]>;
+export type CountryEntry = BlockedCountriesSection["countries"][number];
 
 /** Where a policy came from: file + document index, for messages and for "two files claim one resource". */
 export interface PolicySource {
