@@ -1,7 +1,7 @@
 // Bundles the GitHub Action (action.yml, `runs.using: node24`) into ONE file, dist-action/index.js,
 // which is committed: using the action runs that file and nothing else (no npm ci, no build).
 // It holds the whole CLI (src/cli/action.ts runs it in a child process of the same file), without
-// code splitting, so the file is self-contained. test/unit/cli/action-bundle.test.ts checks that the
+// code splitting, so the file is self-contained. test/e2e/github-action.test.ts checks that the
 // committed file equals a fresh build, so it cannot go stale: run `npm run build:action` after a
 // change to src/ and commit dist-action/index.js.
 //
