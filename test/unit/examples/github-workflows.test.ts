@@ -490,6 +490,7 @@ describe("the comments on the merged pull requests", () => {
       github,
       context: context(),
       env: {
+        PLAN_OUTCOME: "success",
         PLAN_MD: "/p.md",
         HAS_CHANGES: "true",
         PRS: "[12,13]",
@@ -511,6 +512,21 @@ describe("the comments on the merged pull requests", () => {
     expect(body).toContain("**Plan: 1 to add");
     expect(body.startsWith(PLAN_MARKER)).toBe(false); // never taken for the sticky comment
     expect(r.notices).toHaveLength(1);
+  });
+
+  it("a fresh plan that failed is said on the pull requests too: nothing was applied", async () => {
+    const { github, calls } = fakeGithub({});
+    const r = await runScript(scriptOf(apply, "Post the plan to approve"), {
+      github,
+      context: context(),
+      env: { PLAN_OUTCOME: "failure", PLAN_MD: "", HAS_CHANGES: "", PRS: "[12]", REASON: "a direct push", SHA },
+    });
+    expect(calls).toHaveLength(1);
+    expect(String(calls[0]?.[1]["body"])).toMatch(
+      /planning main afresh ended `failure` in \[run 99\].*Nothing was applied/,
+    );
+    expect(r.failed).toMatch(/nothing was applied/);
+    expect(apply.jobs["plan"]?.steps.find((s) => s.name === "Post the plan to approve")?.if).toMatch(/^always\(\)/);
   });
 
   const outcomes = [
