@@ -7,7 +7,7 @@ import { formatDuration, parseDuration } from "../executor/duration.js";
 import { DEFAULT_LOCK_TTL_MS, lockTtlFloorMessage, MIN_LOCK_TTL_MS } from "../executor/lock.js";
 import type { ReconcileContext, ReconcileSettings } from "../executor/lock-and-audit.js";
 import { UsageError } from "../model/errors.js";
-import { appendStepSummary } from "./github.js";
+import { appendStepSummary, inGithubActions, setOutputs } from "./github.js";
 import { err, out } from "./output.js";
 import { VERSION } from "./version.js";
 
@@ -66,6 +66,9 @@ export function cliReconcileContext(session: AwsSession, settings: ReconcileSett
   const report = (line: string) => {
     out(line);
     appendStepSummary(`\`${line}\``);
+    // In Actions the step's output audit-record says where the record went (the locations after
+    // "→" in the audit line, src/executor/audit.ts), for the comment on the merged pull request.
+    if (inGithubActions()) setOutputs({ "audit-record": / → (.+)$/.exec(line)?.[1] ?? "" });
   };
   return { session, settings, cordonVersion: VERSION, log: (l) => err(l), report, handleSignals: true };
 }

@@ -1,8 +1,9 @@
 // The plan as a pull-request comment. Layout: a hidden marker (so CI can find and update its
-// comment), the summary line, destroys and access-broadening changes called out, then one
-// <details> per change with a ```diff block, notes and warnings. Always within GitHub's
-// 65,536-character comment limit: change details are cut (with a note saying how to see the
-// rest), never the summary. Reads only the PlanDocument.
+// comment), the header when one is given (commit, workflow run, targets, policy files changed), the
+// summary line, a table by kind and action for a large plan, destroys and access-broadening changes
+// called out, then one <details> per change with a ```diff block, notes and warnings. Always within
+// GitHub's 65,536-character comment limit: change details are cut (with a note saying where the full
+// plan is), never the header, the summary or the table. Reads only the PlanDocument.
 import type { Change } from "../model/change.js";
 import { isEmptyPlan, type PlanDocument } from "../model/plan.js";
 import {
@@ -20,9 +21,30 @@ export const PLAN_MARKER = "<!-- cordon-plan -->";
 /** GitHub's limit on an issue / pull-request comment body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
+/** The step summary's limit is 1 MiB (bytes); this many characters fit even when many are multi-byte. */
+export const STEP_SUMMARY_LIMIT = 262_144;
+/** A plan with more changes than this (or one whose details are cut) gets the table by kind and action. */
+export const LARGE_PLAN_CHANGES = 10;
+/** At most this many changed policy files are named in the header. */
+const HEADER_FILES = 20;
+
+/** Where a plan comes from, shown above the summary (in GitHub Actions: see src/cli/github.ts). */
+export interface PlanHeader {
+  /** The commit planned, and a link to it. */
+  readonly commit?: { readonly sha: string; readonly url?: string };
+  /** The workflow run that made the plan. */
+  readonly run?: { readonly label: string; readonly url: string };
+  /** The policy files the change touches (e.g. the pull request's), repository-relative. */
+  readonly changedFiles?: readonly string[];
+}
+
 export interface MarkdownOptions {
   /** Maximum length of the result (characters). Default: GitHub's comment limit. */
   readonly limit?: number;
+  /** The header; none (and no targets line) when absent. */
+  readonly header?: PlanHeader;
+  /** Where the full plan can be read, said when change details are cut (default: run `cordon plan`). */
+  readonly fullPlan?: string;
 }
 
 const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -91,10 +113,50 @@ function calloutLines(changes: readonly Change[]): string[] {
   return lines;
 }
 
+function headerLines(doc: PlanDocument, h: PlanHeader): string[] {
+  const link = (text: string, url: string | undefined) => (url === undefined ? text : `[${text}](${url})`);
+  const facts = [
+    h.commit !== undefined ? `**Commit** ${link(code(h.commit.sha.slice(0, 12)), h.commit.url)}` : "",
+    h.run !== undefined ? `**Run** ${link(escapeHtml(h.run.label), h.run.url)}` : "",
+    `**Targets** ${doc.targets.length > 0 ? doc.targets.map((t) => code(`${t.account}/${t.region}`)).join(", ") : "none"}`,
+  ].filter((f) => f !== "");
+  const lines = [facts.join(" · ")];
+  if (h.changedFiles !== undefined) {
+    const shown = h.changedFiles.slice(0, HEADER_FILES).map(code);
+    const more = h.changedFiles.length - shown.length;
+    lines.push(
+      "",
+      `**Policy files changed** ${shown.length > 0 ? shown.join(", ") : "none"}${more > 0 ? ` and ${more} more` : ""}`,
+    );
+  }
+  return [...lines, ""];
+}
+
+/** The column of the table a change counts in. */
+const column = (c: Change): string => (c.mode === "observe" ? "observe only" : actionLabel(c.action));
+const COLUMNS = ["create", "update", "delete", "replace", "observe only"] as const;
+
+/** The changes counted by kind (rows) and action (columns): what a large plan holds, before any cut. */
+export function summaryTable(changes: readonly Change[]): string {
+  const rows = new Map<string, Map<string, number>>();
+  for (const c of changes) {
+    const row = rows.get(c.kind) ?? new Map<string, number>();
+    row.set(column(c), (row.get(column(c)) ?? 0) + 1);
+    rows.set(c.kind, row);
+  }
+  const used = COLUMNS.filter((col) => [...rows.values()].some((r) => r.has(col)));
+  const lines = [`| kind | ${used.join(" | ")} |`, `| --- |${" ---: |".repeat(used.length)}`];
+  for (const [kind, row] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`| ${code(kind)} | ${used.map((col) => String(row.get(col) ?? 0)).join(" | ")} |`);
+  }
+  return `${lines.join("\n")}\n\n`;
+}
+
 /** The markdown view; never longer than `limit` (default 65,536) characters. */
 export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions = {}): string {
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
   const head: string[] = [PLAN_MARKER];
+  if (options.header !== undefined) head.push(...headerLines(doc, options.header));
   if (isEmptyPlan(doc.summary)) {
     head.push(NO_CHANGES);
     return `${head.join("\n")}\n`;
@@ -117,11 +179,16 @@ export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions =
     for (const w of doc.warnings) tail.push(`- ${code(w.file)}: ${escapeHtml(w.message)}`);
     tail.push("");
   }
-  const headText = `${head.join("\n")}\n`;
   const tailText = tail.length > 0 ? `\n${tail.join("\n")}` : "";
   const callout = calloutLines(changes);
+  const sections = changes.map(detailsSection);
+  const where = options.fullPlan ?? "Run `cordon plan` (text) for the full plan.";
   const cutNote = (shown: number, of: number, what: string) =>
-    `\n> [!NOTE]\n> ${of - shown} of ${of} ${what} not shown: the comment would exceed GitHub's size limit. Run \`cordon plan\` (text) or read the plan JSON artifact for the full plan.\n`;
+    `\n> [!NOTE]\n> ${of - shown} of ${of} ${what} not shown: the comment would exceed its size limit. ${where}\n`;
+  const whole = [head, callout].reduce((n, ls) => n + ls.join("\n").length + 2, 0);
+  const large =
+    changes.length > LARGE_PLAN_CHANGES || whole + sections.reduce((n, x) => n + x.length, 0) + tailText.length > limit;
+  const headText = `${head.join("\n")}\n${large ? summaryTable(changes) : ""}`;
   // The worst-case truncation note must always fit after the summary.
   const reserve = cutNote(0, changes.length + callout.length, "changes").length + 64;
   let budget = limit - headText.length - reserve;
@@ -140,8 +207,7 @@ export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions =
     budget -= 1;
   }
   let shown = 0;
-  for (const c of changes) {
-    const section = detailsSection(c);
+  for (const section of sections) {
     if (section.length > budget) break;
     parts.push(section);
     budget -= section.length;

@@ -573,7 +573,9 @@ describe("GitHub Actions", () => {
     });
     expect(r.status).toBe(0);
     const text = readFileSync(summary, "utf8");
-    const head = "earlier step\n<!-- cordon-plan -->\n**Plan: 0 to add, 1 to change, 0 to destroy.**";
+    // In Actions the plan starts with its header (here only the targets: no GITHUB_SHA or run variables).
+    const head =
+      "earlier step\n<!-- cordon-plan -->\n**Targets** `111122223333/eu-west-1`\n\n**Plan: 0 to add, 1 to change, 0 to destroy.**";
     expect(text.slice(0, head.length), text.slice(0, 600)).toBe(head);
   });
 

@@ -8,9 +8,9 @@ import { IoError } from "../../model/errors.js";
 import type { PlanDocument } from "../../model/plan.js";
 import { isEmptyPlan } from "../../model/plan.js";
 import { renderPlanJson } from "../../render/plan-json.js";
-import { renderPlanMarkdown } from "../../render/plan-markdown.js";
+import { type MarkdownOptions, renderPlanMarkdown, STEP_SUMMARY_LIMIT } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";
-import { appendStepSummary } from "../github.js";
+import { appendStepSummary, fullPlanWhere, planHeader } from "../github.js";
 import { out, stdoutStyle } from "../output.js";
 import { DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
@@ -24,14 +24,16 @@ interface PlanOptions {
   readonly detailedExitcode?: boolean;
   readonly target?: string[];
   readonly today?: string;
+  readonly commit?: string;
+  readonly changedFiles?: string;
 }
 
-export function renderPlan(plan: PlanDocument, format: PlanFormat): string {
+export function renderPlan(plan: PlanDocument, format: PlanFormat, markdown: MarkdownOptions = {}): string {
   switch (format) {
     case "text":
       return renderPlanText(plan, stdoutStyle());
     case "markdown":
-      return renderPlanMarkdown(plan);
+      return renderPlanMarkdown(plan, markdown);
     case "json":
       return renderPlanJson(plan);
   }
@@ -69,6 +71,14 @@ export function register(program: Command, setExit: SetExit): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option("--today <date>", "the day (YYYY-MM-DD, UTC) for expiry dates and queries (default: today)")
+    .option(
+      "--commit <sha>",
+      "markdown header: the commit planned (in GitHub Actions default $GITHUB_SHA; pass the pull request's head)",
+    )
+    .option(
+      "--changed-files <file>",
+      "markdown header: a file listing the policy files changed, one a line (e.g. from git diff --name-only)",
+    )
     .addHelpText(
       "after",
       [
@@ -78,6 +88,13 @@ export function register(program: Command, setExit: SetExit): void {
         "  $ cordon plan policies/ --format markdown --detailed-exitcode",
         "  $ cordon plan --out plan.json && cordon apply plan.json",
         "  $ cordon plan --target 111122223333/eu-west-1/ec2.flowLog/vpc-0abc",
+        "  $ git diff --name-only origin/main... -- policies/ > changed.txt",
+        "  $ cordon plan --format markdown --commit $(git rev-parse HEAD) --changed-files changed.txt",
+        "",
+        "Markdown header: with --commit or --changed-files, and always in GitHub Actions (GITHUB_ACTIONS=true),",
+        "the markdown plan starts with the commit, the workflow run's link, the targets (account/region) and",
+        "the policy files changed. In Actions the whole plan also goes to the job summary ($GITHUB_STEP_SUMMARY),",
+        "and a comment cut to GitHub's size limit says so (and names the --out file).",
       ].join("\n"),
     )
     .action(async (paths: string[], options: PlanOptions) => {
@@ -86,9 +103,14 @@ export function register(program: Command, setExit: SetExit): void {
         today,
         ...(options.target !== undefined ? { only: options.target } : {}),
       });
+      const header = planHeader(options);
       if (options.out !== undefined) writePlanFile(options.out, run.plan);
-      out(renderPlan(run.plan, options.format));
-      appendStepSummary(renderPlanMarkdown(run.plan));
+      // The job summary holds the whole plan when it fits there; the comment's cut note says where it is.
+      const whole = renderPlanMarkdown(run.plan, { ...(header ? { header } : {}), limit: Number.MAX_SAFE_INTEGER });
+      const inSummary = whole.length <= STEP_SUMMARY_LIMIT;
+      const markdown = { ...(header ? { header } : {}), fullPlan: fullPlanWhere(inSummary, options.out) };
+      out(renderPlan(run.plan, options.format, markdown));
+      appendStepSummary(inSummary ? whole : renderPlanMarkdown(run.plan, { ...markdown, limit: STEP_SUMMARY_LIMIT }));
       setExit(options.detailedExitcode === true && !isEmptyPlan(run.plan.summary) ? 2 : 0);
     });
 }
