@@ -86,7 +86,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
   const head = `${DRIFT_MARKER}\n**${driftSummaryLine(r)}**\n${notes}`;
   if (r.items.length === 0) return head;
   const footer =
-    "\nDrift is corrected by `cordon drift --correct` (only what changed outside Cordon); pending changes need a reviewed `cordon apply`.\n";
+    "\nDrift is corrected by `cordon drift --correct` (what changed outside Cordon, and entries past their expiry date); other pending changes need a reviewed `cordon apply`.\n";
   const cut = (shown: number, of: number, what: string) =>
     `\n> [!NOTE]\n> ${of - shown} of ${of} ${what} not shown (GitHub's size limit); run \`cordon drift --format json\` for all of them.\n`;
   // Room kept for the footer and the worst-case truncation note.
