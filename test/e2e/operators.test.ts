@@ -8,9 +8,11 @@
 // - after a bad commit watch keeps correcting with the last good one, says so, and /readyz answers
 //   "degraded" until a good commit arrives;
 // - the credentials of a --git URL never reach the log or /readyz, also when git quotes the URL;
-// - the default --listen port is not 9464.
+// - the default --listen port is not 9464;
+// - a symbolic link out of a policy tree is refused, naming the link, and no error quotes a file
+//   that is not a policy (a Kubernetes Secret beside the policies, /etc/passwd through a link).
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   DeleteFlowLogsCommand,
@@ -159,6 +161,48 @@ describe("error messages", () => {
       expect(r.stderr).not.toMatch(/Unknown|\n\s+at /);
     } finally {
       sandbox.control.setFaults({});
+    }
+  });
+});
+
+describe("policy trees", () => {
+  it("refuses symbolic links out of the tree, naming them, and quotes nothing of files that are not policies", async () => {
+    const tree = join(tmp, "tree");
+    const outside = join(tmp, "outside");
+    mkdirSync(join(tree, "team"), { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    cpSync(join(ROOT, "examples/cats-eyes/policies/production.yaml"), join(tree, "production.yaml"));
+    writeFileSync(
+      join(tree, "team", "db-secret.yaml"),
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-SECRET-VALUE\n",
+    );
+    writeFileSync(
+      join(outside, "other.yaml"),
+      "apiVersion: cordon.dev/v1\nkind: Policy\nmetadata:\n  name: SECRET-NAME\n",
+    );
+    symlinkSync("/etc/passwd", join(tree, "passwd.yaml"));
+    symlinkSync(join(outside, "other.yaml"), join(tree, "team", "other.yaml"));
+    symlinkSync(outside, join(tree, "linked-dir"));
+    // A link inside the tree is fine.
+    symlinkSync(join(tree, "production.yaml"), join(tree, "team", "same.yaml"));
+
+    for (const command of ["validate", "plan"]) {
+      const r = await cordon([command, "tree", "--today", TODAY]);
+      const text = r.stdout + r.stderr;
+      expect(r.status).toBe(1);
+      for (const link of ["tree/passwd.yaml", "tree/team/other.yaml", "tree/linked-dir"]) {
+        expect(text).toMatch(
+          new RegExp(
+            `${link.replace(/\./g, "\\.")}\\s+This is a symbolic link to a path outside the policy directory; it is not read\\. \\[load\\.symlink-outside\\]`,
+          ),
+        );
+      }
+      expect(text).toContain(
+        "tree/team/db-secret.yaml:1:1  This document is not a Cordon policy (it has no kind: Policy and no cordon.dev apiVersion); its content is not shown. [schema.not-a-policy]",
+      );
+      for (const secret of ["hunter2", "SECRET", "root:", "Secret", "stringData", "/bin/"])
+        expect(text).not.toContain(secret);
+      expect(text).not.toMatch(/\n\s+at /);
     }
   });
 });
