@@ -245,12 +245,13 @@ export function register(program: Command, setExit: SetExit): void {
               ? `the last good commit ${good.commit}`
               : `the last good policies (read ${good.at})`;
           const why = badWhy(e);
-          log("error", `${bad} is bad; correcting with ${using}`, {
+          const is = commit !== undefined ? "is" : "are";
+          log("error", `${bad} ${is} bad; correcting with ${using}`, {
             ...(commit !== undefined ? { badCommit: commit } : {}),
             ...(good.commit !== undefined ? { goodCommit: good.commit } : {}),
             error: why,
           });
-          readiness = { state: "degraded", why: `${bad} is bad (${why}); correcting with ${using}` };
+          readiness = { state: "degraded", why: `${bad} ${is} bad (${why}); correcting with ${using}` };
           metrics.degraded.set(1);
           result = "degraded";
           await reconcileWith(() => good.loaded, today, good.commit);
