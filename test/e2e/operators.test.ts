@@ -287,7 +287,7 @@ describe("cordon watch", () => {
       );
 
       // Metrics: build info, API calls by service/operation/outcome, gauges by account/region/policy/kind.
-      let m = (await get("/metrics")).text;
+      const m = (await get("/metrics")).text;
       expect(sample(m, "cordon_build_info", { version: VERSION, node: process.version })).toBe(1);
       expect(
         sample(m, "cordon_aws_api_calls_total", { service: "ec2", operation: "DescribeFlowLogs", outcome: "success" }),
@@ -341,8 +341,12 @@ describe("cordon watch", () => {
       await until("the flow log back under the bad commit", async () =>
         (await flowLogs()).length === 1 ? true : undefined,
       );
-      m = (await get("/metrics")).text;
-      expect(sample(m, "cordon_reconciles_total", { result: "degraded" })).toBeGreaterThan(0);
+      // The counter moves when that reconcile ends (after its audit record): wait for it.
+      await until("a degraded reconcile counted", async () =>
+        (sample((await get("/metrics")).text, "cordon_reconciles_total", { result: "degraded" }) ?? 0) > 0
+          ? true
+          : undefined,
+      );
 
       // A good commit again: ready.
       edit("trafficType: SOMETIMES", "trafficType: ALL");
