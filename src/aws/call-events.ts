@@ -1,8 +1,12 @@
 // A process-wide tap on every AWS call made through the adapters' `call()` (src/aws/adapters/call.ts):
-// the watch loop counts API calls by operation and errors by code from it. Listeners must not
+// the watch loop counts API calls by service, operation and outcome (success or the error code) from it. Listeners must not
 // throw and must be cheap; with no listener the tap costs one Set lookup per call.
 
+/** The SDK client a call went through. */
+export type AwsService = "ec2" | "elbv2" | "glue" | "s3" | "sts" | "wafv2";
+
 export interface AwsCallEvent {
+  readonly service: AwsService;
   readonly operation: string;
   readonly durationMs: number;
   /** The AWS error code when the call failed (after the SDK's own retries). */

@@ -1,6 +1,7 @@
 // Classification of AWS errors (docs/aws-behaviour.md, "Error shapes and names", "Throttling codes") and their conversion into AwsError naming the
 // AWS resource. The SDK names an error after its wire code (`error.name`), so classification is by
-// name, plus the HTTP status for codes AWS does not model (S3's bodiless "403", plain 5xx).
+// name, plus the HTTP status for codes AWS does not model (S3's bodiless 403 is AccessDenied, plain
+// 5xx are transient). An access-denied error names the IAM action the call needs.
 import { AwsError, CordonError } from "../model/errors.js";
 
 export type ErrorClass =
@@ -159,10 +160,66 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   "EHOSTUNREACH",
 ]);
 
-export function toAwsError(e: unknown, operation: string, resource: string): AwsError {
+/**
+ * The IAM action an SDK operation needs where it is not named `<service>:<Operation>`
+ * (docs/aws-behaviour.md, "Access denied: the missing permission").
+ */
+const IAM_ACTIONS: Readonly<Record<string, string>> = {
+  HeadBucket: "s3:ListBucket",
+  ListObjectsV2: "s3:ListBucket",
+  HeadObject: "s3:GetObject",
+  GetPublicAccessBlock: "s3:GetBucketPublicAccessBlock",
+  PutPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
+  GetBucketEncryption: "s3:GetEncryptionConfiguration",
+  PutBucketEncryption: "s3:PutEncryptionConfiguration",
+  GetBucketLifecycleConfiguration: "s3:GetLifecycleConfiguration",
+  PutBucketLifecycleConfiguration: "s3:PutLifecycleConfiguration",
+  DeleteBucketLifecycle: "s3:PutLifecycleConfiguration",
+  DeleteBucketTagging: "s3:PutBucketTagging",
+};
+
+/** The IAM action prefix of each SDK client. */
+const IAM_PREFIX: Readonly<Record<string, string>> = {
+  ec2: "ec2",
+  elbv2: "elasticloadbalancing",
+  glue: "glue",
+  s3: "s3",
+  sts: "sts",
+  wafv2: "wafv2",
+};
+
+/** The IAM action `operation` needs, when known. */
+export function iamActionOf(operation: string, service?: string): string | undefined {
+  const special = IAM_ACTIONS[operation];
+  if (special !== undefined) return special;
+  const prefix = service !== undefined ? IAM_PREFIX[service] : undefined;
+  return prefix !== undefined ? `${prefix}:${operation}` : undefined;
+}
+
+/** Codes that mean "this principal may not do this" (not: the credentials are bad). */
+const PERMISSION_DENIED = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "UnauthorizedOperation",
+  "UnauthorizedAccess",
+]);
+
+/**
+ * An HTTP 403 whose code the SDK could not read — a HEAD answer has no body, so the SDK names it
+ * "403" or "Unknown" (message "UnknownError") — is AccessDenied.
+ */
+const isBodiless403 = (code: string, status: number | undefined): boolean =>
+  status === 403 && (code === "403" || code === "Unknown" || code === "UnknownError" || code === "Forbidden");
+
+export function toAwsError(e: unknown, operation: string, resource: string, service?: string): AwsError {
   if (e instanceof AwsError) return e;
-  const code = errorCode(e);
+  const status = errorStatus(e);
+  const bodiless403 = isBodiless403(errorCode(e), status);
+  const code = bodiless403 ? "AccessDenied" : errorCode(e);
   let message = messageOf(e);
+  if (bodiless403 && /^(UnknownError|Unknown|403|Forbidden|HTTP 403)?$/.test(message.trim())) {
+    message = "HTTP 403 with an empty body";
+  }
   if (code === "CredentialsProviderError" || /could not load credentials/i.test(message)) {
     return new AwsError(
       operation,
@@ -175,8 +232,12 @@ export function toAwsError(e: unknown, operation: string, resource: string): Aws
     const endpoint = process.env["AWS_ENDPOINT_URL"];
     message = `cannot reach ${endpoint !== undefined && endpoint !== "" ? `the AWS endpoint ${endpoint} (AWS_ENDPOINT_URL)` : "AWS"}: ${message}`;
   }
-  if (classifyCode(code, errorStatus(e)) === "access-denied" && !/denied|not authorized/i.test(message)) {
+  if (classifyCode(code, status) === "access-denied" && !/denied|not authorized/i.test(message)) {
     message = `access denied${message ? ` (${message})` : ""}`;
   }
-  return new AwsError(operation, resource, code, message, errorStatus(e));
+  const action = PERMISSION_DENIED.has(code) ? iamActionOf(operation, service) : undefined;
+  if (action !== undefined && !message.includes(action)) {
+    message = `${message}: the credentials lack the permission ${action} on ${resource}`;
+  }
+  return new AwsError(operation, resource, code, message, status);
 }

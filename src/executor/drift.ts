@@ -21,6 +21,7 @@ import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
 import type { PlanDocument } from "../model/plan.js";
 import type { Address, Kind, Observation } from "../model/resource.js";
 import type { AppliedRecord } from "./applied.js";
+import type { ExpiryIndex } from "./expiry.js";
 
 export type DiffLookup = (kind: Kind) => ((desired: unknown, live: unknown) => DiffResult) | undefined;
 
@@ -33,6 +34,8 @@ export interface ClassifyInput {
   readonly unrecorded?: ReadonlySet<string>;
   readonly notes?: readonly string[];
   readonly diff: DiffLookup;
+  /** Applied digests that differ from the desired spec only by expiry, per address (src/executor/expiry.ts). */
+  readonly expiry?: ExpiryIndex;
 }
 
 /** Handler diffs run (desired, live): before = live. Drift reads the other way: applied → live. */
@@ -46,6 +49,25 @@ const fieldNames = (fields: readonly FieldDiff[]): string => {
 
 /** `record`: the target's applied record; null when it has none, "unreadable" when there is nowhere to read one. */
 export function classifyOne(
+  c: Change,
+  obs: Observation | undefined,
+  record: AppliedRecord | null | "unreadable",
+  diff: DiffLookup,
+  expiry?: ReadonlyMap<string, readonly string[]>,
+): DriftItem {
+  const item = classifyChange(c, obs, record, diff);
+  // A pending change that only removes entries past their date: the reviewed policy, so correctable.
+  const why = item.appliedDigest !== null && item.status !== "drift" ? expiry?.get(item.appliedDigest) : undefined;
+  if (why === undefined || item.status === "clean") return item;
+  const expired = `${why.join("; ")}: past its expiry date in the reviewed policy, removed by correction`;
+  return {
+    ...item,
+    expired: why,
+    reason: item.status === "drift+pending" ? `${expired}; also ${item.reason}` : expired,
+  };
+}
+
+function classifyChange(
   c: Change,
   obs: Observation | undefined,
   record: AppliedRecord | null | "unreadable",
@@ -124,6 +146,7 @@ export function classifyDrift(input: ClassifyInput): DriftReport {
         ? "unreadable"
         : (input.records.get(`${c.target.account}/${c.target.region}`) ?? null),
       input.diff,
+      input.expiry?.get(c.address),
     ),
   );
   const count = (s: DriftStatus) => all.filter((i) => i.status === s).length;
@@ -144,12 +167,15 @@ export function classifyDrift(input: ClassifyInput): DriftReport {
   };
 }
 
-/** The changes `drift --correct` may make: drift only (never a pending policy change), never in observe mode. */
+/**
+ * The changes `drift --correct` may make: drift, and pending changes that only remove expired
+ * entries (the reviewed policy); never another pending policy change, never in observe mode.
+ */
 export function correctable(report: DriftReport): { readonly fix: DriftItem[]; readonly left: DriftItem[] } {
   const fix: DriftItem[] = [];
   const left: DriftItem[] = [];
   for (const i of report.items) {
-    if (i.status === "drift" && i.mode !== "observe") fix.push(i);
+    if ((i.status === "drift" || i.expired !== undefined) && i.mode !== "observe") fix.push(i);
     else left.push(i);
   }
   return { fix, left };

@@ -19,6 +19,7 @@ import { hasErrors, type LoadedSet, loadAndValidate } from "../policy/index.js";
 import { locateDiagnostics } from "../policy/locate.js";
 import { checkFirstTouch } from "./adoption.js";
 import { blockingNeeds } from "./blocking.js";
+import { type ExpiryIndex, expiryIndex } from "./expiry.js";
 import { discoverAll, observeAll, type PassFactory, passFactory } from "./observe.js";
 import { scopeOwned } from "./ownership.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetry } from "./retry.js";
@@ -115,6 +116,8 @@ export interface PlanRun {
   readonly passes: PassFactory;
   /** The observation of every desired address (cordon drift reads the applied-digest tags from it). */
   readonly observed: ReadonlyMap<Address, Observation>;
+  /** What differs from the last apply only by entries that expired since (src/executor/expiry.ts). */
+  readonly expiry: ExpiryIndex;
 }
 
 const matches = (address: Address, pattern: string): boolean =>
@@ -207,7 +210,13 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     adopting: firstTouch.adopting,
     changeNotes: derived.changeNotes,
   });
-  return { plan: document, desired, passes, observed };
+  const expiry = expiryIndex(
+    loaded.policies,
+    { network: inventories, blocking: blockingInventories },
+    options.today,
+    derived,
+  );
+  return { plan: document, desired, passes, observed, expiry };
 }
 
 function readInventoryRetrying(ec2: Awaited<ReturnType<TargetPorts["ec2"]>>, retry: RetryOptions) {

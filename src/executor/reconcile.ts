@@ -82,7 +82,7 @@ const diffLookup = (kind: Kind) =>
 /** Reads the applied records of a plan run's targets and classifies every resource. Read-only. */
 export async function driftReport(run: LoadedPlanRun, lockBucket: string | undefined): Promise<DriftReport> {
   const read = await readAppliedRecords(run.plan, run.loaded.policies, run.session, lockBucket);
-  return classifyDrift({ plan: run.plan, observed: run.observed, ...read, diff: diffLookup });
+  return classifyDrift({ plan: run.plan, observed: run.observed, ...read, diff: diffLookup, expiry: run.expiry });
 }
 
 /** A plan of exactly the given changes (for drift correction). */

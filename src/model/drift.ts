@@ -26,6 +26,12 @@ export interface DriftItem {
   /** What the policies changed: `before` = applied, `after` = desired. */
   readonly pendingFields: readonly FieldDiff[];
   readonly reason: string;
+  /**
+   * Present when the change only removes entries past their `expires` date (the policies are
+   * otherwise the ones last applied): why, one per entry ("198.51.100.0/24 expired on 2026-12-31
+   * (INC-42)"). Such a change is in the reviewed policy: drift --correct and watch apply it.
+   */
+  readonly expired?: readonly string[];
   /** The plan's change for this resource: the action that makes AWS match the policies. */
   readonly change: Change;
 }

@@ -8,7 +8,7 @@ import type { ParsedDocument } from "./document.js";
 import { type LoadOptions, parsePolicyFiles } from "./load.js";
 import { discoverPolicySet, type PolicySet, wholeSetLoaded } from "./policy-set.js";
 import { semanticChecks, semanticChecksDespite } from "./semantic.js";
-import { validateSchema } from "./validate.js";
+import { NOT_A_POLICY, validateSchema } from "./validate.js";
 
 export interface LoadAndValidateOptions extends LoadOptions {
   /** The day (YYYY-MM-DD, UTC) against which expiry and projection dates are judged. */
@@ -63,7 +63,9 @@ export function loadAndValidate(paths: readonly string[], options: LoadAndValida
     const problems = validateSchema(doc);
     diagnostics.push(...problems);
     if (problems.length === 0) valid.push(doc);
-    else diagnostics.push(...semanticChecksDespite(doc, problems, { today: options.today }));
+    // A document that is no policy is reported once, its values never quoted.
+    else if (problems[0]?.code !== NOT_A_POLICY)
+      diagnostics.push(...semanticChecksDespite(doc, problems, { today: options.today }));
   }
   diagnostics.push(...semanticChecks(valid, { today: options.today }));
   const policies = valid.map(

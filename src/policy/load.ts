@@ -7,8 +7,8 @@
 // read), NUL bytes, invalid UTF-8, an empty file or one holding only comments, malformed YAML,
 // duplicate keys, too many aliases (alias bombs). Synchronous on purpose: policy sets are small
 // and callers (validate, plan, watch) want a plain value.
-import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
+import { join, sep } from "node:path";
 import {
   Composer,
   type CST,
@@ -166,7 +166,13 @@ function expandPath(path: string, diagnostics: Diagnostic[]): string[] {
     return [];
   }
   const found: string[] = [];
-  walk(path, found, diagnostics, new Set());
+  let root: string;
+  try {
+    root = realpathSync(path);
+  } catch {
+    root = path;
+  }
+  walk(path, found, diagnostics, new Set(), root);
   if (found.length === 0) {
     diagnostics.push(
       fileDiagnostic(
@@ -180,8 +186,17 @@ function expandPath(path: string, diagnostics: Diagnostic[]): string[] {
   return found;
 }
 
-/** `visited` holds the real paths of the directories walked so far: a symlink loop is walked once. */
-function walk(dir: string, found: string[], diagnostics: Diagnostic[], visited: Set<string>): void {
+/** Whether the real path `real` is `root` or under it. */
+const inside = (real: string, root: string): boolean =>
+  real === root || real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+
+/**
+ * `visited` holds the real paths of the directories walked so far: a symlink loop is walked once.
+ * `root` is the real path of the directory given: a symbolic link that leads out of it is refused
+ * (an error naming the link, and nothing read through it), so a policy tree cannot pull in
+ * /etc/passwd or another repository's files.
+ */
+function walk(dir: string, found: string[], diagnostics: Diagnostic[], visited: Set<string>, root: string): void {
   let names: string[];
   try {
     const real = realpathSync(dir);
@@ -200,10 +215,24 @@ function walk(dir: string, found: string[], diagnostics: Diagnostic[], visited: 
     let stats: ReturnType<typeof statSync>;
     try {
       stats = statSync(full);
+      if (lstatSync(full).isSymbolicLink() && (stats.isDirectory() || POLICY_EXTENSIONS.test(name))) {
+        const target = realpathSync(full);
+        if (!inside(target, root)) {
+          diagnostics.push(
+            fileDiagnostic(
+              full,
+              "load.symlink-outside",
+              "This is a symbolic link to a path outside the policy directory; it is not read.",
+              "Policy files must be inside the directory given: copy the file in, or give its path on the command line.",
+            ),
+          );
+          continue;
+        }
+      }
     } catch {
       continue; // a dangling symlink is not a policy file
     }
-    if (stats.isDirectory()) walk(full, found, diagnostics, visited);
+    if (stats.isDirectory()) walk(full, found, diagnostics, visited, root);
     else if (stats.isFile() && POLICY_EXTENSIONS.test(name)) found.push(full);
   }
 }

@@ -38,8 +38,37 @@ function validator(schema: unknown): ValidateFunction {
   return v;
 }
 
+/** The code of the one diagnostic a document that is not a Cordon policy gets. */
+export const NOT_A_POLICY = "schema.not-a-policy";
+
+/**
+ * A mapping that does not say it is a Cordon policy (neither `kind: Policy` nor an apiVersion that
+ * names cordon): a Kubernetes manifest, a CI file… next to the policies, or a file reached through
+ * a symbolic link. One error, and none of its values (they are not Cordon's to print: a secret, a
+ * password file); null for a document that is, or tries to be, a policy.
+ */
+function notAPolicy(doc: ParsedDocument): Diagnostic | null {
+  const v = doc.value;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
+  const { kind, apiVersion } = v as Record<string, unknown>;
+  if (kind === "Policy" || (typeof apiVersion === "string" && /cordon/i.test(apiVersion))) return null;
+  return {
+    severity: "error",
+    code: NOT_A_POLICY,
+    file: doc.file,
+    position: doc.locate(""),
+    pointer: "",
+    document: doc.document,
+    message:
+      "This document is not a Cordon policy (it has no kind: Policy and no cordon.dev apiVersion); its content is not shown.",
+    hint: "A policy starts with apiVersion: cordon.dev/v1 and kind: Policy. Keep other YAML files out of the policy directories, or name the policy files.",
+  };
+}
+
 /** Validates one document against the policy schema; [] when it is valid. */
 export function validateSchema(doc: ParsedDocument): Diagnostic[] {
+  const foreign = notAPolicy(doc);
+  if (foreign !== null) return [foreign];
   return validateAgainst(
     POLICY_SCHEMA,
     doc,

@@ -17,6 +17,9 @@ const LABEL: Readonly<Record<DriftStatus, string>> = {
   "drift+pending": "drift+pending",
 };
 
+/** An item's label: its status, or "expired" for a change that only removes expired entries. */
+const labelOf = (i: DriftItem): string => (i.expired !== undefined ? "expired" : LABEL[i.status]);
+
 export function driftSummaryLine(r: DriftReport): string {
   if (r.items.length === 0) return NO_DRIFT;
   const s = r.summary;
@@ -33,7 +36,7 @@ export function renderDriftText(r: DriftReport, style: Styler): string {
   for (const i of r.items) {
     const colour = i.status === "pending" ? style.yellow : style.red;
     lines.push(
-      `${colour(LABEL[i.status].padEnd(13))} ${style.bold(i.address)}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
+      `${colour(labelOf(i).padEnd(13))} ${style.bold(i.address)}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
     );
     lines.push(`              ${i.reason}`);
     for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f)}`));
@@ -51,6 +54,7 @@ const jsonItem = (i: DriftItem) => ({
   status: i.status,
   mode: i.mode,
   reason: i.reason,
+  ...(i.expired !== undefined ? { expired: i.expired } : {}),
   before: i.live,
   applied: i.applied,
   after: i.desired,
@@ -82,7 +86,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
   const head = `${DRIFT_MARKER}\n**${driftSummaryLine(r)}**\n${notes}`;
   if (r.items.length === 0) return head;
   const footer =
-    "\nDrift is corrected by `cordon drift --correct` (only what changed outside Cordon); pending changes need a reviewed `cordon apply`.\n";
+    "\nDrift is corrected by `cordon drift --correct` (what changed outside Cordon, and entries past their expiry date); other pending changes need a reviewed `cordon apply`.\n";
   const cut = (shown: number, of: number, what: string) =>
     `\n> [!NOTE]\n> ${of - shown} of ${of} ${what} not shown (GitHub's size limit); run \`cordon drift --format json\` for all of them.\n`;
   // Room kept for the footer and the worst-case truncation note.
@@ -91,7 +95,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
   budget -= text.length - head.length;
   let rows = 0;
   for (const i of r.items) {
-    const row = `| ${LABEL[i.status]} | \`${i.address}\` | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
+    const row = `| ${labelOf(i)} | \`${i.address}\` | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
     if (row.length > budget) break;
     text += row;
     budget -= row.length;

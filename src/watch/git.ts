@@ -7,7 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CordonError } from "../model/errors.js";
 
-/** git failed (network, auth, unknown branch): the message carries git's own words. */
+/**
+ * `text` with the credentials of every URL in it replaced by `***` (https://user:token@host/… →
+ * https://***@host/…): a token in a --git URL never reaches a log, an error or /readyz.
+ */
+export function redactCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi, "$1***@");
+}
+
+/** git failed (network, auth, unknown branch): the message carries git's own words, credentials removed. */
 export class GitError extends CordonError {
   constructor(message: string, details: readonly string[] = []) {
     super("IO", message, details);
@@ -27,7 +35,11 @@ function git(args: readonly string[], cwd?: string): Promise<string> {
       },
       (error, stdout, stderr) => {
         if (error !== null) {
-          const words = (stderr || error.message).trim().split("\n").slice(-3);
+          // git's own output (and the command line in error.message) may quote the URL.
+          const words = redactCredentials(stderr || error.message)
+            .trim()
+            .split("\n")
+            .slice(-3);
           reject(new GitError(`git ${args[0]} failed`, words));
           return;
         }

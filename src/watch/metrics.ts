@@ -1,37 +1,58 @@
-// The watch loop's Prometheus metrics (prom-client), on a registry of their own.
-//   cordon_reconcile_duration_seconds          histogram, by result (success | error)
+// The watch loop's Prometheus metrics (prom-client), on a registry of their own; the list, with
+// labels, is in docs/operations.md ("Metrics").
+//   cordon_build_info                          gauge 1, by version and node (the Node.js version)
+//   cordon_reconcile_duration_seconds          histogram, by result (success | degraded | error)
 //   cordon_reconciles_total                    counter, by result
-//   cordon_last_success_timestamp_seconds      gauge: end of the last successful reconcile
-//   cordon_drifted_resources                   gauge, by kind: drift found by the last reconcile (before correcting)
-//   cordon_pending_resources                   gauge, by kind: policy changes not applied
+//   cordon_last_success_timestamp_seconds      gauge: end of the last successful reconcile (not degraded)
+//   cordon_degraded                            gauge: 1 while correcting with the last good commit
+//   cordon_drifted_resources                   gauge, by account, region, policy, kind: drift found by the last reconcile (before correcting)
+//   cordon_pending_resources                   gauge, by account, region, policy, kind: policy changes not applied
+//   cordon_drift_detected_total                counter, by account, region, policy, kind: each drifted resource each reconcile found
 //   cordon_corrections_total                   counter, by kind and outcome (applied | failed | skipped)
-//   cordon_aws_api_calls_total                 counter, by operation (every call through src/aws/adapters)
+//   cordon_aws_api_calls_total                 counter, by service, operation, outcome (success | the AWS error code)
 //   cordon_errors_total                        counter, by type (aws:<code>, policy, lock, stale-plan, git, internal…)
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { onAwsCall } from "../aws/call-events.js";
+import type { Change } from "../model/change.js";
 import type { DriftReport } from "../model/drift.js";
+
+/** The labels of the drift and pending gauges and of the drift counter. */
+type ResourceLabel = "account" | "region" | "policy" | "kind";
+
+/** The `policy` label of resources no loaded policy declares (owned, no longer declared). */
+export const UNDECLARED = "(undeclared)";
 
 export interface WatchMetrics {
   readonly registry: Registry;
   readonly reconcileDuration: Histogram<"result">;
   readonly reconciles: Counter<"result">;
   readonly lastSuccess: Gauge;
-  readonly drifted: Gauge<"kind">;
-  readonly pending: Gauge<"kind">;
+  readonly degraded: Gauge;
+  readonly drifted: Gauge<ResourceLabel>;
+  readonly pending: Gauge<ResourceLabel>;
+  readonly driftDetected: Counter<ResourceLabel>;
   readonly corrections: Counter<"kind" | "outcome">;
-  readonly apiCalls: Counter<"operation">;
+  readonly apiCalls: Counter<"service" | "operation" | "outcome">;
   readonly errors: Counter<"type">;
   /**
-   * Sets the drifted/pending gauges from a report: every kind in it or in `checked` (the kinds the
-   * reconcile looked at) gets a sample, 0 when clean, so a dashboard sees 0 rather than nothing.
+   * Sets the drifted/pending gauges from a report and counts its drift: every (account, region,
+   * policy, kind) of the report or of `checked` (the changes the reconcile looked at) gets a
+   * sample, 0 when clean, so a dashboard sees 0 rather than nothing. `policyOf` names the policy
+   * (metadata.name) that declares a change; UNDECLARED for none.
    */
-  observeReport(report: DriftReport, checked?: Iterable<string>): void;
+  observeReport(report: DriftReport, checked: readonly Change[], policyOf: (c: Change) => string): void;
   /** Stops counting AWS calls. */
   close(): void;
 }
 
-export function createMetrics(): WatchMetrics {
+export function createMetrics(build: { readonly version: string; readonly node: string }): WatchMetrics {
   const registry = new Registry();
+  new Gauge({
+    name: "cordon_build_info",
+    help: "Always 1: the Cordon version and the Node.js version running it",
+    labelNames: ["version", "node"] as const,
+    registers: [registry],
+  }).set({ version: build.version, node: build.node }, 1);
   const reconcileDuration = new Histogram({
     name: "cordon_reconcile_duration_seconds",
     help: "Duration of one reconcile (pull, observe, classify, correct)",
@@ -50,16 +71,29 @@ export function createMetrics(): WatchMetrics {
     help: "Unix time at which the last successful reconcile ended",
     registers: [registry],
   });
+  const degraded = new Gauge({
+    name: "cordon_degraded",
+    help: "1 while the policies at the branch's tip are bad (invalid, or no plan can be made) and the last good commit is used",
+    registers: [registry],
+  });
+  degraded.set(0);
+  const resourceLabels = ["account", "region", "policy", "kind"] as const;
   const drifted = new Gauge({
     name: "cordon_drifted_resources",
     help: "Resources changed outside Cordon since the last apply, as found by the last reconcile",
-    labelNames: ["kind"] as const,
+    labelNames: resourceLabels,
     registers: [registry],
   });
   const pending = new Gauge({
     name: "cordon_pending_resources",
     help: "Resources whose policy changed and was never applied, as found by the last reconcile",
-    labelNames: ["kind"] as const,
+    labelNames: resourceLabels,
+    registers: [registry],
+  });
+  const driftDetected = new Counter({
+    name: "cordon_drift_detected_total",
+    help: "Drifted resources found, counted once per resource per reconcile that finds it",
+    labelNames: resourceLabels,
     registers: [registry],
   });
   const corrections = new Counter({
@@ -70,8 +104,8 @@ export function createMetrics(): WatchMetrics {
   });
   const apiCalls = new Counter({
     name: "cordon_aws_api_calls_total",
-    help: "AWS API calls, by operation",
-    labelNames: ["operation"] as const,
+    help: "AWS API calls, by service, operation and outcome (success, or the AWS error code)",
+    labelNames: ["service", "operation", "outcome"] as const,
     registers: [registry],
   });
   const errors = new Counter({
@@ -80,9 +114,10 @@ export function createMetrics(): WatchMetrics {
     labelNames: ["type"] as const,
     registers: [registry],
   });
-  const seenKinds = new Set<string>();
+  // Every series ever given a sample, as its labels' JSON: set to 0 when a reconcile finds it clean.
+  const seen = new Map<string, Record<ResourceLabel, string>>();
   const off = onAwsCall((e) => {
-    apiCalls.inc({ operation: e.operation });
+    apiCalls.inc({ service: e.service, operation: e.operation, outcome: e.errorCode ?? "success" });
     if (e.errorCode !== undefined) errors.inc({ type: `aws:${e.errorCode}` });
   });
   return {
@@ -90,23 +125,37 @@ export function createMetrics(): WatchMetrics {
     reconcileDuration,
     reconciles,
     lastSuccess,
+    degraded,
     drifted,
     pending,
+    driftDetected,
     corrections,
     apiCalls,
     errors,
-    observeReport(report, checked = []) {
-      for (const k of checked) seenKinds.add(k);
+    observeReport(report, checked, policyOf) {
+      const labelsOf = (c: Change): Record<ResourceLabel, string> => ({
+        account: c.target.account,
+        region: c.target.region,
+        policy: policyOf(c),
+        kind: c.kind,
+      });
+      const key = (l: Record<ResourceLabel, string>) => JSON.stringify(l);
+      for (const c of checked) seen.set(key(labelsOf(c)), labelsOf(c));
       const d = new Map<string, number>();
       const p = new Map<string, number>();
       for (const i of report.items) {
-        seenKinds.add(i.kind);
-        if (i.status === "drift" || i.status === "drift+pending") d.set(i.kind, (d.get(i.kind) ?? 0) + 1);
-        if (i.status === "pending" || i.status === "drift+pending") p.set(i.kind, (p.get(i.kind) ?? 0) + 1);
+        const l = labelsOf(i.change);
+        const k = key(l);
+        seen.set(k, l);
+        if (i.status === "drift" || i.status === "drift+pending") {
+          d.set(k, (d.get(k) ?? 0) + 1);
+          driftDetected.inc(l);
+        }
+        if (i.status === "pending" || i.status === "drift+pending") p.set(k, (p.get(k) ?? 0) + 1);
       }
-      for (const k of seenKinds) {
-        drifted.set({ kind: k }, d.get(k) ?? 0);
-        pending.set({ kind: k }, p.get(k) ?? 0);
+      for (const [k, l] of seen) {
+        drifted.set(l, d.get(k) ?? 0);
+        pending.set(l, p.get(k) ?? 0);
       }
     },
     close: off,

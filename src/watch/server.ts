@@ -1,9 +1,16 @@
-// The watch loop's HTTP endpoints: /healthz (the process is alive), /readyz (200 once a reconcile
-// has succeeded, 503 before) and /metrics (Prometheus text format). Binds the given host:port.
+// The watch loop's HTTP endpoints: /healthz (the process is alive), /readyz (200 "ready" once a
+// reconcile has succeeded; 503 "not ready: why" before; 503 "degraded: why" while the branch's tip is
+// bad and the last good commit is used) and /metrics (Prometheus text format). Binds host:port.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { UsageError } from "../model/errors.js";
+
+/** What /readyz answers. */
+export type Readiness =
+  | { readonly state: "ready" }
+  | { readonly state: "not-ready"; readonly why: string }
+  | { readonly state: "degraded"; readonly why: string };
 
 export interface Endpoints {
   readonly url: string;
@@ -14,7 +21,7 @@ export function parseListen(text: string): { readonly host: string; readonly por
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
   const port = Number(m?.[3]);
   if (m === null || !Number.isInteger(port) || port > 65_535) {
-    throw new UsageError(`--listen must be host:port, such as 127.0.0.1:9464 (got "${text}")`);
+    throw new UsageError(`--listen must be host:port, such as 127.0.0.1:8947 (got "${text}")`);
   }
   return { host: m[1] ?? (m[2] === "" ? "127.0.0.1" : (m[2] as string)), port };
 }
@@ -22,7 +29,7 @@ export function parseListen(text: string): { readonly host: string; readonly por
 export async function startEndpoints(
   listen: { readonly host: string; readonly port: number },
   registry: Registry,
-  ready: () => boolean,
+  readiness: () => Readiness,
 ): Promise<Endpoints> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -34,8 +41,10 @@ export async function startEndpoints(
     switch (path) {
       case "/healthz":
         return text(200, "ok\n");
-      case "/readyz":
-        return ready() ? text(200, "ready\n") : text(503, "not ready: no successful reconcile yet\n");
+      case "/readyz": {
+        const r = readiness();
+        return r.state === "ready" ? text(200, "ready\n") : text(503, `${r.state.replace("-", " ")}: ${r.why}\n`);
+      }
       case "/metrics":
         registry.metrics().then(
           (body) => text(200, body, registry.contentType),

@@ -36,7 +36,7 @@ function start(args: readonly string[]): Promise<Running> {
       const env = Object.fromEntries(
         [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
       );
-      if (env["AWS_REGION"] !== undefined && err.includes("listening on")) {
+      if (env["AWS_DEFAULT_REGION"] !== undefined && err.includes("listening on")) {
         clearTimeout(timer);
         child.off("exit", onExit);
         resolve({ child, env, stderr: () => err });
@@ -118,13 +118,16 @@ describe("cordon sandbox", () => {
   });
 
   it("prints every export line a shell needs and stops on Ctrl-C (SIGINT) with exit 0", async () => {
-    const r = await start([]);
+    const r = await start(["--region", "ap-southeast-2"]);
     expect(Object.keys(r.env).sort()).toEqual([
       "AWS_ACCESS_KEY_ID",
+      "AWS_DEFAULT_REGION",
       "AWS_ENDPOINT_URL",
       "AWS_REGION",
       "AWS_SECRET_ACCESS_KEY",
     ]);
+    // Older AWS CLIs (v1) read only AWS_DEFAULT_REGION: both name the sandbox's region.
+    expect([r.env["AWS_REGION"], r.env["AWS_DEFAULT_REGION"]]).toEqual(["ap-southeast-2", "ap-southeast-2"]);
     expect(await stop(r, "SIGINT")).toBe(0);
     expect(r.stderr()).toMatch(/SIGINT: stopping the sandbox/);
   });

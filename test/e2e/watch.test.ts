@@ -47,11 +47,18 @@ const flowLogs = async () =>
     (await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: "resource-id", Values: [VPC] }] }))).FlowLogs ?? []
   ).filter((f) => (f.Tags ?? []).some((t) => t.Key === "cordon:managed-by"));
 
-/** The value of one sample in Prometheus text, or null when absent. */
+/**
+ * The value of one sample in Prometheus text, or null when absent: the first sample of `name`
+ * whose labels include every label of `labels` (`a="x",b="y"`, in any order; "" for any sample).
+ */
 function sample(metrics: string, name: string, labels: string): number | null {
-  const line = metrics
-    .split("\n")
-    .find((l) => l.startsWith(`${name}{${labels}}`) || (labels === "" && l.startsWith(`${name} `)));
+  const want = [...labels.matchAll(/(\w+)="([^"]*)"/g)].map((m) => `${m[1]}="${m[2]}"`);
+  const line = metrics.split("\n").find((l) => {
+    const m = /^(\w+)(?:\{(.*)\})? /.exec(l);
+    if (m === null || m[1] !== name) return false;
+    const have = new Set([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => `${x[1]}="${x[2]}"`));
+    return want.every((w) => have.has(w));
+  });
   return line === undefined ? null : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 

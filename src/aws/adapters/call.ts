@@ -1,5 +1,5 @@
 // Shared by the SDK adapters: one AWS call, its failure converted into an AwsError naming the resource.
-import { emitAwsCall } from "../call-events.js";
+import { type AwsService, emitAwsCall } from "../call-events.js";
 import { toAwsError } from "../errors.js";
 
 export interface ClientSettings {
@@ -10,18 +10,21 @@ export interface ClientSettings {
   readonly maxAttempts: number;
 }
 
-export async function call<T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    const out = await send();
-    emitAwsCall({ operation, durationMs: performance.now() - started });
-    return out;
-  } catch (e) {
-    const error = toAwsError(e, operation, resource);
-    emitAwsCall({ operation, durationMs: performance.now() - started, errorCode: error.awsCode });
-    throw error;
-  }
-}
+/** One service's `call(operation, resource, send)`: each adapter makes its own. */
+export const callFor =
+  (service: AwsService) =>
+  async <T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      const out = await send();
+      emitAwsCall({ service, operation, durationMs: performance.now() - started });
+      return out;
+    } catch (e) {
+      const error = toAwsError(e, operation, resource, service);
+      emitAwsCall({ service, operation, durationMs: performance.now() - started, errorCode: error.awsCode });
+      throw error;
+    }
+  };
 
 /** The common SDK client configuration: region, endpoint, adaptive retries, credentials. */
 export function sdkConfig(s: ClientSettings): Record<string, unknown> {

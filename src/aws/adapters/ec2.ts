@@ -14,7 +14,9 @@ import {
   ReplaceNetworkAclEntryCommand,
 } from "@aws-sdk/client-ec2";
 import type { Ec2Port } from "../ports.js";
-import { type ClientSettings, call, idsOf, sdkConfig } from "./call.js";
+import { type ClientSettings, callFor, idsOf, sdkConfig } from "./call.js";
+
+const call = callFor("ec2");
 
 const aclEntry = (i: {
   NetworkAclId?: string | undefined;

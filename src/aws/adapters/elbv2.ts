@@ -6,7 +6,9 @@ import {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ElbPort } from "../ports.js";
-import { type ClientSettings, call, idsOf, sdkConfig } from "./call.js";
+import { type ClientSettings, callFor, idsOf, sdkConfig } from "./call.js";
+
+const call = callFor("elbv2");
 
 export function makeElbPort(settings: ClientSettings): ElbPort {
   const client = new ElasticLoadBalancingV2Client(sdkConfig(settings));

@@ -11,7 +11,9 @@ import {
   UpdateTableCommand,
 } from "@aws-sdk/client-glue";
 import type { GluePort } from "../ports.js";
-import { type ClientSettings, call, sdkConfig } from "./call.js";
+import { type ClientSettings, callFor, sdkConfig } from "./call.js";
+
+const call = callFor("glue");
 
 export function makeGluePort(settings: ClientSettings): GluePort {
   const client = new GlueClient(sdkConfig(settings));

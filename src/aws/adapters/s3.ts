@@ -23,7 +23,9 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import type { S3Port } from "../ports.js";
-import { type ClientSettings, call, sdkConfig } from "./call.js";
+import { type ClientSettings, callFor, sdkConfig } from "./call.js";
+
+const call = callFor("s3");
 
 export function makeS3Port(settings: ClientSettings): S3Port {
   const client = new S3Client({ ...sdkConfig(settings), forcePathStyle: settings.endpoint !== undefined });

@@ -3,7 +3,9 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { StsPort } from "../ports.js";
-import { type ClientSettings, call, sdkConfig } from "./call.js";
+import { type ClientSettings, callFor, sdkConfig } from "./call.js";
+
+const call = callFor("sts");
 
 export function makeStsPort(settings: ClientSettings): StsPort {
   const client = new STSClient(sdkConfig(settings));

@@ -20,7 +20,9 @@ import {
   WAFV2Client,
 } from "@aws-sdk/client-wafv2";
 import type { WafPort } from "../ports.js";
-import { type ClientSettings, call, sdkConfig } from "./call.js";
+import { type ClientSettings, callFor, sdkConfig } from "./call.js";
+
+const call = callFor("wafv2");
 
 export function makeWafPort(settings: ClientSettings): WafPort {
   const client = new WAFV2Client(sdkConfig(settings));

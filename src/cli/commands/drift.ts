@@ -1,8 +1,9 @@
 // cordon drift [paths...]: read-only by default. Tells drift (AWS changed outside Cordon since the
 // last apply) from pending changes (the policies changed and were never applied), per resource.
-// --correct undoes drift only: each drifted resource goes back to the spec Cordon applied; a
-// resource with a pending policy change is reported and left alone (it needs a reviewed apply),
-// and nothing in an observe-mode section is ever changed. Corrections run under the apply lock
+// --correct undoes drift: each drifted resource goes back to the spec Cordon applied; it also
+// removes entries past their `expires` date (the reviewed policy says so; docs/operations.md,
+// "Expiry enforced by correction"). A resource with another pending policy change is reported and
+// left alone (it needs a reviewed apply), and nothing in an observe-mode section is ever changed. Corrections run under the apply lock
 // and are audited like an apply.
 // Exit codes: 0 clean (or everything corrected), 2 drift or pending changes left, 1 error.
 import { type Command, Option } from "commander";
@@ -36,12 +37,15 @@ export function register(program: Command, setExit: SetExit): void {
     .description(
       "Compare live AWS with what Cordon last applied and with the policies. Drift: AWS changed outside " +
         "Cordon since the last apply. Pending: the policies changed and were never applied. Read-only " +
-        "unless --correct, which puts drifted resources back as applied (never pending changes, never " +
-        "in observe mode).",
+        "unless --correct, which puts drifted resources back as applied and removes entries past their " +
+        "expires date (never other pending changes, never in observe mode).",
     )
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
     .addOption(new Option("-f, --format <format>", "output format").choices(DRIFT_FORMATS).default("text"))
-    .option("--correct", "undo drift (only drift; respects each section's mode) under the apply lock")
+    .option(
+      "--correct",
+      "undo drift and remove expired entries (no other pending change; respects each section's mode) under the apply lock",
+    )
     .option(
       "-t, --target <address>",
       "only this resource address or address prefix; repeatable",
@@ -86,6 +90,7 @@ export function register(program: Command, setExit: SetExit): void {
       return;
     }
     let left: DriftItem[] = [];
+    let expiring: DriftItem[] = [];
     let fixing = 0;
     await reconcile(
       {
@@ -100,9 +105,13 @@ export function register(program: Command, setExit: SetExit): void {
             show(report);
             left = correctable(report).left;
             fixing = fix.length;
+            expiring = fix.filter((i) => i.expired !== undefined);
           },
           beforeLock: () => {
-            err(`Correcting ${fixing} drifted resource${fixing === 1 ? "" : "s"}:`);
+            const drifted = fixing - expiring.length;
+            err(`Correcting ${drifted} drifted resource${drifted === 1 ? "" : "s"}:`);
+            // Why each expiry removal is no unreviewed change: the reviewed policy's own date.
+            for (const i of expiring) err(`Removing what expired: ${i.address}: ${i.reason}`);
             return true;
           },
           onEvent: progressPrinter(),

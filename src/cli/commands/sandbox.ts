@@ -164,6 +164,8 @@ export function register(program: Command, setExit: SetExit): void {
           `export AWS_ACCESS_KEY_ID=${o.accessKeyId}`,
           "export AWS_SECRET_ACCESS_KEY=sandbox",
           `export AWS_REGION=${region}`,
+          // Older AWS CLIs (v1) read only AWS_DEFAULT_REGION.
+          `export AWS_DEFAULT_REGION=${region}`,
         ].join("\n"),
       );
       setExit(await stopped);

@@ -56,9 +56,37 @@ describe("toAwsError", () => {
     expect(classify(e)).toBe("not-found");
   });
 
-  it("says access denied when AWS gave no message (S3 HEAD 403)", () => {
-    const e = toAwsError(sdkError("403", 403, ""), "HeadBucket", "s3://b");
-    expect(e.message).toMatch(/HeadBucket on s3:\/\/b failed: 403: access denied/);
+  it("a bodiless HTTP 403 (S3 HEAD) is AccessDenied, naming the missing permission", () => {
+    // The SDK names a 403 without a body "403" or "Unknown" (message "UnknownError").
+    for (const [name, message] of [
+      ["403", ""],
+      ["Unknown", "UnknownError"],
+    ] as const) {
+      const e = toAwsError(sdkError(name, 403, message), "HeadBucket", "s3://b", "s3");
+      expect(e.awsCode).toBe("AccessDenied");
+      expect(e.message).toBe(
+        "HeadBucket on s3://b failed: AccessDenied: access denied (HTTP 403 with an empty body): the credentials lack the permission s3:ListBucket on s3://b",
+      );
+      expect(classify(e)).toBe("access-denied");
+    }
+  });
+
+  it("an access-denied error names the IAM action: service:Operation unless the action is named otherwise", () => {
+    const denied = (op: string, service: string) =>
+      toAwsError(sdkError("AccessDenied", 403, "Access Denied"), op, "r", service).message;
+    expect(denied("GetBucketEncryption", "s3")).toContain("lack the permission s3:GetEncryptionConfiguration on r");
+    expect(denied("DescribeLoadBalancers", "elbv2")).toContain(
+      "lack the permission elasticloadbalancing:DescribeLoadBalancers",
+    );
+    expect(denied("GetWebACL", "wafv2")).toContain("lack the permission wafv2:GetWebACL");
+    // Bad credentials are not a missing permission.
+    expect(toAwsError(sdkError("InvalidClientTokenId", 403), "GetCallerIdentity", "r", "sts").message).not.toContain(
+      "permission",
+    );
+    // A 403 that has a code keeps it.
+    expect(toAwsError(sdkError("SignatureDoesNotMatch", 403), "HeadBucket", "r", "s3").awsCode).toBe(
+      "SignatureDoesNotMatch",
+    );
   });
 
   it("passes an AwsError through unchanged", () => {

@@ -225,3 +225,51 @@ describe("the report and what --correct may touch", () => {
     expect(left.map((i) => i.address)).toEqual(["d2", "p1", "b1"]);
   });
 });
+
+describe("expiry: a pending change that only removes expired entries is correctable", () => {
+  const why = ["198.51.100.0/24 expired on 2026-12-31 (INC-42)"];
+  // `spec("with")` stands for the policy as of a day the entry was in force, `spec("without")` for today.
+  const expiry = new Map([[specDigest(spec("with")), why]]);
+
+  it("applied = the policy as of a day the entry was in force: expired, with why, and corrected", () => {
+    const item = classifyOne(
+      change(spec("with"), spec("without")),
+      observation(spec("with")),
+      record(spec("with")),
+      lookup,
+      expiry,
+    );
+    expect([item.status, item.expired]).toEqual(["pending", why]);
+    expect(item.reason).toBe(
+      "198.51.100.0/24 expired on 2026-12-31 (INC-42): past its expiry date in the reviewed policy, removed by correction",
+    );
+    const report = { items: [item] } as unknown as Parameters<typeof correctable>[0];
+    expect(correctable(report).fix).toEqual([item]);
+  });
+
+  it("applied = anything else (the policies changed besides the expiry): pending, left for a reviewed apply", () => {
+    const item = classifyOne(
+      change(spec("other"), spec("without")),
+      observation(spec("other")),
+      record(spec("other")),
+      lookup,
+      expiry,
+    );
+    expect([item.status, item.expired]).toEqual(["pending", undefined]);
+    const report = { items: [item] } as unknown as Parameters<typeof correctable>[0];
+    expect(correctable(report).fix).toEqual([]);
+  });
+
+  it("never in observe mode", () => {
+    const item = classifyOne(
+      change(spec("with"), spec("without"), "observe"),
+      observation(spec("with")),
+      record(spec("with")),
+      lookup,
+      expiry,
+    );
+    expect(item.expired).toEqual(why);
+    const report = { items: [item] } as unknown as Parameters<typeof correctable>[0];
+    expect(correctable(report).fix).toEqual([]);
+  });
+});

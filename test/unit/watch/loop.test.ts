@@ -71,10 +71,10 @@ describe("the loop's timing", () => {
 
 describe("listen addresses and logs", () => {
   it("parses host:port", () => {
-    expect(parseListen("127.0.0.1:9464")).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(parseListen("127.0.0.1:8947")).toEqual({ host: "127.0.0.1", port: 8947 });
     expect(parseListen("[::1]:0")).toEqual({ host: "::1", port: 0 });
-    expect(parseListen(":9464")).toEqual({ host: "127.0.0.1", port: 9464 });
-    expect(() => parseListen("9464")).toThrow(/--listen/);
+    expect(parseListen(":8947")).toEqual({ host: "127.0.0.1", port: 8947 });
+    expect(() => parseListen("8947")).toThrow(/--listen/);
   });
   it("writes JSON lines or text", () => {
     const lines: string[] = [];

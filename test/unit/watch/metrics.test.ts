@@ -6,9 +6,11 @@ import { AwsError, LockedError, PolicyError, StalePlanError } from "../../../src
 import { GitError } from "../../../src/watch/git.js";
 import { createMetrics } from "../../../src/watch/metrics.js";
 
+const BUILD = { version: "9.9.9", node: "v20.0.0" };
+
 describe("watch metrics", () => {
   it("are named by Prometheus conventions and each has help text", async () => {
-    const m = createMetrics();
+    const m = createMetrics(BUILD);
     try {
       const all = await m.registry.getMetricsAsJSON();
       expect(all.length).toBeGreaterThanOrEqual(8);
@@ -20,6 +22,8 @@ describe("watch metrics", () => {
         if (String(metric.type) === "histogram") expect(metric.name).toMatch(/_seconds$/);
         if (/timestamp|duration/.test(metric.name)) expect(metric.name).toMatch(/_seconds$/);
       }
+      const info = (await m.registry.getSingleMetric("cordon_build_info")?.get())?.values;
+      expect(info).toEqual([{ labels: { version: "9.9.9", node: "v20.0.0" }, value: 1 }]);
     } finally {
       m.close();
     }
@@ -36,7 +40,7 @@ describe("watch metrics", () => {
   for (const c of cases) {
     it(`labels a failed reconcile by type: ${c.reason} → ${c.type}`, async () => {
       expect(errorType(c.error)).toBe(c.type);
-      const m = createMetrics();
+      const m = createMetrics(BUILD);
       try {
         const help = (await m.registry.getSingleMetric("cordon_errors_total")?.get())?.help ?? "";
         expect(help).toContain(c.type);
@@ -48,30 +52,64 @@ describe("watch metrics", () => {
 });
 
 describe("the drift gauges", () => {
-  const report = (items: { kind: string; status: string }[]) =>
-    ({ items }) as unknown as Parameters<ReturnType<typeof createMetrics>["observeReport"]>[0];
+  type Item = { kind: string; status: string; account?: string; policy?: string };
+  const change = (i: Item) => ({
+    kind: i.kind,
+    target: { account: i.account ?? "111122223333", region: "eu-west-1" },
+    policy: i.policy ?? "prod",
+  });
+  const report = (items: Item[]) =>
+    ({ items: items.map((i) => ({ ...i, change: change(i) })) }) as unknown as Parameters<
+      ReturnType<typeof createMetrics>["observeReport"]
+    >[0];
+  const checked = (kinds: string[]) => kinds.map((kind) => change({ kind, status: "clean" })) as never[];
+  const policyOf = (c: unknown) => (c as { policy: string }).policy;
+  /** "account/region/policy/kind" → value. */
   const samples = async (m: ReturnType<typeof createMetrics>, name: string) =>
     Object.fromEntries(
-      ((await m.registry.getSingleMetric(name)?.get())?.values ?? []).map((v) => [v.labels["kind"], v.value]),
+      ((await m.registry.getSingleMetric(name)?.get())?.values ?? []).map((v) => [
+        ["account", "region", "policy", "kind"].map((k) => v.labels[k]).join("/"),
+        v.value,
+      ]),
     );
+  const P = "111122223333/eu-west-1/prod";
 
-  it("have a 0 for every kind checked, count drift and pending by kind, and go back to 0 when clean", async () => {
-    const m = createMetrics();
+  it("have a 0 for every account/region/policy/kind checked, count drift and pending, and go back to 0 when clean", async () => {
+    const m = createMetrics(BUILD);
     try {
-      m.observeReport(report([]), ["ec2.flowLog", "s3.bucket"]);
-      expect(await samples(m, "cordon_drifted_resources")).toEqual({ "ec2.flowLog": 0, "s3.bucket": 0 });
+      m.observeReport(report([]), checked(["ec2.flowLog", "s3.bucket"]), policyOf);
+      expect(await samples(m, "cordon_drifted_resources")).toEqual({ [`${P}/ec2.flowLog`]: 0, [`${P}/s3.bucket`]: 0 });
       m.observeReport(
         report([
           { kind: "ec2.flowLog", status: "drift" },
           { kind: "ec2.flowLog", status: "drift+pending" },
           { kind: "s3.bucket", status: "pending" },
+          { kind: "ec2.flowLog", status: "drift", account: "444455556666", policy: "other" },
         ]),
-        ["ec2.flowLog", "s3.bucket"],
+        checked(["ec2.flowLog", "s3.bucket"]),
+        policyOf,
       );
-      expect(await samples(m, "cordon_drifted_resources")).toEqual({ "ec2.flowLog": 2, "s3.bucket": 0 });
-      expect(await samples(m, "cordon_pending_resources")).toEqual({ "ec2.flowLog": 1, "s3.bucket": 1 });
-      m.observeReport(report([]), ["ec2.flowLog"]);
-      expect(await samples(m, "cordon_drifted_resources")).toEqual({ "ec2.flowLog": 0, "s3.bucket": 0 });
+      expect(await samples(m, "cordon_drifted_resources")).toEqual({
+        [`${P}/ec2.flowLog`]: 2,
+        [`${P}/s3.bucket`]: 0,
+        "444455556666/eu-west-1/other/ec2.flowLog": 1,
+      });
+      expect(await samples(m, "cordon_pending_resources")).toEqual({
+        [`${P}/ec2.flowLog`]: 1,
+        [`${P}/s3.bucket`]: 1,
+        "444455556666/eu-west-1/other/ec2.flowLog": 0,
+      });
+      m.observeReport(report([{ kind: "ec2.flowLog", status: "drift" }]), checked(["ec2.flowLog"]), policyOf);
+      expect(await samples(m, "cordon_drifted_resources")).toEqual({
+        [`${P}/ec2.flowLog`]: 1,
+        [`${P}/s3.bucket`]: 0,
+        "444455556666/eu-west-1/other/ec2.flowLog": 0,
+      });
+      // The counter adds each reconcile's drift: 2 + 1 for the first series.
+      expect(await samples(m, "cordon_drift_detected_total")).toEqual({
+        [`${P}/ec2.flowLog`]: 3,
+        "444455556666/eu-west-1/other/ec2.flowLog": 1,
+      });
     } finally {
       m.close();
     }
