@@ -13,7 +13,7 @@
 // no longer declared but still owned is pending (its deletion was never applied); one with no
 // record that differs from its desired spec is pending too ("never applied by Cordon").
 
-import { structuralDiff } from "../domain/diff.js";
+import { readablePath, structuralDiff } from "../domain/diff.js";
 import { APPLIED_TAG } from "../handlers/applied-tag.js";
 import { appliedDigest as digestOf } from "../handlers/registry.js";
 import type { Change, DiffResult, FieldDiff } from "../model/change.js";
@@ -39,8 +39,8 @@ export interface ClassifyInput {
 const reversed = (fields: readonly FieldDiff[]): FieldDiff[] =>
   fields.map((f) => ({ ...f, before: f.after, after: f.before }));
 
-const fieldNames = (fields: readonly FieldDiff[]): string => {
-  const names = [...new Set(fields.map((f) => f.path.split("/").slice(1, 3).join("/") || "(value)"))];
+const fieldNames = (fields: readonly FieldDiff[], policyNames?: Readonly<Record<string, string>>): string => {
+  const names = [...new Set(fields.map((f) => readablePath(f.path, policyNames, 2)))];
   return names.length > 4 ? `${names.slice(0, 4).join(", ")} and ${names.length - 4} more` : names.join(", ");
 };
 
@@ -98,18 +98,18 @@ export function classifyOne(
   const pendingFields = pending && applied !== null ? semantic(c.after, applied) : [];
   if (!pending) {
     const why = exists
-      ? `changed outside Cordon since the last apply: ${fieldNames(c.fields)}`
+      ? `changed outside Cordon since the last apply: ${fieldNames(c.fields, c.fieldNames)}`
       : "deleted outside Cordon since the last apply";
     return item("drift", why, exists ? reversed(c.fields) : [], []);
   }
-  const pendingWhy = `the policies changed since the last apply${pendingFields.length > 0 ? `: ${fieldNames(pendingFields)}` : ""}`;
+  const pendingWhy = `the policies changed since the last apply${pendingFields.length > 0 ? `: ${fieldNames(pendingFields, c.fieldNames)}` : ""}`;
   if (!exists) return item("drift+pending", `deleted outside Cordon, and ${pendingWhy}`, [], pendingFields);
   if (applied === null) return item("pending", `${pendingWhy} (the applied spec is not on record: drift not measured)`);
   const drifted = semantic(applied, live);
   if (drifted.length === 0) return item("pending", pendingWhy, [], pendingFields);
   return item(
     "drift+pending",
-    `changed outside Cordon (${fieldNames(drifted)}), and ${pendingWhy}`,
+    `changed outside Cordon (${fieldNames(drifted, c.fieldNames)}), and ${pendingWhy}`,
     reversed(drifted),
     pendingFields,
   );

@@ -371,5 +371,6 @@ export const naclEntriesKind: KindDescriptor<NaclEntriesSpec, TargetPorts> = {
   replaceAction: "create-then-delete",
   section: "blockedAddresses",
   contextFields: ["entryQuota", "others"],
+  fieldNames: { band: "ruleNumbers" },
   handler: naclEntriesHandler,
 };

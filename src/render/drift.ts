@@ -2,9 +2,9 @@
 // marker so a workflow can update the same issue), JSON (before/after per resource).
 
 import { sortKeysDeep } from "../domain/fingerprint.js";
-import type { FieldDiff } from "../model/change.js";
+import type { Change, FieldDiff } from "../model/change.js";
 import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
-import { showPath, showValue } from "./plan-body.js";
+import { shownAddress, showOneLine, showPath } from "./plan-body.js";
 import type { Styler } from "./style.js";
 
 export const DRIFT_MARKER = "<!-- cordon-drift -->";
@@ -23,9 +23,8 @@ export function driftSummaryLine(r: DriftReport): string {
   return `Drift: ${s.drift} drifted (changed outside Cordon), ${s.pending} pending (policy changes not applied)${s.both > 0 ? `, ${s.both} both` : ""}; ${s.checked} resources checked.`;
 }
 
-function fieldLine(f: FieldDiff): string {
-  const one = (v: unknown) => showValue(v).replace(/\n\s*/g, " ");
-  return `${showPath(f.path)}: ${one(f.before)} -> ${one(f.after)}`;
+function fieldLine(f: FieldDiff, c: Change): string {
+  return `${showPath(f.path, c.fieldNames)}: ${showOneLine(f.before, c)} -> ${showOneLine(f.after, c)}`;
 }
 
 export function renderDriftText(r: DriftReport, style: Styler): string {
@@ -33,11 +32,11 @@ export function renderDriftText(r: DriftReport, style: Styler): string {
   for (const i of r.items) {
     const colour = i.status === "pending" ? style.yellow : style.red;
     lines.push(
-      `${colour(LABEL[i.status].padEnd(13))} ${style.bold(i.address)}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
+      `${colour(LABEL[i.status].padEnd(13))} ${style.bold(shownAddress(i.change))}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
     );
     lines.push(`              ${i.reason}`);
-    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f)}`));
-    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f)}`));
+    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f, i.change)}`));
+    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f, i.change)}`));
   }
   if (lines.length > 0) lines.push("");
   for (const n of r.notes) lines.push(style.yellow(`note: ${n}`));
@@ -91,7 +90,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
   budget -= text.length - head.length;
   let rows = 0;
   for (const i of r.items) {
-    const row = `| ${LABEL[i.status]} | \`${i.address}\` | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
+    const row = `| ${LABEL[i.status]} | \`${i.address}\`${i.change.label === undefined ? "" : ` (${esc(i.change.label).replace(/\|/g, "\\|")})`} | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
     if (row.length > budget) break;
     text += row;
     budget -= row.length;
@@ -103,8 +102,8 @@ export function renderDriftMarkdown(r: DriftReport): string {
   const detailed = r.items.filter((i) => i.driftFields.length + i.pendingFields.length > 0);
   for (const i of detailed) {
     const body = [
-      ...i.driftFields.map((f) => `- drift: ${fieldLine(f)}`),
-      ...i.pendingFields.map((f) => `- pending: ${fieldLine(f)}`),
+      ...i.driftFields.map((f) => `- drift: ${fieldLine(f, i.change)}`),
+      ...i.pendingFields.map((f) => `- pending: ${fieldLine(f, i.change)}`),
     ].join("\n");
     const section = `<details><summary><code>${esc(i.address)}</code></summary>\n\n\`\`\`\n${body}\n\`\`\`\n\n</details>\n`;
     if (section.length > budget) break;
