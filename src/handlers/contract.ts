@@ -142,6 +142,13 @@ export interface KindDescriptor<S = unknown, Ports = unknown> {
    */
   readonly references?: (spec: S) => Readonly<Record<string, string>>;
   /**
+   * What in a resource as found opens access around Cordon's control that Cordon does not manage
+   * and never changes (an allow entry outside Cordon's NACL band that runs before its deny
+   * entries), one sentence each: `cordon drift` reports it as drift that opens access (error
+   * level), which --correct cannot undo. Absent: nothing of the kind.
+   */
+  readonly exposures?: (live: S) => readonly string[];
+  /**
    * The digest recorded as what Cordon applied (the cordon:applied tag and the applied record),
    * when it is not the digest of the spec itself.
    */

@@ -3,7 +3,7 @@
 
 import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { Change, FieldDiff } from "../model/change.js";
-import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
+import { type DriftItem, type DriftReport, type DriftStatus, driftSeverity } from "../model/drift.js";
 import { shownAddress, showOneLine, showPath } from "./plan-body.js";
 import type { Styler } from "./style.js";
 
@@ -34,6 +34,7 @@ export function renderDriftText(r: DriftReport, style: Styler): string {
     lines.push(
       `${colour(LABEL[i.status].padEnd(13))} ${style.bold(shownAddress(i.change))}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
     );
+    if (i.opensAccess) lines.push(style.red("              error: this drift opens access"));
     lines.push(`              ${i.reason}`);
     for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f, i.change)}`));
     for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f, i.change)}`));
@@ -58,6 +59,9 @@ const jsonItem = (i: DriftItem) => ({
   drift: i.driftFields,
   pending: i.pendingFields,
   action: i.change.action,
+  severity: driftSeverity(i),
+  opensAccess: i.opensAccess,
+  exposures: i.exposures,
 });
 
 /** `before` = live AWS, `applied` = what Cordon last applied, `after` = the policies. */
@@ -90,7 +94,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
   budget -= text.length - head.length;
   let rows = 0;
   for (const i of r.items) {
-    const row = `| ${LABEL[i.status]} | \`${i.address}\`${i.change.label === undefined ? "" : ` (${esc(i.change.label).replace(/\|/g, "\\|")})`} | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
+    const row = `| ${LABEL[i.status]}${i.opensAccess ? " ⛔ opens access" : ""} | \`${i.address}\`${i.change.label === undefined ? "" : ` (${esc(i.change.label).replace(/\|/g, "\\|")})`} | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
     if (row.length > budget) break;
     text += row;
     budget -= row.length;
@@ -113,4 +117,22 @@ export function renderDriftMarkdown(r: DriftReport): string {
   }
   if (shown < detailed.length) text += cut(shown, detailed.length, "details");
   return text + footer;
+}
+
+// Workflow-command escaping, as in @actions/core (escapeData); a line never starts with "::" from data.
+const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+
+/**
+ * GitHub Actions annotations of a drift report: one `::error` per drifted resource whose drift
+ * opens access, one `::warning` per other drifted resource (pending-only changes are not drift and
+ * get none). Empty when nothing drifted. Ends with a newline when not empty.
+ */
+export function renderDriftAnnotations(r: DriftReport): string {
+  const lines = r.items
+    .filter((i) => i.status === "drift" || i.status === "drift+pending")
+    .map(
+      (i) =>
+        `::${driftSeverity(i)} title=${i.opensAccess ? "cordon drift opens access" : "cordon drift"}::${escapeData(`${shownAddress(i.change)}: ${i.reason}`)}`,
+    );
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

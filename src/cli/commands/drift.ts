@@ -11,9 +11,9 @@ import { correctable } from "../../executor/drift.js";
 import { loadValidPolicies } from "../../executor/pipeline.js";
 import { driftReport, reconcile } from "../../executor/reconcile.js";
 import type { DriftItem, DriftReport } from "../../model/drift.js";
-import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../render/drift.js";
+import { renderDriftAnnotations, renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../render/drift.js";
 import { printApplySummary, progressPrinter } from "../apply-output.js";
-import { appendStepSummary } from "../github.js";
+import { appendStepSummary, inGithubActions } from "../github.js";
 import { addLockOptions, cliReconcileContext, type LockOptionValues, reconcileSettings } from "../lock-options.js";
 import { err, out, stdoutStyle } from "../output.js";
 import { DEFAULT_POLICY_PATH, makePlan, policyPaths, reportPolicyErrors, todayOption } from "../policy-input.js";
@@ -78,6 +78,9 @@ export function register(program: Command, setExit: SetExit): void {
             : renderDriftText(r, stdoutStyle()),
       );
       appendStepSummary(renderDriftMarkdown(r));
+      // Annotations on stderr, so that --format json keeps stdout one document.
+      const annotations = inGithubActions() ? renderDriftAnnotations(r) : "";
+      if (annotations !== "") err(annotations);
     };
     if (options.correct !== true) {
       const report = await driftReport(await makePlan(paths, { today, ...only }), options.lockBucket);
@@ -113,11 +116,13 @@ export function register(program: Command, setExit: SetExit): void {
     );
     for (const i of left) {
       const why =
-        i.mode === "observe"
-          ? "observe mode: never changed"
-          : i.status === "pending"
-            ? "pending policy change: needs a reviewed cordon apply"
-            : "drifted, but the policies changed too: needs a reviewed cordon apply";
+        i.exposures.length > 0
+          ? "opens access outside what Cordon manages: Cordon never changes it; remove it by hand"
+          : i.mode === "observe"
+            ? "observe mode: never changed"
+            : i.status === "pending"
+              ? "pending policy change: needs a reviewed cordon apply"
+              : "drifted, but the policies changed too: needs a reviewed cordon apply";
       err(`left alone: ${i.address} (${why})`);
     }
     setExit(left.length > 0 ? 2 : 0);

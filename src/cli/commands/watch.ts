@@ -144,8 +144,11 @@ export function register(program: Command, setExit: SetExit): void {
                   pending: report.summary.pending,
                   toCorrect: act.length,
                 });
-                for (const i of report.items)
-                  log("info", i.status, { address: i.address, mode: i.mode, reason: i.reason });
+                // Drift that opens access is an error, other drift a warning; pending changes are news.
+                for (const i of report.items) {
+                  const level = i.opensAccess ? "error" : i.status === "pending" ? "info" : "warn";
+                  log(level, i.status, { address: i.address, mode: i.mode, reason: i.reason });
+                }
               },
               onEvent: (e) => {
                 if (e.type !== "outcome") return;

@@ -9,7 +9,13 @@
 
 import { aggregate, type Cidr, formatCidr, parseCidr } from "../../domain/cidr.js";
 import { blockOf, expiryNote, type GuardContext, guardProblem, partitionExpired } from "../../domain/guard.js";
-import { naclCapacityProblems, naclOrderProblems, naclTransition } from "../../domain/nacl.js";
+import {
+  bandTagValue,
+  NACL_BAND_TAG,
+  naclCapacityProblems,
+  naclOrderProblems,
+  naclTransition,
+} from "../../domain/nacl.js";
 import { type IpSetAddresses, ipSetSpecs } from "../../domain/waf.js";
 import { type LoadedPolicy, POLICY_DEFAULTS, type Policy, type VpcSelector } from "../../model/policy.js";
 import { makeAddress, type TargetRef } from "../../model/resource.js";
@@ -153,9 +159,15 @@ export function buildNetworkAcls(
       policy: p.metadata.name,
       ...(l.set === undefined ? {} : { set: l.set }),
     };
-    for (const m of naclOrderProblems(spec))
-      b.diag(l, "error", "blocking.nacl-order", "/blockedAddresses/networkAcls/ruleNumbers", m);
     const address = makeAddress(target, "ec2.naclEntries", acl.id);
+    // A band Cordon has not written yet cannot work there: the policy is wrong. In a band that is
+    // Cordon's (its tag on the ACL), an allow entry placed before it since is drift that opens
+    // access: the plan warns, `cordon drift` reports it at error level.
+    const claimed = acl.tags?.[NACL_BAND_TAG] === bandTagValue(band);
+    for (const m of naclOrderProblems(spec)) {
+      if (claimed) b.note({ severity: "warning", address, message: `${m} (changed outside Cordon)` });
+      else b.diag(l, "error", "blocking.nacl-order", "/blockedAddresses/networkAcls/ruleNumbers", m);
+    }
     const added = b.add<NaclEntriesSpec>(
       l,
       "/blockedAddresses/networkAcls",
