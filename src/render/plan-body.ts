@@ -111,9 +111,9 @@ export const showPath = (path: string, names?: Readonly<Record<string, string>>)
 export type Display = Pick<Change, "fieldNames" | "references">;
 
 // A reference is swapped for a marker before a value is laid out, and the marker (quoted, as JSON
-// shows a string) for the reference's display text after: `"ARN": ip set "edge-blocked-ipv4"`.
+// shows a string) for the reference's display text after: `"ARN": ip set "edge-blocked-ipv4"`. The
+// marker's stem is one that occurs nowhere in the values, so data cannot forge one.
 const MARK = "\u2063";
-const MARKED = new RegExp(`"${MARK}ref(\\d+)${MARK}"`, "g");
 
 /**
  * Runs `layout` over `values` with every machine reference (`display.references`) shown by its
@@ -130,10 +130,15 @@ export function withReferences<T>(
   if (refs === undefined || Object.keys(refs).length === 0) return layout([...values]);
   const keys = Object.keys(refs);
   const shown = keys.map((k) => refs[k] as string);
+  const all = JSON.stringify(values) ?? "";
+  let n = 0;
+  while (all.includes(`${MARK}${n}:`)) n++;
+  const stem = `${MARK}${n}:`;
+  const marked = new RegExp(`"${stem}(\\d+)${MARK}"`, "g");
   const swap = (v: unknown): unknown => {
     if (typeof v === "string") {
       const i = keys.indexOf(v);
-      return i < 0 ? v : `${MARK}ref${i}${MARK}`;
+      return i < 0 ? v : `${stem}${i}${MARK}`;
     }
     if (Array.isArray(v)) return v.map(swap);
     if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)]));
@@ -142,7 +147,7 @@ export function withReferences<T>(
   return layout(values.map(swap)).map((t) =>
     withText(
       t,
-      textOf(t).replace(MARKED, (_m, i: string) => shown[Number(i)] ?? ""),
+      textOf(t).replace(marked, (_m, i: string) => shown[Number(i)] ?? ""),
     ),
   );
 }
