@@ -124,6 +124,9 @@ export function networkAclInfo(a: NetworkAcl): NetworkAclInfo | null {
       .filter((s): s is string => s !== undefined)
       .sort(),
     entries: (a.Entries ?? []).map(naclEntryOf).filter((e): e is NaclEntry => e !== null),
+    tags: Object.fromEntries(
+      (a.Tags ?? []).flatMap((t) => (t.Key === undefined || t.Value === undefined ? [] : [[t.Key, t.Value]])),
+    ),
   };
 }
 

@@ -8,11 +8,34 @@ export const pointerSegment = (key: string): string => key.replace(/~/g, "~0").r
 
 export const pointerJoin = (base: string, key: string | number): string => `${base}/${pointerSegment(String(key))}`;
 
+/** The segments of a pointer, unescaped ("/tags/a~1b" → ["tags", "a/b"]). [] for the root. */
+export const pointerSegments = (pointer: string): string[] =>
+  pointer === ""
+    ? []
+    : pointer
+        .split("/")
+        .slice(1)
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+
 /** The first segment of a pointer, unescaped ("/tags/a~1b" → "tags"). "" for the root. */
-export function topField(path: string): string {
-  const seg = path.split("/")[1] ?? "";
-  return seg.replace(/~1/g, "/").replace(/~0/g, "~");
+export const topField = (path: string): string => pointerSegments(path)[0] ?? "";
+
+/**
+ * A pointer into a spec as people read it (docs/plan-output.md, "Field names"): its segments
+ * unescaped and joined by "/" ("/tags/team~1a" → "tags/team/a"), never a JSON-pointer escape; the
+ * first segment under the policy's name when `names` has one ("perHourPartition" →
+ * "perHourPartitions"); only the first `depth` segments when given. "(value)" for the root.
+ */
+export function readablePath(pointer: string, names?: Readonly<Record<string, string>>, depth?: number): string {
+  const segs = pointerSegments(pointer).slice(0, depth);
+  const first = segs[0];
+  if (first !== undefined && names !== undefined && Object.hasOwn(names, first)) segs[0] = names[first] as string;
+  return segs.join("/") || "(value)";
 }
+
+/** A pointer into a policy document as people read it: "/" + its unescaped segments; "" stays "". */
+export const readablePointer = (pointer: string): string =>
+  pointer === "" ? "" : `/${pointerSegments(pointer).join("/")}`;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);

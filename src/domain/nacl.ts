@@ -18,6 +18,12 @@ import { aggregate, type Cidr, compareCidr, contains, formatCidr, type IpFamily,
 
 export const CATCH_ALL_RULES: readonly number[] = [32767, 32768];
 
+/** Tag on an ACL whose band Cordon has written: "<first>-<last>" (bandTagValue). */
+export const NACL_BAND_TAG = "cordon:nacl-band";
+
+/** The NACL_BAND_TAG value of a band: "<first>-<last>". */
+export const bandTagValue = (band: NaclBand): string => `${band.first}-${band.last}`;
+
 const FAMILY_LABEL: Readonly<Record<IpFamily, string>> = { ipv4: "IPv4", ipv6: "IPv6" };
 
 export const directionName = (egress: boolean): "inbound" | "outbound" => (egress ? "outbound" : "inbound");

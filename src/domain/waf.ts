@@ -64,9 +64,9 @@ export const RULE_SUFFIX = { ipv4: "block-ipv4", ipv6: "block-ipv6", countries: 
 
 /**
  * The two IP sets for a web ACL, from the blocks to enforce (aggregated here: the smallest exact
- * cover). Both sets always exist when WAF enforcement is on, even empty, so the first IPv6 address
- * is a change of the set's contents, not a new rule. `problems` says when a set exceeds WAF's
- * fixed 10,000-address limit, with the counts.
+ * cover), one per address family. The caller declares only the sets with addresses (no empty set,
+ * no rule over one: docs/plan-output.md, "IPv4 and IPv6 IP sets"). `problems` says when a set
+ * exceeds WAF's fixed 10,000-address limit, with the counts.
  */
 export function ipSetSpecs(
   webAclName: string,
@@ -181,6 +181,37 @@ export const webAclNameOf = (arn: string): string | null => WEB_ACL_ARN.exec(arn
 /** The load balancer name in an Application Load Balancer ARN, or null. */
 export const loadBalancerNameOf = (arn: string): string | null => ALB_ARN.exec(arn)?.[1] ?? null;
 
+/**
+ * The name of the IP set a reference names: the last segment of a `cordon-ref:` placeholder's
+ * address, or the name inside a regional IP-set ARN (Cordon's, another policy's or a foreign
+ * account's alike). Null for anything else.
+ */
+export function ipSetNameOfReference(arnOrRef: string): string | null {
+  if (isIpSetRef(arnOrRef)) return IP_SET_ADDRESS.exec(arnOrRef.slice(IP_SET_REF_PREFIX.length))?.[3] ?? null;
+  return IP_SET_ARN.exec(arnOrRef)?.[3] ?? null;
+}
+
+/** How a reference is shown to people: `ip set "edge-blocked-ipv4"`. */
+export const ipSetDisplayName = (name: string): string => `ip set ${JSON.stringify(name)}`;
+
+/**
+ * Every IP-set reference (placeholder or ARN) inside `value` → how it is shown to people, for the
+ * plan document's `references` (docs/plan-output.md, "References by name"). Empty when none.
+ */
+export function ipSetReferences(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (v: unknown, key: string): void => {
+    if (Array.isArray(v)) for (const x of v) walk(x, "");
+    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
+    else if (key === "ARN" && typeof v === "string") {
+      const name = ipSetNameOfReference(v);
+      if (name !== null) out[v] = ipSetDisplayName(name);
+    }
+  };
+  walk(value, "");
+  return out;
+}
+
 /** Names of the regional IP sets that any of `rules` references (by real ARN), sorted, unique. */
 export function referencedIpSetNames(rules: readonly unknown[]): string[] {
   const names = new Set<string>();
@@ -215,22 +246,29 @@ const blockRule = (name: string, priority: number, statement: WafStatement): Waf
   VisibilityConfig: visibilityFor(name),
 });
 
+/** The addresses of a web ACL's IP sets: one per family, each absent when the family blocks nothing. */
+export interface IpSetAddresses {
+  readonly ipv4: Address | null;
+  readonly ipv6: Address | null;
+}
+
 /**
  * Cordon's rules in their fixed order with priorities 0..n-1: the IPv4 and IPv6 IP-set rules
- * (when `ipSets` is given), then the geo rule (when there is at least one country).
+ * (each only when its set is declared: a rule never references an empty or absent set), then the
+ * geo rule (when there is at least one country).
  */
 export function cordonRules(input: {
   readonly prefix: string;
-  readonly ipSets: { readonly ipv4: Address; readonly ipv6: Address } | null;
+  readonly ipSets: IpSetAddresses | null;
   readonly countries: readonly string[];
 }): WafRule[] {
   const rules: WafRule[] = [];
   const add = (suffix: string, statement: WafStatement) =>
     rules.push(blockRule(`${input.prefix}${suffix}`, rules.length, statement));
-  if (input.ipSets !== null) {
+  if (input.ipSets?.ipv4 != null)
     add(RULE_SUFFIX.ipv4, { IPSetReferenceStatement: { ARN: ipSetRef(input.ipSets.ipv4) } });
+  if (input.ipSets?.ipv6 != null)
     add(RULE_SUFFIX.ipv6, { IPSetReferenceStatement: { ARN: ipSetRef(input.ipSets.ipv6) } });
-  }
   if (input.countries.length > 0) add(RULE_SUFFIX.countries, geoStatement(input.countries));
   return rules;
 }

@@ -13,9 +13,9 @@
 // no longer declared but still owned is pending (its deletion was never applied); one with no
 // record that differs from its desired spec is pending too ("never applied by Cordon").
 
-import { structuralDiff } from "../domain/diff.js";
+import { readablePath, structuralDiff } from "../domain/diff.js";
 import { APPLIED_TAG } from "../handlers/applied-tag.js";
-import { appliedDigest as digestOf } from "../handlers/registry.js";
+import { descriptorOf, appliedDigest as digestOf } from "../handlers/registry.js";
 import type { Change, DiffResult, FieldDiff } from "../model/change.js";
 import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
 import type { PlanDocument } from "../model/plan.js";
@@ -42,12 +42,21 @@ export interface ClassifyInput {
 const reversed = (fields: readonly FieldDiff[]): FieldDiff[] =>
   fields.map((f) => ({ ...f, before: f.after, after: f.before }));
 
-const fieldNames = (fields: readonly FieldDiff[]): string => {
-  const names = [...new Set(fields.map((f) => f.path.split("/").slice(1, 3).join("/") || "(value)"))];
+const fieldNames = (fields: readonly FieldDiff[], policyNames?: Readonly<Record<string, string>>): string => {
+  const names = [...new Set(fields.map((f) => readablePath(f.path, policyNames, 2)))];
   return names.length > 4 ? `${names.slice(0, 4).join(", ")} and ${names.length - 4} more` : names.join(", ");
 };
 
-/** `record`: the target's applied record; null when it has none, "unreadable" when there is nowhere to read one. */
+type Classified = Omit<DriftItem, "opensAccess" | "exposures">;
+
+/**
+ * `record`: the target's applied record; null when it has none, "unreadable" when there is nowhere
+ * to read one. Then whether the drift opens access (docs/plan-output.md, "Drift severity"): a
+ * security control deleted outside Cordon; live AWS blocking less than what Cordon applied (the
+ * kind's diff read from applied to live); or what the kind's descriptor calls an exposure in the
+ * live resource (an allow entry placed before Cordon's NACL band), which makes the item drift even
+ * when Cordon's own part is unchanged.
+ */
 export function classifyOne(
   c: Change,
   obs: Observation | undefined,
@@ -73,6 +82,35 @@ function classifyChange(
   record: AppliedRecord | null | "unreadable",
   diff: DiffLookup,
 ): DriftItem {
+  const item = classifyStatus(c, obs, record, diff);
+  const descriptor = descriptorOf(c.kind);
+  const live = obs !== undefined ? (obs.exists ? obs.live : null) : c.before;
+  const exposures =
+    live !== null && descriptor?.exposures !== undefined ? [...descriptor.exposures(live as never)] : [];
+  const drifted = item.status === "drift" || item.status === "drift+pending";
+  let opensAccess = false;
+  if (drifted && item.live === null) opensAccess = descriptor?.securityControl === true;
+  else if (drifted) {
+    // What Cordon applied, read as the "live" side of the kind's diff and live AWS as the "desired"
+    // side: broadensAccess then says that going from applied to live stopped blocking something.
+    const applied = item.status === "drift" ? c.after : item.applied;
+    const fn = diff(c.kind);
+    if (applied !== null && fn !== undefined) opensAccess = fn(item.live, applied).broadensAccess === true;
+  }
+  if (exposures.length === 0) return { ...item, opensAccess, exposures };
+  const status: DriftStatus =
+    item.status === "clean" ? "drift" : item.status === "pending" ? "drift+pending" : item.status;
+  const outside = `opens access outside what Cordon manages: ${exposures.join("; ")}`;
+  const reason = item.status === "clean" ? outside : `${item.reason}; and ${outside}`;
+  return { ...item, status, reason, opensAccess: true, exposures };
+}
+
+function classifyStatus(
+  c: Change,
+  obs: Observation | undefined,
+  record: AppliedRecord | null | "unreadable",
+  diff: DiffLookup,
+): Classified {
   const unreadable = record === "unreadable";
   const live = c.before;
   const exists = obs !== undefined ? obs.exists : live !== null;
@@ -99,7 +137,7 @@ function classifyChange(
     reason: string,
     driftFields: readonly FieldDiff[] = [],
     pendingFields: readonly FieldDiff[] = [],
-  ): DriftItem => ({ ...base, status, reason, driftFields, pendingFields });
+  ): Classified => ({ ...base, status, reason, driftFields, pendingFields });
 
   if (c.action === "no-op") return item("clean", c.after === null ? c.reason : "matches the policies");
   if (c.after === null) return item("pending", "no longer declared in the policies; its deletion was never applied");
@@ -120,18 +158,18 @@ function classifyChange(
   const pendingFields = pending && applied !== null ? semantic(c.after, applied) : [];
   if (!pending) {
     const why = exists
-      ? `changed outside Cordon since the last apply: ${fieldNames(c.fields)}`
+      ? `changed outside Cordon since the last apply: ${fieldNames(c.fields, c.fieldNames)}`
       : "deleted outside Cordon since the last apply";
     return item("drift", why, exists ? reversed(c.fields) : [], []);
   }
-  const pendingWhy = `the policies changed since the last apply${pendingFields.length > 0 ? `: ${fieldNames(pendingFields)}` : ""}`;
+  const pendingWhy = `the policies changed since the last apply${pendingFields.length > 0 ? `: ${fieldNames(pendingFields, c.fieldNames)}` : ""}`;
   if (!exists) return item("drift+pending", `deleted outside Cordon, and ${pendingWhy}`, [], pendingFields);
   if (applied === null) return item("pending", `${pendingWhy} (the applied spec is not on record: drift not measured)`);
   const drifted = semantic(applied, live);
   if (drifted.length === 0) return item("pending", pendingWhy, [], pendingFields);
   return item(
     "drift+pending",
-    `changed outside Cordon (${fieldNames(drifted)}), and ${pendingWhy}`,
+    `changed outside Cordon (${fieldNames(drifted, c.fieldNames)}), and ${pendingWhy}`,
     reversed(drifted),
     pendingFields,
   );
@@ -169,14 +207,18 @@ export function classifyDrift(input: ClassifyInput): DriftReport {
 
 /**
  * The changes `drift --correct` may make: drift, and pending changes that only remove expired
- * entries (the reviewed policy); never another pending policy change, never in observe mode.
+ * entries (the reviewed policy); never another pending policy change, never in observe mode. An
+ * item with exposures is left too (Cordon never changes what opens access there), after its own
+ * part is corrected when that drifted as well.
  */
 export function correctable(report: DriftReport): { readonly fix: DriftItem[]; readonly left: DriftItem[] } {
   const fix: DriftItem[] = [];
   const left: DriftItem[] = [];
   for (const i of report.items) {
-    if ((i.status === "drift" || i.expired !== undefined) && i.mode !== "observe") fix.push(i);
-    else left.push(i);
+    const ownDrift = i.status === "drift" && i.change.action !== "no-op";
+    const fixIt = (ownDrift || i.expired !== undefined) && i.mode !== "observe";
+    if (fixIt) fix.push(i);
+    if (!fixIt || i.exposures.length > 0) left.push(i);
   }
   return { fix, left };
 }

@@ -130,6 +130,25 @@ export interface KindDescriptor<S = unknown, Ports = unknown> {
    */
   readonly contextFields?: readonly string[];
   /**
+   * Spec members whose policy field has another name, spec member → the policy's name
+   * (`perHourPartition` → `perHourPartitions`): the plan shows the policy's name
+   * (docs/plan-output.md, "Field names"). Absent when every name is the policy's.
+   */
+  readonly fieldNames?: Readonly<Record<string, string>>;
+  /**
+   * The references to other resources inside a spec (an IP set's placeholder or ARN in a web ACL
+   * rule) → how people see them (`ip set "edge-blocked-ipv4"`): the plan document carries them and
+   * renderers show the name, never the machine reference (docs/plan-output.md, "References by name").
+   */
+  readonly references?: (spec: S) => Readonly<Record<string, string>>;
+  /**
+   * What in a resource as found opens access around Cordon's control that Cordon does not manage
+   * and never changes (an allow entry outside Cordon's NACL band that runs before its deny
+   * entries), one sentence each: `cordon drift` reports it as drift that opens access (error
+   * level), which --correct cannot undo. Absent: nothing of the kind.
+   */
+  readonly exposures?: (live: S) => readonly string[];
+  /**
    * The digest recorded as what Cordon applied (the cordon:applied tag and the applied record),
    * when it is not the digest of the spec itself.
    */

@@ -416,6 +416,7 @@ export const flowLogKind: KindDescriptor<FlowLogSpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "create-then-delete",
   section: "flowLogs",
+  fieldNames: { perHourPartition: "perHourPartitions" },
   appliedDigest: flowLogAppliedDigest,
   handler: flowLogHandler,
 };

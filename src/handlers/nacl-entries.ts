@@ -29,13 +29,16 @@ import type { Ec2Port, TargetPorts } from "../aws/ports.js";
 import { cidrEquals } from "../domain/cidr.js";
 import { fingerprint } from "../domain/fingerprint.js";
 import {
+  bandTagValue,
   directionName,
   entryBlock,
   inBand,
   liveNaclSpec,
+  NACL_BAND_TAG,
   type NaclOp,
   naclEntriesDiff,
   naclOperations,
+  naclOrderProblems,
 } from "../domain/nacl.js";
 import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
@@ -53,10 +56,7 @@ import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./cont
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<NaclEntriesSpec> & { exists: true };
 
-/** Tag on an ACL whose band Cordon has written: "<first>-<last>". */
-export const NACL_BAND_TAG = "cordon:nacl-band";
-
-const bandText = (band: NaclBand): string => `${band.first}-${band.last}`;
+const bandText = bandTagValue;
 
 function bandOfTag(value: string | undefined): NaclBand | null {
   const m = /^(\d{1,5})-(\d{1,5})$/.exec(value ?? "");
@@ -371,5 +371,8 @@ export const naclEntriesKind: KindDescriptor<NaclEntriesSpec, TargetPorts> = {
   replaceAction: "create-then-delete",
   section: "blockedAddresses",
   contextFields: ["entryQuota", "others"],
+  fieldNames: { band: "ruleNumbers" },
+  // An allow entry outside the band that runs before Cordon's deny entries: they block nothing.
+  exposures: naclOrderProblems,
   handler: naclEntriesHandler,
 };

@@ -18,7 +18,13 @@
 import { isAlreadyExists, isNotFound } from "../aws/errors.js";
 import type { TargetPorts, WafPort } from "../aws/ports.js";
 import { fingerprint } from "../domain/fingerprint.js";
-import { referencedIpSetNames, webAclCreateInput, webAclDiff, webAclUpdateInput } from "../domain/waf.js";
+import {
+  ipSetReferences,
+  referencedIpSetNames,
+  webAclCreateInput,
+  webAclDiff,
+  webAclUpdateInput,
+} from "../domain/waf.js";
 import { ConflictError } from "../model/errors.js";
 import { POLICY_DEFAULTS } from "../model/policy.js";
 import { ABSENT_FINGERPRINT, type Address, makeAddress, type Observation } from "../model/resource.js";
@@ -299,5 +305,6 @@ export const webAclKind: KindDescriptor<WebAclSpec, TargetPorts> = {
   blocksTraffic: true,
   replaceAction: "create-then-delete",
   section: "webAcl",
+  references: ipSetReferences,
   handler: webAclHandler,
 };

@@ -92,6 +92,23 @@ export interface Change<S = unknown> {
    */
   readonly contextFields?: readonly string[];
   /**
+   * Display only: spec members shown under the policy's name (`perHourPartition` →
+   * `perHourPartitions`); the kind descriptor's fieldNames. Absent when the kind has none.
+   */
+  readonly fieldNames?: Readonly<Record<string, string>>;
+  /**
+   * Display only: each machine reference in `before` / `after` (a `cordon-ref:` placeholder, an IP
+   * set's ARN) → how people see it (`ip set "edge-blocked-ipv4"`). Renderers show the right-hand
+   * side, never the reference. Absent when the change holds none.
+   */
+  readonly references?: Readonly<Record<string, string>>;
+  /**
+   * Display only: a label for people beside the name, e.g. the VPC's or network ACL's Name tag
+   * ("production"). Never part of the address (which stays the identifier in state, --target,
+   * records and locks). Absent when there is none.
+   */
+  readonly label?: string;
+  /**
    * True when this change takes over something found in place that was not Cordon's, because the
    * policy says `adopt: true`. The executor hands it to the handler (DesiredResource.adopt): a
    * handler refuses to change a resource that is not Cordon's unless it is set. Absent = false.

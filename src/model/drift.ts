@@ -34,7 +34,19 @@ export interface DriftItem {
   readonly expired?: readonly string[];
   /** The plan's change for this resource: the action that makes AWS match the policies. */
   readonly change: Change;
+  /**
+   * The drift opens access: a block removed or narrowed, a security control deleted, or something
+   * Cordon does not manage placed so that its control does nothing (`exposures`). Reported at
+   * error level (logs, annotations); other drift and pending changes are warnings.
+   */
+  readonly opensAccess: boolean;
+  /** What opens access around Cordon's control that Cordon never changes (--correct cannot undo it). */
+  readonly exposures: readonly string[];
 }
+
+/** The level a drift item is reported at: "error" when it opens access, otherwise "warning". */
+export const driftSeverity = (i: Pick<DriftItem, "opensAccess">): "error" | "warning" =>
+  i.opensAccess ? "error" : "warning";
 
 export interface DriftSummary {
   readonly checked: number;

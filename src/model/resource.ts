@@ -62,6 +62,8 @@ export interface DesiredResource<S = unknown> {
    * ("set flowLogs.bucket.create: false to use it as is, or ..."). Absent: a generic hint.
    */
   readonly inPlace?: { readonly pointer: string; readonly choices: string };
+  /** Display only: shown beside the name (a VPC's Name tag); the plan's Change.label. */
+  readonly label?: string;
 }
 
 /** Live facts needed to act on a resource: ids, ARNs, lock tokens. Never used for display decisions. */

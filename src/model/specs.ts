@@ -290,6 +290,8 @@ export interface NetworkAclInfo {
   /** Subnets associated with the ACL. */
   readonly associations: readonly string[];
   readonly entries: readonly NaclEntry[];
+  /** The ACL's tags (its Name, Cordon's band tag); absent when not read. */
+  readonly tags?: Tags;
 }
 
 export interface LoadBalancerInfo {

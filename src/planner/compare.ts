@@ -13,6 +13,7 @@
 // contextFields, any member the file added, the order of the changes, and the summary, notes,
 // warnings (both as sets), queries, targets, policyDigest, today and only of the document.
 
+import { readablePointer } from "../domain/diff.js";
 import { canonicalJson } from "../domain/fingerprint.js";
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
@@ -95,7 +96,7 @@ function changeDifferences(saved: Record<string, unknown>, now: Record<string, u
     } else if (key === "observedFingerprint") out.push("changed in AWS since the plan was made");
     else {
       const at = firstDifference(a, b);
-      out.push(`${key} differs${at ? ` at ${at}` : ""}`);
+      out.push(`${key} differs${at ? ` at ${readablePointer(at)}` : ""}`);
     }
   }
   return out;
@@ -160,7 +161,8 @@ export function comparePlans(saved: PlanDocument, now: PlanDocument, options: Co
     else if (b[key] === undefined) out.push({ address: "(plan)", how: `${key} only in the saved plan`, stale: false });
     else {
       const at = firstDifference(a[key], b[key]);
-      if (at !== null) out.push({ address: "(plan)", how: `${key} differs${at ? ` at ${at}` : ""}`, stale: false });
+      if (at !== null)
+        out.push({ address: "(plan)", how: `${key} differs${at ? ` at ${readablePointer(at)}` : ""}`, stale: false });
     }
   }
   return out;

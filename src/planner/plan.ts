@@ -3,7 +3,7 @@
 // to know about a kind (order, flags, replace action, context fields, diff) it reads from the
 // kind's descriptor (src/handlers/registry.ts): it holds no per-kind table.
 
-import { inPlaceDiff } from "../domain/diff.js";
+import { inPlaceDiff, readablePath } from "../domain/diff.js";
 import { descriptorOf } from "../handlers/registry.js";
 import type { Action, Change, DiffResult, FieldDiff, Foreign, Impact } from "../model/change.js";
 import type { Diagnostic } from "../model/diagnostics.js";
@@ -83,14 +83,14 @@ const MAX_FIELDS_IN_REASON = 4;
  * most). Neutral on purpose: the plan cannot tell whether AWS drifted or the policies changed
  * (`cordon drift` can, from what Cordon applied), and a reviewed change must not read as drift.
  */
-export function driftReason(fields: readonly FieldDiff[], replace: boolean): string {
+export function driftReason(
+  fields: readonly FieldDiff[],
+  replace: boolean,
+  fieldNames?: Readonly<Record<string, string>>,
+): string {
   const names: string[] = [];
   for (const f of fields) {
-    const segs = f.path
-      .split("/")
-      .slice(1, 3)
-      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-    const name = segs.join("/") || "(value)";
+    const name = readablePath(f.path, fieldNames, 2);
     if (!names.includes(name)) names.push(name);
   }
   const shown = names.slice(0, MAX_FIELDS_IN_REASON).join(", ");
@@ -121,19 +121,44 @@ function withNotes(impact: Impact, extra: readonly string[]): Impact {
   return notes.length === impact.notes.length ? impact : { ...impact, notes };
 }
 
-/** `{ contextFields }` when the kind declares context-only spec members, else nothing. */
-const contextOf = (kind: Kind): { contextFields?: readonly string[] } => {
-  const fields = descriptorOf(kind)?.contextFields;
-  return fields === undefined ? {} : { contextFields: [...fields] };
-};
+/**
+ * The display members a kind's descriptor gives a change: `contextFields`, `fieldNames`, and the
+ * `references` found in its specs (before and after). Each only when present.
+ */
+function displayOf(
+  kind: Kind,
+  specs: readonly unknown[],
+): {
+  contextFields?: readonly string[];
+  fieldNames?: Readonly<Record<string, string>>;
+  references?: Readonly<Record<string, string>>;
+} {
+  const d = descriptorOf(kind);
+  const fields = d?.contextFields;
+  const names = d?.fieldNames;
+  const refs: Record<string, string> = {};
+  const find = d?.references as ((spec: unknown) => Readonly<Record<string, string>>) | undefined;
+  if (find !== undefined) for (const s of specs) if (s !== null && s !== undefined) Object.assign(refs, find(s));
+  const sorted = Object.fromEntries(Object.entries(refs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    ...(fields === undefined ? {} : { contextFields: [...fields] }),
+    ...(names === undefined ? {} : { fieldNames: { ...names } }),
+    ...(Object.keys(sorted).length === 0 ? {} : { references: sorted }),
+  };
+}
 
 const withMode = (mode: ManagementMode, action: Action, reason: string): string =>
   mode === "observe" && action !== "no-op" ? `observe mode: not changing; ${reason}` : reason;
 
 /** "adopting bucket x (the policy says adopt: true)", then what changes. */
-export function adoptionReason(foreign: Foreign, fields: readonly FieldDiff[], replace: boolean): string {
+export function adoptionReason(
+  foreign: Foreign,
+  fields: readonly FieldDiff[],
+  replace: boolean,
+  fieldNames?: Readonly<Record<string, string>>,
+): string {
   const head = `adopting ${foreign.what} (the policy says adopt: true)`;
-  return fields.length === 0 ? head : `${head}; ${driftReason(fields, replace)}`;
+  return fields.length === 0 ? head : `${head}; ${driftReason(fields, replace, fieldNames)}`;
 }
 
 function changeForDesired(
@@ -151,7 +176,8 @@ function changeForDesired(
     mode: r.mode,
     dependsOn: [...r.dependsOn].sort(),
     origin: r.origin,
-    ...contextOf(r.kind),
+    ...(r.label === undefined ? {} : { label: r.label }),
+    ...displayOf(r.kind, [r.spec, obs.exists ? obs.live : null]),
   };
   if (!obs.exists) {
     return {
@@ -179,12 +205,13 @@ function changeForDesired(
       : result.replace
         ? (descriptorOf(r.kind)?.replaceAction ?? "create-then-delete")
         : "update";
+  const names = descriptorOf(r.kind)?.fieldNames;
   const reason =
     adopting !== undefined
-      ? adoptionReason(adopting, result.fields, result.replace)
+      ? adoptionReason(adopting, result.fields, result.replace, names)
       : action === "no-op"
         ? "up to date"
-        : driftReason(result.fields, result.replace);
+        : driftReason(result.fields, result.replace, names);
   const impact = impactOf(r.kind, action, result.broadensAccess === true, result.replaceNote);
   const found = [...(obs.meta.notes ?? []), ...(adopting?.details.map((d) => `adopted: ${d}`) ?? [])];
   // Then what the desired state and the diff say about a change that does something (an expired
@@ -225,7 +252,7 @@ function changeForOwned(o: OwnedResource): Change {
     observedFingerprint: o.observation.meta.fingerprint,
     dependsOn: [...(o.dependsOn ?? [])].sort(),
     origin: o.origin ?? null,
-    ...contextOf(o.kind),
+    ...displayOf(o.kind, [o.observation.live]),
   };
 }
 

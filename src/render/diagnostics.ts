@@ -15,6 +15,7 @@
 //     ]
 //   }
 
+import { readablePointer } from "../domain/diff.js";
 import { countBySeverity, type Diagnostic, sortDiagnostics } from "../model/diagnostics.js";
 import { assertNever } from "../model/errors.js";
 import type { Styler } from "./style.js";
@@ -78,7 +79,7 @@ export function renderText(report: DiagnosticsReport, s: Styler): string {
     const label = severity === "error" ? s.red(s.bold("error")) : s.yellow(s.bold("warning"));
     const pad = severity === "error" ? "  " : "";
     for (const d of group) {
-      const where = d.pointer === "" ? "" : ` ${s.dim(d.pointer)}`;
+      const where = d.pointer === "" ? "" : ` ${s.dim(readablePointer(d.pointer))}`;
       const message = d.message.replace(/\n/g, `\n${INDENT}`);
       lines.push(`${label}${pad} ${s.bold(location(d))}  ${message}${where} ${s.dim(`[${d.code}]`)}`);
       if (d.hint !== undefined) lines.push(`${INDENT}${s.cyan("hint:")} ${d.hint}`);
@@ -123,7 +124,7 @@ export function renderGithub(report: DiagnosticsReport): string {
     const props = [`file=${escapeProperty(d.file)}`];
     if (d.position !== null) props.push(`line=${d.position.line}`, `col=${d.position.column}`);
     props.push(`title=${escapeProperty(`cordon ${d.code}`)}`);
-    const pointer = d.pointer === "" ? "" : ` (at ${d.pointer})`;
+    const pointer = d.pointer === "" ? "" : ` (at ${readablePointer(d.pointer)})`;
     const hint = d.hint === undefined ? "" : ` ${d.hint}`;
     return `::${d.severity} ${props.join(",")}::${escapeData(`${d.message}${hint}${pointer}`)}`;
   });

@@ -2,9 +2,9 @@
 // marker so a workflow can update the same issue), JSON (before/after per resource).
 
 import { sortKeysDeep } from "../domain/fingerprint.js";
-import type { FieldDiff } from "../model/change.js";
-import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
-import { showPath, showValue } from "./plan-body.js";
+import type { Change, FieldDiff } from "../model/change.js";
+import { type DriftItem, type DriftReport, type DriftStatus, driftSeverity } from "../model/drift.js";
+import { shownAddress, showOneLine, showPath } from "./plan-body.js";
 import type { Styler } from "./style.js";
 
 export const DRIFT_MARKER = "<!-- cordon-drift -->";
@@ -26,9 +26,8 @@ export function driftSummaryLine(r: DriftReport): string {
   return `Drift: ${s.drift} drifted (changed outside Cordon), ${s.pending} pending (policy changes not applied)${s.both > 0 ? `, ${s.both} both` : ""}; ${s.checked} resources checked.`;
 }
 
-function fieldLine(f: FieldDiff): string {
-  const one = (v: unknown) => showValue(v).replace(/\n\s*/g, " ");
-  return `${showPath(f.path)}: ${one(f.before)} -> ${one(f.after)}`;
+function fieldLine(f: FieldDiff, c: Change): string {
+  return `${showPath(f.path, c.fieldNames)}: ${showOneLine(f.before, c)} -> ${showOneLine(f.after, c)}`;
 }
 
 export function renderDriftText(r: DriftReport, style: Styler): string {
@@ -36,11 +35,12 @@ export function renderDriftText(r: DriftReport, style: Styler): string {
   for (const i of r.items) {
     const colour = i.status === "pending" ? style.yellow : style.red;
     lines.push(
-      `${colour(labelOf(i).padEnd(13))} ${style.bold(i.address)}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
+      `${colour(labelOf(i).padEnd(13))} ${style.bold(shownAddress(i.change))}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
     );
+    if (i.opensAccess) lines.push(style.red("              error: this drift opens access"));
     lines.push(`              ${i.reason}`);
-    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f)}`));
-    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f)}`));
+    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f, i.change)}`));
+    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f, i.change)}`));
   }
   if (lines.length > 0) lines.push("");
   for (const n of r.notes) lines.push(style.yellow(`note: ${n}`));
@@ -63,6 +63,9 @@ const jsonItem = (i: DriftItem) => ({
   drift: i.driftFields,
   pending: i.pendingFields,
   action: i.change.action,
+  severity: driftSeverity(i),
+  opensAccess: i.opensAccess,
+  exposures: i.exposures,
 });
 
 /** `before` = live AWS, `applied` = what Cordon last applied, `after` = the policies. */
@@ -95,7 +98,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
   budget -= text.length - head.length;
   let rows = 0;
   for (const i of r.items) {
-    const row = `| ${labelOf(i)} | \`${i.address}\` | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
+    const row = `| ${labelOf(i)}${i.opensAccess ? " ⛔ opens access" : ""} | \`${i.address}\`${i.change.label === undefined ? "" : ` (${esc(i.change.label).replace(/\|/g, "\\|")})`} | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
     if (row.length > budget) break;
     text += row;
     budget -= row.length;
@@ -107,8 +110,8 @@ export function renderDriftMarkdown(r: DriftReport): string {
   const detailed = r.items.filter((i) => i.driftFields.length + i.pendingFields.length > 0);
   for (const i of detailed) {
     const body = [
-      ...i.driftFields.map((f) => `- drift: ${fieldLine(f)}`),
-      ...i.pendingFields.map((f) => `- pending: ${fieldLine(f)}`),
+      ...i.driftFields.map((f) => `- drift: ${fieldLine(f, i.change)}`),
+      ...i.pendingFields.map((f) => `- pending: ${fieldLine(f, i.change)}`),
     ].join("\n");
     const section = `<details><summary><code>${esc(i.address)}</code></summary>\n\n\`\`\`\n${body}\n\`\`\`\n\n</details>\n`;
     if (section.length > budget) break;
@@ -118,4 +121,22 @@ export function renderDriftMarkdown(r: DriftReport): string {
   }
   if (shown < detailed.length) text += cut(shown, detailed.length, "details");
   return text + footer;
+}
+
+// Workflow-command escaping, as in @actions/core (escapeData); a line never starts with "::" from data.
+const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+
+/**
+ * GitHub Actions annotations of a drift report: one `::error` per drifted resource whose drift
+ * opens access, one `::warning` per other drifted resource (pending-only changes are not drift and
+ * get none). Empty when nothing drifted. Ends with a newline when not empty.
+ */
+export function renderDriftAnnotations(r: DriftReport): string {
+  const lines = r.items
+    .filter((i) => i.status === "drift" || i.status === "drift+pending")
+    .map(
+      (i) =>
+        `::${driftSeverity(i)} title=${i.opensAccess ? "cordon drift opens access" : "cordon drift"}::${escapeData(`${shownAddress(i.change)}: ${i.reason}`)}`,
+    );
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

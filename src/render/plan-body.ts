@@ -1,7 +1,7 @@
 // Shared pieces of the human plan views (text and markdown). They read only the PlanDocument;
 // every object is shown with sorted keys so a plan read back from a file renders identically.
 import { diffArrays, diffLines } from "diff";
-import { topField } from "../domain/diff.js";
+import { pointerSegments, readablePath, topField } from "../domain/diff.js";
 import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { Action, Change, FieldDiff } from "../model/change.js";
 import type { PlanDocument, PlanSummary } from "../model/plan.js";
@@ -101,13 +101,74 @@ export function inlineValue(v: unknown): string {
   return `{ ${keys.map((k) => `${key(k)} = ${showValue(o[k])}`).join(", ")} }`;
 }
 
-/** A pointer shown as a name: "/tags/env" → "tags.env" is ambiguous, so "tags/env" (unescaped). */
-export const showPath = (path: string): string =>
-  path
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .join("/") || "(value)";
+/**
+ * A pointer shown as a name: "tags/env" (unescaped: never "~1"), the first segment under the
+ * policy's name when the change's `fieldNames` has one.
+ */
+export const showPath = (path: string, names?: Readonly<Record<string, string>>): string => readablePath(path, names);
+
+/** What a change gives its renderers to show names, not machine values (both absent on most changes). */
+export type Display = Pick<Change, "fieldNames" | "references">;
+
+// A reference is swapped for a marker before a value is laid out, and the marker (quoted, as JSON
+// shows a string) for the reference's display text after: `"ARN": ip set "edge-blocked-ipv4"`. The
+// marker's stem is one that occurs nowhere in the values, so data cannot forge one.
+const MARK = "\u2063";
+
+/**
+ * Runs `layout` over `values` with every machine reference (`display.references`) shown by its
+ * display text instead: layout sees markers, the lines it returns get the names.
+ */
+export function withReferences<T>(
+  display: Display,
+  values: readonly unknown[],
+  layout: (values: unknown[]) => T[],
+  textOf: (t: T) => string,
+  withText: (t: T, text: string) => T,
+): T[] {
+  const refs = display.references;
+  if (refs === undefined || Object.keys(refs).length === 0) return layout([...values]);
+  const keys = Object.keys(refs);
+  const shown = keys.map((k) => refs[k] as string);
+  const all = JSON.stringify(values) ?? "";
+  let n = 0;
+  while (all.includes(`${MARK}${n}:`)) n++;
+  const stem = `${MARK}${n}:`;
+  const marked = new RegExp(`"${stem}(\\d+)${MARK}"`, "g");
+  const swap = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      const i = keys.indexOf(v);
+      return i < 0 ? v : `${stem}${i}${MARK}`;
+    }
+    if (Array.isArray(v)) return v.map(swap);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)]));
+    return v;
+  };
+  return layout(values.map(swap)).map((t) =>
+    withText(
+      t,
+      textOf(t).replace(marked, (_m, i: string) => shown[Number(i)] ?? ""),
+    ),
+  );
+}
+
+/** `value` as one line, references shown by name (drift reports, notes). */
+export const showOneLine = (value: unknown, display: Display = {}): string =>
+  withReferences(
+    display,
+    [value],
+    ([v]) => [showValue(v).replace(/\n\s*/g, " ")],
+    (t) => t,
+    (_t, text) => text,
+  )[0] as string;
+
+/** The name shown for a change: `vpc-0abc (production)` when it has a label. */
+export const shownName = (c: Pick<Change, "name" | "label">): string =>
+  c.label === undefined ? c.name : `${c.name} (${c.label})`;
+
+/** The address shown for a change: the address, then its label in parentheses when it has one. */
+export const shownAddress = (c: Pick<Change, "address" | "label">): string =>
+  c.label === undefined ? c.address : `${c.address} (${c.label})`;
 
 export interface BodyLine {
   /** "+" added, "-" removed, "~" changed in place (text style only), " " context. */
@@ -339,17 +400,39 @@ function memberChange(
 export function changeBody(c: Change, style: Style): BodyLine[] {
   if (c.action === "no-op") return [];
   const context = new Set(c.contextFields ?? []);
-  if (c.action === "create" && c.before === null) return specLines("+", c.after, context);
-  if (c.action === "delete") return specLines("-", c.before, context);
-  return block(fieldMembers(c, context, style));
+  const names = c.fieldNames ?? {};
+  const values = [c.before, c.after, ...c.fields.flatMap((f) => [f.before, f.after])];
+  return withReferences(
+    c,
+    values,
+    ([before, after, ...rest]) => {
+      const shown: Change = {
+        ...c,
+        before,
+        after,
+        fields: c.fields.map((f, i) => ({ ...f, before: rest[2 * i], after: rest[2 * i + 1] })),
+      };
+      if (c.action === "create" && c.before === null) return specLines("+", shown.after, context, names);
+      if (c.action === "delete") return specLines("-", shown.before, context, names);
+      return block(fieldMembers(shown, context, style));
+    },
+    (l) => l.text,
+    (l, text) => ({ ...l, text }),
+  );
 }
 
-function specLines(sign: "+" | "-", value: unknown, context: ReadonlySet<string>): BodyLine[] {
+function specLines(
+  sign: "+" | "-",
+  value: unknown,
+  context: ReadonlySet<string>,
+  names: Readonly<Record<string, string>>,
+): BodyLine[] {
   if (!isPlainObject(value)) return valueLines(sign, "", value, 0);
   const members = Object.keys(value)
-    .sort()
     .filter((k) => !context.has(k))
-    .map((k) => scalarMember(sign, showKey(k), value[k], 0));
+    .map((k) => [k, Object.hasOwn(names, k) ? (names[k] as string) : k] as const)
+    .sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, shown]) => scalarMember(sign, showKey(shown), value[k], 0));
   return block(members);
 }
 
@@ -376,13 +459,13 @@ function fieldMembers(c: Change, context: ReadonlySet<string>, style: Style): Me
       fields.every((f) => segments(f.path).length === 2 && isPrimitive(f.before) && isPrimitive(f.after)) &&
       (isFlatObject(beforeTop) || isFlatObject(afterTop));
     if (asMap) {
-      members.push(mapGroup(top, fields, beforeTop, afterTop, style));
+      members.push(mapGroup(top, fields, beforeTop, afterTop, style, c.fieldNames));
       continue;
     }
     for (const f of fields) {
       const note = f.forcesReplacement === true ? "  # forces replacement" : "";
       const element = segments(f.path).length > 1;
-      members.push(memberChange(showPath(f.path), f.before, f.after, 0, style, note, element));
+      members.push(memberChange(showPath(f.path, c.fieldNames), f.before, f.after, 0, style, note, element));
     }
   }
   return members;
@@ -395,18 +478,19 @@ function mapGroup(
   beforeTop: unknown,
   afterTop: unknown,
   style: Style,
+  names?: Readonly<Record<string, string>>,
 ): Member {
   const note = fields.some((f) => f.forcesReplacement === true) ? "  # forces replacement" : "";
-  const changed = new Set(fields.map((f) => segments(f.path)[1]?.replace(/~1/g, "/").replace(/~0/g, "~") ?? ""));
+  const changed = new Set(fields.map((f) => pointerSegments(f.path)[1] ?? ""));
   const b = isFlatObject(beforeTop) ? beforeTop : {};
   const a = isFlatObject(afterTop) ? afterTop : {};
   const same = Object.keys(a).filter((k) => !changed.has(k) && k in b && showValue(a[k]) === showValue(b[k])).length;
   const key = keyShower([...Object.keys(a), ...Object.keys(b)]);
   const members = fields.map((f) =>
-    memberChange(key(showPath(f.path).slice(top.length + 1)), f.before, f.after, 1, style, ""),
+    memberChange(key(pointerSegments(f.path).slice(1).join("/")), f.before, f.after, 1, style, ""),
   );
   return {
-    key: showKey(top),
+    key: showKey(names !== undefined && Object.hasOwn(names, top) ? (names[top] as string) : top),
     aligned: true,
     render: (k) => [
       { sign: style === "text" ? "~" : " ", depth: 0, text: `${k} = {${note}` },

@@ -30,6 +30,7 @@ const CHANGE_KEYS = [
   "address",
   "kind",
   "name",
+  "label",
   "target",
   "action",
   "mode",
@@ -40,6 +41,8 @@ const CHANGE_KEYS = [
   "observedFingerprint",
   "fields",
   "contextFields",
+  "fieldNames",
+  "references",
   "before",
   "after",
 ];

@@ -81,7 +81,7 @@ function detailsSection(c: Change): string {
     c.impact.destructive ? "⚠️ destructive" : "",
     c.adopting === true ? "⚠️ adopts what was not Cordon's" : "",
   ].filter((f) => f !== "");
-  const summary = `<code>${escapeHtml(sym)} ${actionLabel(c.action)}</code> <code>${escapeHtml(c.address)}</code> — ${escapeHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
+  const summary = `<code>${escapeHtml(sym)} ${actionLabel(c.action)}</code> <code>${escapeHtml(c.address)}</code>${c.label === undefined ? "" : ` (${escapeHtml(c.label)})`} — ${escapeHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
   const body = signClosings(changeBody(c, "diff"))
     .map((l) => `${l.sign} ${"  ".repeat(l.depth)}${l.text}`)
     .join("\n");
@@ -108,7 +108,9 @@ function calloutLines(changes: readonly Change[]): string[] {
       c.action === "delete" ? "destroy" : c.action === "no-op" || c.action === "update" ? "" : "replace",
       c.impact.destructive ? "destructive" : "",
     ].filter((x) => x !== "");
-    lines.push(`> - ${code(c.address)}: ${why.join(", ")} — ${escapeHtml(c.reason)}`);
+    lines.push(
+      `> - ${code(c.address)}${c.label === undefined ? "" : ` (${escapeHtml(c.label)})`}: ${why.join(", ")} — ${escapeHtml(c.reason)}`,
+    );
   }
   return lines;
 }

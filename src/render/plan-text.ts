@@ -10,6 +10,8 @@ import {
   type BodyLine,
   changeBody,
   NO_CHANGES,
+  shownAddress,
+  shownName,
   summaryExtras,
   summaryLine,
   visibleChanges,
@@ -28,12 +30,12 @@ function paint(style: Styler, sign: string, text: string): string {
 function renderChange(c: Change, style: Styler): string[] {
   const sym = actionSymbol(c.action);
   const lines: string[] = [];
-  lines.push(style.bold(`  # ${c.address} ${actionVerb(c)}`));
+  lines.push(style.bold(`  # ${shownAddress(c)} ${actionVerb(c)}`));
   lines.push(`  # reason: ${c.reason}`);
   if (c.impact.broadensAccess) lines.push(style.red("  # (!) broadens access"));
   if (c.impact.destructive) lines.push(style.red("  # (!) destructive: removes data or monitoring"));
   for (const n of c.impact.notes) lines.push(`  # note: ${n}`);
-  const head = `${sym.padStart(3)} ${c.kind} "${c.name}" {`;
+  const head = `${sym.padStart(3)} ${c.kind} "${shownName(c)}" {`;
   lines.push(paint(style, sym, head));
   const body: BodyLine[] = changeBody(c, "text");
   for (const l of body) {

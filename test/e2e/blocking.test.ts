@@ -302,10 +302,8 @@ describe("WAF resources that leave the policies", () => {
     editPolicy("blockedAddresses:\n", "blockedAddresses:\n  webAcl: true\n");
     expect((await cordon(["apply", "policies", "--auto-approve", "--today", DAY])).status).toBe(0);
     const sets = await waf.send(new ListIPSetsCommand({ Scope: "REGIONAL" }));
-    expect(sets.IPSets?.map((x) => x.Name).sort()).toEqual([
-      "cats-eyes-edge-blocked-ipv4",
-      "cats-eyes-edge-blocked-ipv6",
-    ]);
+    // Only IPv4 addresses are blocked: no IPv6 set.
+    expect(sets.IPSets?.map((x) => x.Name).sort()).toEqual(["cats-eyes-edge-blocked-ipv4"]);
     const partner = await webAcl("partner-waf");
 
     const text = readFileSync(policyFile, "utf8");
@@ -313,7 +311,6 @@ describe("WAF resources that leave the policies", () => {
     const plan = await planJson(DAY);
     expect(pending(plan)).toEqual([
       `delete ${A("wafv2.ipSet", "cats-eyes-edge-blocked-ipv4")}`,
-      `delete ${A("wafv2.ipSet", "cats-eyes-edge-blocked-ipv6")}`,
       `delete ${A("wafv2.webAcl", "cats-eyes-edge")}`,
       `delete ${A("wafv2.association", "cats-eyes-alb")}`,
     ]);
@@ -321,10 +318,10 @@ describe("WAF resources that leave the policies", () => {
 
     sandbox.control.clearRequests();
     const r = await cordon(["apply", "policies", "--auto-approve", "--today", DAY]);
-    expect(r.stdout).toContain("Apply complete: 4 applied, 0 failed, 0 skipped.");
+    expect(r.stdout).toContain("Apply complete: 3 applied, 0 failed, 0 skipped.");
     expect(r.status).toBe(0);
-    // The load balancer leaves the web ACL before it is deleted; the IP sets go once nothing references them.
-    expect(writes()).toEqual(["DisassociateWebACL", "DeleteWebACL", "DeleteIPSet", "DeleteIPSet"]);
+    // The load balancer leaves the web ACL before it is deleted; the IP set goes once nothing references it.
+    expect(writes()).toEqual(["DisassociateWebACL", "DeleteWebACL", "DeleteIPSet"]);
     expect((await waf.send(new ListWebACLsCommand({ Scope: "REGIONAL" }))).WebACLs?.map((w) => w.Name)).toEqual([
       "partner-waf",
     ]);

@@ -291,7 +291,7 @@ describe("observe mode", () => {
       await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [fl!.FlowLogId!] }));
       const r = await cordon(["drift", "policies", "--correct", "--today", TODAY]);
       expect(r.status).toBe(2);
-      expect(r.stdout).toContain(`drift         ${A("ec2.flowLog", VPC)} (observe mode)`);
+      expect(r.stdout).toContain(`drift         ${A("ec2.flowLog", VPC)} (production) (observe mode)`);
       expect(r.stderr).toContain(`left alone: ${A("ec2.flowLog", VPC)} (observe mode: never changed)`);
       expect(await ownedFlowLogs()).toEqual([]);
     } finally {

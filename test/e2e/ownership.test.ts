@@ -125,7 +125,6 @@ const stagingOwned = () =>
     A("ec2.naclEntries", stagingAcl),
     A("wafv2.association", "staging-alb"),
     A("wafv2.ipSet", "staging-acl-blocked-ipv4"),
-    A("wafv2.ipSet", "staging-acl-blocked-ipv6"),
     A("wafv2.webAcl", "staging-acl"),
   ].sort();
 
@@ -259,7 +258,7 @@ describe("ownership is scoped to the policies loaded", () => {
       flowLogs: 1,
       deny: ["198.51.100.7/32"],
       bandTags: { "cordon:nacl-band": "1-99", "cordon:policy": "staging-net", "cordon:set": "e2e-network" },
-      ipSets: ["staging-acl-blocked-ipv4", "staging-acl-blocked-ipv6"],
+      ipSets: ["staging-acl-blocked-ipv4"],
       webAcl: true,
       association: "staging-acl",
     });
@@ -273,15 +272,15 @@ describe("ownership is scoped to the policies loaded", () => {
       plan.changes.map((c) => c.address).filter((a) => !a.includes("edge-acl") && !a.includes("cats-eyes-alb")),
     ).toEqual([]);
     const note = plan.notes.find((n) => n.message.includes("not loaded: left alone"));
-    // staging-net's six, other-edge's and loose-edge's web ACL and association each.
-    expect(note?.message).toMatch(/^10 resources of 3 policies not loaded: left alone/);
+    // staging-net's five (one IP set: only IPv4 is blocked), other-edge's and loose-edge's web ACL and association each.
+    expect(note?.message).toMatch(/^9 resources of 3 policies not loaded: left alone/);
     expect(note?.addresses).toEqual(
       expect.arrayContaining([...stagingOwned(), A("wafv2.webAcl", "other-acl"), A("wafv2.webAcl", "loose-acl")]),
     );
     expect(note?.message).toContain(`policy staging-net: ${stagingOwned().join(", ")}`);
     const text = await cordon(["plan", join(policies, "edge.yaml"), "--detailed-exitcode", "--today", TODAY]);
     expect(text.stdout).toContain("No changes");
-    expect(text.stdout).toContain("10 resources of 3 policies not loaded: left alone");
+    expect(text.stdout).toContain("9 resources of 3 policies not loaded: left alone");
     expect(text.status).toBe(0);
   });
 
@@ -422,7 +421,7 @@ describe("ownership is scoped to the policies loaded", () => {
       expect(c.reason).toBe("policy staging-net was removed");
     }
     const r = await cordon(["apply", policies, "--auto-approve", "--today", TODAY]);
-    expect(r.stdout).toContain("Apply complete: 6 applied, 0 failed, 0 skipped.");
+    expect(r.stdout).toContain("Apply complete: 5 applied, 0 failed, 0 skipped.");
     expect(r.status).toBe(0);
     expect(await stagingState()).toEqual({
       flowLogs: 0,

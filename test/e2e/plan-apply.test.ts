@@ -125,7 +125,7 @@ describe("plan and apply through the CLI", () => {
     const r = await cordon(["plan", "policies", "--detailed-exitcode", "--today", TODAY]);
     expect(r.status).toBe(2);
     expect(r.stdout).toContain("Plan: 8 to add, 0 to change, 0 to destroy.");
-    expect(r.stdout).toContain(`+ ec2.flowLog "${VPC}"`);
+    expect(r.stdout).toContain(`+ ec2.flowLog "${VPC} (production)"`);
     // Glue columns one per line; the NACL's entries outside the band are context, not shown.
     expect(r.stdout).toContain('+ { Name = "log_status", Type = "string" },');
     expect(r.stdout).toContain(

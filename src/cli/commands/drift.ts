@@ -12,9 +12,9 @@ import { correctable } from "../../executor/drift.js";
 import { loadValidPolicies } from "../../executor/pipeline.js";
 import { driftReport, reconcile } from "../../executor/reconcile.js";
 import type { DriftItem, DriftReport } from "../../model/drift.js";
-import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../render/drift.js";
+import { renderDriftAnnotations, renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../render/drift.js";
 import { printApplySummary, progressPrinter } from "../apply-output.js";
-import { appendStepSummary } from "../github.js";
+import { appendStepSummary, inGithubActions } from "../github.js";
 import { addLockOptions, cliReconcileContext, type LockOptionValues, reconcileSettings } from "../lock-options.js";
 import { err, out, stdoutStyle } from "../output.js";
 import { DEFAULT_POLICY_PATH, makePlan, policyPaths, reportPolicyErrors, todayOption } from "../policy-input.js";
@@ -58,6 +58,11 @@ export function register(program: Command, setExit: SetExit): void {
         "",
         "Exit codes: 0 clean, 2 drift or pending changes (left), 1 error.",
         "",
+        "Drift that opens access (a block removed or narrowed, a security control deleted, an allow entry",
+        "placed before Cordon's NACL band) is reported at error level; other drift is a warning. In GitHub",
+        "Actions (GITHUB_ACTIONS=true) each drifted resource is also an annotation on stderr: ::error or",
+        "::warning. See docs/plan-output.md.",
+        "",
         "What Cordon applied is read from the applied record in the flow-log bucket (cordon/applied/) and",
         "from the cordon:applied tag of taggable resources. Blocking-only policies name no bucket: pass",
         "--lock-bucket NAME (the same as to apply), or drift cannot be told from pending for untagged",
@@ -82,6 +87,9 @@ export function register(program: Command, setExit: SetExit): void {
             : renderDriftText(r, stdoutStyle()),
       );
       appendStepSummary(renderDriftMarkdown(r));
+      // Annotations on stderr, so that --format json keeps stdout one document.
+      const annotations = inGithubActions() ? renderDriftAnnotations(r) : "";
+      if (annotations !== "") err(annotations);
     };
     if (options.correct !== true) {
       const report = await driftReport(await makePlan(paths, { today, ...only }), options.lockBucket);
@@ -122,11 +130,13 @@ export function register(program: Command, setExit: SetExit): void {
     );
     for (const i of left) {
       const why =
-        i.mode === "observe"
-          ? "observe mode: never changed"
-          : i.status === "pending"
-            ? "pending policy change: needs a reviewed cordon apply"
-            : "drifted, but the policies changed too: needs a reviewed cordon apply";
+        i.exposures.length > 0
+          ? "opens access outside what Cordon manages: Cordon never changes it; remove it by hand"
+          : i.mode === "observe"
+            ? "observe mode: never changed"
+            : i.status === "pending"
+              ? "pending policy change: needs a reviewed cordon apply"
+              : "drifted, but the policies changed too: needs a reviewed cordon apply";
       err(`left alone: ${i.address} (${why})`);
     }
     setExit(left.length > 0 ? 2 : 0);

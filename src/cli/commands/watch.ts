@@ -176,9 +176,10 @@ export function register(program: Command, setExit: SetExit): void {
                 pending: report.summary.pending,
                 toCorrect: act.length,
               });
-              // An entry past its date is logged as "expired", with the entries and their dates.
+              // An entry past its date is logged as "expired", with the entries and their dates. Drift
+              // that opens access is an error, other drift a warning; pending changes are news.
               for (const i of report.items)
-                log("info", i.expired !== undefined ? "expired" : i.status, {
+                log(i.opensAccess ? "error" : i.status === "pending" ? "info" : "warn", i.expired !== undefined ? "expired" : i.status, {
                   address: i.address,
                   mode: i.mode,
                   reason: i.reason,

@@ -2,20 +2,26 @@
 //   networkAcls → one ec2.naclEntries per targeted ACL (every ACL of the selected VPCs, or only
 //     those associated with the selected subnets), its band allocated against the ACL's live
 //     entries (stable numbers), in the declared direction(s);
-//   webAcl: true → two wafv2.ipSet ("<webAcl>-blocked-ipv4" / "-ipv6"), which the web ACL's rule
-//     references (web-acl.ts).
+//   webAcl: true → a wafv2.ipSet per address family that blocks something ("<webAcl>-blocked-ipv4"
+//     / "-ipv6"; never an empty one), which the web ACL's rules reference (web-acl.ts).
 // Expired entries (today > expires, UTC) are left out; a change note on every resource they were
 // enforced in says why. Pure and synchronous: the inventories were read before.
 
 import { aggregate, type Cidr, formatCidr, parseCidr } from "../../domain/cidr.js";
 import { blockOf, expiryNote, type GuardContext, guardProblem, partitionExpired } from "../../domain/guard.js";
-import { naclCapacityProblems, naclOrderProblems, naclTransition } from "../../domain/nacl.js";
-import { ipSetSpecs } from "../../domain/waf.js";
+import {
+  bandTagValue,
+  NACL_BAND_TAG,
+  naclCapacityProblems,
+  naclOrderProblems,
+  naclTransition,
+} from "../../domain/nacl.js";
+import { type IpSetAddresses, ipSetSpecs } from "../../domain/waf.js";
 import { type LoadedPolicy, POLICY_DEFAULTS, type Policy, type VpcSelector } from "../../model/policy.js";
-import { type Address, makeAddress, type TargetRef } from "../../model/resource.js";
+import { makeAddress, type TargetRef } from "../../model/resource.js";
 import type { BlockingInventory, NaclEntriesSpec, NetworkAclInfo } from "../../model/specs.js";
 import { type Builder, originOf, targetKeyOf } from "./builder.js";
-import { ownershipTags, selectSubnetIds, selectVpcIds } from "./select.js";
+import { aclLabel, labelled, ownershipTags, selectSubnetIds, selectVpcIds } from "./select.js";
 
 /** The entries of a blockedAddresses section in force today. */
 export interface ActiveBlocks {
@@ -153,9 +159,15 @@ export function buildNetworkAcls(
       policy: p.metadata.name,
       ...(l.set === undefined ? {} : { set: l.set }),
     };
-    for (const m of naclOrderProblems(spec))
-      b.diag(l, "error", "blocking.nacl-order", "/blockedAddresses/networkAcls/ruleNumbers", m);
     const address = makeAddress(target, "ec2.naclEntries", acl.id);
+    // A band Cordon has not written yet cannot work there: the policy is wrong. In a band that is
+    // Cordon's (its tag on the ACL), an allow entry placed before it since is drift that opens
+    // access: the plan warns, `cordon drift` reports it at error level.
+    const claimed = acl.tags?.[NACL_BAND_TAG] === bandTagValue(band);
+    for (const m of naclOrderProblems(spec)) {
+      if (claimed) b.note({ severity: "warning", address, message: `${m} (changed outside Cordon)` });
+      else b.diag(l, "error", "blocking.nacl-order", "/blockedAddresses/networkAcls/ruleNumbers", m);
+    }
     const added = b.add<NaclEntriesSpec>(
       l,
       "/blockedAddresses/networkAcls",
@@ -168,6 +180,7 @@ export function buildNetworkAcls(
         mode,
         origin: originOf(l, "blockedAddresses"),
         dependsOn: [],
+        ...labelled(aclLabel(inventory, acl)),
         ...(nacl.adopt === true ? { adopt: true } : {}),
         inPlace: {
           pointer: "/blockedAddresses/networkAcls/ruleNumbers",
@@ -182,15 +195,17 @@ export function buildNetworkAcls(
 }
 
 /**
- * Declares the section's two WAF IP sets when it says webAcl: true (the policy has a webAcl
- * section: the caller checked). Returns their addresses for the web ACL's rule; null = none.
+ * Declares the section's WAF IP sets when it says webAcl: true (the policy has a webAcl section:
+ * the caller checked): one per address family that blocks at least one address, never an empty
+ * one. Returns their addresses for the web ACL's rules (null for a family without a set); null =
+ * the section puts no addresses in the web ACL.
  */
 export function buildIpSets(
   b: Builder,
   l: LoadedPolicy,
   target: TargetRef,
   active: ActiveBlocks,
-): { readonly ipv4: Address; readonly ipv6: Address } | null {
+): IpSetAddresses | null {
   const p = l.policy;
   const ba = p.blockedAddresses;
   const wa = p.webAcl;
@@ -203,12 +218,13 @@ export function buildIpSets(
   );
   for (const m of sets.problems) b.diag(l, "error", "blocking.ip-set-limit", "/blockedAddresses/entries", m);
   const mode = ba.mode ?? POLICY_DEFAULTS.mode;
-  const ipv4 = makeAddress(target, "wafv2.ipSet", sets.ipv4.name);
-  const ipv6 = makeAddress(target, "wafv2.ipSet", sets.ipv6.name);
+  const ipv4 = sets.ipv4.addresses.length > 0 ? makeAddress(target, "wafv2.ipSet", sets.ipv4.name) : null;
+  const ipv6 = sets.ipv6.addresses.length > 0 ? makeAddress(target, "wafv2.ipSet", sets.ipv6.name) : null;
   for (const [address, spec] of [
     [ipv4, sets.ipv4],
     [ipv6, sets.ipv6],
   ] as const) {
+    if (address === null) continue;
     const added = b.add(
       l,
       "/blockedAddresses/webAcl",

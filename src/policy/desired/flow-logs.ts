@@ -20,7 +20,7 @@ import {
   type Tags,
 } from "../../model/specs.js";
 import { type Builder, originOf, sortedUnique } from "./builder.js";
-import { ownershipTags, selectSubnetIds, selectVpcIds, targetOf } from "./select.js";
+import { labelled, ownershipTags, resourceLabel, selectSubnetIds, selectVpcIds, targetOf } from "./select.js";
 
 /** What a policy author can do about a bucket found in place that is not Cordon's. */
 const BUCKET_CHOICES =
@@ -304,6 +304,7 @@ export function buildFlowLogs(
           mode: s.mode,
           origin: originOf(l, "flowLogs"),
           dependsOn: [policyAddressOf.get(s.bucket) as string],
+          ...labelled(resourceLabel(inventory, id)),
         },
         `the flow log of ${id} in ${key}`,
       );

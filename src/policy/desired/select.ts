@@ -3,7 +3,7 @@
 
 import type { Policy, SubnetSelector, VpcSelector } from "../../model/policy.js";
 import type { TargetRef } from "../../model/resource.js";
-import { OWNERSHIP, type Tags } from "../../model/specs.js";
+import { type Inventory, type NetworkAclInfo, OWNERSHIP, type Tags } from "../../model/specs.js";
 
 /** Every key must match (AND); "*" matches any value of a present key. */
 export const tagsMatch = (selector: Readonly<Record<string, string>>, tags: Tags): boolean =>
@@ -22,6 +22,49 @@ export const ownershipTags = (p: Policy, set: string | undefined): Tags => ({
   [OWNERSHIP.policyTagKey]: p.metadata.name,
   ...(set === undefined ? {} : { [OWNERSHIP.setTagKey]: set }),
 });
+
+/**
+ * A resource's Name tag as a display label: control characters become spaces, runs of spaces one,
+ * at most 128 characters. Undefined when there is no (non-blank) Name tag.
+ */
+export function nameLabel(tags: Tags | undefined): string | undefined {
+  const raw = tags?.["Name"];
+  if (raw === undefined) return undefined;
+  const clean = raw
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (clean === "") return undefined;
+  return clean.length > 128 ? `${clean.slice(0, 127)}…` : clean;
+}
+
+/**
+ * The label shown beside a VPC's or subnet's id (docs/plan-output.md, "VPC labels"): a VPC's Name
+ * tag ("production"); a subnet's Name tag, with its VPC's ("production-app, VPC production").
+ */
+export function resourceLabel(inv: Inventory, id: string): string | undefined {
+  const vpc = inv.vpcs.find((v) => v.id === id);
+  if (vpc !== undefined) return nameLabel(vpc.tags);
+  const subnet = inv.subnets.find((x) => x.id === id);
+  if (subnet === undefined) return undefined;
+  const own = nameLabel(subnet.tags);
+  const parent = nameLabel(inv.vpcs.find((v) => v.id === subnet.vpcId)?.tags);
+  return (
+    [own, parent === undefined ? undefined : `VPC ${parent}`].filter((x) => x !== undefined).join(", ") || undefined
+  );
+}
+
+/** The label of a network ACL: its own Name tag, and its VPC's ("edge-acl, VPC production"). */
+export function aclLabel(inv: Inventory, acl: NetworkAclInfo): string | undefined {
+  const own = nameLabel(acl.tags);
+  const parent = nameLabel(inv.vpcs.find((v) => v.id === acl.vpcId)?.tags);
+  return (
+    [own, parent === undefined ? undefined : `VPC ${parent}`].filter((x) => x !== undefined).join(", ") || undefined
+  );
+}
+
+/** `{ label }` when there is one, else nothing (spread into a desired resource). */
+export const labelled = (label: string | undefined): { label?: string } => (label === undefined ? {} : { label });
 
 interface Tagged {
   readonly id: string;

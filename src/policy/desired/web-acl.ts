@@ -3,7 +3,14 @@
 // wafv2.association per selected Application Load Balancer, depending on the web ACL. Pure and
 // synchronous: the inventories (load balancers) were read before.
 
-import { cordonRules, visibilityFor, webAclCapacity, webAclNameOf } from "../../domain/waf.js";
+import {
+  cordonRules,
+  type IpSetAddresses,
+  ipSetName,
+  visibilityFor,
+  webAclCapacity,
+  webAclNameOf,
+} from "../../domain/waf.js";
 import type { PlanNote } from "../../model/plan.js";
 import { type LoadedPolicy, POLICY_DEFAULTS } from "../../model/policy.js";
 import { type Address, makeAddress, type TargetRef } from "../../model/resource.js";
@@ -23,7 +30,7 @@ export function buildWebAcl(
   l: LoadedPolicy,
   target: TargetRef,
   inventory: BlockingInventory,
-  ipSets: { readonly ipv4: Address; readonly ipv6: Address } | null,
+  ipSets: IpSetAddresses | null,
   countries: readonly string[],
 ): void {
   const p = l.policy;
@@ -61,7 +68,10 @@ export function buildWebAcl(
   const capacity = webAclCapacity(webAcl, null);
   for (const m of capacity.errors) b.diag(l, "error", "blocking.waf-capacity", "/webAcl", m);
   for (const m of capacity.warnings) b.note({ severity: "warning", address: webAclAddress, message: m });
-  const dependsOn = ipSets === null ? [] : [ipSets.ipv4, ipSets.ipv6];
+  // Both families' IP sets, declared or not: a set being created is created before the rule that
+  // references it, and a set no longer declared is deleted only after the update that removed its
+  // rule (WAF refuses to delete a referenced IP set), and not at all when that update failed.
+  const dependsOn = (["IPV4", "IPV6"] as const).map((v) => makeAddress(target, "wafv2.ipSet", ipSetName(wa.name, v)));
   const added = b.add(
     l,
     "/webAcl",

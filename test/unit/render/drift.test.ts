@@ -30,6 +30,8 @@ function item(n: number, status: DriftItem["status"]): DriftItem {
     pendingFields: status === "drift" ? [] : [{ path: "/trafficType", before: "ALL", after: "REJECT" }],
     reason: status === "drift" ? "changed outside Cordon since the last apply: trafficType" : "the policies changed",
     change: { address, action: "create-then-delete" } as Change,
+    opensAccess: false,
+    exposures: [],
   };
 }
 

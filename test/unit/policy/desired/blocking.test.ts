@@ -243,17 +243,18 @@ describe("desiredBlocking: WAF", () => {
     });
   it("declares the IP sets, the owned web ACL depending on them, and associations depending on the web ACL", () => {
     const r = run(waf());
+    // Only IPv4 addresses are blocked: no IPv6 set and no IPv6 rule; the web ACL still depends on
+    // both families' addresses, so that a set going away is deleted only after the rule went.
     expect(r.resources.map((x) => [x.kind, x.name, x.dependsOn])).toEqual([
       ["wafv2.association", "cats-eyes-alb", [`${T}/wafv2.webAcl/cats-eyes-edge`]],
       ["wafv2.ipSet", "cats-eyes-edge-blocked-ipv4", []],
-      ["wafv2.ipSet", "cats-eyes-edge-blocked-ipv6", []],
       [
         "wafv2.webAcl",
         "cats-eyes-edge",
         [`${T}/wafv2.ipSet/cats-eyes-edge-blocked-ipv4`, `${T}/wafv2.ipSet/cats-eyes-edge-blocked-ipv6`],
       ],
     ]);
-    const acl = r.resources[3]!.spec as WebAclSpec;
+    const acl = r.resources[2]!.spec as WebAclSpec;
     expect(acl).toMatchObject({
       ownership: "owned",
       defaultAction: { Allow: {} },
@@ -262,11 +263,41 @@ describe("desiredBlocking: WAF", () => {
     expect(acl.tags).toEqual({ "cordon:managed-by": "cordon", "cordon:policy": "cats-eyes" });
     expect(acl.rules.map((x) => [x.Name, x.Priority])).toEqual([
       ["cordon-block-ipv4", 0],
-      ["cordon-block-ipv6", 1],
-      ["cordon-block-countries", 2],
+      ["cordon-block-countries", 1],
     ]);
     expect((r.resources[1]!.spec as IpSetSpec).addresses).toEqual(["198.51.100.0/24", "203.0.113.66/32"]);
     expect((r.resources[0]!.spec as AssociationSpec).loadBalancerArn).toContain("cats-eyes-alb");
+  });
+  it("declares an IP set and a rule per address family that blocks something, never an empty one", () => {
+    const only6 = policy({
+      blockedAddresses: { webAcl: true, entries: [{ cidr: "2001:db8::/48", reason: "scanner" }] },
+      webAcl: { name: "cats-eyes-edge" },
+    });
+    const r6 = run(only6);
+    expect(r6.resources.filter((x) => x.kind === "wafv2.ipSet").map((x) => x.name)).toEqual([
+      "cats-eyes-edge-blocked-ipv6",
+    ]);
+    const acl6 = r6.resources.find((x) => x.kind === "wafv2.webAcl")!.spec as WebAclSpec;
+    expect(acl6.rules.map((x) => [x.Name, x.Priority])).toEqual([["cordon-block-ipv6", 0]]);
+    const both = policy({
+      blockedAddresses: {
+        webAcl: true,
+        entries: [
+          { cidr: "2001:db8::/48", reason: "scanner" },
+          { cidr: "203.0.113.9", reason: "scanner" },
+        ],
+      },
+      webAcl: { name: "cats-eyes-edge" },
+    });
+    const rb = run(both);
+    expect(rb.resources.filter((x) => x.kind === "wafv2.ipSet").map((x) => x.name)).toEqual([
+      "cats-eyes-edge-blocked-ipv4",
+      "cats-eyes-edge-blocked-ipv6",
+    ]);
+    const aclb = rb.resources.find((x) => x.kind === "wafv2.webAcl")!.spec as WebAclSpec;
+    expect(aclb.rules.map((x) => x.Name)).toEqual(["cordon-block-ipv4", "cordon-block-ipv6"]);
+    const none = run(policy({ blockedAddresses: { webAcl: true, entries: [] }, webAcl: { name: "cats-eyes-edge" } }));
+    expect(none.resources.filter((x) => x.kind === "wafv2.ipSet")).toEqual([]);
   });
   it("leaves a load balancer protected by a foreign web ACL alone, with a note, and skips non-ALBs", () => {
     const r = run(waf());
@@ -287,7 +318,7 @@ describe("desiredBlocking: WAF", () => {
     const r = run(waf({ ownership: "shared", rulePrefix: "sec-" }));
     const acl = r.resources.find((x) => x.kind === "wafv2.webAcl")!.spec as WebAclSpec;
     expect(acl).toMatchObject({ ownership: "shared", defaultAction: null, visibilityConfig: null, tags: null });
-    expect(acl.rules.map((x) => x.Name)).toEqual(["sec-block-ipv4", "sec-block-ipv6", "sec-block-countries"]);
+    expect(acl.rules.map((x) => x.Name)).toEqual(["sec-block-ipv4", "sec-block-countries"]);
   });
   it("needs a webAcl section to block countries", () => {
     const r = run(policy({ blockedCountries: { countries: [{ code: "TV", reason: "rights" }] } }));
