@@ -210,13 +210,19 @@ export function classifyDrift(input: ClassifyInput): DriftReport {
  * entries (the reviewed policy); never another pending policy change, never in observe mode. An
  * item with exposures is left too (Cordon never changes what opens access there), after its own
  * part is corrected when that drifted as well.
+ * `only: "expired"` (`drift --correct-expired`, the scheduled correction): only the expiry
+ * removals on resources that have not drifted too, so nothing but the reviewed dates is enforced.
  */
-export function correctable(report: DriftReport): { readonly fix: DriftItem[]; readonly left: DriftItem[] } {
+export function correctable(
+  report: DriftReport,
+  only: "all" | "expired" = "all",
+): { readonly fix: DriftItem[]; readonly left: DriftItem[] } {
   const fix: DriftItem[] = [];
   const left: DriftItem[] = [];
   for (const i of report.items) {
-    const ownDrift = i.status === "drift" && i.change.action !== "no-op";
-    const fixIt = (ownDrift || i.expired !== undefined) && i.mode !== "observe";
+    const ownDrift = only === "all" && i.status === "drift" && i.change.action !== "no-op";
+    const expiry = i.expired !== undefined && (only === "all" || i.status === "pending");
+    const fixIt = (ownDrift || expiry) && i.mode !== "observe";
     if (fixIt) fix.push(i);
     if (!fixIt || i.exposures.length > 0) left.push(i);
   }

@@ -184,9 +184,10 @@ export type ReconcileMode =
   | { readonly kind: "saved"; readonly file: string; readonly saved: PlanDocument }
   /**
    * `drift --correct` and `watch`: the drift the report lets be corrected (never in observe mode;
-   * never a pending policy change unless `pending`). Nothing to correct: no lock, no record.
+   * never a pending policy change unless `pending`; with `only: "expired"`, only the removal of
+   * entries past their date). Nothing to correct: no lock, no record.
    */
-  | { readonly kind: "correct"; readonly pending: boolean };
+  | { readonly kind: "correct"; readonly pending: boolean; readonly only?: "all" | "expired" };
 
 /** Where callers render: each hook is optional and must not throw. */
 export interface ReconcileHooks {
@@ -321,7 +322,7 @@ export async function reconcile(request: ReconcileRequest, ctx: ReconcileContext
       const report = await driftReport(run, ctx.settings.lockBucket);
       const act = mode.pending
         ? report.items.filter((i) => i.mode !== "observe" && isExecutable(i.change))
-        : correctable(report).fix;
+        : correctable(report, mode.only).fix;
       hooks.drifted?.(report, act, run);
       // The report's notes were shown with it: the lock and the records do not repeat them.
       for (const n of report.notes) warned.add(n);

@@ -1,8 +1,9 @@
 // What operators see, through the built CLI against an in-process sandbox seeded with the Cat's
 // Eyes estate (docs/operations.md):
 // - a denied HeadBucket (HTTP 403, no body) names the missing permission s3:ListBucket;
-// - an entry past its `expires` date is removed by `drift --correct` and by `watch`, saying why,
-//   and only when nothing else in the policies changed (a fixed clock: --today);
+// - an entry past its `expires` date is removed by `drift --correct` (or, alone, by the scheduled
+//   `drift --correct-expired`) and by `watch`, saying why, and only when nothing else in the
+//   policies changed (a fixed clock: --today);
 // - watch's /metrics carry account/region/policy labels, a drift counter, API calls by service,
 //   operation and outcome, and the build info;
 // - after a bad commit watch keeps correcting with the last good one, says so, and /readyz answers
@@ -233,15 +234,27 @@ describe("expiry enforced by drift --correct", () => {
     };
     expect(json.resources.map((i) => i.expired)).toContainEqual([`${EXPIRING} expired on 2026-12-31 (INC-42)`]);
 
-    const fixed = await cordon(["drift", "repo/policies", "--correct", "--today", EXPIRED_DAY]);
-    expect(fixed.status).toBe(0);
-    expect(fixed.stderr).toMatch(
+    // Drift besides the expiry (the flow log deleted by hand): the scheduled --correct-expired
+    // enforces the reviewed date only and leaves the drift to --correct.
+    const [logged] = await flowLogs();
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [logged!.FlowLogId!] }));
+    const onlyExpired = await cordon(["drift", "repo/policies", "--correct-expired", "--today", EXPIRED_DAY]);
+    expect(onlyExpired.status).toBe(2);
+    expect(onlyExpired.stderr).toMatch(
       new RegExp(
         `Removing what expired: \\S+ec2\\.naclEntries/\\S+: ${EXPIRING.replace(/\./g, "\\.")} expired on 2026-12-31 \\(INC-42\\)`,
       ),
     );
+    expect(onlyExpired.stderr).toMatch(
+      /left alone: \S+ec2\.flowLog\/\S+ \(drifted: cordon drift --correct undoes it\)/,
+    );
     expect(await denied()).not.toContain(EXPIRING);
     expect(await denied()).toContain("203.0.113.66/32");
+    expect(await flowLogs()).toHaveLength(0);
+
+    const fixed = await cordon(["drift", "repo/policies", "--correct", "--today", EXPIRED_DAY]);
+    expect(fixed.status).toBe(0);
+    expect(await flowLogs()).toHaveLength(1);
     expect((await cordon(["drift", "repo/policies", "--today", EXPIRED_DAY])).status).toBe(0);
   }, 120_000);
 });

@@ -26,6 +26,8 @@ export type DriftFormat = (typeof DRIFT_FORMATS)[number];
 interface DriftOptions extends LockOptionValues {
   readonly format: DriftFormat;
   readonly correct?: boolean;
+  /** Only remove entries past their date (the scheduled correction). */
+  readonly correctExpired?: boolean;
   readonly today?: string;
   readonly target?: string[];
 }
@@ -45,6 +47,11 @@ export function register(program: Command, setExit: SetExit): void {
     .option(
       "--correct",
       "undo drift and remove expired entries (no other pending change; respects each section's mode) under the apply lock",
+    )
+    .option(
+      "--correct-expired",
+      "only remove entries past their expires date (the reviewed policy), on resources that have not drifted: " +
+        "for a scheduled job; under the apply lock",
     )
     .option(
       "-t, --target <address>",
@@ -72,6 +79,7 @@ export function register(program: Command, setExit: SetExit): void {
         "  $ cordon drift",
         "  $ cordon drift policies/ --format json",
         "  $ cordon drift --correct --lock-timeout 5m",
+        "  $ cordon drift policies/ --correct-expired      # scheduled: enforce the reviewed expiry dates only",
       ].join("\n"),
     );
   addLockOptions(command).action(async (args: string[], options: DriftOptions) => {
@@ -91,7 +99,8 @@ export function register(program: Command, setExit: SetExit): void {
       const annotations = inGithubActions() ? renderDriftAnnotations(r) : "";
       if (annotations !== "") err(annotations);
     };
-    if (options.correct !== true) {
+    const correct = options.correctExpired === true ? "expired" : options.correct === true ? "all" : undefined;
+    if (correct === undefined) {
       const report = await driftReport(await makePlan(paths, { today, ...only }), options.lockBucket);
       show(report);
       setExit(report.items.length > 0 ? 2 : 0);
@@ -102,7 +111,7 @@ export function register(program: Command, setExit: SetExit): void {
     let fixing = 0;
     await reconcile(
       {
-        mode: { kind: "correct", pending: false },
+        mode: { kind: "correct", pending: false, only: correct },
         load: () => loadValidPolicies(paths, today),
         today,
         paths,
@@ -111,7 +120,7 @@ export function register(program: Command, setExit: SetExit): void {
           policyErrors: reportPolicyErrors,
           drifted: (report, fix) => {
             show(report);
-            left = correctable(report).left;
+            left = correctable(report, correct).left;
             fixing = fix.length;
             expiring = fix.filter((i) => i.expired !== undefined);
           },
@@ -134,9 +143,11 @@ export function register(program: Command, setExit: SetExit): void {
           ? "opens access outside what Cordon manages: Cordon never changes it; remove it by hand"
           : i.mode === "observe"
             ? "observe mode: never changed"
-            : i.status === "pending"
-              ? "pending policy change: needs a reviewed cordon apply"
-              : "drifted, but the policies changed too: needs a reviewed cordon apply";
+            : correct === "expired" && (i.status === "drift" || i.status === "drift+pending")
+              ? "drifted: cordon drift --correct undoes it"
+              : i.status === "pending"
+                ? "pending policy change: needs a reviewed cordon apply"
+                : "drifted, but the policies changed too: needs a reviewed cordon apply";
       err(`left alone: ${i.address} (${why})`);
     }
     setExit(left.length > 0 ? 2 : 0);

@@ -179,11 +179,15 @@ export function register(program: Command, setExit: SetExit): void {
               // An entry past its date is logged as "expired", with the entries and their dates. Drift
               // that opens access is an error, other drift a warning; pending changes are news.
               for (const i of report.items)
-                log(i.opensAccess ? "error" : i.status === "pending" ? "info" : "warn", i.expired !== undefined ? "expired" : i.status, {
-                  address: i.address,
-                  mode: i.mode,
-                  reason: i.reason,
-                });
+                log(
+                  i.opensAccess ? "error" : i.status === "pending" ? "info" : "warn",
+                  i.expired !== undefined ? "expired" : i.status,
+                  {
+                    address: i.address,
+                    mode: i.mode,
+                    reason: i.reason,
+                  },
+                );
             },
             onEvent: (e) => {
               if (e.type !== "outcome") return;

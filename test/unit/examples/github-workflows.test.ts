@@ -628,4 +628,20 @@ describe("the drift issue", () => {
     expect(when(true, "false")).toBe(false);
     expect(drift.jobs["drift"]?.environment).toBeUndefined();
   });
+
+  it("enforces expiry on every run that found something, unless the full correction runs", () => {
+    const job = drift.jobs["expire"];
+    expect(job?.environment).toBe("cordon-apply");
+    const when = (correct: boolean | undefined, found: string) =>
+      evaluate(job?.if ?? "", {
+        inputs: correct === undefined ? {} : { correct },
+        needs: { drift: { outputs: { found } } },
+      });
+    expect(when(undefined, "true")).toBe(true); // the schedule: no inputs
+    expect(when(false, "true")).toBe(true);
+    expect(when(true, "true")).toBe(false); // --correct removes expired entries too
+    expect(when(undefined, "false")).toBe(false);
+    const step = (job?.steps ?? []).find((s) => s.with?.["command"] === "drift");
+    expect(String(step?.with?.["args"])).toMatch(/^--correct-expired\b/);
+  });
 });
