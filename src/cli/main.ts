@@ -5,6 +5,7 @@
 // resolves to the exit code.
 import { Command, CommanderError } from "commander";
 import { CordonError } from "../model/errors.js";
+import { safeOutput, term } from "../render/safe-text.js";
 import { registerCommands } from "./commands/index.js";
 import { err, stderrStyle } from "./output.js";
 import { VERSION } from "./version.js";
@@ -28,7 +29,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
       ].join("\n"),
     )
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(safeOutput(s)),
+      writeOut: (s) => process.stdout.write(safeOutput(s)),
+    });
   registerCommands(program, setExit);
   return program;
 }
@@ -40,12 +44,14 @@ export function reportError(e: unknown): number {
     return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 1;
   }
   if (e instanceof CordonError) {
-    err(`${s.red(s.bold("Error:"))} ${e.message}`);
-    for (const d of e.details) err(`  ${d}`);
+    // A message may run over lines (Cordon's own): each line shown, data escaped (docs/output-safety.md).
+    const lines = (t: string) => t.split("\n").map(term).join("\n  ");
+    err(`${s.red(s.bold("Error:"))} ${lines(e.message)}`);
+    for (const d of e.details) err(`  ${lines(d)}`);
     return 1;
   }
   const message = e instanceof Error ? e.message : String(e);
-  err(`${s.red(s.bold("Internal error:"))} ${message}`);
+  err(`${s.red(s.bold("Internal error:"))} ${term(message)}`);
   err("This is a bug in Cordon. Re-run with CORDON_DEBUG=1 for a stack trace and report it.");
   if (process.env["CORDON_DEBUG"] && e instanceof Error && e.stack) err(e.stack);
   return 1;

@@ -5,6 +5,7 @@ import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { FieldDiff } from "../model/change.js";
 import type { DriftItem, DriftReport, DriftStatus } from "../model/drift.js";
 import { showPath, showValue } from "./plan-body.js";
+import { codeBlockLines, fenceFor, jsonText, mdCode, mdHtml, mdText, term } from "./safe-text.js";
 import type { Styler } from "./style.js";
 
 export const DRIFT_MARKER = "<!-- cordon-drift -->";
@@ -33,14 +34,14 @@ export function renderDriftText(r: DriftReport, style: Styler): string {
   for (const i of r.items) {
     const colour = i.status === "pending" ? style.yellow : style.red;
     lines.push(
-      `${colour(LABEL[i.status].padEnd(13))} ${style.bold(i.address)}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
+      `${colour(LABEL[i.status].padEnd(13))} ${style.bold(term(i.address))}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
     );
-    lines.push(`              ${i.reason}`);
-    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f)}`));
-    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f)}`));
+    lines.push(`              ${term(i.reason)}`);
+    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${term(fieldLine(f))}`));
+    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${term(fieldLine(f))}`));
   }
   if (lines.length > 0) lines.push("");
-  for (const n of r.notes) lines.push(style.yellow(`note: ${n}`));
+  for (const n of r.notes) lines.push(style.yellow(`note: ${term(n)}`));
   lines.push(style.bold(driftSummaryLine(r)));
   return `${lines.join("\n")}\n`;
 }
@@ -71,14 +72,13 @@ export function renderDriftJson(r: DriftReport): string {
     notes: r.notes,
     resources: r.items.map(jsonItem),
   };
-  return `${JSON.stringify(sortKeysDeep(doc), null, 2)}\n`;
+  return `${jsonText(sortKeysDeep(doc))}\n`;
 }
 
 const LIMIT = 65_536;
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function renderDriftMarkdown(r: DriftReport): string {
-  const notes = r.notes.map((n) => `\n> [!WARNING]\n> ${esc(n)}\n`).join("");
+  const notes = r.notes.map((n) => `\n> [!WARNING]\n> ${mdText(n)}\n`).join("");
   const head = `${DRIFT_MARKER}\n**${driftSummaryLine(r)}**\n${notes}`;
   if (r.items.length === 0) return head;
   const footer =
@@ -91,7 +91,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
   budget -= text.length - head.length;
   let rows = 0;
   for (const i of r.items) {
-    const row = `| ${LABEL[i.status]} | \`${i.address}\` | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
+    const row = `| ${LABEL[i.status]} | ${mdCode(i.address, { table: true })} | ${mdText(i.reason)} |\n`;
     if (row.length > budget) break;
     text += row;
     budget -= row.length;
@@ -102,11 +102,12 @@ export function renderDriftMarkdown(r: DriftReport): string {
   let shown = 0;
   const detailed = r.items.filter((i) => i.driftFields.length + i.pendingFields.length > 0);
   for (const i of detailed) {
-    const body = [
+    const body = codeBlockLines([
       ...i.driftFields.map((f) => `- drift: ${fieldLine(f)}`),
       ...i.pendingFields.map((f) => `- pending: ${fieldLine(f)}`),
-    ].join("\n");
-    const section = `<details><summary><code>${esc(i.address)}</code></summary>\n\n\`\`\`\n${body}\n\`\`\`\n\n</details>\n`;
+    ]).join("\n");
+    const fence = fenceFor(body);
+    const section = `<details><summary><code>${mdHtml(i.address)}</code></summary>\n\n${fence}\n${body}\n${fence}\n\n</details>\n`;
     if (section.length > budget) break;
     text += section;
     budget -= section.length;
