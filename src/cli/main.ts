@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import { CordonError } from "../model/errors.js";
 import { safeOutput, term } from "../render/safe-text.js";
 import { registerCommands } from "./commands/index.js";
-import { err, stderrStyle } from "./output.js";
+import { disableColour, err, stderrStyle } from "./output.js";
 import { VERSION } from "./version.js";
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -16,6 +16,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .name("cordon")
     .description("Network-security monitoring policy as code for AWS: flow logs, Athena, NACL and WAF blocks.")
     .version(VERSION, "-v, --version")
+    .option("--no-color", "no colour in the output, whatever the terminal (as NO_COLOR=1 does); any command")
+    .configureHelp({ showGlobalOptions: true })
+    .hook("preAction", (root) => {
+      if (root.opts()["color"] === false) disableColour();
+    })
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText(
       "after",
@@ -26,6 +31,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         "",
         "Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode).",
         "Policy paths default to policies/; AWS settings come from the standard AWS configuration.",
+        "Colour: on a terminal, unless --no-color is given or NO_COLOR is set; FORCE_COLOR=1 forces it.",
       ].join("\n"),
     )
     .exitOverride()
