@@ -16,8 +16,14 @@
 // caller is writing Cordon's own annotations.
 import { escapeUnsafe, UNSAFE_CLASS } from "../domain/text.js";
 
-/** Data on a terminal (or in a job log): no escape sequence, control, bidi or line-breaking character. */
-export const term = (s: string): string => escapeUnsafe(s);
+/** Zero-width space: breaks a mention, an autolink or a workflow command without changing what people read. */
+export const ZWSP = "\u200b";
+
+/**
+ * Data on a terminal (or in a job log): no escape sequence, control, bidi or line-breaking character,
+ * and, should it begin a line, never a workflow command (a leading `::` gets a zero-width space).
+ */
+export const term = (s: string): string => escapeUnsafe(s).replace(/^(\s*)::/, `$1${ZWSP}::`);
 
 const UNSAFE_ALL = new RegExp(`[${UNSAFE_CLASS}]`, "gu");
 
@@ -34,9 +40,6 @@ export const jsonSafe = (text: string): string =>
     c === "\t" || c === "\n" || c === "\r" ? c : `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
   );
 
-/** Zero-width space: breaks a mention, an autolink or a workflow command without changing what people read. */
-export const ZWSP = "\u200b";
-
 /** Breaks `@name` mentions, `scheme://` and `www.` autolinks with a zero-width space. */
 const defuse = (s: string): string =>
   s
@@ -50,6 +53,13 @@ const ENTITY: Readonly<Record<string, string>> = {
   ">": "&gt;",
   '"': "&quot;",
   "'": "&#39;",
+  "[": "&#91;",
+  "]": "&#93;",
+  "!": "&#33;",
+  "*": "&#42;",
+  _: "&#95;",
+  "`": "&#96;",
+  "~": "&#126;",
 };
 
 /** Characters that open inline markdown (emphasis, code, links, images, HTML, tables, strikethrough). */
@@ -64,13 +74,17 @@ const MD_INLINE = /[\\`*_[\]<>&!|~]/g;
  */
 export const mdText = (s: string): string =>
   defuse(escapeUnsafe(s))
-    .replace(MD_INLINE, (c) => ENTITY[c] ?? `\\${c}`)
+    .replace(MD_INLINE, (c) => (c === "&" || c === "<" || c === ">" ? (ENTITY[c] ?? c) : `\\${c}`))
     .replace(/^ /, "&#32;")
     .replace(/^([#>+\-=])/, "\\$1")
     .replace(/^(\d+)([.)])/, "$1\\$2");
 
-/** Data inside raw HTML (a <summary>, a <code>): on one line, as entities; mentions and autolinks broken. */
-export const mdHtml = (s: string): string => defuse(escapeUnsafe(s)).replace(/[&<>"']/g, (c) => ENTITY[c] ?? c);
+/**
+ * Data inside raw HTML (a <summary>, a <code>): on one line, `& < > " '` as entities, and the
+ * characters markdown would read (`[ ] ! * _ \` ~`) too, should a renderer read markdown there;
+ * mentions and autolinks broken.
+ */
+export const mdHtml = (s: string): string => defuse(escapeUnsafe(s)).replace(/[&<>"'[\]!*_`~]/g, (c) => ENTITY[c] ?? c);
 
 const longestRun = (s: string, ch: string): number =>
   Math.max(0, ...[...s.matchAll(new RegExp(`${ch === "`" ? "`" : "~"}+`, "g"))].map((m) => m[0].length));
