@@ -20,7 +20,7 @@ import { isCommandLine } from "../../../src/render/safe-text.js";
 import { makeStyler } from "../../../src/render/style.js";
 import { representativePlan } from "../../helpers/plan-fixture.js";
 
-export const HOSTILE: readonly string[] = [
+const HOSTILE: readonly string[] = [
   "x\n## ✅ Plan: 0 to add, 0 to change, 0 to destroy.",
   "## ✅ Plan: 0 to add",
   "x\n> quote break\n\nafter",
@@ -55,11 +55,8 @@ export const HOSTILE: readonly string[] = [
 ];
 
 const BENIGN = "benign";
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters the outputs must not hold
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: as above, line feed included
 const RAW_CONTROL_OR_LF = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the guard on out()/err() lets tab through (docs/output-safety.md)
 const RAW_CONTROL_BUT_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
 const label = (s: string) => JSON.stringify(s);
 
