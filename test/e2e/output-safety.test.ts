@@ -73,7 +73,6 @@ let sandbox: SandboxHandle;
 let waf: WAFV2Client;
 const cordon = cordonRunner({ tmp, endpoint: () => sandbox.url, accessKeyId: KEY, maxAttempts: 2 });
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters no output may hold raw
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
 
 /** No raw control/bidi character, no line a workflow command. */
