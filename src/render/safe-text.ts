@@ -69,7 +69,7 @@ const MD_INLINE = /[\\`*_[\]<>&!|~]/g;
  * Data as markdown text (a list item, a quote line, a table cell, bold text): on one line; every
  * character that opens inline markdown (\\ ` * _ [ ] ! | ~) backslash-escaped and `& < >` as
  * entities, so no emphasis, code, link, image or raw HTML; a leading `#`, `>`, `+`, `-`, `=` or
- * `1.` escaped, so no heading, quote or list; mentions and autolinks broken. It renders as the same
+ * `1.` (before a blank) escaped, so no heading, quote or list; mentions and autolinks broken. It renders as the same
  * words and nothing else.
  */
 export const mdText = (s: string): string =>
@@ -77,7 +77,7 @@ export const mdText = (s: string): string =>
     .replace(MD_INLINE, (c) => (c === "&" || c === "<" || c === ">" ? (ENTITY[c] ?? c) : `\\${c}`))
     .replace(/^ /, "&#32;")
     .replace(/^([#>+\-=])/, "\\$1")
-    .replace(/^(\d+)([.)])/, "$1\\$2");
+    .replace(/^(\d{1,9})([.)])(?=\s|$)/, "$1\\$2");
 
 /**
  * Data inside raw HTML (a <summary>, a <code>): on one line, `& < > " '` as entities, and the
