@@ -77,7 +77,7 @@ function detailsSection(c: Change): string {
     c.impact.destructive ? "⚠️ destructive" : "",
     c.adopting === true ? "⚠️ adopts what was not Cordon's" : "",
   ].filter((f) => f !== "");
-  const summary = `<code>${mdHtml(sym)} ${actionLabel(c.action)}</code> <code>${mdHtml(c.address)}</code> — ${mdHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
+  const summary = `<code>${sym} ${actionLabel(c.action)}</code> <code>${mdHtml(c.address)}</code> — ${mdHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
   const body = codeBlockLines(
     signClosings(changeBody(c, "diff")).map((l) => `${l.sign} ${"  ".repeat(l.depth)}${l.text}`),
   ).join("\n");
