@@ -5,6 +5,7 @@ import type { ApplyResult, ProgressEvent } from "../executor/apply.js";
 import type { Change } from "../model/change.js";
 import type { PlanDocument } from "../model/plan.js";
 import { renderQueriesText } from "../render/plan-text.js";
+import { term } from "../render/safe-text.js";
 import { err, out, stderrStyle, stdoutStyle } from "./output.js";
 
 /** Asks on the terminal; true only for "yes". */
@@ -37,18 +38,20 @@ export function progressPrinter(): (e: ProgressEvent) => void {
   return (e) => {
     if (e.type === "outcome") {
       if (e.outcome.status === "skipped")
-        err(`${s.yellow("  skipped")}  ${e.change.address}: ${e.outcome.message ?? ""}`);
+        err(`${s.yellow("  skipped")}  ${term(e.change.address)}: ${term(e.outcome.message ?? "")}`);
       else if (e.outcome.status === "applied" && e.outcome.message !== undefined)
-        err(`  ${s.yellow("note")} ${e.change.address}: ${e.outcome.message}`);
+        err(`  ${s.yellow("note")} ${term(e.change.address)}: ${term(e.outcome.message)}`);
       return;
     }
     if (e.type === "gap") {
-      err(`  ${e.lapsed ? s.red(s.bold("CONTROL LAPSED")) : s.yellow("gap")} ${e.change.address}: ${e.message}`);
+      err(
+        `  ${e.lapsed ? s.red(s.bold("CONTROL LAPSED")) : s.yellow("gap")} ${term(e.change.address)}: ${term(e.message)}`,
+      );
       return;
     }
     const key = `${e.change.address}|${e.step}`;
     const label = stepLabel(e.change, e.step);
-    const what = `${e.change.address}${label ? ` (${label})` : ""}`;
+    const what = `${term(e.change.address)}${label ? ` (${label})` : ""}`;
     const [ing, ed] = VERBS[e.step];
     if (e.type === "start") {
       started.set(key, Date.now());
@@ -57,7 +60,7 @@ export function progressPrinter(): (e: ProgressEvent) => void {
     }
     const secs = ((Date.now() - (started.get(key) ?? Date.now())) / 1000).toFixed(1);
     if (e.error === undefined) err(`  ${s.green(ed)} ${what} ${s.dim(`[${secs}s]`)}`);
-    else err(`  ${s.red("failed")} ${what}: ${e.error}`);
+    else err(`  ${s.red("failed")} ${what}: ${term(String(e.error))}`);
   };
 }
 

@@ -5,8 +5,9 @@
 // resolves to the exit code.
 import { Command, CommanderError } from "commander";
 import { CordonError } from "../model/errors.js";
+import { safeOutput, term } from "../render/safe-text.js";
 import { registerCommands } from "./commands/index.js";
-import { err, stderrStyle } from "./output.js";
+import { disableColour, err, stderrStyle } from "./output.js";
 import { VERSION } from "./version.js";
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -15,6 +16,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .name("cordon")
     .description("Network-security monitoring policy as code for AWS: flow logs, Athena, NACL and WAF blocks.")
     .version(VERSION, "-v, --version")
+    .option("--no-color", "no colour in the output, whatever the terminal (as NO_COLOR=1 does); any command")
+    .configureHelp({ showGlobalOptions: true })
+    .hook("preAction", (root) => {
+      if (root.opts()["color"] === false) disableColour();
+    })
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText(
       "after",
@@ -25,10 +31,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
         "",
         "Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode).",
         "Policy paths default to policies/; AWS settings come from the standard AWS configuration.",
+        "Colour: on a terminal, unless --no-color is given or NO_COLOR is set; FORCE_COLOR=1 forces it.",
       ].join("\n"),
     )
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(safeOutput(s)),
+      writeOut: (s) => process.stdout.write(safeOutput(s)),
+    });
   registerCommands(program, setExit);
   return program;
 }
@@ -40,12 +50,14 @@ export function reportError(e: unknown): number {
     return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 1;
   }
   if (e instanceof CordonError) {
-    err(`${s.red(s.bold("Error:"))} ${e.message}`);
-    for (const d of e.details) err(`  ${d}`);
+    // A message may run over lines (Cordon's own): each line shown, data escaped (docs/output-safety.md).
+    const lines = (t: string) => t.split("\n").map(term).join("\n  ");
+    err(`${s.red(s.bold("Error:"))} ${lines(e.message)}`);
+    for (const d of e.details) err(`  ${lines(d)}`);
     return 1;
   }
   const message = e instanceof Error ? e.message : String(e);
-  err(`${s.red(s.bold("Internal error:"))} ${message}`);
+  err(`${s.red(s.bold("Internal error:"))} ${term(message)}`);
   err("This is a bug in Cordon. Re-run with CORDON_DEBUG=1 for a stack trace and report it.");
   if (process.env["CORDON_DEBUG"] && e instanceof Error && e.stack) err(e.stack);
   return 1;

@@ -1,9 +1,14 @@
 // Terminal output helpers shared by every command. Plans and reports go to stdout,
 // logs and progress to stderr (docs/architecture.md, "Start-up and output"). The Styler itself lives with the renderers (src/render/style.ts).
+import { safeOutput } from "../render/safe-text.js";
 import { makeStyler, type Styler } from "../render/style.js";
 
-/** Colour when the stream is a terminal, unless NO_COLOR is set (https://no-color.org) ; FORCE_COLOR forces it. */
+/**
+ * Colour when the stream is a terminal, unless --no-color was given or NO_COLOR is set
+ * (https://no-color.org); FORCE_COLOR forces it, except over --no-color.
+ */
 export function colourFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (colourDisabled) return false;
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
   if (env["FORCE_COLOR"] !== undefined && env["FORCE_COLOR"] !== "0") return true;
   return stream.isTTY === true;
@@ -12,10 +17,28 @@ export function colourFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
 export const stdoutStyle = (): Styler => makeStyler(colourFor(process.stdout));
 export const stderrStyle = (): Styler => makeStyler(colourFor(process.stderr));
 
+/** Colour is off when --no-color was given (it sets this), whatever the stream. */
+let colourDisabled = false;
+export const disableColour = (): void => {
+  colourDisabled = true;
+};
+
+const line = (text: string): string => (text.endsWith("\n") ? text : `${text}\n`);
+
+/**
+ * Writes to stdout through the last guard of docs/output-safety.md (src/render/safe-text.ts): no
+ * control character but Cordon's colour codes, no line starting with `::`.
+ */
 export function out(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  process.stdout.write(safeOutput(line(text)));
 }
 
+/** Cordon's own GitHub Actions workflow commands (the github diagnostics format): lines may start with `::`. */
+export function outCommands(text: string): void {
+  process.stdout.write(safeOutput(line(text), { commands: true }));
+}
+
+/** Writes to stderr through the same guard as out(). */
 export function err(text: string): void {
-  process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+  process.stderr.write(safeOutput(line(text)));
 }

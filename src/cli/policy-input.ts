@@ -7,7 +7,7 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
 import { isCalendarDate } from "../policy/validate.js";
 import { chooseFormat, renderDiagnostics } from "../render/diagnostics.js";
-import { err, out, stderrStyle, stdoutStyle } from "./output.js";
+import { err, outCommands, stderrStyle, stdoutStyle } from "./output.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_POLICY_PATH = "policies/";
@@ -33,7 +33,7 @@ function reportDiagnostics(diagnostics: readonly Diagnostic[], files: number | n
   const format = chooseFormat(undefined);
   // Problems found after loading name their files; count those when the loader's count is not known.
   const report = { diagnostics, files: files ?? new Set(diagnostics.map((d) => d.file)).size, policies: 0 };
-  if (format === "github") out(renderDiagnostics(report, "github", stdoutStyle()));
+  if (format === "github") outCommands(renderDiagnostics(report, "github", stdoutStyle()));
   else err(renderDiagnostics(report, "text", stderrStyle()));
 }
 

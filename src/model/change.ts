@@ -1,6 +1,6 @@
 // Changes: what a plan proposes. Terraform-style: a replace is one change whose action says
 // the order (create-then-delete keeps a security control in place throughout).
-import type { Address, Kind, ManagementMode, Origin, TargetRef } from "./resource.js";
+import type { Address, Kind, ManagementMode, Origin, RuleOrigin, TargetRef } from "./resource.js";
 
 export type Action = "no-op" | "create" | "update" | "delete" | "create-then-delete" | "delete-then-create";
 
@@ -114,6 +114,12 @@ export interface Change<S = unknown> {
    * handler refuses to change a resource that is not Cordon's unless it is set. Absent = false.
    */
   readonly adopting?: boolean;
+  /**
+   * Why each blocking rule of `after` is there: the declared entries (reason, ticket, expires) it
+   * covers, in the order of `after`. Display only, for the renderers; absent for kinds that block
+   * nothing and for no-op and delete changes.
+   */
+  readonly declared?: readonly RuleOrigin[];
 }
 
 /** True when apply must carry the change out: from action and mode only, never from display fields. */

@@ -39,6 +39,25 @@ export interface Origin {
   readonly section: string;
 }
 
+/** A policy entry behind a blocking rule, in the policy's words (display only). */
+export interface DeclaredEntry {
+  /** As the policy writes it: "203.0.113.10", "TV". */
+  readonly value: string;
+  readonly reason: string;
+  readonly ticket?: string;
+  /** YYYY-MM-DD: the last day the block applies. */
+  readonly expires?: string;
+}
+
+/**
+ * One rule a change enforces — a CIDR as written to AWS (after aggregation), a country code — and
+ * the declared entries it covers: `203.0.113.10/31 ← 203.0.113.10 (INC-1), 203.0.113.11 (INC-2)`.
+ */
+export interface RuleOrigin {
+  readonly rule: string;
+  readonly entries: readonly DeclaredEntry[];
+}
+
 /** A resource as the policies want it. `spec` is kind-specific, plain JSON. */
 export interface DesiredResource<S = unknown> {
   readonly address: Address;
@@ -64,6 +83,8 @@ export interface DesiredResource<S = unknown> {
   readonly inPlace?: { readonly pointer: string; readonly choices: string };
   /** Display only: shown beside the name (a VPC's Name tag); the plan's Change.label. */
   readonly label?: string;
+  /** The policy entries behind each blocking rule of `spec` (display only; copied onto its change). */
+  readonly declared?: readonly RuleOrigin[];
 }
 
 /** Live facts needed to act on a resource: ids, ARNs, lock tokens. Never used for display decisions. */

@@ -21,6 +21,7 @@ import type {
   ManagementMode,
   Observation,
   Origin,
+  RuleOrigin,
   TargetRef,
 } from "../model/resource.js";
 
@@ -161,6 +162,10 @@ export function adoptionReason(
   return fields.length === 0 ? head : `${head}; ${driftReason(fields, replace, fieldNames)}`;
 }
 
+/** The policy entries behind the resource's blocking rules, on a change that does something. */
+const declaredOf = (r: DesiredResource, action: Action): { declared?: readonly RuleOrigin[] } =>
+  r.declared === undefined || r.declared.length === 0 || action === "no-op" ? {} : { declared: r.declared };
+
 function changeForDesired(
   r: DesiredResource,
   obs: Observation,
@@ -189,6 +194,7 @@ function changeForDesired(
       reason: withMode(r.mode, "create", "missing in AWS"),
       impact: withNotes(impactOf(r.kind, "create", false), changeNotes),
       observedFingerprint: obs.fingerprint,
+      ...declaredOf(r, "create"),
     };
   }
   const handler = descriptorOf(r.kind)?.handler;
@@ -228,6 +234,7 @@ function changeForDesired(
     impact: withNotes(withFound, said),
     observedFingerprint: obs.meta.fingerprint,
     ...(adopting === undefined ? {} : { adopting: true }),
+    ...declaredOf(r, action),
   };
 }
 

@@ -5,6 +5,7 @@
 // one message. The validator is compiled once, on first use.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { editDistance } from "../domain/nearest.js";
+import { describeChar, escapeUnsafe, firstUnsafe } from "../domain/text.js";
 import type { Diagnostic, Position } from "../model/diagnostics.js";
 import type { ParsedDocument } from "./document.js";
 import { escapePointerSegment, parsePointer } from "./load.js";
@@ -198,7 +199,8 @@ function subject(pointer: string, root: string): string {
 function got(v: unknown): string {
   if (v === null || v === undefined) return "it is empty";
   if (typeof v === "object") return `got ${describeValue(v)}`;
-  const text = JSON.stringify(v);
+  // Never the raw text of a control, bidi or separator character: a visible escape instead.
+  const text = escapeUnsafe(JSON.stringify(v));
   return `got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
@@ -244,10 +246,12 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject, root: string): Diagno
   const params = e.params as Record<string, unknown>;
   // An error inside propertyNames concerns a key: point at the key itself.
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  const unsafe = unsafeText(doc, e, propertyName, root);
+  if (unsafe !== null) return unsafe;
   if (propertyName !== undefined) {
     const pointer = `${at}/${escapePointerSegment(propertyName)}`;
     return diagnostic(doc, "schema.key-format", pointer, doc.locate(pointer, { key: true }), {
-      message: `The key ${JSON.stringify(propertyName)} in ${subject(at, root)} ${custom ?? keyConstraint(e)}.`,
+      message: `The key ${escapeUnsafe(JSON.stringify(propertyName))} in ${subject(at, root)} ${custom ?? keyConstraint(e)}.`,
     });
   }
   switch (e.keyword) {
@@ -391,6 +395,36 @@ function toDiagnostic(doc: ParsedDocument, e: ErrorObject, root: string): Diagno
         message: `${subject(at, root)} ${e.message ?? "is invalid"}.`,
       });
   }
+}
+
+/**
+ * A value or key refused because it holds a control, bidi or separator character (the schema's
+ * `$defs/freeText` pattern, or any other pattern): the message names the field and the character as
+ * U+XXXX, never the character itself (docs/output-safety.md).
+ */
+function unsafeText(
+  doc: ParsedDocument,
+  e: ErrorObject,
+  propertyName: string | undefined,
+  root: string,
+): Diagnostic | null {
+  if (e.keyword !== "pattern") return null;
+  const text = propertyName ?? (typeof e.data === "string" ? e.data : null);
+  const found = text === null ? null : firstUnsafe(text);
+  if (found === null) return null;
+  const at = e.instancePath;
+  const pointer = propertyName === undefined ? at : `${at}/${escapePointerSegment(propertyName)}`;
+  const what = propertyName === undefined ? subject(at, root) : `A key in ${subject(at, root)}`;
+  return diagnostic(
+    doc,
+    "schema.control-character",
+    pointer,
+    propertyName === undefined ? place(doc, at, e.data) : doc.locate(pointer, { key: true }),
+    {
+      message: `${what} contains ${describeChar(found.char)} at character ${found.index + 1}: free text may not hold control characters (newline, tab, ESC, ...), bidi controls or line separators.`,
+      hint: "They could forge what reviewers see in a plan, a terminal or a job log (docs/output-safety.md). Write plain text on one line (a YAML block scalar, | or >, adds line breaks).",
+    },
+  );
 }
 
 function keyConstraint(e: ErrorObject): string {

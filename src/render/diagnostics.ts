@@ -18,6 +18,7 @@
 import { readablePointer } from "../domain/diff.js";
 import { countBySeverity, type Diagnostic, sortDiagnostics } from "../model/diagnostics.js";
 import { assertNever } from "../model/errors.js";
+import { actionsData, actionsProperty, jsonText, term } from "./safe-text.js";
 import type { Styler } from "./style.js";
 
 export type DiagnosticsFormat = "text" | "json" | "github";
@@ -63,7 +64,7 @@ export function summaryLine(report: DiagnosticsReport): string {
 }
 
 function location(d: Diagnostic): string {
-  return d.position === null ? d.file : `${d.file}:${d.position.line}:${d.position.column}`;
+  return d.position === null ? term(d.file) : `${term(d.file)}:${d.position.line}:${d.position.column}`;
 }
 
 const INDENT = " ".repeat("warning ".length);
@@ -79,10 +80,12 @@ export function renderText(report: DiagnosticsReport, s: Styler): string {
     const label = severity === "error" ? s.red(s.bold("error")) : s.yellow(s.bold("warning"));
     const pad = severity === "error" ? "  " : "";
     for (const d of group) {
-      const where = d.pointer === "" ? "" : ` ${s.dim(readablePointer(d.pointer))}`;
-      const message = d.message.replace(/\n/g, `\n${INDENT}`);
-      lines.push(`${label}${pad} ${s.bold(location(d))}  ${message}${where} ${s.dim(`[${d.code}]`)}`);
-      if (d.hint !== undefined) lines.push(`${INDENT}${s.cyan("hint:")} ${d.hint}`);
+      const where = d.pointer === "" ? "" : ` ${s.dim(term(readablePointer(d.pointer)))}`;
+      // A message may run over several lines (Cordon's own); each is shown indented, data escaped.
+      const message = d.message.split("\n").map(term).join(`\n${INDENT}`);
+      lines.push(`${label}${pad} ${s.bold(location(d))}  ${message}${where} ${s.dim(`[${term(d.code)}]`)}`);
+      if (d.hint !== undefined)
+        lines.push(`${INDENT}${s.cyan("hint:")} ${d.hint.split("\n").map(term).join(`\n${INDENT}`)}`);
     }
   }
   const { errors } = countBySeverity(report.diagnostics);
@@ -111,22 +114,19 @@ export function renderJson(report: DiagnosticsReport): string {
       hint: d.hint ?? null,
     })),
   };
-  return `${JSON.stringify(body, null, 2)}\n`;
+  return `${jsonText(body)}\n`;
 }
-
-// Workflow-command escaping, as in @actions/core (toCommandValue / escapeData / escapeProperty).
-const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-const escapeProperty = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 /** One `::error` / `::warning` workflow command per diagnostic, then the count line. */
 export function renderGithub(report: DiagnosticsReport): string {
   const lines = sortDiagnostics(report.diagnostics).map((d) => {
-    const props = [`file=${escapeProperty(d.file)}`];
+    // Workflow-command escaping as GitHub documents it (src/render/safe-text.ts).
+    const props = [`file=${actionsProperty(d.file)}`];
     if (d.position !== null) props.push(`line=${d.position.line}`, `col=${d.position.column}`);
-    props.push(`title=${escapeProperty(`cordon ${d.code}`)}`);
+    props.push(`title=${actionsProperty(`cordon ${d.code}`)}`);
     const pointer = d.pointer === "" ? "" : ` (at ${readablePointer(d.pointer)})`;
     const hint = d.hint === undefined ? "" : ` ${d.hint}`;
-    return `::${d.severity} ${props.join(",")}::${escapeData(`${d.message}${hint}${pointer}`)}`;
+    return `::${d.severity} ${props.join(",")}::${actionsData(`${d.message}${hint}${pointer}`)}`;
   });
   lines.push(summaryLine(report));
   return `${lines.join("\n")}\n`;

@@ -5,6 +5,7 @@ import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { Change, FieldDiff } from "../model/change.js";
 import { type DriftItem, type DriftReport, type DriftStatus, driftSeverity } from "../model/drift.js";
 import { shownAddress, showOneLine, showPath } from "./plan-body.js";
+import { actionsData, codeBlockLines, fenceFor, jsonText, mdCode, mdHtml, mdText, term } from "./safe-text.js";
 import type { Styler } from "./style.js";
 
 export const DRIFT_MARKER = "<!-- cordon-drift -->";
@@ -35,15 +36,15 @@ export function renderDriftText(r: DriftReport, style: Styler): string {
   for (const i of r.items) {
     const colour = i.status === "pending" ? style.yellow : style.red;
     lines.push(
-      `${colour(labelOf(i).padEnd(13))} ${style.bold(shownAddress(i.change))}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
+      `${colour(labelOf(i).padEnd(13))} ${style.bold(term(shownAddress(i.change)))}${i.mode === "observe" ? style.dim(" (observe mode)") : ""}`,
     );
     if (i.opensAccess) lines.push(style.red("              error: this drift opens access"));
-    lines.push(`              ${i.reason}`);
-    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${fieldLine(f, i.change)}`));
-    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${fieldLine(f, i.change)}`));
+    lines.push(`              ${term(i.reason)}`);
+    for (const f of i.driftFields) lines.push(style.dim(`              drift    ${term(fieldLine(f, i.change))}`));
+    for (const f of i.pendingFields) lines.push(style.dim(`              pending  ${term(fieldLine(f, i.change))}`));
   }
   if (lines.length > 0) lines.push("");
-  for (const n of r.notes) lines.push(style.yellow(`note: ${n}`));
+  for (const n of r.notes) lines.push(style.yellow(`note: ${term(n)}`));
   lines.push(style.bold(driftSummaryLine(r)));
   return `${lines.join("\n")}\n`;
 }
@@ -78,14 +79,13 @@ export function renderDriftJson(r: DriftReport): string {
     notes: r.notes,
     resources: r.items.map(jsonItem),
   };
-  return `${JSON.stringify(sortKeysDeep(doc), null, 2)}\n`;
+  return `${jsonText(sortKeysDeep(doc))}\n`;
 }
 
 const LIMIT = 65_536;
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function renderDriftMarkdown(r: DriftReport): string {
-  const notes = r.notes.map((n) => `\n> [!WARNING]\n> ${esc(n)}\n`).join("");
+  const notes = r.notes.map((n) => `\n> [!WARNING]\n> ${mdText(n)}\n`).join("");
   const head = `${DRIFT_MARKER}\n**${driftSummaryLine(r)}**\n${notes}`;
   if (r.items.length === 0) return head;
   const footer =
@@ -98,7 +98,7 @@ export function renderDriftMarkdown(r: DriftReport): string {
   budget -= text.length - head.length;
   let rows = 0;
   for (const i of r.items) {
-    const row = `| ${labelOf(i)}${i.opensAccess ? " ⛔ opens access" : ""} | \`${i.address}\`${i.change.label === undefined ? "" : ` (${esc(i.change.label).replace(/\|/g, "\\|")})`} | ${esc(i.reason).replace(/\|/g, "\\|")} |\n`;
+    const row = `| ${labelOf(i)}${i.opensAccess ? " ⛔ opens access" : ""} | ${mdCode(i.address, { table: true })}${i.change.label === undefined ? "" : ` (${mdText(i.change.label)})`} | ${mdText(i.reason)} |\n`;
     if (row.length > budget) break;
     text += row;
     budget -= row.length;
@@ -109,11 +109,12 @@ export function renderDriftMarkdown(r: DriftReport): string {
   let shown = 0;
   const detailed = r.items.filter((i) => i.driftFields.length + i.pendingFields.length > 0);
   for (const i of detailed) {
-    const body = [
+    const body = codeBlockLines([
       ...i.driftFields.map((f) => `- drift: ${fieldLine(f, i.change)}`),
       ...i.pendingFields.map((f) => `- pending: ${fieldLine(f, i.change)}`),
-    ].join("\n");
-    const section = `<details><summary><code>${esc(i.address)}</code></summary>\n\n\`\`\`\n${body}\n\`\`\`\n\n</details>\n`;
+    ]).join("\n");
+    const fence = fenceFor(body);
+    const section = `<details><summary><code>${mdHtml(i.address)}</code></summary>\n\n${fence}\n${body}\n${fence}\n\n</details>\n`;
     if (section.length > budget) break;
     text += section;
     budget -= section.length;
@@ -122,9 +123,6 @@ export function renderDriftMarkdown(r: DriftReport): string {
   if (shown < detailed.length) text += cut(shown, detailed.length, "details");
   return text + footer;
 }
-
-// Workflow-command escaping, as in @actions/core (escapeData); a line never starts with "::" from data.
-const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 
 /**
  * GitHub Actions annotations of a drift report: one `::error` per drifted resource whose drift
@@ -136,7 +134,7 @@ export function renderDriftAnnotations(r: DriftReport): string {
     .filter((i) => i.status === "drift" || i.status === "drift+pending")
     .map(
       (i) =>
-        `::${driftSeverity(i)} title=${i.opensAccess ? "cordon drift opens access" : "cordon drift"}::${escapeData(`${shownAddress(i.change)}: ${i.reason}`)}`,
+        `::${driftSeverity(i)} title=${i.opensAccess ? "cordon drift opens access" : "cordon drift"}::${actionsData(`${shownAddress(i.change)}: ${i.reason}`)}`,
     );
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }

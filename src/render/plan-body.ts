@@ -5,6 +5,7 @@ import { pointerSegments, readablePath, topField } from "../domain/diff.js";
 import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { Action, Change, FieldDiff } from "../model/change.js";
 import type { PlanDocument, PlanSummary } from "../model/plan.js";
+import type { DeclaredEntry, RuleOrigin } from "../model/resource.js";
 
 export const NO_CHANGES = "No changes. Your infrastructure matches the policies.";
 
@@ -503,3 +504,37 @@ function mapGroup(
 
 /** The changes a reviewer sees (no-ops are only counted). */
 export const visibleChanges = (doc: PlanDocument): Change[] => doc.changes.filter((c) => c.action !== "no-op");
+
+/** Every string inside a value (deep): what a live spec already holds. */
+function stringsIn(v: unknown, into: Set<string> = new Set()): Set<string> {
+  if (typeof v === "string") into.add(v);
+  else if (Array.isArray(v)) for (const e of v) stringsIn(e, into);
+  else if (isPlainObject(v)) for (const e of Object.values(v)) stringsIn(e, into);
+  return into;
+}
+
+/**
+ * The blocking rules of a change with the policy entries behind them (Change.declared), as the
+ * plan shows them: all of them for a create; for an update or a replacement, the rules AWS does
+ * not hold yet (what the reviewer is asked to add).
+ */
+export function shownOrigins(c: Change): readonly RuleOrigin[] {
+  const declared = c.declared ?? [];
+  if (c.before === null || c.before === undefined) return declared;
+  const live = stringsIn(c.before);
+  return declared.filter((o) => !live.has(o.rule));
+}
+
+/** The words after an entry: its reason, then "ticket X" and "expires D" when the policy gives them. */
+export const entryDetails = (e: DeclaredEntry): string[] => [
+  e.reason,
+  ...(e.ticket === undefined ? [] : [`ticket ${e.ticket}`]),
+  ...(e.expires === undefined ? [] : [`expires ${e.expires}`]),
+];
+
+/** One rule as shown: aggregated when it covers several entries or is written otherwise than declared. */
+export const isAggregated = (o: RuleOrigin): boolean =>
+  o.entries.length > 1 || (o.entries[0] !== undefined && o.entries[0].value !== o.rule);
+
+/** The heading of the "why" lines. */
+export const WHY_HEADING = "why (rule ← policy entry: reason, ticket, expires)";

@@ -8,6 +8,7 @@ import { planDocumentDigest, sortKeysDeep } from "../domain/fingerprint.js";
 import type { Change } from "../model/change.js";
 import { UsageError } from "../model/errors.js";
 import { PLAN_FORMAT_VERSION, type PlanDocument } from "../model/plan.js";
+import { jsonText } from "./safe-text.js";
 
 const DOC_KEYS = [
   "formatVersion",
@@ -43,6 +44,7 @@ const CHANGE_KEYS = [
   "contextFields",
   "fieldNames",
   "references",
+  "declared",
   "before",
   "after",
 ];
@@ -52,6 +54,7 @@ const IMPACT_KEYS = ["broadensAccess", "destructive", "notes"];
 const FIELD_KEYS = ["path", "forcesReplacement", "before", "after"];
 const ORIGIN_KEYS = ["file", "document", "section"];
 const NOTE_KEYS = ["severity", "address", "message"];
+const DECLARED_ENTRY_KEYS = ["value", "reason", "ticket", "expires"];
 const QUERY_KEYS = ["title", "sql"];
 const DIAGNOSTIC_KEYS = ["severity", "code", "file", "document", "position", "pointer", "message", "hint"];
 
@@ -85,6 +88,12 @@ const orderChange = (c: Change): unknown =>
         return ordered(v as object | null, ORIGIN_KEYS);
       case "fields":
         return (v as object[]).map((f) => ordered(f, FIELD_KEYS));
+      case "declared":
+        return (v as object[]).map((d) =>
+          ordered(d, ["rule", "entries"], (k2, v2) =>
+            k2 === "entries" ? (v2 as object[]).map((e) => ordered(e, DECLARED_ENTRY_KEYS)) : v2,
+          ),
+        );
       default:
         return sortKeysDeep(v);
     }
@@ -115,7 +124,7 @@ export function renderPlanJson(doc: PlanDocument): string {
         return sortKeysDeep(v);
     }
   });
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${jsonText(value)}\n`;
 }
 
 /**

@@ -3,7 +3,9 @@
 // summary line, a table by kind and action for a large plan, destroys and access-broadening changes
 // called out, then one <details> per change with a ```diff block, notes and warnings. Always within
 // GitHub's 65,536-character comment limit: change details are cut (with a note saying where the full
-// plan is), never the header, the summary or the table. Reads only the PlanDocument.
+// plan is), never the header, the summary or the table. Reads only the PlanDocument. Every piece of data passes through the
+// markdown functions of src/render/safe-text.ts (docs/output-safety.md): a policy's reason or an
+// AWS tag value renders as its words and nothing else.
 import type { Change } from "../model/change.js";
 import { isEmptyPlan, type PlanDocument } from "../model/plan.js";
 import {
@@ -11,11 +13,16 @@ import {
   actionSymbol,
   type BodyLine,
   changeBody,
+  entryDetails,
+  isAggregated,
   NO_CHANGES,
+  shownOrigins,
   summaryExtras,
   summaryLine,
   visibleChanges,
+  WHY_HEADING,
 } from "./plan-body.js";
+import { codeBlockLines, fenceFor, mdCode, mdHtml, mdText } from "./safe-text.js";
 
 export const PLAN_MARKER = "<!-- cordon-plan -->";
 /** GitHub's limit on an issue / pull-request comment body. */
@@ -47,15 +54,6 @@ export interface MarkdownOptions {
   readonly fullPlan?: string;
 }
 
-const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-/** Inline code that survives backticks in the content. */
-const code = (s: string): string => {
-  const fence = s.includes("`") ? "``" : "`";
-  return `${fence}${s.includes("`") ? ` ${s} ` : s}${fence}`;
-};
-
-const longestBacktickRun = (s: string): number => Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
-
 /**
  * In a ```diff block an unsigned line shows as context: give the closing bracket of a value that is
  * wholly added or removed the sign of its opening line, so the whole value is coloured.
@@ -74,6 +72,26 @@ function signClosings(lines: readonly BodyLine[]): BodyLine[] {
   });
 }
 
+/** The rules a change adds and the policy entries behind each, as a list (empty when none). */
+function whySection(c: Change): string {
+  const origins = shownOrigins(c);
+  if (origins.length === 0) return "";
+  const details = (e: Parameters<typeof entryDetails>[0]) => entryDetails(e).map(mdText).join(" · ");
+  const lines = [`**${mdText(WHY_HEADING)}**`, ""];
+  for (const o of origins) {
+    const [only] = o.entries;
+    if (o.entries.length === 1 && only !== undefined) {
+      const from = isAggregated(o) ? ` ← ${mdCode(only.value)}` : "";
+      lines.push(`- ${mdCode(o.rule)}${from}: ${details(only)}`);
+      continue;
+    }
+    const covers = o.entries.map((e) => `${mdCode(e.value)}${e.ticket === undefined ? "" : ` (${mdText(e.ticket)})`}`);
+    lines.push(`- ${mdCode(o.rule)} ← ${covers.join(", ")}`);
+    for (const e of o.entries) lines.push(`  - ${mdCode(e.value)}: ${details(e)}`);
+  }
+  return `${lines.join("\n")}\n\n`;
+}
+
 function detailsSection(c: Change): string {
   const sym = actionSymbol(c.action).trim();
   const flags = [
@@ -81,14 +99,13 @@ function detailsSection(c: Change): string {
     c.impact.destructive ? "⚠️ destructive" : "",
     c.adopting === true ? "⚠️ adopts what was not Cordon's" : "",
   ].filter((f) => f !== "");
-  const summary = `<code>${escapeHtml(sym)} ${actionLabel(c.action)}</code> <code>${escapeHtml(c.address)}</code>${c.label === undefined ? "" : ` (${escapeHtml(c.label)})`} — ${escapeHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
-  const body = signClosings(changeBody(c, "diff"))
-    .map((l) => `${l.sign} ${"  ".repeat(l.depth)}${l.text}`)
-    .join("\n");
-  const fenceLen = Math.max(3, longestBacktickRun(body) + 1);
-  const fence = "`".repeat(fenceLen);
-  const notes = c.impact.notes.map((n) => `> ${escapeHtml(n)}\n`).join("");
-  return `<details><summary>${summary}</summary>\n\n${notes}${notes ? "\n" : ""}${fence}diff\n${body}\n${fence}\n\n</details>\n`;
+  const summary = `<code>${sym} ${actionLabel(c.action)}</code> <code>${mdHtml(c.address)}</code>${c.label === undefined ? "" : ` (${mdHtml(c.label)})`} — ${mdHtml(c.reason)}${flags.length ? ` (${flags.join(", ")})` : ""}`;
+  const body = codeBlockLines(
+    signClosings(changeBody(c, "diff")).map((l) => `${l.sign} ${"  ".repeat(l.depth)}${l.text}`),
+  ).join("\n");
+  const fence = fenceFor(body);
+  const notes = c.impact.notes.map((n) => `> ${mdText(n)}\n`).join("");
+  return `<details><summary>${summary}</summary>\n\n${notes}${notes ? "\n" : ""}${whySection(c)}${fence}diff\n${body}\n${fence}\n\n</details>\n`;
 }
 
 function calloutLines(changes: readonly Change[]): string[] {
@@ -109,7 +126,7 @@ function calloutLines(changes: readonly Change[]): string[] {
       c.impact.destructive ? "destructive" : "",
     ].filter((x) => x !== "");
     lines.push(
-      `> - ${code(c.address)}${c.label === undefined ? "" : ` (${escapeHtml(c.label)})`}: ${why.join(", ")} — ${escapeHtml(c.reason)}`,
+      `> - ${mdCode(c.address)}${c.label === undefined ? "" : ` (${mdText(c.label)})`}: ${why.join(", ")} — ${mdText(c.reason)}`,
     );
   }
   return lines;
@@ -118,13 +135,13 @@ function calloutLines(changes: readonly Change[]): string[] {
 function headerLines(doc: PlanDocument, h: PlanHeader): string[] {
   const link = (text: string, url: string | undefined) => (url === undefined ? text : `[${text}](${url})`);
   const facts = [
-    h.commit !== undefined ? `**Commit** ${link(code(h.commit.sha.slice(0, 12)), h.commit.url)}` : "",
-    h.run !== undefined ? `**Run** ${link(escapeHtml(h.run.label), h.run.url)}` : "",
-    `**Targets** ${doc.targets.length > 0 ? doc.targets.map((t) => code(`${t.account}/${t.region}`)).join(", ") : "none"}`,
+    h.commit !== undefined ? `**Commit** ${link(mdCode(h.commit.sha.slice(0, 12)), h.commit.url)}` : "",
+    h.run !== undefined ? `**Run** ${link(mdText(h.run.label), h.run.url)}` : "",
+    `**Targets** ${doc.targets.length > 0 ? doc.targets.map((t) => mdCode(`${t.account}/${t.region}`)).join(", ") : "none"}`,
   ].filter((f) => f !== "");
   const lines = [facts.join(" · ")];
   if (h.changedFiles !== undefined) {
-    const shown = h.changedFiles.slice(0, HEADER_FILES).map(code);
+    const shown = h.changedFiles.slice(0, HEADER_FILES).map((f) => mdCode(f));
     const more = h.changedFiles.length - shown.length;
     lines.push(
       "",
@@ -149,7 +166,7 @@ export function summaryTable(changes: readonly Change[]): string {
   const used = COLUMNS.filter((col) => [...rows.values()].some((r) => r.has(col)));
   const lines = [`| kind | ${used.join(" | ")} |`, `| --- |${" ---: |".repeat(used.length)}`];
   for (const [kind, row] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`| ${code(kind)} | ${used.map((col) => String(row.get(col) ?? 0)).join(" | ")} |`);
+    lines.push(`| ${mdCode(kind, { table: true })} | ${used.map((col) => String(row.get(col) ?? 0)).join(" | ")} |`);
   }
   return `${lines.join("\n")}\n\n`;
 }
@@ -171,14 +188,14 @@ export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions =
     tail.push("**Notes**", "");
     for (const n of doc.notes) {
       tail.push(
-        `- ${n.severity === "warning" ? "⚠️ " : ""}${escapeHtml(n.message)}${n.address ? ` (${code(n.address)})` : ""}`,
+        `- ${n.severity === "warning" ? "⚠️ " : ""}${mdText(n.message)}${n.address ? ` (${mdCode(n.address)})` : ""}`,
       );
     }
     tail.push("");
   }
   if (doc.warnings.length > 0) {
     tail.push("**Warnings**", "");
-    for (const w of doc.warnings) tail.push(`- ${code(w.file)}: ${escapeHtml(w.message)}`);
+    for (const w of doc.warnings) tail.push(`- ${mdCode(w.file)}: ${mdText(w.message)}`);
     tail.push("");
   }
   const tailText = tail.length > 0 ? `\n${tail.join("\n")}` : "";

@@ -1,6 +1,7 @@
 // The plan as text, like Terraform's: one block per change with the reason, field-level diffs
 // (JSON values as a text diff), access-broadening flags, notes and the summary line.
-// Reads only the PlanDocument.
+// Reads only the PlanDocument. Every piece of data passes through `term` (src/render/safe-text.ts,
+// docs/output-safety.md).
 
 import type { Change } from "../model/change.js";
 import { isEmptyPlan, type PlanDocument } from "../model/plan.js";
@@ -9,13 +10,18 @@ import {
   actionVerb,
   type BodyLine,
   changeBody,
+  entryDetails,
+  isAggregated,
   NO_CHANGES,
   shownAddress,
   shownName,
+  shownOrigins,
   summaryExtras,
   summaryLine,
   visibleChanges,
+  WHY_HEADING,
 } from "./plan-body.js";
+import { term } from "./safe-text.js";
 import { makeStyler, type Styler } from "./style.js";
 
 const plain = makeStyler(false);
@@ -27,20 +33,40 @@ function paint(style: Styler, sign: string, text: string): string {
   return text;
 }
 
+/** The rules a change adds and the policy entries behind each: `203.0.113.10/31 ← 203.0.113.10 (INC-1), …`. */
+function whyLines(c: Change): string[] {
+  const origins = shownOrigins(c);
+  if (origins.length === 0) return [];
+  const lines = [`  # ${WHY_HEADING}:`];
+  for (const o of origins) {
+    const [only] = o.entries;
+    if (o.entries.length === 1 && only !== undefined) {
+      const from = isAggregated(o) ? ` ← ${term(only.value)}` : "";
+      lines.push(`  #   ${term(o.rule)}${from}: ${entryDetails(only).map(term).join("; ")}`);
+      continue;
+    }
+    const covers = o.entries.map((e) => `${term(e.value)}${e.ticket === undefined ? "" : ` (${term(e.ticket)})`}`);
+    lines.push(`  #   ${term(o.rule)} ← ${covers.join(", ")}`);
+    for (const e of o.entries) lines.push(`  #       ${term(e.value)}: ${entryDetails(e).map(term).join("; ")}`);
+  }
+  return lines;
+}
+
 function renderChange(c: Change, style: Styler): string[] {
   const sym = actionSymbol(c.action);
   const lines: string[] = [];
-  lines.push(style.bold(`  # ${shownAddress(c)} ${actionVerb(c)}`));
-  lines.push(`  # reason: ${c.reason}`);
+  lines.push(style.bold(`  # ${term(shownAddress(c))} ${actionVerb(c)}`));
+  lines.push(`  # reason: ${term(c.reason)}`);
   if (c.impact.broadensAccess) lines.push(style.red("  # (!) broadens access"));
   if (c.impact.destructive) lines.push(style.red("  # (!) destructive: removes data or monitoring"));
-  for (const n of c.impact.notes) lines.push(`  # note: ${n}`);
-  const head = `${sym.padStart(3)} ${c.kind} "${shownName(c)}" {`;
+  for (const n of c.impact.notes) lines.push(`  # note: ${term(n)}`);
+  lines.push(...whyLines(c));
+  const head = `${sym.padStart(3)} ${term(c.kind)} "${term(shownName(c))}" {`;
   lines.push(paint(style, sym, head));
   const body: BodyLine[] = changeBody(c, "text");
   for (const l of body) {
     const indent = " ".repeat(6 + l.depth * 4);
-    lines.push(`${indent}${paint(style, l.sign, `${l.sign} ${l.text}`)}`);
+    lines.push(`${indent}${paint(style, l.sign, `${l.sign} ${term(l.text)}`)}`);
   }
   lines.push("    }");
   return lines;
@@ -50,7 +76,7 @@ function renderChange(c: Change, style: Styler): string[] {
 export function renderPlanText(doc: PlanDocument, style: Styler = plain): string {
   const out: string[] = [];
   for (const w of doc.warnings) {
-    out.push(style.yellow(`Warning: ${w.file}: ${w.message}`));
+    out.push(style.yellow(`Warning: ${term(w.file)}: ${term(w.message)}`));
   }
   if (doc.warnings.length > 0) out.push("");
   if (isEmptyPlan(doc.summary)) {
@@ -70,7 +96,9 @@ function notesLines(doc: PlanDocument): string[] {
   if (doc.notes.length === 0) return [];
   const lines = ["Notes:"];
   for (const n of doc.notes) {
-    lines.push(`  - ${n.severity === "warning" ? "(warning) " : ""}${n.message}${n.address ? ` [${n.address}]` : ""}`);
+    lines.push(
+      `  - ${n.severity === "warning" ? "(warning) " : ""}${term(n.message)}${n.address ? ` [${term(n.address)}]` : ""}`,
+    );
   }
   lines.push("");
   return lines;
@@ -79,5 +107,5 @@ function notesLines(doc: PlanDocument): string[] {
 /** The ready-to-paste queries (printed after apply). Empty string when there are none. */
 export function renderQueriesText(doc: PlanDocument): string {
   if (doc.queries.length === 0) return "";
-  return doc.queries.map((q) => `-- ${q.title}\n${q.sql}\n`).join("\n");
+  return doc.queries.map((q) => `-- ${term(q.title)}\n${q.sql.split("\n").map(term).join("\n")}\n`).join("\n");
 }

@@ -10,8 +10,9 @@ import { isEmptyPlan } from "../../model/plan.js";
 import { renderPlanJson } from "../../render/plan-json.js";
 import { type MarkdownOptions, renderPlanMarkdown, STEP_SUMMARY_LIMIT } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";
+import { term } from "../../render/safe-text.js";
 import { appendStepSummary, fullPlanWhere, planHeader } from "../github.js";
-import { out, stdoutStyle } from "../output.js";
+import { err, out, stdoutStyle } from "../output.js";
 import { DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
 
@@ -47,6 +48,16 @@ export function writePlanFile(file: string, plan: PlanDocument): void {
   }
 }
 
+/** A path as it can be pasted into a shell: bare when it is plain, else single-quoted. */
+const shellWord = (s: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/** What `plan --out FILE` says after the plan: where it went and how to apply exactly that plan. */
+export function savedPlanHint(file: string, plan: PlanDocument): string {
+  const where = `Saved the plan to ${term(file)}`;
+  if (isEmptyPlan(plan.summary)) return `${where}: it has no changes to apply.`;
+  return `${where}. To apply exactly this plan: cordon apply ${term(shellWord(file))}`;
+}
+
 export function register(program: Command, setExit: SetExit): void {
   program
     .command("plan")
@@ -62,7 +73,10 @@ export function register(program: Command, setExit: SetExit): void {
         "Uses the standard AWS configuration (credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).",
     )
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
-    .option("-o, --out <file>", "also save the plan document (JSON) for `cordon apply <file>`")
+    .option(
+      "-o, --out <file>",
+      "also save the plan document (JSON) for `cordon apply <file>`; says so on stderr, with the command to apply it",
+    )
     .addOption(new Option("-f, --format <format>", "output format").choices(PLAN_FORMATS).default("text"))
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .option(
@@ -110,6 +124,8 @@ export function register(program: Command, setExit: SetExit): void {
       const inSummary = whole.length <= STEP_SUMMARY_LIMIT;
       const markdown = { ...(header ? { header } : {}), fullPlan: fullPlanWhere(inSummary, options.out) };
       out(renderPlan(run.plan, options.format, markdown));
+      // On stderr, so that stdout stays the plan alone (--format json | jq ...).
+      if (options.out !== undefined) err(savedPlanHint(options.out, run.plan));
       appendStepSummary(inSummary ? whole : renderPlanMarkdown(run.plan, { ...markdown, limit: STEP_SUMMARY_LIMIT }));
       setExit(options.detailedExitcode === true && !isEmptyPlan(run.plan.summary) ? 2 : 0);
     });

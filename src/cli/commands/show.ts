@@ -7,6 +7,7 @@ import { type Command, Option } from "commander";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
 import { requireWellFormedPlan } from "../../render/plan-schema.js";
 import { renderPlanText } from "../../render/plan-text.js";
+import { jsonSafe, mdText, term } from "../../render/safe-text.js";
 import { err, out, stderrStyle, stdoutStyle } from "../output.js";
 import { integrityProblem, readSavedPlan, type SavedPlan } from "../saved-plan.js";
 import { PLAN_FORMATS, type PlanFormat } from "./plan.js";
@@ -65,14 +66,14 @@ export function register(program: Command, setExit: SetExit): void {
           : `WARNING: ${problem}. What follows is not what cordon plan wrote; cordon apply refuses this file.`;
       if (warning !== null) {
         const s = stderrStyle();
-        err(s.red(s.bold(warning)));
+        err(s.red(s.bold(term(warning))));
       }
       requireWellFormedPlan(saved.doc, file);
       switch (options.format) {
         case "text": {
           const s = stdoutStyle();
-          const head = [provenance(saved), `${APPLY_NOTE}.`, ""];
-          if (warning !== null) head.unshift(s.red(s.bold(warning)), "");
+          const head = [term(provenance(saved)), `${APPLY_NOTE}.`, ""];
+          if (warning !== null) head.unshift(s.red(s.bold(term(warning))), "");
           out(`${head.join("\n")}\n${renderPlanText(saved.doc, s)}`);
           break;
         }
@@ -80,15 +81,16 @@ export function register(program: Command, setExit: SetExit): void {
           const md = renderPlanMarkdown(saved.doc);
           const [marker, ...rest] = md.split("\n");
           const head = [
-            ...(warning === null ? [] : [`> [!CAUTION]\n> **${warning}**`, ""]),
-            `> ${provenance(saved)} ${APPLY_NOTE}.`,
+            ...(warning === null ? [] : [`> [!CAUTION]\n> **${mdText(warning)}**`, ""]),
+            `> ${mdText(provenance(saved))} ${APPLY_NOTE}.`,
             "",
           ];
           out([marker, ...head, ...rest].join("\n"));
           break;
         }
         case "json":
-          out(saved.text);
+          // The file as written, with any raw control, bidi or separator character in its strings as a \u escape.
+          out(jsonSafe(saved.text));
           break;
       }
       setExit(warning === null ? 0 : 1);

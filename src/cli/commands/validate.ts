@@ -10,7 +10,7 @@ import {
   type DiagnosticsFormat,
   renderDiagnostics,
 } from "../../render/diagnostics.js";
-import { out, stdoutStyle } from "../output.js";
+import { out, outCommands, stdoutStyle } from "../output.js";
 import type { SetExit } from "./set-exit.js";
 
 export const DEFAULT_POLICY_PATH = "policies/";
@@ -56,7 +56,9 @@ export function register(program: Command, setExit: SetExit): void {
       const result = loadAndValidate(paths.length > 0 ? paths : [DEFAULT_POLICY_PATH], { today, mixedSets: true });
       const format = chooseFormat(options.format);
       const report = { diagnostics: result.diagnostics, files: result.files.length, policies: result.policies.length };
-      out(renderDiagnostics(report, format, stdoutStyle()));
+      const text = renderDiagnostics(report, format, stdoutStyle());
+      if (format === "github") outCommands(text);
+      else out(text);
       setExit(result.diagnostics.some((d) => d.severity === "error") ? 1 : 0);
     });
 }

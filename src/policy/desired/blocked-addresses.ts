@@ -7,7 +7,7 @@
 // Expired entries (today > expires, UTC) are left out; a change note on every resource they were
 // enforced in says why. Pure and synchronous: the inventories were read before.
 
-import { aggregate, type Cidr, formatCidr, parseCidr } from "../../domain/cidr.js";
+import { aggregate, type Cidr, cidrOf, contains, formatCidr, parseCidr } from "../../domain/cidr.js";
 import { blockOf, expiryNote, type GuardContext, guardProblem, partitionExpired } from "../../domain/guard.js";
 import {
   bandTagValue,
@@ -18,17 +18,53 @@ import {
 } from "../../domain/nacl.js";
 import { type IpSetAddresses, ipSetSpecs } from "../../domain/waf.js";
 import { type LoadedPolicy, POLICY_DEFAULTS, type Policy, type VpcSelector } from "../../model/policy.js";
-import { makeAddress, type TargetRef } from "../../model/resource.js";
+import { type DeclaredEntry, makeAddress, type RuleOrigin, type TargetRef } from "../../model/resource.js";
 import type { BlockingInventory, NaclEntriesSpec, NetworkAclInfo } from "../../model/specs.js";
 import { type Builder, originOf, targetKeyOf } from "./builder.js";
 import { aclLabel, labelled, ownershipTags, selectSubnetIds, selectVpcIds } from "./select.js";
 
 /** The entries of a blockedAddresses section in force today. */
 export interface ActiveBlocks {
-  /** Parsed, canonical, in force; `index` is the entry's position in blockedAddresses.entries. */
-  readonly blocks: readonly { readonly cidr: Cidr; readonly index: number }[];
+  /**
+   * Parsed, canonical, in force; `index` is the entry's position in blockedAddresses.entries,
+   * `entry` the entry in the policy's words (for the plan's "why").
+   */
+  readonly blocks: readonly ActiveBlock[];
   /** Why each expired entry is no longer enforced, for the changes of the resources it was in. */
   readonly expiredNotes: readonly string[];
+}
+
+export interface ActiveBlock {
+  readonly cidr: Cidr;
+  readonly index: number;
+  readonly entry: DeclaredEntry;
+}
+
+/** The entry as the plan shows it: value, reason, and ticket and expires when written. */
+export const declaredEntry = (
+  value: string,
+  e: { readonly reason: string; readonly ticket?: string | undefined; readonly expires?: string | undefined },
+): DeclaredEntry => ({
+  value,
+  reason: e.reason,
+  ...(e.ticket === undefined ? {} : { ticket: e.ticket }),
+  ...(e.expires === undefined ? {} : { expires: e.expires }),
+});
+
+/**
+ * For each rule (a CIDR as written to AWS, after aggregation), the declared entries it covers, in
+ * the order given: `203.0.113.10/31 ← 203.0.113.10, 203.0.113.11`. Rules that are not CIDRs, or
+ * that no entry falls in, are left out.
+ */
+export function ruleOrigins(rules: readonly string[], blocks: readonly ActiveBlock[]): RuleOrigin[] {
+  const out: RuleOrigin[] = [];
+  for (const rule of new Set(rules)) {
+    const c = cidrOf(rule);
+    if (c === null) continue;
+    const entries = blocks.filter((b) => contains(c, b.cidr)).map((b) => b.entry);
+    if (entries.length > 0) out.push({ rule, entries });
+  }
+  return out;
 }
 
 /** The policy's allowlist, parsed: what a block must never overlap. */
@@ -51,7 +87,7 @@ export function activeBlocks(b: Builder, l: LoadedPolicy, today: string): Active
   const ba = l.policy.blockedAddresses;
   if (ba === undefined) return { blocks: [], expiredNotes: [] };
   const allowlist = allowlistOf(l.policy);
-  const blocks: { cidr: Cidr; index: number }[] = [];
+  const blocks: ActiveBlock[] = [];
   const { active, expired } = partitionExpired(ba.entries, today);
   const expiredNotes = expired.map((e) => expiryNote(e.cidr, e));
   for (const e of active) {
@@ -73,7 +109,7 @@ export function activeBlocks(b: Builder, l: LoadedPolicy, today: string): Active
       b.unvalidated(l, rule, pointer, `blocking ${e.cidr}: ${problem}`);
       continue;
     }
-    blocks.push({ cidr: parsed.cidr, index });
+    blocks.push({ cidr: parsed.cidr, index, entry: declaredEntry(e.cidr, e) });
   }
   for (const n of expiredNotes) b.note({ severity: "info", message: `${n}; remove it from ${l.source.file}` });
   for (const c of aggregate(blocks.map((x) => x.cidr))) {
@@ -121,11 +157,11 @@ export function buildNetworkAcls(
       const c = blockOf(t);
       return c === null ? [] : [{ vpcId: acl.vpcId, cidr: c }];
     });
-    const mine: Cidr[] = [];
+    const mine: ActiveBlock[] = [];
     for (const x of active.blocks) {
       // Only the live inventory knows the VPC's own CIDRs: this guard rail is checked here.
       const problem = guardProblem(x.cidr, { allowlist: [], vpcCidrs });
-      if (problem === null) mine.push(x.cidr);
+      if (problem === null) mine.push(x);
       else
         b.diag(
           l,
@@ -135,7 +171,7 @@ export function buildNetworkAcls(
           `refusing to block ${formatCidr(x.cidr)} in ${acl.id}: ${problem}`,
         );
     }
-    const agg = aggregate(mine);
+    const agg = aggregate(mine.map((x) => x.cidr));
     const inbound = direction === "outbound" ? [] : agg;
     const outbound = direction === "inbound" ? [] : agg;
     const others = acl.entries.filter((e) => e.ruleNumber < band.first || e.ruleNumber > band.last);
@@ -181,6 +217,10 @@ export function buildNetworkAcls(
         origin: originOf(l, "blockedAddresses"),
         dependsOn: [],
         ...labelled(aclLabel(inventory, acl)),
+        declared: ruleOrigins(
+          final.map((e) => e.cidr),
+          mine,
+        ),
         ...(nacl.adopt === true ? { adopt: true } : {}),
         inPlace: {
           pointer: "/blockedAddresses/networkAcls/ruleNumbers",
@@ -237,6 +277,7 @@ export function buildIpSets(
         mode,
         origin: originOf(l, "blockedAddresses"),
         dependsOn: [],
+        declared: ruleOrigins(spec.addresses, active.blocks),
         ...(wa.adopt === true ? { adopt: true } : {}),
         inPlace: {
           pointer: "/blockedAddresses/webAcl",

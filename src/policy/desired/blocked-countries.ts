@@ -5,7 +5,8 @@
 import { isWafCountryCode } from "../../domain/countries.js";
 import { expiryNote, partitionExpired } from "../../domain/guard.js";
 import type { LoadedPolicy } from "../../model/policy.js";
-import type { Address } from "../../model/resource.js";
+import type { Address, RuleOrigin } from "../../model/resource.js";
+import { declaredEntry } from "./blocked-addresses.js";
 import type { Builder } from "./builder.js";
 
 /**
@@ -34,4 +35,13 @@ export function activeCountries(b: Builder, l: LoadedPolicy, webAclAddress: Addr
       );
   }
   return countries;
+}
+
+/** For each country code the geo rule blocks, the declared entries behind it (the plan's "why"). */
+export function countryOrigins(l: LoadedPolicy, countries: readonly string[]): RuleOrigin[] {
+  const declared = l.policy.blockedCountries?.countries ?? [];
+  return [...new Set(countries)].map((code) => ({
+    rule: code,
+    entries: declared.filter((c) => c.code === code).map((c) => declaredEntry(c.code, c)),
+  }));
 }

@@ -15,6 +15,7 @@ import type { PlanNote } from "../../model/plan.js";
 import { type LoadedPolicy, POLICY_DEFAULTS } from "../../model/policy.js";
 import { type Address, makeAddress, type TargetRef } from "../../model/resource.js";
 import type { AssociationSpec, BlockingInventory, LoadBalancerInfo, WebAclSpec } from "../../model/specs.js";
+import { countryOrigins } from "./blocked-countries.js";
 import { type Builder, originOf } from "./builder.js";
 import { ownershipTags, tagsMatch } from "./select.js";
 
@@ -84,6 +85,7 @@ export function buildWebAcl(
       mode: wafMode,
       origin: originOf(l, "webAcl"),
       dependsOn,
+      declared: countryOrigins(l, countries),
       ...(wa.adopt === true ? { adopt: true } : {}),
       inPlace: {
         pointer: "/webAcl/name",
