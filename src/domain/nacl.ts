@@ -18,6 +18,13 @@ import { aggregate, type Cidr, compareCidr, contains, formatCidr, type IpFamily,
 
 export const CATCH_ALL_RULES: readonly number[] = [32767, 32768];
 
+/** The tag Cordon puts on a network ACL whose band it has claimed; its value is naclBandText(band). */
+export const NACL_BAND_TAG = "cordon:nacl-band";
+
+/** A band as the cordon:nacl-band tag holds it: "<first>-<last>". */
+export const naclBandText = (band: { readonly first: number; readonly last: number }): string =>
+  `${band.first}-${band.last}`;
+
 const FAMILY_LABEL: Readonly<Record<IpFamily, string>> = { ipv4: "IPv4", ipv6: "IPv6" };
 
 export const directionName = (egress: boolean): "inbound" | "outbound" => (egress ? "outbound" : "inbound");

@@ -6,8 +6,10 @@
 //          returns the field diffs plus whether the change needs a replacement.
 // create / update / delete: idempotent. "Already exists" on create and "not found" on delete are
 //          success. No waiting loops inside: the engine owns retries and ordering.
+import type { PortCall } from "../aws/iam-calls.js";
 import type { Action, DiffResult, Foreign } from "../model/change.js";
 import { AwsError } from "../model/errors.js";
+import type { Policy } from "../model/policy.js";
 import type { Address, DesiredResource, Kind, LiveMeta, Observation, TargetRef } from "../model/resource.js";
 
 /** What diff returns and what adoption finds are model types; handlers name them from here too. */
@@ -141,5 +143,22 @@ export interface KindDescriptor<S = unknown, Ports = unknown> {
    * plan creates it (src/executor/state-location.ts).
    */
   readonly bucket?: "is" | "configures";
+  /**
+   * The AWS calls the handler makes (each port method's IAM actions are declared in
+   * src/aws/iam-calls.ts): `cordon iam` builds its policies from these (docs/iam.md).
+   * A test runs each handler against recording ports and fails on a call not listed here.
+   */
+  readonly iam: KindCalls;
   readonly handler: Handler<S, Ports>;
+}
+
+export interface KindCalls {
+  /** Whether a policy declares resources of this kind (as the desired-state builder decides it). */
+  readonly declaredBy: (policy: Policy) => boolean;
+  /** observe (read-only), for a kind the policies declare. */
+  readonly observe: readonly PortCall[];
+  /** discover (read-only): run for every discoverable kind, declared or not. */
+  readonly discover: readonly PortCall[];
+  /** create, update and delete. */
+  readonly write: readonly PortCall[];
 }

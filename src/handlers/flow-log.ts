@@ -416,6 +416,12 @@ export const flowLogKind: KindDescriptor<FlowLogSpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "create-then-delete",
   section: "flowLogs",
+  iam: {
+    declaredBy: (p) => p.flowLogs !== undefined,
+    observe: ["ec2.describeFlowLogs"],
+    discover: ["ec2.describeFlowLogs"],
+    write: ["ec2.createFlowLogs", "ec2.deleteFlowLogs", "ec2.createTags", "ec2.deleteTags"],
+  },
   appliedDigest: flowLogAppliedDigest,
   handler: flowLogHandler,
 };

@@ -33,7 +33,9 @@ import {
   entryBlock,
   inBand,
   liveNaclSpec,
+  NACL_BAND_TAG,
   type NaclOp,
+  naclBandText,
   naclEntriesDiff,
   naclOperations,
 } from "../domain/nacl.js";
@@ -54,9 +56,8 @@ type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<NaclEntriesSpec> & { exists: true };
 
 /** Tag on an ACL whose band Cordon has written: "<first>-<last>". */
-export const NACL_BAND_TAG = "cordon:nacl-band";
 
-const bandText = (band: NaclBand): string => `${band.first}-${band.last}`;
+const bandText = (band: NaclBand): string => naclBandText(band);
 
 function bandOfTag(value: string | undefined): NaclBand | null {
   const m = /^(\d{1,5})-(\d{1,5})$/.exec(value ?? "");
@@ -370,6 +371,18 @@ export const naclEntriesKind: KindDescriptor<NaclEntriesSpec, TargetPorts> = {
   blocksTraffic: true,
   replaceAction: "create-then-delete",
   section: "blockedAddresses",
+  iam: {
+    declaredBy: (p) => p.blockedAddresses?.networkAcls !== undefined,
+    observe: ["ec2.describeNetworkAcls"],
+    discover: ["ec2.describeNetworkAcls"],
+    write: [
+      "ec2.createTags",
+      "ec2.deleteTags",
+      "ec2.createNetworkAclEntry",
+      "ec2.replaceNetworkAclEntry",
+      "ec2.deleteNetworkAclEntry",
+    ],
+  },
   contextFields: ["entryQuota", "others"],
   handler: naclEntriesHandler,
 };

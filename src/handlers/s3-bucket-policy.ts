@@ -166,6 +166,12 @@ export const bucketPolicyKind: KindDescriptor<BucketPolicySpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "create-then-delete",
   section: "flowLogs",
+  iam: {
+    declaredBy: (p) => p.flowLogs !== undefined,
+    observe: ["s3.getBucketPolicy"],
+    discover: [],
+    write: ["s3.putBucketPolicy", "s3.deleteBucketPolicy"],
+  },
   bucket: "configures",
   handler: bucketPolicyHandler,
 };

@@ -1,6 +1,9 @@
-// Shared by the SDK adapters: one AWS call, its failure converted into an AwsError naming the resource.
+// Shared by the SDK adapters: one AWS call, its failure converted into an AwsError naming the resource
+// (and, when access is denied, the IAM action).
+import { AwsError } from "../../model/errors.js";
 import { emitAwsCall } from "../call-events.js";
-import { toAwsError } from "../errors.js";
+import { classify, toAwsError } from "../errors.js";
+import { iamActionOf } from "../iam-calls.js";
 
 export interface ClientSettings {
   readonly region: string;
@@ -17,7 +20,7 @@ export async function call<T>(operation: string, resource: string, send: () => P
     emitAwsCall({ operation, durationMs: performance.now() - started });
     return out;
   } catch (e) {
-    const error = toAwsError(e, operation, resource);
+    const error = namingTheAction(toAwsError(e, operation, resource), operation);
     emitAwsCall({ operation, durationMs: performance.now() - started, errorCode: error.awsCode });
     throw error;
   }
@@ -40,3 +43,21 @@ export const idsOf = (ids: readonly string[] | undefined, fallback: string): str
       ? ids.join(", ")
       : `${ids.slice(0, 3).join(", ")} (+${ids.length - 3})`
     : fallback;
+
+/**
+ * An access-denied error whose message does not name the IAM action (S3 answers HEAD with a bare
+ * 403) gets the action the call needs (src/aws/iam-calls.ts), so the user knows what to grant.
+ */
+function namingTheAction(error: AwsError, operation: string): AwsError {
+  const action = iamActionOf(operation);
+  if (action === undefined || classify(error) !== "access-denied" || error.message.includes(action)) return error;
+  const prefix = `${error.operation} on ${error.resource} failed: ${error.awsCode}: `;
+  const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return new AwsError(
+    error.operation,
+    error.resource,
+    error.awsCode,
+    `${detail} (the call needs the IAM action ${action})`,
+    error.httpStatus,
+  );
+}
