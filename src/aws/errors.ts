@@ -117,7 +117,10 @@ export function classifyCode(code: string, status?: number): ErrorClass {
   if (ALREADY_EXISTS.has(code)) return "already-exists";
   if (THROTTLING.has(code) || status === 429) return "throttling";
   if (LOCK_CONFLICT.has(code)) return "lock-conflict";
-  if (ACCESS_DENIED.has(code)) return "access-denied";
+  // S3 answers a HEAD it refuses with a bare 403: the SDK has no code to name.
+  if (ACCESS_DENIED.has(code) || (status === 403 && (code === "Unknown" || code === "UnknownError"))) {
+    return "access-denied";
+  }
   if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) return "transient";
   return "other";
 }

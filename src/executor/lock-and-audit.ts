@@ -160,6 +160,8 @@ export async function withLockAndAudit<T>(
   const outcomes: Outcome[] = [];
   let interrupted = false;
   let finished: Promise<string> | undefined;
+  /** Record and lock writes AWS refused for lack of permission: the run fails after it is recorded. */
+  const refused: string[] = [];
 
   const finish = (error: unknown): Promise<string> => {
     finished ??= (async () => {
@@ -202,6 +204,7 @@ export async function withLockAndAudit<T>(
         }
       }
       for (const n of notes) ctx.log(`warning: ${n}`);
+      refused.push(...notes.filter((n) => /AccessDenied|not authorized|access denied/i.test(n)));
       return auditLine(record, written);
     })();
     return finished;
@@ -276,9 +279,17 @@ export async function withLockAndAudit<T>(
     });
     const line = await finish(undefined);
     ctx.report(line);
+    if (refused.length > 0) {
+      // The changes are made, but a record is missing or a lock is left behind: the credentials
+      // lack a permission the next run needs too; say so with a failing exit, not only a warning.
+      throw new CordonError(
+        "AWS",
+        `the changes were applied, but AWS refused Cordon's own records: ${refused.join("; ")}`,
+      );
+    }
     return { value, auditLine: line };
   } catch (e) {
-    if (!interrupted) ctx.report(await finish(e));
+    if (!interrupted && finished === undefined) ctx.report(await finish(e));
     throw e;
   } finally {
     if (ctx.handleSignals === true) {

@@ -146,7 +146,7 @@ export interface KindDescriptor<S = unknown, Ports = unknown> {
   /**
    * The AWS calls the handler makes (each port method's IAM actions are declared in
    * src/aws/iam-calls.ts): `cordon iam` builds its policies from these (docs/iam.md).
-   * A test runs each handler against recording ports and fails on a call not listed here.
+   * test/e2e/iam.test.ts fails when a listed call's action is never needed, or a needed one is missing.
    */
   readonly iam: KindCalls;
   readonly handler: Handler<S, Ports>;
@@ -159,6 +159,10 @@ export interface KindCalls {
   readonly observe: readonly PortCall[];
   /** discover (read-only): run for every discoverable kind, declared or not. */
   readonly discover: readonly PortCall[];
-  /** create, update and delete. */
+  /**
+   * create and update, and the calls of delete when the engine can plan one: for a discoverable
+   * kind (a resource no longer declared) or a replacement. A kind neither discovered nor replaced
+   * is never deleted, so its delete calls are not listed (docs/iam.md).
+   */
   readonly write: readonly PortCall[];
 }

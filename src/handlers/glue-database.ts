@@ -116,7 +116,7 @@ export const glueDatabaseKind: KindDescriptor<GlueDatabaseSpec, TargetPorts> = {
     declaredBy: (p) => p.athena !== undefined,
     observe: ["glue.getDatabase"],
     discover: [],
-    write: ["glue.createDatabase", "glue.updateDatabase", "glue.deleteDatabase"],
+    write: ["glue.createDatabase", "glue.updateDatabase"],
   },
   handler: glueDatabaseHandler,
 };

@@ -170,7 +170,7 @@ export const bucketPolicyKind: KindDescriptor<BucketPolicySpec, TargetPorts> = {
     declaredBy: (p) => p.flowLogs !== undefined,
     observe: ["s3.getBucketPolicy"],
     discover: [],
-    write: ["s3.putBucketPolicy", "s3.deleteBucketPolicy"],
+    write: ["s3.putBucketPolicy"],
   },
   bucket: "configures",
   handler: bucketPolicyHandler,
