@@ -22,7 +22,6 @@ import {
   CLI,
   isMutating,
   makeTmp,
-  REGION,
   ROOT,
   type Run,
   requireCli,

@@ -2,7 +2,13 @@
 // AWS calls that command makes for these policies (docs/iam.md), optionally with the role's trust
 // policy for GitHub Actions OIDC. Offline: reads the policies, never AWS.
 import { type Command, Option } from "commander";
-import { githubTrustPolicy, IAM_COMMANDS, type IamCommand, identityPolicy } from "../../executor/iam-policy.js";
+import {
+  githubTrustPolicy,
+  IAM_COMMANDS,
+  type IamCommand,
+  identityPolicy,
+  mutates,
+} from "../../executor/iam-policy.js";
 import { UsageError } from "../../model/errors.js";
 import { IAM_FORMATS, type IamFormat, renderIam } from "../../render/iam.js";
 import { out } from "../output.js";
@@ -42,7 +48,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--repo <org/repo>", "with --trust github: the repository whose workflows assume the role")
     .option(
       "--environment <name>",
-      "with --trust github: the GitHub environment of the job (default for --for plan: pull-request jobs)",
+      "with --trust github: the GitHub environment of the job (required for apply and watch; without it, plan and drift trust pull-request jobs)",
     )
     .addHelpText(
       "after",
@@ -61,7 +67,7 @@ export function register(program: Command, setExit: SetExit): void {
             "--trust github needs --repo ORG/REPO (the repository whose workflows assume the role).",
           );
         }
-        if (options.environment === undefined && options.for !== "plan") {
+        if (options.environment === undefined && mutates(options.for)) {
           throw new UsageError(
             `--trust github --for ${options.for} needs --environment NAME: a role that writes is assumed only by jobs of a protected environment.`,
           );
