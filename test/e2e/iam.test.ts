@@ -400,3 +400,74 @@ describe("cordon iam, proven against the sandbox's IAM", () => {
     expect(results.length).toBeGreaterThan(30);
   }, 240_000);
 });
+
+describe("the options of cordon iam and cordon sandbox --iam-key", () => {
+  const cli = (args: readonly string[]) => runCli(args, { env: { PATH: process.env["PATH"], NO_COLOR: "1" } });
+
+  it("cordon iam: --for is required; --trust needs --repo, and --environment for a role that writes", async () => {
+    const none = await cli(["iam", dirs.original]);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain("--for <command>");
+    const noRepo = await cli(["iam", dirs.original, "--for", "plan", "--trust", "github"]);
+    expect({ status: noRepo.status, stderr: noRepo.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: "Error: --trust github needs --repo ORG/REPO (the repository whose workflows assume the role).",
+    });
+    const noEnv = await cli(["iam", dirs.original, "--for", "apply", "--trust", "github", "--repo", "acme/net"]);
+    expect(noEnv.status).toBe(1);
+    expect(noEnv.stderr).toContain("needs --environment NAME");
+    const tf = await cli(["iam", dirs.original, "--for", "apply", "--format", "terraform"]);
+    expect(tf.status).toBe(0);
+    expect(tf.stdout).toContain('resource "aws_iam_policy" "cordon_apply"');
+    const trusted = await cli(["iam", dirs.original, "--for", "plan", "--trust", "github", "--repo", "acme/net"]);
+    const doc = JSON.parse(trusted.stdout) as { identityPolicy: Policy; trustPolicies: Record<string, unknown> };
+    expect(doc.identityPolicy).toEqual(policies.plan);
+    expect(JSON.stringify(doc.trustPolicies["111122223333"])).toContain("repo:acme/net:pull_request");
+  });
+
+  it("cordon sandbox --iam-key: the key holds exactly the policy (plan passes, apply is refused naming the action)", async () => {
+    const file = join(tmp, "plan-policy.json");
+    writeFileSync(file, JSON.stringify(policies.plan));
+    const bad = await cli(["sandbox", "--port", "0", "--iam-key", `${KEY}=${join(tmp, "missing.json")}`]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("missing.json: cannot read the policy file (ENOENT)");
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        "sandbox",
+        "--port",
+        "0",
+        "--seed",
+        join(ROOT, "examples/cats-eyes/estate.yaml"),
+        "--iam-key",
+        `${KEY}=${file}`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+      });
+      const end = Date.now() + 20_000;
+      let url: string | undefined;
+      while (url === undefined) {
+        url = /^export AWS_ENDPOINT_URL=(.*)$/m.exec(out)?.[1];
+        if (Date.now() > end) throw new Error("the sandbox did not start");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const cwd = makeTmp("cordon-iam-key-");
+      const env = sandboxCliEnv({ tmp: cwd, endpoint: () => url as string, accessKeyId: KEY, maxAttempts: 1 });
+      const plan = await runCli(["plan", dirs.original], { cwd, env });
+      expect(plan.stderr).toBe("");
+      expect(plan.status).toBe(0);
+      const apply = await runCli(["apply", dirs.original, "--auto-approve"], { cwd, env });
+      expect(apply.status).toBe(1);
+      expect(apply.stderr).toMatch(/not authorized to perform: (s3|glue|ec2|wafv2):\w+/);
+      rmSync(cwd, { recursive: true, force: true });
+    } finally {
+      child.kill("SIGTERM");
+    }
+  }, 60_000);
+});
