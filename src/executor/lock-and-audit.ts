@@ -3,6 +3,7 @@
 // locks released; the last three also on failure, and on SIGINT/SIGTERM when `handleSignals` is
 // set (the process then exits 130/143). Only the reconcile (src/executor/reconcile.ts) uses it.
 import type { AwsSession } from "../aws/config.js";
+import { classify } from "../aws/errors.js";
 import { lockKey } from "../domain/record-keys.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
@@ -171,6 +172,7 @@ export async function withLockAndAudit<T>(
           await writeApplied(p.store, plan, outcomes, p.target);
         } catch (e) {
           notes.push(`could not update the applied record in ${p.store.where}: ${(e as Error).message}`);
+          if (classify(e) === "access-denied") refused.push(notes.at(-1) as string);
         }
       }
       const record = auditRecord({
@@ -194,6 +196,7 @@ export async function withLockAndAudit<T>(
           written.push(await writeAudit(store, record));
         } catch (e) {
           notes.push(`could not write the audit record to ${store.where}: ${(e as Error).message}`);
+          if (classify(e) === "access-denied") refused.push(notes.at(-1) as string);
         }
       }
       for (const l of locks.reverse()) {
@@ -201,10 +204,10 @@ export async function withLockAndAudit<T>(
           await l.release();
         } catch (e) {
           notes.push(`could not release the lock ${l.where} (ID ${l.info.id}): ${(e as Error).message}`);
+          if (classify(e) === "access-denied") refused.push(notes.at(-1) as string);
         }
       }
       for (const n of notes) ctx.log(`warning: ${n}`);
-      refused.push(...notes.filter((n) => /AccessDenied|not authorized|access denied/i.test(n)));
       return auditLine(record, written);
     })();
     return finished;
