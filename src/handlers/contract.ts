@@ -146,7 +146,8 @@ export interface KindDescriptor<S = unknown, Ports = unknown> {
   /**
    * The AWS calls the handler makes (each port method's IAM actions are declared in
    * src/aws/iam-calls.ts): `cordon iam` builds its policies from these (docs/iam.md).
-   * test/e2e/iam.test.ts fails when a listed call's action is never needed, or a needed one is missing.
+   * test/unit/handlers/iam-calls.test.ts fails on a handler call not listed here; test/e2e/iam.test.ts
+   * on a listed action never needed, or a needed one missing.
    */
   readonly iam: KindCalls;
   readonly handler: Handler<S, Ports>;

@@ -168,7 +168,7 @@ export const bucketPolicyKind: KindDescriptor<BucketPolicySpec, TargetPorts> = {
   section: "flowLogs",
   iam: {
     declaredBy: (p) => p.flowLogs !== undefined,
-    observe: ["s3.getBucketPolicy"],
+    observe: ["s3.getBucketPolicy", "s3.getBucketTagging"],
     discover: [],
     write: ["s3.putBucketPolicy"],
   },
