@@ -3,6 +3,7 @@
 // name, plus the HTTP status for codes AWS does not model (S3's bodiless 403 is AccessDenied, plain
 // 5xx are transient). An access-denied error names the IAM action the call needs.
 import { AwsError, CordonError } from "../model/errors.js";
+import { iamActionOf } from "./iam-calls.js";
 
 export type ErrorClass =
   | "not-found"
@@ -118,7 +119,10 @@ export function classifyCode(code: string, status?: number): ErrorClass {
   if (ALREADY_EXISTS.has(code)) return "already-exists";
   if (THROTTLING.has(code) || status === 429) return "throttling";
   if (LOCK_CONFLICT.has(code)) return "lock-conflict";
-  if (ACCESS_DENIED.has(code)) return "access-denied";
+  // S3 answers a HEAD it refuses with a bare 403: the SDK has no code to name.
+  if (ACCESS_DENIED.has(code) || (status === 403 && (code === "Unknown" || code === "UnknownError"))) {
+    return "access-denied";
+  }
   if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) return "transient";
   return "other";
 }
@@ -160,42 +164,6 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   "EHOSTUNREACH",
 ]);
 
-/**
- * The IAM action an SDK operation needs where it is not named `<service>:<Operation>`
- * (docs/aws-behaviour.md, "Access denied: the missing permission").
- */
-const IAM_ACTIONS: Readonly<Record<string, string>> = {
-  HeadBucket: "s3:ListBucket",
-  ListObjectsV2: "s3:ListBucket",
-  HeadObject: "s3:GetObject",
-  GetPublicAccessBlock: "s3:GetBucketPublicAccessBlock",
-  PutPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
-  GetBucketEncryption: "s3:GetEncryptionConfiguration",
-  PutBucketEncryption: "s3:PutEncryptionConfiguration",
-  GetBucketLifecycleConfiguration: "s3:GetLifecycleConfiguration",
-  PutBucketLifecycleConfiguration: "s3:PutLifecycleConfiguration",
-  DeleteBucketLifecycle: "s3:PutLifecycleConfiguration",
-  DeleteBucketTagging: "s3:PutBucketTagging",
-};
-
-/** The IAM action prefix of each SDK client. */
-const IAM_PREFIX: Readonly<Record<string, string>> = {
-  ec2: "ec2",
-  elbv2: "elasticloadbalancing",
-  glue: "glue",
-  s3: "s3",
-  sts: "sts",
-  wafv2: "wafv2",
-};
-
-/** The IAM action `operation` needs, when known. */
-export function iamActionOf(operation: string, service?: string): string | undefined {
-  const special = IAM_ACTIONS[operation];
-  if (special !== undefined) return special;
-  const prefix = service !== undefined ? IAM_PREFIX[service] : undefined;
-  return prefix !== undefined ? `${prefix}:${operation}` : undefined;
-}
-
 /** Codes that mean "this principal may not do this" (not: the credentials are bad). */
 const PERMISSION_DENIED = new Set([
   "AccessDenied",
@@ -211,7 +179,7 @@ const PERMISSION_DENIED = new Set([
 const isBodiless403 = (code: string, status: number | undefined): boolean =>
   status === 403 && (code === "403" || code === "Unknown" || code === "UnknownError" || code === "Forbidden");
 
-export function toAwsError(e: unknown, operation: string, resource: string, service?: string): AwsError {
+export function toAwsError(e: unknown, operation: string, resource: string): AwsError {
   if (e instanceof AwsError) return e;
   const status = errorStatus(e);
   const bodiless403 = isBodiless403(errorCode(e), status);
@@ -235,7 +203,7 @@ export function toAwsError(e: unknown, operation: string, resource: string, serv
   if (classifyCode(code, status) === "access-denied" && !/denied|not authorized/i.test(message)) {
     message = `access denied${message ? ` (${message})` : ""}`;
   }
-  const action = PERMISSION_DENIED.has(code) ? iamActionOf(operation, service) : undefined;
+  const action = PERMISSION_DENIED.has(code) ? iamActionOf(operation) : undefined;
   if (action !== undefined && !message.includes(action)) {
     message = `${message}: the credentials lack the permission ${action} on ${resource}`;
   }

@@ -15,7 +15,15 @@ import type {
   NetworkAclInfo,
   Tags,
 } from "../model/specs.js";
+import type { PortCall } from "./iam-calls.js";
 import type { Ec2Port, TargetPorts } from "./ports.js";
+
+/** The calls of each part of the inventory (src/aws/iam-calls.ts declares their IAM actions). */
+export const INVENTORY_CALLS = {
+  network: ["ec2.describeVpcs", "ec2.describeSubnets"],
+  networkAcls: ["ec2.describeNetworkAcls"],
+  loadBalancers: ["elbv2.describeLoadBalancers", "elbv2.describeTags", "wafv2.getWebACLForResource"],
+} as const satisfies Record<string, readonly PortCall[]>;
 
 /** AWS's Key/Value tag list as a record (a tag without a Key is skipped). */
 export const tagsOf = (tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Tags => {

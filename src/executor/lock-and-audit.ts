@@ -3,6 +3,7 @@
 // locks released; the last three also on failure, and on SIGINT/SIGTERM when `handleSignals` is
 // set (the process then exits 130/143). Only the reconcile (src/executor/reconcile.ts) uses it.
 import type { AwsSession } from "../aws/config.js";
+import { classify } from "../aws/errors.js";
 import { lockKey } from "../domain/record-keys.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
@@ -160,6 +161,8 @@ export async function withLockAndAudit<T>(
   const outcomes: Outcome[] = [];
   let interrupted = false;
   let finished: Promise<string> | undefined;
+  /** Record and lock writes AWS refused for lack of permission: the run fails after it is recorded. */
+  const refused: string[] = [];
 
   const finish = (error: unknown): Promise<string> => {
     finished ??= (async () => {
@@ -169,6 +172,7 @@ export async function withLockAndAudit<T>(
           await writeApplied(p.store, plan, outcomes, p.target);
         } catch (e) {
           notes.push(`could not update the applied record in ${p.store.where}: ${(e as Error).message}`);
+          if (classify(e) === "access-denied") refused.push(notes.at(-1) as string);
         }
       }
       const record = auditRecord({
@@ -192,6 +196,7 @@ export async function withLockAndAudit<T>(
           written.push(await writeAudit(store, record));
         } catch (e) {
           notes.push(`could not write the audit record to ${store.where}: ${(e as Error).message}`);
+          if (classify(e) === "access-denied") refused.push(notes.at(-1) as string);
         }
       }
       for (const l of locks.reverse()) {
@@ -199,6 +204,7 @@ export async function withLockAndAudit<T>(
           await l.release();
         } catch (e) {
           notes.push(`could not release the lock ${l.where} (ID ${l.info.id}): ${(e as Error).message}`);
+          if (classify(e) === "access-denied") refused.push(notes.at(-1) as string);
         }
       }
       for (const n of notes) ctx.log(`warning: ${n}`);
@@ -276,9 +282,17 @@ export async function withLockAndAudit<T>(
     });
     const line = await finish(undefined);
     ctx.report(line);
+    if (refused.length > 0) {
+      // The changes are made, but a record is missing or a lock is left behind: the credentials
+      // lack a permission the next run needs too; say so with a failing exit, not only a warning.
+      throw new CordonError(
+        "AWS",
+        `the changes were applied, but AWS refused Cordon's own records: ${refused.join("; ")}`,
+      );
+    }
     return { value, auditLine: line };
   } catch (e) {
-    if (!interrupted) ctx.report(await finish(e));
+    if (!interrupted && finished === undefined) ctx.report(await finish(e));
     throw e;
   } finally {
     if (ctx.handleSignals === true) {

@@ -3,6 +3,7 @@
 // concurrency control: If-None-Match: * creates only when absent, If-Match: <etag> replaces or
 // deletes only the version that was read. A failed condition is a PreconditionFailedError.
 import { errorCode, errorStatus } from "../aws/errors.js";
+import type { PortCall } from "../aws/iam-calls.js";
 import type { S3Port } from "../aws/ports.js";
 import { ConflictError } from "../model/errors.js";
 
@@ -45,6 +46,15 @@ const isConditionFailure = (e: unknown): boolean => {
   const status = errorStatus(e);
   return code === "PreconditionFailed" || code === "ConditionalRequestConflict" || status === 412 || status === 409;
 };
+
+/**
+ * The calls of the store (src/aws/iam-calls.ts declares their IAM actions): reading a record
+ * (drift: the applied record), and the writes of a locked, audited run.
+ */
+export const RECORD_CALLS = {
+  read: ["s3.getObjectText"],
+  write: ["s3.getObjectText", "s3.putObject", "s3.deleteObject"],
+} as const satisfies Record<string, readonly PortCall[]>;
 
 export function s3ObjectStore(s3: S3Port, bucket: string): ObjectStore {
   const where = `s3://${bucket}`;

@@ -3,6 +3,7 @@
 //   one observation pass (observe + discover, batched per target and service) → plan().
 // Read-only: nothing here calls a mutating API.
 import type { AwsSession } from "../aws/config.js";
+import type { PortCall } from "../aws/iam-calls.js";
 import { readBlockingInventory, readInventory } from "../aws/inventory.js";
 import type { TargetPorts } from "../aws/ports.js";
 import { policyDigest } from "../domain/fingerprint.js";
@@ -85,6 +86,9 @@ export function targetsOf(policies: readonly LoadedPolicy[]): TargetRef[] {
 export const diffRegistry: DiffRegistry = Object.fromEntries(
   KINDS.map((d) => [d.kind, d.handler.diff.bind(d.handler)]),
 ) as DiffRegistry;
+
+/** The identity check of every run (src/aws/iam-calls.ts: it needs no permission). */
+export const IDENTITY_CALLS = ["sts.getCallerIdentity"] as const satisfies readonly PortCall[];
 
 /** Refuses to work on a target with credentials of another account. */
 async function checkIdentity(session: AwsSession, target: TargetRef, retry: RetryOptions): Promise<void> {

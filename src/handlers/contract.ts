@@ -6,8 +6,10 @@
 //          returns the field diffs plus whether the change needs a replacement.
 // create / update / delete: idempotent. "Already exists" on create and "not found" on delete are
 //          success. No waiting loops inside: the engine owns retries and ordering.
+import type { PortCall } from "../aws/iam-calls.js";
 import type { Action, DiffResult, Foreign } from "../model/change.js";
 import { AwsError } from "../model/errors.js";
+import type { Policy } from "../model/policy.js";
 import type { Address, DesiredResource, Kind, LiveMeta, Observation, TargetRef } from "../model/resource.js";
 
 /** What diff returns and what adoption finds are model types; handlers name them from here too. */
@@ -160,5 +162,27 @@ export interface KindDescriptor<S = unknown, Ports = unknown> {
    * plan creates it (src/executor/state-location.ts).
    */
   readonly bucket?: "is" | "configures";
+  /**
+   * The AWS calls the handler makes (each port method's IAM actions are declared in
+   * src/aws/iam-calls.ts): `cordon iam` builds its policies from these (docs/iam.md).
+   * test/unit/handlers/iam-calls.test.ts fails on a handler call not listed here; test/e2e/iam.test.ts
+   * on a listed action never needed, or a needed one missing.
+   */
+  readonly iam: KindCalls;
   readonly handler: Handler<S, Ports>;
+}
+
+export interface KindCalls {
+  /** Whether a policy declares resources of this kind (as the desired-state builder decides it). */
+  readonly declaredBy: (policy: Policy) => boolean;
+  /** observe (read-only), for a kind the policies declare. */
+  readonly observe: readonly PortCall[];
+  /** discover (read-only): run for every discoverable kind, declared or not. */
+  readonly discover: readonly PortCall[];
+  /**
+   * create and update, and the calls of delete when the engine can plan one: for a discoverable
+   * kind (a resource no longer declared) or a replacement. A kind neither discovered nor replaced
+   * is never deleted, so its delete calls are not listed (docs/iam.md).
+   */
+  readonly write: readonly PortCall[];
 }

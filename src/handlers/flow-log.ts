@@ -417,6 +417,12 @@ export const flowLogKind: KindDescriptor<FlowLogSpec, TargetPorts> = {
   replaceAction: "create-then-delete",
   section: "flowLogs",
   fieldNames: { perHourPartition: "perHourPartitions" },
+  iam: {
+    declaredBy: (p) => p.flowLogs !== undefined,
+    observe: ["ec2.describeFlowLogs"],
+    discover: ["ec2.describeFlowLogs"],
+    write: ["ec2.createFlowLogs", "ec2.deleteFlowLogs", "ec2.createTags", "ec2.deleteTags"],
+  },
   appliedDigest: flowLogAppliedDigest,
   handler: flowLogHandler,
 };

@@ -112,5 +112,11 @@ export const glueDatabaseKind: KindDescriptor<GlueDatabaseSpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "delete-then-create",
   section: "athena",
+  iam: {
+    declaredBy: (p) => p.athena !== undefined,
+    observe: ["glue.getDatabase"],
+    discover: [],
+    write: ["glue.createDatabase", "glue.updateDatabase"],
+  },
   handler: glueDatabaseHandler,
 };

@@ -105,5 +105,11 @@ export const glueTableKind: KindDescriptor<GlueTableSpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "delete-then-create",
   section: "athena",
+  iam: {
+    declaredBy: (p) => p.athena !== undefined,
+    observe: ["glue.getTable"],
+    discover: [],
+    write: ["glue.createTable", "glue.updateTable", "glue.deleteTable"],
+  },
   handler: glueTableHandler,
 };

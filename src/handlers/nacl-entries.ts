@@ -370,6 +370,18 @@ export const naclEntriesKind: KindDescriptor<NaclEntriesSpec, TargetPorts> = {
   blocksTraffic: true,
   replaceAction: "create-then-delete",
   section: "blockedAddresses",
+  iam: {
+    declaredBy: (p) => p.blockedAddresses?.networkAcls !== undefined,
+    observe: ["ec2.describeNetworkAcls"],
+    discover: ["ec2.describeNetworkAcls"],
+    write: [
+      "ec2.createTags",
+      "ec2.deleteTags",
+      "ec2.createNetworkAclEntry",
+      "ec2.replaceNetworkAclEntry",
+      "ec2.deleteNetworkAclEntry",
+    ],
+  },
   contextFields: ["entryQuota", "others"],
   fieldNames: { band: "ruleNumbers" },
   // An allow entry outside the band that runs before Cordon's deny entries: they block nothing.

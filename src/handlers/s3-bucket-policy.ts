@@ -166,6 +166,12 @@ export const bucketPolicyKind: KindDescriptor<BucketPolicySpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "create-then-delete",
   section: "flowLogs",
+  iam: {
+    declaredBy: (p) => p.flowLogs !== undefined,
+    observe: ["s3.getBucketPolicy", "s3.getBucketTagging"],
+    discover: [],
+    write: ["s3.putBucketPolicy"],
+  },
   bucket: "configures",
   handler: bucketPolicyHandler,
 };

@@ -13,12 +13,14 @@
 // Ownership: the tag cordon:managed-by=cordon. A bucket of the desired name that exists without it
 // is foreign: the plan refuses it unless the policy says adopt: true, and update refuses to change
 // it unless the change is that adoption.
+
 import type { LifecycleRule } from "@aws-sdk/client-s3";
 import { isNotFound } from "../aws/errors.js";
 import type { S3Port, TargetPorts } from "../aws/ports.js";
 import { inPlaceDiff } from "../domain/diff.js";
 import { fingerprint } from "../domain/fingerprint.js";
 import { AwsError, ConflictError } from "../model/errors.js";
+import { POLICY_DEFAULTS } from "../model/policy.js";
 import { ABSENT_FINGERPRINT, type Observation } from "../model/resource.js";
 import { type BucketSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { APPLIED_TAG, specDigest } from "./applied-tag.js";
@@ -271,6 +273,26 @@ export const bucketKind: KindDescriptor<BucketSpec, TargetPorts> = {
   blocksTraffic: false,
   replaceAction: "create-then-delete",
   section: "flowLogs",
+  iam: {
+    declaredBy: (p) => p.flowLogs !== undefined && (p.flowLogs.bucket.create ?? POLICY_DEFAULTS.bucketCreate),
+    observe: [
+      "s3.headBucket",
+      "s3.getBucketTagging",
+      "s3.getPublicAccessBlock",
+      "s3.getBucketEncryption",
+      "s3.getBucketLifecycleConfiguration",
+    ],
+    discover: [],
+    write: [
+      "s3.createBucket",
+      "s3.putBucketTagging",
+      "s3.deleteBucketTagging",
+      "s3.putPublicAccessBlock",
+      "s3.putBucketEncryption",
+      "s3.putBucketLifecycleConfiguration",
+      "s3.deleteBucketLifecycle",
+    ],
+  },
   bucket: "is",
   handler: bucketHandler,
 };

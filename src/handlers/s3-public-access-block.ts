@@ -13,10 +13,12 @@
 // the bucket (its tags, policy, lifecycle) is read or written. delete never lifts the block: a
 // policy that stops declaring it leaves the bucket as protected as it was (a security control
 // never lapses), and no deletion is ever planned for this kind (no discover, never replaced).
+
 import { isNotFound } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
 import { inPlaceDiff } from "../domain/diff.js";
 import { fingerprint } from "../domain/fingerprint.js";
+import { POLICY_DEFAULTS } from "../model/policy.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import type { Handler, KindDescriptor } from "./contract.js";
 
@@ -97,5 +99,14 @@ export const publicAccessBlockKind: KindDescriptor<PublicAccessBlockSpec, Target
   blocksTraffic: false,
   replaceAction: "create-then-delete",
   section: "flowLogs",
+  iam: {
+    declaredBy: (p) =>
+      p.flowLogs !== undefined &&
+      !(p.flowLogs.bucket.create ?? POLICY_DEFAULTS.bucketCreate) &&
+      p.flowLogs.bucket.blockPublicAccess === true,
+    observe: ["s3.getPublicAccessBlock"],
+    discover: [],
+    write: ["s3.putPublicAccessBlock"],
+  },
   handler: publicAccessBlockHandler,
 };

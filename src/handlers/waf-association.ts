@@ -198,5 +198,11 @@ export const associationKind: KindDescriptor<AssociationSpec, TargetPorts> = {
   blocksTraffic: true,
   replaceAction: "create-then-delete",
   section: "webAcl",
+  iam: {
+    declaredBy: (p) => p.webAcl?.loadBalancers !== undefined,
+    observe: ["wafv2.getWebACLForResource", "wafv2.listResourcesForWebACL"],
+    discover: [],
+    write: ["wafv2.getWebACLForResource", "wafv2.associateWebACL", "wafv2.disassociateWebACL"],
+  },
   handler: associationHandler,
 };

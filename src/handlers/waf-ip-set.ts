@@ -239,5 +239,11 @@ export const ipSetKind: KindDescriptor<IpSetSpec, TargetPorts> = {
   blocksTraffic: true,
   replaceAction: "create-then-delete",
   section: "blockedAddresses",
+  iam: {
+    declaredBy: (p) => p.blockedAddresses?.webAcl === true && p.webAcl !== undefined,
+    observe: ["wafv2.listIPSets", "wafv2.getIPSet", "wafv2.listTagsForResource"],
+    discover: ["wafv2.listIPSets"],
+    write: ["wafv2.createIPSet", "wafv2.updateIPSet", "wafv2.deleteIPSet", "wafv2.tagResource", "wafv2.untagResource"],
+  },
   handler: ipSetHandler,
 };

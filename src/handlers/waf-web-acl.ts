@@ -306,5 +306,19 @@ export const webAclKind: KindDescriptor<WebAclSpec, TargetPorts> = {
   replaceAction: "create-then-delete",
   section: "webAcl",
   references: ipSetReferences,
+  iam: {
+    declaredBy: (p) => p.webAcl !== undefined,
+    observe: ["wafv2.listWebACLs", "wafv2.getWebACL", "wafv2.listTagsForResource", "wafv2.listResourcesForWebACL"],
+    discover: ["wafv2.listWebACLs"],
+    write: [
+      "wafv2.createWebACL",
+      "wafv2.updateWebACL",
+      "wafv2.deleteWebACL",
+      "wafv2.listResourcesForWebACL",
+      "wafv2.disassociateWebACL",
+      "wafv2.tagResource",
+      "wafv2.untagResource",
+    ],
+  },
   handler: webAclHandler,
 };

@@ -4,6 +4,7 @@
 
 import { parseEstateText, seedEstate, validateEstateObject } from "./estate.js";
 import type { FaultConfig, Faults } from "./faults.js";
+import { identities, setKeyPolicy } from "./identity.js";
 import type { PersistenceStats, StateDump, Store } from "./store.js";
 import {
   type Estate,
@@ -34,6 +35,8 @@ export interface RequestLogEntry {
    * service; "lostResponse" when the service performed the request and a fault replaced its answer.
    */
   readonly injected?: "denied" | "throttle" | "error" | "lostResponse";
+  /** The IAM actions evaluated for the request (only for a caller with an identity policy). */
+  readonly iamActions?: readonly string[];
   readonly ms: number;
 }
 
@@ -86,6 +89,8 @@ export interface Control {
   setConfig(partial: Partial<SandboxConfig>): SandboxConfig;
   /** Seeds an estate (object, or YAML/JSON text) on top of the current state. */
   seed(estate: Estate | string, source?: string): void;
+  /** Gives an access key or role ARN an identity policy (parsed JSON); null removes it. */
+  setIamPolicy(key: string, policy: unknown): void;
   /** Empties the state, counters, request log and faults; the configuration stays. */
   reset(): void;
   state(): StateDump;
@@ -129,6 +134,10 @@ export function createControl(deps: ControlDeps): Control {
       const parsed =
         typeof estate === "string" ? parseEstateText(estate, source) : validateEstateObject(estate, source);
       seedEstate(parsed, ctx, modules);
+      store.touch();
+    },
+    setIamPolicy(key, policy) {
+      setKeyPolicy(identities(ctx), key, policy);
       store.touch();
     },
     reset() {
@@ -202,6 +211,14 @@ function route(control: Control, method: string, path: string, body: Buffer): Sa
         stateFile: control.persistence(),
       });
     default:
+      if (method === "PUT" && path.startsWith("iam/")) {
+        control.setIamPolicy(decodeURIComponent(path.slice("iam/".length)), readJson());
+        return json(200, { ok: true });
+      }
+      if (method === "DELETE" && path.startsWith("iam/")) {
+        control.setIamPolicy(decodeURIComponent(path.slice("iam/".length)), null);
+        return json(200, { ok: true });
+      }
       return json(404, { error: `no control endpoint ${method} ${CONTROL_PREFIX}${path}` });
   }
 }

@@ -14,6 +14,11 @@ export interface AccessKeyEntry {
   readonly allow?: readonly string[];
   /** Caller ARN reported by GetCallerIdentity (default `arn:aws:iam::<account>:user/<key id>`). */
   readonly arn?: string;
+  /**
+   * An identity policy document (parsed JSON): evaluated per request as IAM does (src/iam.ts),
+   * instead of `allow`. Absent = `allow` (or everything).
+   */
+  readonly policy?: unknown;
 }
 
 export interface SessionEntry {
@@ -21,6 +26,7 @@ export interface SessionEntry {
   readonly arn: string;
   readonly userId: string;
   readonly allow?: readonly string[];
+  readonly policy?: unknown;
   readonly expiration: string;
 }
 
@@ -64,13 +70,21 @@ export interface Caller {
   readonly arn: string;
   readonly userId: string;
   readonly allow: readonly string[] | undefined;
+  /** The identity policy, when the key (or the assumed role) has one. */
+  readonly policy: unknown;
 }
 
 /** Session keys first, then configured keys, then a 12-digit key id = that account, else the default account. */
 export function resolveCaller(ids: Identities, accessKeyId: string): Caller {
   const session = ids.sessions[accessKeyId];
   if (session !== undefined) {
-    return { account: session.account, arn: session.arn, userId: session.userId, allow: session.allow };
+    return {
+      account: session.account,
+      arn: session.arn,
+      userId: session.userId,
+      allow: session.allow,
+      policy: session.policy,
+    };
   }
   const entry = ids.accessKeys[accessKeyId];
   const account =
@@ -80,6 +94,7 @@ export function resolveCaller(ids: Identities, accessKeyId: string): Caller {
     arn: entry?.arn ?? `arn:aws:iam::${account}:user/${accessKeyId || "anonymous"}`,
     userId: accessKeyId.startsWith("AKIA") ? `AIDA${accessKeyId.slice(4)}` : accessKeyId || "anonymous",
     allow: entry?.allow,
+    policy: entry?.policy,
   };
 }
 
@@ -104,4 +119,18 @@ export function wildcardMatch(pattern: string, value: string, caseInsensitive = 
 export function actionAllowed(allow: readonly string[] | undefined, action: string): boolean {
   if (allow === undefined) return true;
   return allow.some((p) => wildcardMatch(p, action));
+}
+
+/**
+ * Gives a key (or a role ARN: its sessions) an identity policy; null removes it (the key is then
+ * back to its allow-list, or to everything). The key keeps its account (a new one: the 12-digit key
+ * itself, else the default account).
+ */
+export function setKeyPolicy(ids: Identities, key: string, policy: unknown): void {
+  const existing = ids.accessKeys[key];
+  const roleAccount = /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(key)?.[1];
+  const account =
+    existing?.account ?? roleAccount ?? (/^\d{12}$/.test(key) ? key : ids.defaultAccount) ?? DEFAULT_ACCOUNT;
+  const { policy: _old, ...rest } = existing ?? { account };
+  ids.accessKeys[key] = policy === null ? { ...rest, account } : { ...rest, account, policy };
 }

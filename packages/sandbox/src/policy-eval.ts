@@ -63,7 +63,7 @@ function principalMatches(principal: unknown, service: string): boolean {
   return asList((principal as Record<string, unknown>)["Service"]).includes(service);
 }
 
-function conditionsMatch(condition: unknown, context: Readonly<Record<string, string>>): boolean {
+export function conditionsMatch(condition: unknown, context: Readonly<Record<string, string>>): boolean {
   if (condition === undefined) return true;
   if (condition === null || typeof condition !== "object") return false;
   const lower = new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));

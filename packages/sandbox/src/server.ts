@@ -9,7 +9,8 @@ import { CONTROL_PREFIX, type Control, createControl, createStats, type Stats } 
 import { assertNever } from "./errors.js";
 import { loadEstateFile } from "./estate.js";
 import { createFaults, type FaultConfig, type Faults } from "./faults.js";
-import { actionAllowed, DEFAULT_REGION, identities, parseCredential, resolveCaller } from "./identity.js";
+import { firstDenied, type IamCheck, requestChecks } from "./iam.js";
+import { actionAllowed, DEFAULT_REGION, identities, parseCredential, resolveCaller, setKeyPolicy } from "./identity.js";
 import { SERVICE_MODULES } from "./services/index.js";
 import { Store } from "./store.js";
 import {
@@ -37,6 +38,8 @@ export interface SandboxOptions {
   readonly defaultAccount?: string;
   readonly requestLogSize?: number;
   readonly modules?: readonly ServiceModule[];
+  /** Identity policies (parsed JSON) by access key id or role ARN (see setKeyPolicy). */
+  readonly iamPolicies?: Readonly<Record<string, unknown>>;
 }
 
 export interface SandboxHandle {
@@ -106,6 +109,7 @@ export function createSandboxCore(options: SandboxOptions = {}) {
   const control = createControl({ store, faults, stats, ctx, modules, inFlight: () => inFlight });
   const stateLoaded = store.load();
   if (options.defaultAccount !== undefined) identities(ctx).defaultAccount = options.defaultAccount;
+  for (const [key, policy] of Object.entries(options.iamPolicies ?? {})) setKeyPolicy(identities(ctx), key, policy);
   if (!stateLoaded && options.seed !== undefined) {
     control.seed(typeof options.seed === "string" ? loadEstateFile(options.seed) : options.seed);
   }
@@ -304,6 +308,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: Deps): Pro
 
   let operation = "unknown";
   let injected: "denied" | "throttle" | "error" | "lostResponse" | undefined;
+  let iamActions: string[] | undefined;
   let response: SandboxResponse;
   let errorCode: string | undefined;
   try {
@@ -312,9 +317,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: Deps): Pro
       operation = module.operation(request);
       const action = module.iamAction?.(operation, request) ?? `${module.iamPrefix}:${operation}`;
       const exempt = service === "sts" && operation === "GetCallerIdentity";
-      if (!exempt && !actionAllowed(caller.allow, action)) {
+      if (!exempt && caller.policy !== undefined) {
+        const checks = requestChecks(module.name, operation, action, request, deps.ctx);
+        iamActions = [...new Set(checks.map((c) => c.action))];
+        const denied = firstDenied(caller.policy, checks);
+        if (denied !== null) {
+          injected = "denied";
+          throw accessDenied(module, caller.arn, denied.check, denied.decision === "explicit-deny");
+        }
+      } else if (!exempt && !actionAllowed(caller.allow, action)) {
         injected = "denied";
-        throw accessDenied(module, caller.arn, action);
+        throw accessDenied(module, caller.arn, { action, resource: "*" }, false);
       }
       const decision = deps.faults.decide(module.name, operation, request.form);
       if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));
@@ -373,12 +386,22 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: Deps): Pro
     status: response.status,
     ...(errorCode !== undefined ? { errorCode } : {}),
     ...(injected !== undefined ? { injected } : {}),
+    ...(iamActions !== undefined ? { iamActions } : {}),
     ms: Math.round((performance.now() - started) * 100) / 100,
   });
 }
 
-function accessDenied(module: ServiceModule, arn: string, action: string): ApiError {
-  const why = `User: ${arn} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
+/**
+ * AWS's access-denied error for one check, in the service's protocol: the message names the caller,
+ * the action and the resource, and whether a policy denied it or none allowed it (S3's HEAD has no
+ * body: only the 403 reaches the client).
+ */
+function accessDenied(module: ServiceModule, arn: string, check: IamCheck, explicit: boolean): ApiError {
+  const on = check.resource === "*" ? "" : ` on resource: ${check.resource}`;
+  const because = explicit
+    ? `with an explicit deny in an identity-based policy`
+    : `because no identity-based policy allows the ${check.action} action`;
+  const why = `User: ${arn} is not authorized to perform: ${check.action}${on} ${because}`;
   switch (module.protocol) {
     case "ec2":
       return new ApiError("UnauthorizedOperation", `You are not authorized to perform this operation. ${why}`, 403);

@@ -1,4 +1,5 @@
-// Shared by the SDK adapters: one AWS call, its failure converted into an AwsError naming the resource.
+// Shared by the SDK adapters: one AWS call, its failure converted into an AwsError naming the resource
+// (and, when access is denied, the IAM action the call needs: src/aws/iam-calls.ts).
 import { type AwsService, emitAwsCall } from "../call-events.js";
 import { toAwsError } from "../errors.js";
 
@@ -20,7 +21,7 @@ export const callFor =
       emitAwsCall({ service, operation, durationMs: performance.now() - started });
       return out;
     } catch (e) {
-      const error = toAwsError(e, operation, resource, service);
+      const error = toAwsError(e, operation, resource);
       emitAwsCall({ service, operation, durationMs: performance.now() - started, errorCode: error.awsCode });
       throw error;
     }

@@ -4,6 +4,7 @@ import { register as registerApply } from "./apply.js";
 import { register as registerDemo } from "./demo.js";
 import { register as registerDrift } from "./drift.js";
 import { register as registerForceUnlock } from "./force-unlock.js";
+import { register as registerIam } from "./iam.js";
 import { register as registerPlan } from "./plan.js";
 import { register as registerSandbox } from "./sandbox.js";
 import { register as registerSchema } from "./schema.js";
@@ -23,4 +24,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerDrift(program, setExit);
   registerForceUnlock(program, setExit);
   registerWatch(program, setExit);
+  registerIam(program, setExit);
 }

@@ -1,7 +1,7 @@
 // `cordon sandbox`: a local AWS-compatible endpoint on 127.0.0.1 for trying Cordon and testing
 // policy repositories without an AWS account. Prints the `export` lines for a shell on stdout,
 // logs on stderr, and runs until Ctrl-C / SIGTERM, flushing the state file before it exits.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { SandboxError } from "@cordon/sandbox";
 import type { Command } from "commander";
@@ -23,6 +23,43 @@ interface Options {
   readonly defaultAccount?: string;
   readonly region?: string;
   readonly accessKeyId: string;
+  readonly iamKey?: string[];
+}
+
+/**
+ * --iam-key KEY=policy.json: the access key (or role ARN) gets that identity policy, evaluated per
+ * request as IAM does. A file that is not a JSON object with a Statement is a usage error naming it.
+ */
+function iamKeys(args: readonly string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const arg of args ?? []) {
+    const eq = arg.indexOf("=");
+    if (eq <= 0 || eq === arg.length - 1) {
+      throw new UsageError(
+        `--iam-key must be KEY=policy.json (an access key id or role ARN, then a file), got "${arg}"`,
+      );
+    }
+    const file = arg.slice(eq + 1);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new UsageError(
+        `--iam-key ${file}: cannot read the policy file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`--iam-key ${file}: not JSON: ${(e as Error).message}`);
+    }
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc) || !("Statement" in doc)) {
+      throw new UsageError(`--iam-key ${file}: not an IAM policy document (a JSON object with a Statement)`);
+    }
+    out[arg.slice(0, eq)] = doc;
+  }
+  return out;
 }
 
 /**
@@ -69,6 +106,11 @@ export function register(program: Command, setExit: SetExit): void {
     .option("--default-account <id>", "account of access keys that are not in the estate (default 111122223333)")
     .option("--region <name>", "region printed in the export lines (default: the estate's first region)")
     .option("--access-key-id <id>", "access key id printed in the export lines", "AKIASANDBOXEXAMPLE01")
+    .option(
+      "--iam-key <key=policy.json>",
+      "give an access key (or role ARN) an identity policy, evaluated as IAM does (action, resource, conditions); repeatable. Keys without one may do everything",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (o: Options) => {
       const port = int(o.port, "--port", 0, 65535) ?? 4566;
       const latencyMs = int(o.latencyMs, "--latency-ms", 0, 600_000);
@@ -91,6 +133,7 @@ export function register(program: Command, setExit: SetExit): void {
       if (o.state !== undefined && !existsSync(dirname(resolve(o.state)))) {
         throw new UsageError(`--state ${o.state}: the directory ${dirname(resolve(o.state))} does not exist`);
       }
+      const iamPolicies = iamKeys(o.iamKey);
       const { startSandbox, loadEstateFile, loadFaultsArg, SandboxError } = await import("@cordon/sandbox");
       let faults: ReturnType<typeof loadFaultsArg>;
       let estate: ReturnType<typeof loadEstateFile> | undefined;
@@ -107,6 +150,7 @@ export function register(program: Command, setExit: SetExit): void {
           ...(o.state !== undefined ? { stateFile: o.state } : {}),
           ...(estate !== undefined ? { seed: estate } : {}),
           ...(o.defaultAccount !== undefined ? { defaultAccount: o.defaultAccount } : {}),
+          iamPolicies,
           config: {
             ...(naclEntryQuota !== undefined ? { naclEntryQuota } : {}),
             ...(webAclAssociationDelayMs !== undefined ? { webAclAssociationDelayMs } : {}),

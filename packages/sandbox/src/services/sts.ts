@@ -53,11 +53,13 @@ function assumeRole(req: SandboxRequest, ctx: ServiceContext) {
   const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
   const expiration = new Date(ctx.now().getTime() + duration * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const allow = ids.accessKeys[roleArn]?.allow;
+  const policy = ids.accessKeys[roleArn]?.policy;
   ids.sessions[accessKeyId] = {
     account,
     arn,
     userId: `${roleId}:${sessionName}`,
     ...(allow !== undefined ? { allow } : {}),
+    ...(policy !== undefined ? { policy } : {}),
     expiration,
   };
   ctx.touch();
