@@ -179,7 +179,7 @@ const PERMISSION_DENIED = new Set([
 const isBodiless403 = (code: string, status: number | undefined): boolean =>
   status === 403 && (code === "403" || code === "Unknown" || code === "UnknownError" || code === "Forbidden");
 
-export function toAwsError(e: unknown, operation: string, resource: string): AwsError {
+export function toAwsError(e: unknown, operation: string, resource: string, service?: string): AwsError {
   if (e instanceof AwsError) return e;
   const status = errorStatus(e);
   const bodiless403 = isBodiless403(errorCode(e), status);
@@ -203,7 +203,7 @@ export function toAwsError(e: unknown, operation: string, resource: string): Aws
   if (classifyCode(code, status) === "access-denied" && !/denied|not authorized/i.test(message)) {
     message = `access denied${message ? ` (${message})` : ""}`;
   }
-  const action = PERMISSION_DENIED.has(code) ? iamActionOf(operation) : undefined;
+  const action = PERMISSION_DENIED.has(code) ? iamActionOf(operation, service) : undefined;
   if (action !== undefined && !message.includes(action)) {
     message = `${message}: the credentials lack the permission ${action} on ${resource}`;
   }

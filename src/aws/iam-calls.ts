@@ -207,10 +207,29 @@ export function callIam(call: PortCall): CallIam {
   return (PORT_IAM[service] as Record<string, CallIam>)[method] as CallIam;
 }
 
-const byOperation = new Map<string, CallIam>();
+const byOperation = new Map<string, CallIam[]>();
 for (const table of Object.values(PORT_IAM)) {
-  for (const c of Object.values(table) as CallIam[]) if (!byOperation.has(c.operation)) byOperation.set(c.operation, c);
+  for (const c of Object.values(table) as CallIam[])
+    byOperation.set(c.operation, [...(byOperation.get(c.operation) ?? []), c]);
 }
 
-/** The IAM action AWS checks first for an operation (the adapters name it in access-denied errors). */
-export const iamActionOf = (operation: string): string | undefined => byOperation.get(operation)?.needs[0]?.action;
+/** The IAM action prefix of each SDK client (an operation name such as TagResource is in several). */
+const IAM_PREFIX: Readonly<Record<string, string>> = {
+  ec2: "ec2",
+  elbv2: "elasticloadbalancing",
+  glue: "glue",
+  s3: "s3",
+  sts: "sts",
+  wafv2: "wafv2",
+};
+
+/**
+ * The IAM action AWS checks first for an operation of `service` (the SDK client's name); the
+ * adapters name it in access-denied errors. Undefined for an operation no port declares.
+ */
+export function iamActionOf(operation: string, service?: string): string | undefined {
+  const calls = byOperation.get(operation) ?? [];
+  const prefix = service !== undefined ? IAM_PREFIX[service] : undefined;
+  const call = prefix === undefined ? calls[0] : calls.find((c) => c.needs[0]?.action.startsWith(`${prefix}:`));
+  return call?.needs[0]?.action;
+}

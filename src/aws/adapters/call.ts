@@ -21,7 +21,7 @@ export const callFor =
       emitAwsCall({ service, operation, durationMs: performance.now() - started });
       return out;
     } catch (e) {
-      const error = toAwsError(e, operation, resource);
+      const error = toAwsError(e, operation, resource, service);
       emitAwsCall({ service, operation, durationMs: performance.now() - started, errorCode: error.awsCode });
       throw error;
     }

@@ -79,6 +79,9 @@ describe("toAwsError", () => {
       "lack the permission elasticloadbalancing:DescribeLoadBalancers",
     );
     expect(denied("GetWebACL", "wafv2")).toContain("lack the permission wafv2:GetWebACL");
+    // The action comes from the ports' declarations (src/aws/iam-calls.ts) of that client: an
+    // operation of another service is never named after a same-named one.
+    expect(denied("GetWebACL", "glue")).not.toContain("permission");
     // Bad credentials are not a missing permission.
     expect(toAwsError(sdkError("InvalidClientTokenId", 403), "GetCallerIdentity", "r", "sts").message).not.toContain(
       "permission",
