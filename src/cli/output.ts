@@ -38,6 +38,11 @@ export function outCommands(text: string): void {
   process.stdout.write(safeOutput(line(text), { commands: true }));
 }
 
+/** Cordon's own workflow commands on stderr (drift annotations, so that --format json keeps stdout one document). */
+export function errCommands(text: string): void {
+  process.stderr.write(safeOutput(line(text), { commands: true }));
+}
+
 /** Writes to stderr through the same guard as out(). */
 export function err(text: string): void {
   process.stderr.write(safeOutput(line(text)));

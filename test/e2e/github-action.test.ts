@@ -128,7 +128,9 @@ describe("the action's bundle", () => {
     const doc = JSON.parse(readFileSync(join(tmp, "plan.json"), "utf8")) as PlanDocument;
     const changes = doc.changes.filter((c) => c.action !== "no-op");
     expect(changes.length).toBeGreaterThan(3);
-    for (const c of changes) expect(r.summary).toContain(c.address);
+    // Addresses sit inside HTML (<summary><code>), where data characters are entities: read them back.
+    const shown = r.summary.replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
+    for (const c of changes) expect(shown).toContain(c.address);
     expect(r.summary.split("<details>").length - 1).toBe(changes.length);
     expect(r.summary).toContain(lines[1]);
   });

@@ -16,7 +16,7 @@ import { renderDriftAnnotations, renderDriftJson, renderDriftMarkdown, renderDri
 import { printApplySummary, progressPrinter } from "../apply-output.js";
 import { appendStepSummary, inGithubActions } from "../github.js";
 import { addLockOptions, cliReconcileContext, type LockOptionValues, reconcileSettings } from "../lock-options.js";
-import { err, out, stdoutStyle } from "../output.js";
+import { err, errCommands, out, stdoutStyle } from "../output.js";
 import { DEFAULT_POLICY_PATH, makePlan, policyPaths, reportPolicyErrors, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
 
@@ -97,7 +97,7 @@ export function register(program: Command, setExit: SetExit): void {
       appendStepSummary(renderDriftMarkdown(r));
       // Annotations on stderr, so that --format json keeps stdout one document.
       const annotations = inGithubActions() ? renderDriftAnnotations(r) : "";
-      if (annotations !== "") err(annotations);
+      if (annotations !== "") errCommands(annotations);
     };
     const correct = options.correctExpired === true ? "expired" : options.correct === true ? "all" : undefined;
     if (correct === undefined) {
