@@ -10,6 +10,8 @@ import { build } from "esbuild";
 // The policy types (src/model/policy-schema.gen.ts) are generated from the schema first, so an editor
 // and `tsc` see the current shape after `npm ci` (which runs this build as `prepare`).
 await import("./gen-policy-types.mjs");
+// The schema validators likewise (ajv standalone code: no schema compiled at run time).
+await import("./gen-policy-validator.mjs");
 
 rmSync("dist", { recursive: true, force: true });
 await build({

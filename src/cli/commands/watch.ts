@@ -18,7 +18,6 @@ import { todayUtc } from "../../policy/index.js";
 import { GitError } from "../../watch/git.js";
 import { type LogFormat, type Logger, makeLogger } from "../../watch/log.js";
 import { runLoop } from "../../watch/loop.js";
-import { createMetrics } from "../../watch/metrics.js";
 import { parseListen, startEndpoints } from "../../watch/server.js";
 import { addLockOptions, type LockOptionValues, reconcileSettings } from "../lock-options.js";
 import { DEFAULT_POLICY_PATH } from "../policy-input.js";
@@ -85,7 +84,8 @@ export function register(program: Command, setExit: SetExit): void {
     const listen = parseListen(options.listen);
     const settings = reconcileSettings(options, "watch");
     const log: Logger = makeLogger(options.logFormat);
-    const metrics = createMetrics();
+    // prom-client is loaded only by watch (docs/performance.md: start-up cost of every command).
+    const metrics = (await import("../../watch/metrics.js")).createMetrics();
     const session = createAwsSession();
     const source =
       options.git !== undefined ? (await import("../../watch/git.js")).gitSource(options.git, options.branch) : null;
