@@ -1,15 +1,11 @@
 // The planner at scale: sortChanges keeps exactly the order of the straightforward algorithm (on
-// random DAGs), and planning CPU grows linearly with the estate (docs/performance.md).
+// random DAGs) in O((n + e) log n) (docs/performance.md; the growth test: test/contract/plan-growth.test.ts).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { descriptorOf } from "../../../src/handlers/registry.js";
 import type { Change } from "../../../src/model/change.js";
-import type { LoadedPolicy } from "../../../src/model/policy.js";
-import { ABSENT_FINGERPRINT, type Address, type Observation } from "../../../src/model/resource.js";
-import type { Inventory } from "../../../src/model/specs.js";
-import { plan, sortChanges } from "../../../src/planner/plan.js";
-import { desiredMonitoring } from "../../../src/policy/desired/index.js";
-import { DIFFS } from "../../helpers/plan-fixture.js";
+import { ABSENT_FINGERPRINT } from "../../../src/model/resource.js";
+import { sortChanges } from "../../../src/planner/plan.js";
 
 const T = { account: "111122223333", region: "eu-west-1" };
 const KINDS: Change["kind"][] = ["s3.bucket", "s3.bucketPolicy", "ec2.flowLog", "glue.database", "glue.table"];
@@ -105,80 +101,4 @@ describe("sortChanges", () => {
       sortChanges([mk("a", "ec2.flowLog", ["b"]), mk("b", "ec2.flowLog", ["a"]), mk("c", "s3.bucket", [])]),
     ).toThrow("dependency cycle among: a, b");
   });
-});
-
-/**
- * A flow-log policy over `n` VPCs with nothing in AWS: its desired state (made once), and the
- * planning function over it.
- */
-function planOf(n: number): () => number {
-  const policy: LoadedPolicy = {
-    source: { file: "policies/all.yaml", document: 0 },
-    policy: {
-      apiVersion: "cordon.dev/v1",
-      kind: "Policy",
-      metadata: { name: "all" },
-      target: T,
-      flowLogs: { bucket: { name: "flow-logs-bucket", create: true }, vpcs: { all: true } },
-    },
-  };
-  const inventory: Inventory = {
-    vpcs: Array.from({ length: n }, (_, i) => ({
-      id: `vpc-${i.toString(16).padStart(17, "0")}`,
-      cidrs: [`10.${i >> 8}.${i & 255}.0/24`],
-      ipv6Cidrs: [],
-      tags: {},
-      isDefault: false,
-    })),
-    subnets: [],
-  };
-  const d = desiredMonitoring([policy], new Map([[`${T.account}/${T.region}`, inventory]]), { today: "2026-05-01" });
-  const observed = new Map<Address, Observation>(
-    d.resources.map((r) => [r.address, { exists: false, fingerprint: ABSENT_FINGERPRINT }]),
-  );
-  return () =>
-    plan({
-      desired: d.resources,
-      observed,
-      owned: [],
-      diff: DIFFS,
-      policyDigest: "x",
-      createdAt: "2026-05-01T12:00:00.000Z",
-      cordonVersion: "0.1.0",
-    }).changes.length;
-}
-
-describe("planning CPU grows linearly with the estate", () => {
-  it("plans 4,000 VPCs in under 10× the CPU time of 400", () => {
-    // Ten different estates of 400 against one of 4,000: the same number of changes and memory
-    // touched, so that only how the work grows differs. Each side is measured in CPU time (not
-    // wall clock), the least of several rounds that alternate between them, so that a loaded
-    // machine does not decide the outcome. Linear is 10×; main's sort made it ~100× and more.
-    const smalls = Array.from({ length: 10 }, () => planOf(400));
-    const large = planOf(4000);
-    expect(smalls[0]?.()).toBeGreaterThan(400);
-    expect(large()).toBeGreaterThan(4000);
-    const cpu = (f: () => void): number => {
-      const start = process.cpuUsage();
-      f();
-      const used = process.cpuUsage(start);
-      return used.user + used.system;
-    };
-    let small = Number.POSITIVE_INFINITY;
-    let big = Number.POSITIVE_INFINITY;
-    for (let round = 0; round < 7; round++) {
-      small = Math.min(
-        small,
-        cpu(() => {
-          for (const p of smalls) p();
-        }),
-      );
-      big = Math.min(
-        big,
-        cpu(() => large()),
-      );
-    }
-    console.log("ratio", (big * 10) / small);
-    expect((big * 10) / small).toBeLessThan(10);
-  }, 120_000);
 });
