@@ -22,6 +22,9 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
+  // The packages' ES module builds first (the AWS SDK's dist-es): tree-shaken, and no CommonJS
+  // wrapper copying every export of a client at load time (docs/performance.md).
+  mainFields: ["module", "main"],
   minify: true,
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
