@@ -5,8 +5,9 @@
 // Builds dist/cordon.js (scripts/build.mjs) and bundles the sandbox with esbuild, runs the sandbox
 // in this process and the CLI as separate processes (median of 5 runs each). Apply is measured
 // from the same starting state every run (the sandbox is reset and re-seeded before each).
-// Then the blocking section (scripts/bench/blocking.mjs) and reading hostile policy files
-// (scripts/bench/validate.ts: cost at n and 4n).
+// Then the blocking section (scripts/bench/blocking.mjs), reading hostile policy files
+// (scripts/bench/validate.ts: cost at n and 4n) and speed at organisation scale
+// (scripts/bench/scale.mjs, docs/performance.md; BENCH_SCALE=0 leaves it out).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -133,3 +134,7 @@ await build({
   logLevel: "warning",
 });
 execFileSync(process.execPath, [validateBench], { stdio: "inherit" });
+
+// Speed at organisation scale: 500 to 5,000 VPCs × 4 regions at 50 ms per call, 20 accounts
+// through AssumeRole, and the fixed cost of a command (docs/performance.md).
+if (process.env.BENCH_SCALE !== "0") await import("./bench/scale.mjs");

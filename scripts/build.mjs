@@ -30,6 +30,8 @@ import { build } from "esbuild";
 // The policy types (src/model/policy-schema.gen.ts) are generated from the schema first, so an editor
 // and `tsc` see the current shape after a build.
 await import("./gen-policy-types.mjs");
+// The schema validators likewise (ajv standalone code: no schema compiled at run time).
+await import("./gen-policy-validator.mjs");
 
 const DIST = "dist";
 const MANIFEST = join(DIST, ".build-files.json");
@@ -58,6 +60,9 @@ try {
     format: "esm",
     platform: "node",
     target: "node20",
+    // The packages' ES module builds first (the AWS SDK's dist-es): tree-shaken, and no CommonJS
+    // wrapper copying every export of a client at load time (docs/performance.md).
+    mainFields: ["module", "main"],
     minify: true,
     sourcemap: "linked",
     chunkNames: "chunks/[name]-[hash]",

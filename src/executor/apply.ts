@@ -44,9 +44,10 @@ export interface ApplyOptions {
   readonly onEvent?: (event: ProgressEvent) => void;
   readonly retry?: RetryOptions;
   /**
-   * Changes in flight at once. Default 32: handlers coalesce the calls of changes started
-   * together into batch requests (one CreateFlowLogs for many VPCs), and the SDK's adaptive retry
-   * mode slows down when AWS throttles.
+   * Changes in flight at once. Default 32; the SDK's adaptive retry mode slows down when AWS
+   * throttles. Steps a handler batches (Handler.batched: flow-log creations and deletions) are not
+   * counted: every ready one starts at once, so that one CreateFlowLogs call carries up to 1,000
+   * VPCs (5,000 VPCs in a region: 5 calls).
    */
   readonly concurrency?: number;
   readonly clock?: () => number;
@@ -154,8 +155,15 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
   for (const [addr, n] of nodes) {
     const ds = n.change.dependsOn.filter((d) => nodes.has(d));
     deps.set(addr, ds);
-    for (const d of ds) dependents.set(d, [...(dependents.get(d) ?? []), addr]);
+    for (const d of ds) {
+      const list = dependents.get(d);
+      if (list === undefined) dependents.set(d, [addr]);
+      else list.push(addr);
+    }
   }
+  /** A step its handler batches (Handler.batched): started without the concurrency limit. */
+  const batched = (addr: Address, step: Step | null): boolean =>
+    step !== null && step !== "update" && nodes.get(addr)?.handler.batched?.includes(step) === true;
 
   const failed = new Set<Address>();
   const errors = new Map<Address, string>();
@@ -273,6 +281,7 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
     forward.map((n) => n.change.address),
     (a) => deps.get(a) ?? [],
     concurrency,
+    (a) => batched(a, nodes.get(a)?.forward ?? null),
     async (addr) => {
       const n = nodes.get(addr)!;
       const bad = (deps.get(addr) ?? []).find((d) => failed.has(d) || blockedForward.has(d));
@@ -291,6 +300,7 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
     backward.map((n) => n.change.address),
     (a) => (dependents.get(a) ?? []).filter((d) => nodes.get(d)?.backward === true),
     concurrency,
+    (a) => batched(a, "delete"),
     async (addr) => {
       const n = nodes.get(addr)!;
       if (blockedForward.has(addr) || failed.has(addr)) return; // the new half of a replacement is not in place
@@ -319,9 +329,11 @@ export async function applyPlan(plan: PlanDocument, options: ApplyOptions): Prom
           : { address: addr, action: c.action, status: "applied", durationMs };
     outcomes.set(addr, outcome);
   }
-  const ordered = plan.changes.filter((c) => outcomes.has(c.address)).map((c) => outcomes.get(c.address)!);
-  for (const o of ordered) {
-    const c = plan.changes.find((x) => x.address === o.address)!;
+  const ordered: Outcome[] = [];
+  for (const c of plan.changes) {
+    const o = outcomes.get(c.address);
+    if (o === undefined) continue;
+    ordered.push(o);
     emit({ type: "outcome", change: c, outcome: o });
   }
 
@@ -345,12 +357,15 @@ function skipped(c: Change, message: string): Outcome {
 
 /**
  * Runs `run(item)` for every item once all its `after(item)` predecessors (among `items`) have
- * finished, at most `limit` at a time. Predecessors outside `items` are ignored.
+ * finished, at most `limit` at a time, except items `unlimited` says a handler batches: those start
+ * as soon as they are ready, all together, so that their calls share batch requests. Predecessors
+ * outside `items` are ignored.
  */
 async function schedule(
   items: readonly Address[],
   after: (a: Address) => readonly Address[],
   limit: number,
+  unlimited: (a: Address) => boolean,
   run: (a: Address) => Promise<void>,
 ): Promise<void> {
   const inSet = new Set(items);
@@ -359,38 +374,54 @@ async function schedule(
   for (const a of items) {
     const preds = new Set(after(a).filter((p) => inSet.has(p) && p !== a));
     waiting.set(a, preds);
-    for (const p of preds) next.set(p, [...(next.get(p) ?? []), a]);
+    for (const p of preds) {
+      const list = next.get(p);
+      if (list === undefined) next.set(p, [a]);
+      else list.push(a);
+    }
   }
-  const ready: Address[] = items.filter((a) => waiting.get(a)!.size === 0);
+  // FIFO queues read from a head index (no shift: O(1) per item).
+  const ready: Address[] = [];
+  let head = 0;
+  const free: Address[] = [];
+  const enqueue = (a: Address): void => {
+    if (unlimited(a)) free.push(a);
+    else ready.push(a);
+  };
+  for (const a of items) if (waiting.get(a)!.size === 0) enqueue(a);
+  let limited = 0;
   let running = 0;
   let done = 0;
   await new Promise<void>((resolve, reject) => {
+    const start = (a: Address, counted: boolean): void => {
+      running++;
+      if (counted) limited++;
+      run(a).then(
+        () => {
+          running--;
+          if (counted) limited--;
+          done++;
+          for (const n of next.get(a) ?? []) {
+            const w = waiting.get(n)!;
+            w.delete(a);
+            if (w.size === 0) enqueue(n);
+          }
+          pump();
+        },
+        (e: unknown) => reject(e),
+      );
+    };
     const pump = (): void => {
       if (done === items.length) {
         resolve();
         return;
       }
-      if (running === 0 && ready.length === 0) {
+      if (running === 0 && head === ready.length && free.length === 0) {
         reject(new Error(`dependency cycle among: ${items.filter((a) => waiting.get(a)!.size > 0).join(", ")}`));
         return;
       }
-      while (running < limit && ready.length > 0) {
-        const a = ready.shift()!;
-        running++;
-        run(a).then(
-          () => {
-            running--;
-            done++;
-            for (const n of next.get(a) ?? []) {
-              const w = waiting.get(n)!;
-              w.delete(a);
-              if (w.size === 0) ready.push(n);
-            }
-            pump();
-          },
-          (e: unknown) => reject(e),
-        );
-      }
+      for (const a of free.splice(0)) start(a, false);
+      while (limited < limit && head < ready.length) start(ready[head++]!, true);
     };
     pump();
   });

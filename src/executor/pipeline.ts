@@ -154,12 +154,18 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
   const blockingInventories = new Map<string, BlockingInventory>();
   await Promise.all(
     targets.map(async (t) => {
+      const needs = blockingNeeds(loaded.policies, targetKey(t));
+      // Subnets only where a policy of the target selects subnets or blocks (docs/performance.md).
+      const subnets =
+        needs !== null ||
+        loaded.policies.some(
+          (p) => targetKey(p.policy.target) === targetKey(t) && p.policy.flowLogs?.subnets !== undefined,
+        );
       const [inventory] = await Promise.all([
-        (async () => readInventoryRetrying(await session.ports(t).ec2(), retry))(),
+        (async () => readInventoryRetrying(await session.ports(t).ec2(), subnets, retry))(),
         checkIdentity(session, t, retry),
       ]);
       inventories.set(targetKey(t), inventory);
-      const needs = blockingNeeds(loaded.policies, targetKey(t));
       if (needs !== null) {
         const ports = session.ports(t);
         blockingInventories.set(
@@ -223,6 +229,6 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
   return { plan: document, desired, passes, observed, expiry };
 }
 
-function readInventoryRetrying(ec2: Awaited<ReturnType<TargetPorts["ec2"]>>, retry: RetryOptions) {
-  return withRetry(() => readInventory(ec2), retry);
+function readInventoryRetrying(ec2: Awaited<ReturnType<TargetPorts["ec2"]>>, subnets: boolean, retry: RetryOptions) {
+  return withRetry(() => readInventory(ec2, { subnets }), retry);
 }

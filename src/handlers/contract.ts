@@ -61,6 +61,13 @@ export interface Discovered<S = unknown> {
 
 export interface Handler<S = unknown, Ports = unknown> {
   readonly kind: Kind;
+  /**
+   * Optional: the steps whose calls this handler coalesces into batch requests (changes started in
+   * the same turn of the event loop share one request). The executor starts every ready change of
+   * such a step at once instead of a limited number at a time, so that one call carries as many
+   * resources as the API takes.
+   */
+  readonly batched?: readonly ("create" | "delete")[];
   observe(ctx: HandlerContext<Ports>, desired: DesiredResource<S>): Promise<Observation<S>>;
   diff(desired: S, live: S): DiffResult;
   create(ctx: HandlerContext<Ports>, desired: DesiredResource<S>): Promise<LiveMeta | null>;

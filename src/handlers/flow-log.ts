@@ -79,6 +79,29 @@ function allFlowLogs(ctx: Ctx): Promise<readonly FlowLog[]> {
   });
 }
 
+/**
+ * The target's flow logs by resource id, built once per pass (not once per VPC observed): Cordon's
+ * (byResource order) and every flow log with an id (others' included, in DescribeFlowLogs order).
+ */
+interface FlowLogIndex {
+  readonly owned: ReadonlyMap<string, readonly FlowLog[]>;
+  readonly all: ReadonlyMap<string, readonly FlowLog[]>;
+}
+
+function flowLogIndex(ctx: Ctx): Promise<FlowLogIndex> {
+  return ctx.memo("ec2.flowLogs.index", async () => {
+    const flowLogs = await allFlowLogs(ctx);
+    const all = new Map<string, FlowLog[]>();
+    for (const f of flowLogs) {
+      if (f.ResourceId === undefined || f.FlowLogId === undefined) continue;
+      const list = all.get(f.ResourceId);
+      if (list === undefined) all.set(f.ResourceId, [f]);
+      else list.push(f);
+    }
+    return { owned: byResource(flowLogs), all };
+  });
+}
+
 const isOwned = (f: FlowLog): boolean =>
   (f.Tags ?? []).some((t) => t.Key === OWNERSHIP.tagKey && t.Value === OWNERSHIP.tagValue);
 
@@ -87,7 +110,9 @@ function byResource(flowLogs: readonly FlowLog[]): Map<string, FlowLog[]> {
   const m = new Map<string, FlowLog[]>();
   for (const f of flowLogs) {
     if (f.ResourceId === undefined || f.FlowLogId === undefined || !isOwned(f)) continue;
-    m.set(f.ResourceId, [...(m.get(f.ResourceId) ?? []), f]);
+    const list = m.get(f.ResourceId);
+    if (list === undefined) m.set(f.ResourceId, [f]);
+    else list.push(f);
   }
   for (const list of m.values()) {
     list.sort(
@@ -328,18 +353,19 @@ export const flowLogAppliedDigest = (spec: FlowLogSpec): string =>
 
 export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
   kind: "ec2.flowLog",
+  batched: ["create", "delete"],
 
   async observe(ctx, desired) {
     const resourceId = desired.spec.resourceId;
-    const all = await allFlowLogs(ctx);
-    const list = byResource(all).get(resourceId) ?? [];
+    const index = await flowLogIndex(ctx);
+    const list = index.owned.get(resourceId) ?? [];
     const slash = desired.name.indexOf("/");
     const found = slash >= 0 ? list.find((f) => f.FlowLogId === desired.name.slice(slash + 1)) : list[0];
     if (found !== undefined) return observation(found, slash >= 0 ? null : desired.spec.tags);
     if (slash >= 0) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
     // No flow log of Cordon's: one of another owner to the declared destination decides.
-    const foreign = all
-      .filter((f) => f.ResourceId === resourceId && f.FlowLogId !== undefined && sameDestination(f, desired.spec))
+    const foreign = (index.all.get(resourceId) ?? [])
+      .filter((f) => sameDestination(f, desired.spec))
       .sort((a, b) => (a.FlowLogId ?? "").localeCompare(b.FlowLogId ?? ""));
     const meeting = foreign.find((f) => unmetSettings(desired.spec, normalizeLiveFlowLog(f)).length === 0);
     const chosen = meeting ?? foreign[0];
@@ -349,7 +375,7 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
 
   async discover(ctx, declared) {
     const out: Discovered<FlowLogSpec>[] = [];
-    for (const [resourceId, list] of byResource(await allFlowLogs(ctx))) {
+    for (const [resourceId, list] of (await flowLogIndex(ctx)).owned) {
       const primary = makeAddress(ctx.target, "ec2.flowLog", resourceId);
       list.forEach((f, i) => {
         if (i === 0 && declared.has(primary)) return;

@@ -71,6 +71,29 @@ function allAcls(ctx: Ctx): Promise<readonly NetworkAcl[]> {
   return ctx.memo("ec2.networkAcls", () => readNetworkAcls(ctx.aws));
 }
 
+/**
+ * The ACLs of the target where Cordon has written a band (tag NACL_BAND_TAG), read once per pass
+ * with a tag-key filter: discovery in a target whose policies declare no blocking costs one small
+ * answer, not every ACL of thousands of VPCs.
+ */
+function bandedAcls(ctx: Ctx): Promise<readonly NetworkAcl[]> {
+  return ctx.memo("ec2.networkAcls.banded", async () => {
+    const ec2 = await ctx.aws.ec2();
+    const out: NetworkAcl[] = [];
+    let token: string | undefined;
+    do {
+      const page = await ec2.describeNetworkAcls({
+        Filters: [{ Name: "tag-key", Values: [NACL_BAND_TAG] }],
+        MaxResults: 1000,
+        ...(token !== undefined ? { NextToken: token } : {}),
+      });
+      out.push(...(page.NetworkAcls ?? []));
+      token = page.NextToken !== undefined && page.NextToken !== "" ? page.NextToken : undefined;
+    } while (token !== undefined);
+    return out;
+  });
+}
+
 const tagOf = (acl: NetworkAcl, key: string): string | undefined => acl.Tags?.find((t) => t.Key === key)?.Value;
 const bandTagOf = (acl: NetworkAcl): string | undefined => tagOf(acl, NACL_BAND_TAG);
 
@@ -293,7 +316,7 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
 
   async discover(ctx, declared) {
     const out: Discovered<NaclEntriesSpec>[] = [];
-    for (const acl of await allAcls(ctx)) {
+    for (const acl of await bandedAcls(ctx)) {
       const band = bandOfTag(bandTagOf(acl));
       if (band === null || acl.NetworkAclId === undefined) continue;
       const address = makeAddress(ctx.target, "ec2.naclEntries", acl.NetworkAclId);

@@ -148,6 +148,27 @@ function displayOf(
   };
 }
 
+/**
+ * `change` with its kind's contextFields after `origin` (the plan document's field order). Changes
+ * are built as one object literal each, without spreading a common part: spreads per change were
+ * most of the planner's CPU at 20,000 changes (docs/performance.md); only kinds that declare
+ * context fields pay one here.
+ */
+/**
+ * A change with its display members: the resource's label, what the kind's descriptor gives
+ * (displayOf) and the policy entries behind its rules (declaredOf). Assigned onto the new change,
+ * not spread: a plan makes one per resource, and copying each change again was most of the
+ * planner's time at scale (docs/performance.md).
+ */
+function finish(change: Change, r: DesiredResource, specs: readonly unknown[], action: Action): Change {
+  return Object.assign(
+    change,
+    r.label === undefined ? {} : { label: r.label },
+    displayOf(r.kind, specs),
+    declaredOf(r, action),
+  );
+}
+
 const withMode = (mode: ManagementMode, action: Action, reason: string): string =>
   mode === "observe" && action !== "no-op" ? `observe mode: not changing; ${reason}` : reason;
 
@@ -173,29 +194,28 @@ function changeForDesired(
   adopting: Foreign | undefined,
   changeNotes: readonly string[],
 ): Change {
-  const base = {
-    address: r.address,
-    kind: r.kind,
-    name: r.name,
-    target: r.target,
-    mode: r.mode,
-    dependsOn: [...r.dependsOn].sort(),
-    origin: r.origin,
-    ...(r.label === undefined ? {} : { label: r.label }),
-    ...displayOf(r.kind, [r.spec, obs.exists ? obs.live : null]),
-  };
   if (!obs.exists) {
-    return {
-      ...base,
-      action: "create",
-      before: null,
-      after: r.spec,
-      fields: [],
-      reason: withMode(r.mode, "create", "missing in AWS"),
-      impact: withNotes(impactOf(r.kind, "create", false), changeNotes),
-      observedFingerprint: obs.fingerprint,
-      ...declaredOf(r, "create"),
-    };
+    return finish(
+      {
+        address: r.address,
+        kind: r.kind,
+        name: r.name,
+        target: r.target,
+        mode: r.mode,
+        dependsOn: [...r.dependsOn].sort(),
+        origin: r.origin,
+        action: "create",
+        before: null,
+        after: r.spec,
+        fields: [],
+        reason: withMode(r.mode, "create", "missing in AWS"),
+        impact: withNotes(impactOf(r.kind, "create", false), changeNotes),
+        observedFingerprint: obs.fingerprint,
+      },
+      r,
+      [r.spec, null],
+      "create",
+    );
   }
   const handler = descriptorOf(r.kind)?.handler;
   const result =
@@ -224,8 +244,14 @@ function changeForDesired(
   // entry already removed, a no-op, is not news).
   const said = action === "no-op" ? [] : [...changeNotes, ...(action === "update" ? (result.notes ?? []) : [])];
   const withFound = found.length === 0 ? impact : { ...impact, notes: [...impact.notes, ...found] };
-  return {
-    ...base,
+  const change: Change = {
+    address: r.address,
+    kind: r.kind,
+    name: r.name,
+    target: r.target,
+    mode: r.mode,
+    dependsOn: [...r.dependsOn].sort(),
+    origin: r.origin,
     action,
     before: obs.live,
     after: r.spec,
@@ -234,8 +260,8 @@ function changeForDesired(
     impact: withNotes(withFound, said),
     observedFingerprint: obs.meta.fingerprint,
     ...(adopting === undefined ? {} : { adopting: true }),
-    ...declaredOf(r, action),
   };
+  return finish(change, r, [r.spec, obs.live], action);
 }
 
 function changeForOwned(o: OwnedResource): Change {
@@ -244,7 +270,7 @@ function changeForOwned(o: OwnedResource): Change {
   const why =
     o.removedPolicy === undefined ? "no longer declared in policies" : `policy ${o.removedPolicy} was removed`;
   const reason = mode === "no-delete" ? `${why}; kept (no-delete mode)` : withMode(mode, action, why);
-  return {
+  const change: Change = {
     address: o.address,
     kind: o.kind,
     name: o.name,
@@ -259,44 +285,92 @@ function changeForOwned(o: OwnedResource): Change {
     observedFingerprint: o.observation.meta.fingerprint,
     dependsOn: [...(o.dependsOn ?? [])].sort(),
     origin: o.origin ?? null,
-    ...displayOf(o.kind, [o.observation.live]),
   };
+  return Object.assign(change, displayOf(o.kind, [o.observation.live]));
 }
 
 const kindRank = (k: Kind): number => descriptorOf(k)?.order ?? Number.MAX_SAFE_INTEGER;
 
-const byKindThenAddress = (a: Change, b: Change): number =>
-  kindRank(a.kind) - kindRank(b.kind) || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
+/** A binary min-heap of integers: push and pop in O(log n). */
+class IntHeap {
+  private readonly items: number[] = [];
+  push(item: number): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(item);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = a[parent] as number;
+      if (p <= item) break;
+      a[i] = p;
+      i = parent;
+    }
+    a[i] = item;
+  }
+  pop(): number | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const c = r < a.length && (a[r] as number) < (a[l] as number) ? r : l;
+      const child = a[c] as number;
+      if (child >= last) break;
+      a[i] = child;
+      i = c;
+    }
+    a[i] = last;
+    return top;
+  }
+}
 
 /**
  * Dependency order (a change comes after every change it depends on that is in the plan), ties
- * broken by kind then address. Throws on a dependency cycle (a bug in desired-state derivation).
+ * broken by kind then address: of the changes whose dependencies are all placed, the first by kind
+ * then address comes next. Throws on a dependency cycle (a bug in desired-state derivation).
+ * O((n + e) log n) for n changes and e dependencies: the changes are ranked by kind then address
+ * once, and the ready ones wait in a heap of ranks.
  */
 export function sortChanges(changes: readonly Change[]): Change[] {
-  const byAddress = new Map(changes.map((c) => [c.address, c]));
-  const pending = new Map<Address, number>();
-  const dependents = new Map<Address, Address[]>();
-  for (const c of changes) {
-    const deps = [...new Set(c.dependsOn)].filter((d) => byAddress.has(d) && d !== c.address);
-    pending.set(c.address, deps.length);
-    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), c.address]);
-  }
-  const ready = changes.filter((c) => pending.get(c.address) === 0).sort(byKindThenAddress);
+  const ranked = changes
+    .map((c) => ({ c, kind: kindRank(c.kind) }))
+    .sort((a, b) => a.kind - b.kind || (a.c.address < b.c.address ? -1 : a.c.address > b.c.address ? 1 : 0))
+    .map((x) => x.c);
+  const position = new Map<Address, number>();
+  ranked.forEach((c, i) => {
+    position.set(c.address, i);
+  });
+  const pending = new Array<number>(ranked.length).fill(0);
+  const dependents: number[][] = ranked.map(() => []);
+  ranked.forEach((c, i) => {
+    for (const d of new Set(c.dependsOn)) {
+      const at = position.get(d);
+      if (at === undefined || d === c.address) continue;
+      pending[i] = (pending[i] as number) + 1;
+      dependents[at]?.push(i);
+    }
+  });
+  const ready = new IntHeap();
+  pending.forEach((left, i) => {
+    if (left === 0) ready.push(i);
+  });
   const out: Change[] = [];
-  while (ready.length > 0) {
-    const next = ready.shift() as Change;
-    out.push(next);
-    for (const dep of dependents.get(next.address) ?? []) {
-      const left = (pending.get(dep) ?? 0) - 1;
-      pending.set(dep, left);
-      if (left === 0) {
-        ready.push(byAddress.get(dep) as Change);
-        ready.sort(byKindThenAddress);
-      }
+  const placed = new Array<boolean>(ranked.length).fill(false);
+  for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
+    out.push(ranked[next] as Change);
+    placed[next] = true;
+    for (const dep of dependents[next] ?? []) {
+      const left = (pending[dep] as number) - 1;
+      pending[dep] = left;
+      if (left === 0) ready.push(dep);
     }
   }
   if (out.length !== changes.length) {
-    const stuck = changes.filter((c) => !out.includes(c)).map((c) => c.address);
+    const stuck = changes.filter((c) => !placed[position.get(c.address) as number]).map((c) => c.address);
     throw new Error(`dependency cycle among: ${stuck.join(", ")}`);
   }
   return out;
@@ -367,9 +441,14 @@ export function plan(input: PlanInput): PlanDocument {
       ? c.impact.notes.map((message) => ({ severity: "info" as const, address: c.address, message }))
       : [],
   );
+  // Changes share their policy's target object: each distinct object is keyed once.
   const targets = new Map<string, { account: string; region: string }>();
-  for (const c of sorted)
+  const seen = new Set<TargetRef>();
+  for (const c of sorted) {
+    if (seen.has(c.target)) continue;
+    seen.add(c.target);
     targets.set(`${c.target.account}/${c.target.region}`, { account: c.target.account, region: c.target.region });
+  }
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     cordonVersion: input.cordonVersion,

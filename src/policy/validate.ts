@@ -2,42 +2,16 @@
 // every problem mapped to a Diagnostic at file:line:column with a JSON pointer and one
 // plain-English sentence. Ajv's raw errors are reshaped: unknown keys get a did-you-mean,
 // enum errors list the allowed values, and the cascades of anyOf/oneOf/if-then collapse into
-// one message. The validator is compiled once, on first use.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+// one message. The validators are generated from the schemas at build time (no ajv compile at run time).
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { editDistance } from "../domain/nearest.js";
 import { describeChar, escapeUnsafe, firstUnsafe } from "../domain/text.js";
 import type { Diagnostic, Position } from "../model/diagnostics.js";
 import type { ParsedDocument } from "./document.js";
 import { escapePointerSegment, parsePointer } from "./load.js";
-import { POLICY_SCHEMA, POLICY_SET_SCHEMA } from "./schema.js";
+import { validatePolicy, validatePolicySet } from "./validators.gen.js";
 
-const compiled = new Map<unknown, ValidateFunction>();
-
-/** Calendar check for `format: date` (YYYY-MM-DD that names a real day). */
-export function isCalendarDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
-  return day <= days;
-}
-
-function validator(schema: unknown): ValidateFunction {
-  let v = compiled.get(schema);
-  if (v === undefined) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false });
-    ajv.addFormat("date", isCalendarDate);
-    // Custom messages, also understood by yaml-language-server / VS Code's JSON support.
-    ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
-    v = ajv.compile(schema as object);
-    compiled.set(schema, v);
-  }
-  return v;
-}
+export { isCalendarDate } from "./date-format.js";
 
 /** The code of the one diagnostic a document that is not a Cordon policy gets. */
 export const NOT_A_POLICY = "schema.not-a-policy";
@@ -71,7 +45,7 @@ export function validateSchema(doc: ParsedDocument): Diagnostic[] {
   const foreign = notAPolicy(doc);
   if (foreign !== null) return [foreign];
   return validateAgainst(
-    POLICY_SCHEMA,
+    validatePolicy as ValidateFunction,
     doc,
     "The policy",
     "a policy (a mapping with apiVersion, kind, metadata and target)",
@@ -81,16 +55,18 @@ export function validateSchema(doc: ParsedDocument): Diagnostic[] {
 /** Validates the document of a policy-set file (cordon.yaml) against its schema; [] when it is valid. */
 export function validatePolicySetSchema(doc: ParsedDocument): Diagnostic[] {
   return validateAgainst(
-    POLICY_SET_SCHEMA,
+    validatePolicySet as ValidateFunction,
     doc,
     "The policy set",
     "a policy set (a mapping with apiVersion, kind and metadata)",
   );
 }
 
-/** `root`: how the whole document is named in messages; `shape`: what the document must be. */
-function validateAgainst(schema: unknown, doc: ParsedDocument, root: string, shape: string): Diagnostic[] {
-  const validate = validator(schema);
+/**
+ * `validate`: the schema's validator, generated at build time by ajv's standalone code generation
+ * (scripts/gen-policy-validator.mjs), so nothing is compiled at run time.
+ * `root`: how the whole document is named in messages; `shape`: what the document must be. */
+function validateAgainst(validate: ValidateFunction, doc: ParsedDocument, root: string, shape: string): Diagnostic[] {
   if (validate(doc.value)) return [];
   if (doc.value === null || typeof doc.value !== "object" || Array.isArray(doc.value)) {
     return [

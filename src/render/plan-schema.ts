@@ -1,11 +1,12 @@
 // The plan document's JSON Schema (schemas/plan.schema.json), bundled into the CLI, and the check
 // that a plan file read back is well formed before anything renders or compares it.
-import { Ajv, type ValidateFunction } from "ajv";
-import schema from "../../schemas/plan.schema.json" with { type: "json" };
+import type { ValidateFunction } from "ajv";
 import { UsageError } from "../model/errors.js";
 import type { PlanDocument } from "../model/plan.js";
+// Generated at build time from schemas/plan.schema.json (scripts/gen-policy-validator.mjs).
+import { validatePlan } from "./plan-validator.gen.js";
 
-let compiled: ValidateFunction | undefined;
+const compiled = validatePlan as ValidateFunction;
 
 const MAX_SHOWN = 5;
 
@@ -15,7 +16,6 @@ const MAX_SHOWN = 5;
  * in words.
  */
 export function requireWellFormedPlan(doc: PlanDocument, file: string): void {
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
   const value = doc.digest === undefined ? { ...doc, digest: "0".repeat(64) } : doc;
   if (compiled(value)) return;
   const problems = (compiled.errors ?? []).map((e) => {

@@ -19,9 +19,6 @@ import type { DriftReport } from "../model/drift.js";
 /** The labels of the drift and pending gauges and of the drift counter. */
 type ResourceLabel = "account" | "region" | "policy" | "kind";
 
-/** The `policy` label of resources no loaded policy declares (owned, no longer declared). */
-export const UNDECLARED = "(undeclared)";
-
 export interface WatchMetrics {
   readonly registry: Registry;
   readonly reconcileDuration: Histogram<"result">;
@@ -38,7 +35,7 @@ export interface WatchMetrics {
    * Sets the drifted/pending gauges from a report and counts its drift: every (account, region,
    * policy, kind) of the report or of `checked` (the changes the reconcile looked at) gets a
    * sample, 0 when clean, so a dashboard sees 0 rather than nothing. `policyOf` names the policy
-   * (metadata.name) that declares a change; UNDECLARED for none.
+   * (metadata.name) that declares a change; UNDECLARED (src/watch/labels.ts) for none.
    */
   observeReport(report: DriftReport, checked: readonly Change[], policyOf: (c: Change) => string): void;
   /** Stops counting AWS calls. */

@@ -35,7 +35,13 @@ export function runCli(args: readonly string[], options: { env: NodeJS.ProcessEn
     execFile(
       process.execPath,
       [CLI, ...args],
-      { ...(options.cwd === undefined ? {} : { cwd: options.cwd }), env: options.env, encoding: "utf8" },
+      {
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        env: options.env,
+        encoding: "utf8",
+        // Plans of thousands of resources (test/e2e/scale.test.ts) print more than the default 1 MiB.
+        maxBuffer: 256 << 20,
+      },
       (error, stdout, stderr) => {
         const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
         resolve({ status, stdout, stderr });

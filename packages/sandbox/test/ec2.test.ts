@@ -385,6 +385,16 @@ describe("flow logs", () => {
       }),
     );
 
+  it("takes at most 1,000 resource ids per CreateFlowLogs call and 1,000 flow log ids per DeleteFlowLogs, as AWS", async () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `vpc-${String(i).padStart(17, "0")}`);
+    await expect(create({ ResourceIds: ids(1001) })).rejects.toMatchObject({ name: "InvalidParameterValue" });
+    const r = await create({ ResourceIds: ids(1000) });
+    expect(r.$metadata.httpStatusCode).toBe(200);
+    await expect(
+      ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: ids(1001).map((v) => v.replace("vpc-", "fl-")) })),
+    ).rejects.toMatchObject({ name: "InvalidParameterValue" });
+  });
+
   it("reports an unknown bucket in Unsuccessful with HTTP 200", async () => {
     const r = await create();
     expect(r.$metadata.httpStatusCode).toBe(200);

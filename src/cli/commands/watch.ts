@@ -22,9 +22,9 @@ import { CordonError, PolicyError } from "../../model/errors.js";
 import type { LoadedPolicy } from "../../model/policy.js";
 import { todayUtc } from "../../policy/index.js";
 import { GitError, redactCredentials } from "../../watch/git.js";
+import { UNDECLARED } from "../../watch/labels.js";
 import { type LogFormat, type Logger, makeLogger } from "../../watch/log.js";
 import { runLoop } from "../../watch/loop.js";
-import { createMetrics, UNDECLARED } from "../../watch/metrics.js";
 import { parseListen, type Readiness, startEndpoints } from "../../watch/server.js";
 import { addLockOptions, type LockOptionValues, reconcileSettings } from "../lock-options.js";
 import { DEFAULT_POLICY_PATH, todayOption } from "../policy-input.js";
@@ -122,7 +122,8 @@ export function register(program: Command, setExit: SetExit): void {
     const listen = parseListen(options.listen);
     const settings = reconcileSettings(options, "watch");
     const log: Logger = makeLogger(options.logFormat);
-    const metrics = createMetrics({ version: VERSION, node: process.version });
+    // prom-client is loaded only by watch (docs/performance.md: start-up cost of every command).
+    const metrics = (await import("../../watch/metrics.js")).createMetrics({ version: VERSION, node: process.version });
     const session = createAwsSession();
     const source =
       options.git !== undefined ? (await import("../../watch/git.js")).gitSource(options.git, options.branch) : null;
