@@ -42,12 +42,12 @@ function whyLines(c: Change): string[] {
     const [only] = o.entries;
     if (o.entries.length === 1 && only !== undefined) {
       const from = isAggregated(o) ? ` ← ${term(only.value)}` : "";
-      lines.push(`  #   ${term(o.rule)}${from}: ${entryDetails(only).map(term).join("; ")}`);
+      lines.push(`  #   ${term(o.rule)}${from}: ${entryDetails(only).map(term).join(" · ")}`);
       continue;
     }
     const covers = o.entries.map((e) => `${term(e.value)}${e.ticket === undefined ? "" : ` (${term(e.ticket)})`}`);
     lines.push(`  #   ${term(o.rule)} ← ${covers.join(", ")}`);
-    for (const e of o.entries) lines.push(`  #       ${term(e.value)}: ${entryDetails(e).map(term).join("; ")}`);
+    for (const e of o.entries) lines.push(`  #       ${term(e.value)}: ${entryDetails(e).map(term).join(" · ")}`);
   }
   return lines;
 }

@@ -132,10 +132,10 @@ describe("the plan says why, in the reviewer's words", () => {
     // The NACL band and the IPv4 IP set: 203.0.113.10 and .11 are one /31 rule.
     const rule = "203.0.113.10/31 ← 203.0.113.10 (INC-1), 203.0.113.11 (INC-2)";
     expect(text.split(rule).length - 1).toBeGreaterThanOrEqual(1);
-    expect(text).toContain(`#       203.0.113.10: ${REASON_1}; ticket INC-1; expires 2026-12-31`);
-    expect(text).toContain("#       203.0.113.11: ``` opens a fence; ticket INC-2");
-    expect(text).toContain(`#   198.51.100.7/32 ← 198.51.100.7: ${REASON_3}; ticket SEC-9 @org/security`);
-    expect(text).toContain("#   TV: We hold no broadcast rights for Tuvalu > see ~~~; ticket LEGAL-118");
+    expect(text).toContain(`#       203.0.113.10: ${REASON_1} · ticket INC-1 · expires 2026-12-31`);
+    expect(text).toContain("#       203.0.113.11: ``` opens a fence · ticket INC-2");
+    expect(text).toContain(`#   198.51.100.7/32 ← 198.51.100.7: ${REASON_3} · ticket SEC-9 @org/security`);
+    expect(text).toContain("#   TV: We hold no broadcast rights for Tuvalu > see ~~~ · ticket LEGAL-118");
 
     const md = (await cordon(["plan", "policies", "--format", "markdown", "--today", TODAY])).stdout;
     expect(md).toContain("- `203.0.113.10/31` ← `203.0.113.10` (INC-1), `203.0.113.11` (INC-2)");
