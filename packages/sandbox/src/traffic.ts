@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { ByteWriter, parquetWrite } from "hyparquet-writer";
 import { formatIpv4, parseIpv4, parseIpv4Cidr } from "./cidr.js";
-import type { AclEntry, AclRecord, Ec2State, FlowLogRecord } from "./services/ec2.js";
+import type { AclRecord, Ec2State, FlowLogRecord } from "./services/ec2.js";
 import { DEFAULT_LOG_FORMAT, deliveryStatus } from "./services/ec2.js";
 import { lookupBucket, storeObject } from "./services/s3.js";
 import type { ServiceContext } from "./types.js";
@@ -140,9 +140,31 @@ interface Eni {
   readonly vpcCidr: string;
   readonly subnetId: string;
   readonly azId: string;
-  readonly acl: AclRecord | undefined;
+  readonly acl: CompiledAcl | undefined;
   readonly tier: string;
   readonly production: boolean;
+}
+
+/** Parsed addresses (the scenarios use a small set of them over and over). */
+let addresses = new Map<string, number | null>();
+function address(text: string): number | null {
+  let n = addresses.get(text);
+  if (n === undefined) {
+    n = parseIpv4(text);
+    addresses.set(text, n);
+  }
+  return n;
+}
+
+/** Compiled ACLs, per ACL record object (a delivery reads the state as it is at its start). */
+let compiledAcls = new WeakMap<AclRecord, CompiledAcl>();
+function compiled(acl: AclRecord): CompiledAcl {
+  let c = compiledAcls.get(acl);
+  if (c === undefined) {
+    c = compileAcl(acl);
+    compiledAcls.set(acl, c);
+  }
+  return c;
 }
 
 /** Interfaces per subnet: a few instances, or many at scale. */
@@ -178,7 +200,7 @@ function subnetEnis(
       vpcCidr: vpc.cidr,
       subnetId,
       azId: subnet.availabilityZoneId,
-      acl: aclId === undefined ? undefined : state.acls[aclId],
+      acl: aclId === undefined || state.acls[aclId] === undefined ? undefined : compiled(state.acls[aclId]),
       tier: tags.tier ?? (/public/i.test(tags.Name ?? "") ? "public" : "private"),
       production: vpcTags.Name === "production" || vpcTags.env === "production",
     });
@@ -212,25 +234,47 @@ const UDP = 17;
 const SERVICES = Array.from({ length: 16 }, (_, i) => `198.51.100.${10 + i}`);
 const CLIENTS = Array.from({ length: 64 }, (_, i) => `192.0.2.${20 + i}`);
 
-function entryMatches(e: AclEntry, remote: number, protocol: number, port: number, at: number): boolean {
-  if (e.cidrBlock === undefined) return false;
-  if (e.createdAt !== undefined && e.createdAt > at) return false;
-  if (e.protocol !== "-1" && Number(e.protocol) !== protocol) return false;
-  if (e.portRange !== undefined && (protocol === TCP || protocol === UDP)) {
-    if (port < e.portRange.from || port > e.portRange.to) return false;
+/** An entry ready for matching: its network and mask as numbers. */
+interface CompiledEntry {
+  readonly allow: boolean;
+  readonly network: number;
+  readonly mask: number;
+  /** -1 = every protocol. */
+  readonly protocol: number;
+  readonly from: number;
+  readonly to: number;
+  /** Epoch ms from which it applies (0 = always). */
+  readonly since: number;
+}
+
+/** An ACL's IPv4 entries per direction, in rule-number order. */
+export type CompiledAcl = { readonly ingress: CompiledEntry[]; readonly egress: CompiledEntry[] };
+
+export function compileAcl(acl: AclRecord): CompiledAcl {
+  const out: CompiledAcl = { ingress: [], egress: [] };
+  for (const e of [...acl.entries].sort((a, b) => a.ruleNumber - b.ruleNumber)) {
+    const c = e.cidrBlock === undefined ? null : parseIpv4Cidr(e.cidrBlock);
+    if (c === null) continue;
+    out[e.egress ? "egress" : "ingress"].push({
+      allow: e.ruleAction === "allow",
+      network: c.network,
+      mask: c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0,
+      protocol: Number(e.protocol),
+      from: e.portRange?.from ?? 0,
+      to: e.portRange?.to ?? 65535,
+      since: e.createdAt ?? 0,
+    });
   }
-  const c = parseIpv4Cidr(e.cidrBlock);
-  if (c === null) return false;
-  const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
-  return (remote & mask) >>> 0 === c.network;
+  return out;
 }
 
 /**
  * The network ACL's verdict on a flow at `at` (epoch ms): entries of the flow's direction in
- * rule-number order, the first that matches decides; none (no ACL known) = ACCEPT.
+ * rule-number order, the first that matches (address, protocol, destination port for TCP/UDP, and
+ * existing at `at`) decides; no ACL = ACCEPT, no matching entry = REJECT.
  */
 export function naclVerdict(
-  acl: AclRecord | undefined,
+  acl: CompiledAcl | undefined,
   direction: "ingress" | "egress",
   remoteAddr: string,
   protocol: number,
@@ -238,12 +282,15 @@ export function naclVerdict(
   at: number,
 ): "ACCEPT" | "REJECT" {
   if (acl === undefined) return "ACCEPT";
-  const remote = parseIpv4(remoteAddr);
+  const remote = address(remoteAddr);
   if (remote === null) return "ACCEPT";
-  const egress = direction === "egress";
-  const entries = acl.entries.filter((e) => e.egress === egress).sort((a, b) => a.ruleNumber - b.ruleNumber);
-  for (const e of entries) {
-    if (entryMatches(e, remote, protocol, dstport, at)) return e.ruleAction === "allow" ? "ACCEPT" : "REJECT";
+  const ported = protocol === TCP || protocol === UDP;
+  for (const e of acl[direction]) {
+    if (e.since > at) continue;
+    if (e.protocol !== -1 && e.protocol !== protocol) continue;
+    if (ported && (dstport < e.from || dstport > e.to)) continue;
+    if ((remote & e.mask) >>> 0 !== e.network) continue;
+    return e.allow ? "ACCEPT" : "REJECT";
   }
   return "REJECT";
 }
@@ -413,7 +460,7 @@ function fieldValue(field: string, flow: Flow, start: number, end: number, actio
       // Egress only: 1 = within the VPC, 8 = through an internet gateway (Nitro).
       if (f.direction !== "egress") return null;
       const c = parseIpv4Cidr(f.eni.vpcCidr);
-      const d = parseIpv4(f.dstaddr);
+      const d = address(f.dstaddr);
       if (c === null || d === null) return null;
       const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
       return (d & mask) >>> 0 === c.network ? 1 : 8;
@@ -444,20 +491,21 @@ export function deliveryKey(f: FlowLogRecord, account: string, region: string, s
   return `${f.subfolder}${prefix}${account}_vpcflowlogs_${region}_${f.id}_${y}${mo}${d}T${h}${mi}Z_${hash}.${suffix}`;
 }
 
-const gzipCompress = (input: Uint8Array): Uint8Array => gzipSync(input);
+/** Gzip level: zlib's default, or its fastest for the `scale` scenario (benchmarks want records fast). */
+const gzipLevel = (scenario: TrafficScenario): number => (scenario === "scale" ? 1 : 6);
 
 /** One file's bytes: gzip text with the header line, or Parquet (GZIP pages) with one column per field. */
-function encodeFile(fields: readonly string[], rows: readonly Value[][], parquet: boolean): Buffer {
+function encodeFile(fields: readonly string[], rows: readonly Value[][], parquet: boolean, level: number): Buffer {
   if (!parquet) {
     const lines = [fields.join(" ")];
     for (const row of rows) lines.push(row.map((v) => (v === null ? "-" : String(v))).join(" "));
-    return gzipSync(`${lines.join("\n")}\n`);
+    return gzipSync(`${lines.join("\n")}\n`, { level });
   }
   const writer = new ByteWriter();
   parquetWrite({
     writer,
     codec: "GZIP",
-    compressors: { GZIP: gzipCompress },
+    compressors: { GZIP: (input: Uint8Array): Uint8Array => gzipSync(input, { level }) },
     createdBy: "cordon-sandbox",
     columnData: fields.map((name, i) => {
       const type = parquetType(name);
@@ -486,6 +534,8 @@ export function deliverTraffic(
   sink?: DeliverySink,
 ): DeliveryReport {
   const o: Required<TrafficOptions> = { scenario: options.scenario, seed: options.seed ?? 1 };
+  compiledAcls = new WeakMap();
+  addresses = new Map();
   const objects: DeliveredObject[] = [];
   let total = 0;
   const sorted = [...scopes].sort((a, b) => `${a.account}/${a.region}`.localeCompare(`${b.account}/${b.region}`));
@@ -509,7 +559,7 @@ export function deliverTraffic(
           if (slot >= before) continue;
           const rows = slots.get(slot) as Value[][];
           slots.delete(slot);
-          const data = encodeFile(fields, rows, f.destinationOptions.fileFormat === "parquet");
+          const data = encodeFile(fields, rows, f.destinationOptions.fileFormat === "parquet", gzipLevel(o.scenario));
           const key = deliveryKey(f, account, region, slot, o.seed);
           const file = { bucket: f.bucket, key, flowLogId: f.id, records: rows.length, bytes: data.length };
           // Delivered a little after the slot closes (AWS: about 10 minutes later, best effort).
