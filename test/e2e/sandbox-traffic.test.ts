@@ -128,5 +128,8 @@ describe("cordon sandbox --traffic", () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/--traffic must be one of steady, cats-eyes, scale, got "storm"/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    const clock = await run(["sandbox", "--port", "0", "--traffic", "steady", "--clock", "yesterday"]);
+    expect(clock.status).not.toBe(0);
+    expect(clock.stderr).toMatch(/--clock must be an ISO 8601 time/);
   });
 });
