@@ -7,7 +7,8 @@
 // from the same starting state every run (the sandbox is reset and re-seeded before each).
 // Then the blocking section (scripts/bench/blocking.mjs), reading hostile policy files
 // (scripts/bench/validate.ts: cost at n and 4n) and speed at organisation scale
-// (scripts/bench/scale.mjs, docs/performance.md; BENCH_SCALE=0 leaves it out).
+// (scripts/bench/scale.mjs, docs/performance.md; BENCH_SCALE=0 leaves it out), after the sandbox's
+// synthetic flow-log generation (scripts/bench/traffic.mjs; BENCH_TRAFFIC=0 leaves it out).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -134,6 +135,9 @@ await build({
   logLevel: "warning",
 });
 execFileSync(process.execPath, [validateBench], { stdio: "inherit" });
+
+// Synthetic flow-log generation (the sandbox's `scale` traffic scenario): records/s.
+if (process.env.BENCH_TRAFFIC !== "0") await import("./bench/traffic.mjs");
 
 // Speed at organisation scale: 500 to 5,000 VPCs × 4 regions at 50 ms per call, 20 accounts
 // through AssumeRole, and the fixed cost of a command (docs/performance.md).

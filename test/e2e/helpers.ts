@@ -1,7 +1,7 @@
 // Set-up the end-to-end and contract tests share: the built CLI run as a separate process against
 // an in-process sandbox, SDK client settings for that sandbox, one-region estates, temp dirs, and
 // the request-log filters that tell AWS writes from reads.
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -110,3 +110,51 @@ export const isResourceWrite = (q: Request): boolean =>
 /** The changes of a plan that do something, as "<action> <address>". */
 export const pending = (p: PlanDocument): string[] =>
   p.changes.filter((c) => c.action !== "no-op").map((c) => `${c.action} ${c.address}`);
+
+/** `cordon sandbox` running as a separate process (startSandboxCli). */
+export interface SandboxProcess {
+  readonly child: ChildProcess;
+  readonly env: Record<string, string>;
+  readonly stderr: () => string;
+}
+
+/** Starts `dist/cordon.js sandbox --port 0 ARGS`; resolves once it printed its export lines and listens. */
+export function startSandboxCli(args: readonly string[]): Promise<SandboxProcess> {
+  const child = spawn(process.execPath, [CLI, "sandbox", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox did not start: ${err}`)), 15_000);
+    const onExit = (code: number | null) => reject(new Error(`sandbox exited with ${code}: ${err}`));
+    child.once("exit", onExit);
+    // Ready once both the export lines (stdout) and the listening line (stderr) have arrived.
+    const check = () => {
+      const env = Object.fromEntries(
+        [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+      );
+      if (env["AWS_DEFAULT_REGION"] !== undefined && err.includes("listening on")) {
+        clearTimeout(timer);
+        child.off("exit", onExit);
+        resolve({ child, env, stderr: () => err });
+      }
+    };
+    child.stderr?.on("data", (d: Buffer) => {
+      err += d.toString();
+      check();
+    });
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      check();
+    });
+  });
+}
+
+/** Signals a started sandbox and resolves with its exit code. */
+export function stopSandboxCli(r: SandboxProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+  return new Promise((resolve) => {
+    r.child.once("exit", (code) => resolve(code));
+    r.child.kill(signal);
+  });
+}

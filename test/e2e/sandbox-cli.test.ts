@@ -1,6 +1,6 @@
 // `cordon sandbox` as a separate process (the built dist/cordon.js; run `npm run build` first):
 // it prints the export lines, serves the real SDK, stops on SIGTERM with exit 0 and keeps its state.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,53 +12,9 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SandboxProcess as Running, startSandboxCli as start, stopSandboxCli as stop } from "./helpers.js";
 
 const CLI = "dist/cordon.js";
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly env: Record<string, string>;
-  readonly stderr: () => string;
-}
-
-function start(args: readonly string[]): Promise<Running> {
-  const child = spawn(process.execPath, [CLI, "sandbox", "--port", "0", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sandbox did not start: ${err}`)), 15_000);
-    const onExit = (code: number | null) => reject(new Error(`sandbox exited with ${code}: ${err}`));
-    child.once("exit", onExit);
-    // Ready once both the export lines (stdout) and the listening line (stderr) have arrived.
-    const check = () => {
-      const env = Object.fromEntries(
-        [...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
-      );
-      if (env["AWS_DEFAULT_REGION"] !== undefined && err.includes("listening on")) {
-        clearTimeout(timer);
-        child.off("exit", onExit);
-        resolve({ child, env, stderr: () => err });
-      }
-    };
-    child.stderr?.on("data", (d: Buffer) => {
-      err += d.toString();
-      check();
-    });
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      check();
-    });
-  });
-}
-
-function stop(r: Running, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-  return new Promise((resolve) => {
-    r.child.once("exit", (code) => resolve(code));
-    r.child.kill(signal);
-  });
-}
 
 function ec2For(env: Record<string, string>): EC2Client {
   return new EC2Client({

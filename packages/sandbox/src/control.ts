@@ -7,6 +7,14 @@ import type { FaultConfig, Faults } from "./faults.js";
 import { identities, setKeyPolicy } from "./identity.js";
 import type { PersistenceStats, StateDump, Store } from "./store.js";
 import {
+  type DeliveryReport,
+  type DeliverySink,
+  deliverTraffic,
+  TRAFFIC_SCENARIOS,
+  type TrafficOptions,
+  type TrafficScenario,
+} from "./traffic.js";
+import {
   type Estate,
   FLOW_LOG_RULES,
   type FlowLogRule,
@@ -96,8 +104,58 @@ export interface Control {
   state(): StateDump;
   /** Writes of the --state file so far (zeros without one). */
   persistence(): PersistenceStats;
+  /**
+   * Delivers the synthetic flow-log files of [from, to) (simulated time) for every flow log whose
+   * delivery succeeds (src/traffic.ts). `scenario`/`seed` default to the sandbox's `traffic` option.
+   * With `sink`, files go to it instead of the buckets (benchmarks). Throws Error on bad input.
+   */
+  deliverTraffic(request: TrafficRequest): DeliveryReport;
+  /** The sandbox clock: a fixed simulated time (Date or ISO text), or null for the real clock. */
+  setClock(time: Date | string | number | null): void;
+  /** The sandbox clock's time now. */
+  now(): Date;
   /** Answers one control-API request; `path` starts after "/_sandbox/". */
   http(method: string, path: string, body: Buffer): SandboxResponse;
+}
+
+export interface TrafficRequest {
+  readonly from: Date | string | number;
+  readonly to: Date | string | number;
+  readonly scenario?: TrafficScenario;
+  readonly seed?: number;
+  readonly sink?: DeliverySink;
+}
+
+function instant(value: unknown, name: string): number {
+  const t =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === "number"
+        ? value
+        : typeof value === "string"
+          ? Date.parse(value)
+          : Number.NaN;
+  if (!Number.isFinite(t))
+    throw new Error(`traffic: ${name} must be a time (ISO 8601 or epoch ms), got ${JSON.stringify(value)}`);
+  return t;
+}
+
+/** Checks a scenario/seed pair (CLI flags, startSandbox options, control requests). */
+export function validateTraffic(
+  value: { scenario?: unknown; seed?: unknown },
+  fallback?: TrafficOptions,
+): TrafficOptions {
+  const scenario = value.scenario ?? fallback?.scenario;
+  if (!TRAFFIC_SCENARIOS.includes(scenario as TrafficScenario)) {
+    throw new Error(
+      `traffic: scenario must be one of ${TRAFFIC_SCENARIOS.join(", ")}, got ${JSON.stringify(scenario ?? null)}`,
+    );
+  }
+  const seed = value.seed ?? fallback?.seed ?? 1;
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`traffic: seed must be a whole number from 0 to 4294967295, got ${JSON.stringify(seed)}`);
+  }
+  return { scenario: scenario as TrafficScenario, seed };
 }
 
 export interface ControlDeps {
@@ -107,6 +165,9 @@ export interface ControlDeps {
   readonly ctx: ServiceContext;
   readonly modules: readonly ServiceModule[];
   readonly inFlight: () => number;
+  /** The sandbox's traffic scenario and seed (startSandbox `traffic`), if any. */
+  readonly traffic?: TrafficOptions;
+  readonly clock: { time: number | null };
 }
 
 const json = (status: number, value: unknown): SandboxResponse => ({
@@ -148,6 +209,18 @@ export function createControl(deps: ControlDeps): Control {
     },
     state: () => store.dump(),
     persistence: () => store.persistence(),
+    deliverTraffic(request) {
+      const options = validateTraffic(request, deps.traffic);
+      const from = instant(request.from, "from");
+      const to = instant(request.to, "to");
+      if (to <= from) throw new Error("traffic: to must be after from");
+      if (to - from > 31 * 86_400_000) throw new Error("traffic: a window covers at most 31 days");
+      return deliverTraffic(ctx, store.scopes("ec2"), options, from, to, request.sink);
+    },
+    setClock(time) {
+      deps.clock.time = time === null ? null : instant(time, "time");
+    },
+    now: () => ctx.now(),
     http(method, path, body) {
       try {
         return route(control, method, path, body);
@@ -201,6 +274,23 @@ function route(control: Control, method: string, path: string, body: Buffer): Sa
     case "POST reset":
       control.reset();
       return json(200, { ok: true });
+    case "POST traffic": {
+      const b = readJson() as Record<string, unknown>;
+      const report = control.deliverTraffic({
+        from: b.from as string,
+        to: b.to as string,
+        ...(b.scenario !== undefined ? { scenario: b.scenario as TrafficScenario } : {}),
+        ...(b.seed !== undefined ? { seed: b.seed as number } : {}),
+      });
+      return json(200, report);
+    }
+    case "GET clock":
+      return json(200, { time: control.now().toISOString() });
+    case "POST clock": {
+      const b = readJson() as { time?: string | number | null };
+      control.setClock(b.time ?? null);
+      return json(200, { time: control.now().toISOString() });
+    }
     case "GET state":
       return json(200, control.state());
     case "GET stats":

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CONTROL_PREFIX, type Control, createControl, createStats, type Stats } from "./control.js";
+import { CONTROL_PREFIX, type Control, createControl, createStats, type Stats, validateTraffic } from "./control.js";
 import { assertNever } from "./errors.js";
 import { loadEstateFile } from "./estate.js";
 import { createFaults, type FaultConfig, type Faults } from "./faults.js";
@@ -13,6 +13,7 @@ import { firstDenied, type IamCheck, requestChecks } from "./iam.js";
 import { actionAllowed, DEFAULT_REGION, identities, parseCredential, resolveCaller, setKeyPolicy } from "./identity.js";
 import { SERVICE_MODULES } from "./services/index.js";
 import { Store } from "./store.js";
+import type { TrafficOptions, TrafficScenario } from "./traffic.js";
 import {
   ApiError,
   type Estate,
@@ -40,6 +41,13 @@ export interface SandboxOptions {
   readonly modules?: readonly ServiceModule[];
   /** Identity policies (parsed JSON) by access key id or role ARN (see setKeyPolicy). */
   readonly iamPolicies?: Readonly<Record<string, unknown>>;
+  /**
+   * Synthetic flow-log traffic (src/traffic.ts): the scenario (and seed) `control.deliverTraffic`
+   * and `POST /_sandbox/traffic` use by default.
+   */
+  readonly traffic?: TrafficScenario | TrafficOptions;
+  /** Start with the sandbox clock fixed at this time (simulated); default the real clock. */
+  readonly clock?: Date | string;
 }
 
 export interface SandboxHandle {
@@ -95,18 +103,33 @@ export function createSandboxCore(options: SandboxOptions = {}) {
     { ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}), config: options.config ?? {} },
   );
   const faults = createFaults(options.faults ?? {});
+  const clock: { time: number | null } = { time: null };
+  const traffic =
+    options.traffic === undefined
+      ? undefined
+      : validateTraffic(typeof options.traffic === "string" ? { scenario: options.traffic } : options.traffic);
   const stats = createStats(options.requestLogSize ?? 1000);
   const ctx: ServiceContext = {
     config: store.config,
     state: (service, account, region) => store.state(service, account, region),
     global: (key, init) => store.global(key, init),
     newId: (prefix) => store.newId(prefix),
-    now: () => new Date(),
+    now: () => (clock.time === null ? new Date() : new Date(clock.time)),
     touch: () => store.touch(),
     faults,
   };
   let inFlight = 0;
-  const control = createControl({ store, faults, stats, ctx, modules, inFlight: () => inFlight });
+  const control = createControl({
+    store,
+    faults,
+    stats,
+    ctx,
+    modules,
+    inFlight: () => inFlight,
+    clock,
+    ...(traffic !== undefined ? { traffic } : {}),
+  });
+  if (options.clock !== undefined) control.setClock(options.clock);
   const stateLoaded = store.load();
   if (options.defaultAccount !== undefined) identities(ctx).defaultAccount = options.defaultAccount;
   for (const [key, policy] of Object.entries(options.iamPolicies ?? {})) setKeyPolicy(identities(ctx), key, policy);

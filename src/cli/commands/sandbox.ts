@@ -24,7 +24,14 @@ interface Options {
   readonly region?: string;
   readonly accessKeyId: string;
   readonly iamKey?: string[];
+  readonly traffic?: string;
+  readonly trafficSeed?: string;
+  readonly clock?: string;
 }
+
+const SCENARIOS = ["steady", "cats-eyes", "scale"] as const;
+/** How often a running sandbox with --traffic delivers the capture windows that have closed. */
+const TRAFFIC_TICK_MS = 60_000;
 
 /**
  * --iam-key KEY=policy.json: the access key (or role ARN) gets that identity policy, evaluated per
@@ -111,6 +118,15 @@ export function register(program: Command, setExit: SetExit): void {
       "give an access key (or role ARN) an identity policy, evaluated as IAM does (action, resource, conditions); repeatable. Keys without one may do everything",
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option(
+      "--traffic <scenario>",
+      "deliver synthetic flow-log files for every active flow log: steady, cats-eyes or scale (as time passes, and on POST /_sandbox/traffic {from, to})",
+    )
+    .option("--traffic-seed <n>", "seed of the synthetic traffic (same seed and state: identical files)", "1")
+    .option(
+      "--clock <time>",
+      "start the sandbox clock at this ISO 8601 time (simulated; changed by POST /_sandbox/clock)",
+    )
     .action(async (o: Options) => {
       const port = int(o.port, "--port", 0, 65535) ?? 4566;
       const latencyMs = int(o.latencyMs, "--latency-ms", 0, 600_000);
@@ -134,6 +150,13 @@ export function register(program: Command, setExit: SetExit): void {
         throw new UsageError(`--state ${o.state}: the directory ${dirname(resolve(o.state))} does not exist`);
       }
       const iamPolicies = iamKeys(o.iamKey);
+      if (o.traffic !== undefined && !(SCENARIOS as readonly string[]).includes(o.traffic)) {
+        throw new UsageError(`--traffic must be one of ${SCENARIOS.join(", ")}, got "${o.traffic}"`);
+      }
+      const trafficSeed = int(o.trafficSeed, "--traffic-seed", 0, 4_294_967_295) ?? 1;
+      if (o.clock !== undefined && !Number.isFinite(Date.parse(o.clock))) {
+        throw new UsageError(`--clock must be an ISO 8601 time such as 2026-12-05T10:00:00Z, got "${o.clock}"`);
+      }
       const { startSandbox, loadEstateFile, loadFaultsArg, SandboxError } = await import("@cordon/sandbox");
       let faults: ReturnType<typeof loadFaultsArg>;
       let estate: ReturnType<typeof loadEstateFile> | undefined;
@@ -151,6 +174,10 @@ export function register(program: Command, setExit: SetExit): void {
           ...(estate !== undefined ? { seed: estate } : {}),
           ...(o.defaultAccount !== undefined ? { defaultAccount: o.defaultAccount } : {}),
           iamPolicies,
+          ...(o.traffic !== undefined
+            ? { traffic: { scenario: o.traffic as (typeof SCENARIOS)[number], seed: trafficSeed } }
+            : {}),
+          ...(o.clock !== undefined ? { clock: o.clock } : {}),
           config: {
             ...(naclEntryQuota !== undefined ? { naclEntryQuota } : {}),
             ...(webAclAssociationDelayMs !== undefined ? { webAclAssociationDelayMs } : {}),
@@ -169,12 +196,30 @@ export function register(program: Command, setExit: SetExit): void {
         if (code === "EACCES") throw new UsageError(`not allowed to listen on port ${port}`);
         throw asCordonError(e, SandboxError);
       }
+      // With --traffic, every closed 10-minute capture window since start is delivered as time goes by.
+      let trafficTimer: NodeJS.Timeout | undefined;
+      if (o.traffic !== undefined) {
+        const WINDOW = 600_000;
+        let delivered = Math.floor(sandbox.control.now().getTime() / WINDOW) * WINDOW;
+        trafficTimer = setInterval(() => {
+          const upTo = Math.floor(sandbox.control.now().getTime() / WINDOW) * WINDOW;
+          if (upTo <= delivered) return;
+          try {
+            sandbox.control.deliverTraffic({ from: delivered, to: upTo });
+          } catch (e) {
+            err(`traffic: ${(e as Error).message}`);
+          }
+          delivered = upTo;
+        }, TRAFFIC_TICK_MS);
+        trafficTimer.unref();
+      }
       // Signal handlers go in before anything is printed: a caller may stop us as soon as it reads the URL.
       // Resolves with the exit code: 0, or 1 when the state could not be saved.
       const stopped = new Promise<number>((done) => {
         const stop = (signal: string) => {
           process.off("SIGINT", onInt);
           process.off("SIGTERM", onTerm);
+          if (trafficTimer !== undefined) clearInterval(trafficTimer);
           err(`${signal}: stopping the sandbox${o.state !== undefined ? ` and saving ${o.state}` : ""}`);
           sandbox.stop().then(
             () => done(0),

@@ -60,6 +60,12 @@ export interface AclEntry {
   readonly ipv6CidrBlock?: string;
   readonly portRange?: { readonly from: number; readonly to: number };
   readonly icmp?: { readonly code: number; readonly type: number };
+  /**
+   * When the entry was created or last replaced through the API (epoch ms of the sandbox clock);
+   * absent for seeded and default entries, which have always existed. The traffic generator
+   * (src/traffic.ts) applies an entry only to records that start at or after this moment.
+   */
+  readonly createdAt?: number;
 }
 
 export interface AclRecord {
@@ -547,7 +553,7 @@ export function flowLogObjectKey(f: FlowLogRecord, account: string, region: stri
 }
 
 /** SUCCESS when the bucket exists and its policy lets log delivery put this flow log's objects. */
-function deliveryStatus(
+export function deliveryStatus(
   ctx: ServiceContext,
   lookup: BucketLookup,
   f: FlowLogRecord,
@@ -817,7 +823,7 @@ export function createEc2Module(lookupBucket: BucketLookup): ServiceModule<Ec2St
       );
     }
     checkQuota(acl, entry, ctx.config.naclEntryQuota);
-    acl.entries.push(entry);
+    acl.entries.push({ ...entry, createdAt: ctx.now().getTime() });
     sortEntries(acl.entries);
     ctx.touch();
     return ec2Return("CreateNetworkAclEntry", req.requestId);
@@ -834,7 +840,7 @@ export function createEc2Module(lookupBucket: BucketLookup): ServiceModule<Ec2St
       );
     }
     checkQuota(acl, entry, ctx.config.naclEntryQuota, acl.entries[i]);
-    acl.entries[i] = entry;
+    acl.entries[i] = { ...entry, createdAt: ctx.now().getTime() };
     ctx.touch();
     return ec2Return("ReplaceNetworkAclEntry", req.requestId);
   };

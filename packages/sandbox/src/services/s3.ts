@@ -94,6 +94,32 @@ export function lookupBucket(
   return b === undefined ? null : { account: b.account, region: b.region, policy: b.policy };
 }
 
+/**
+ * Writes an object as a service would (log delivery): no request, no checks but the bucket's
+ * existence. Returns false when the bucket does not exist.
+ */
+export function storeObject(
+  ctx: ServiceContext,
+  bucket: string,
+  key: string,
+  data: Buffer,
+  contentType: string,
+  lastModified: number,
+): boolean {
+  const b = buckets(ctx).buckets[bucket];
+  if (b === undefined) return false;
+  b.objects[key] = {
+    body: data.toString("base64"),
+    etag: md5(data),
+    size: data.length,
+    lastModified,
+    contentType,
+    metadata: {},
+  };
+  ctx.touch();
+  return true;
+}
+
 type Op =
   | "ListBuckets"
   | "CreateBucket"
