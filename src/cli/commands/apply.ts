@@ -100,7 +100,7 @@ async function applySavedPlan(file: string, options: ApplyOptions): Promise<void
       ...(plan.only !== undefined ? { only: plan.only } : {}),
       hooks: applyHooks(),
     },
-    cliReconcileContext(createAwsSession(), reconcileSettings(options, "apply")),
+    cliReconcileContext(createAwsSession(undefined, { command: "apply" }), reconcileSettings(options, "apply")),
   );
 }
 
@@ -193,7 +193,7 @@ export function register(program: Command, setExit: SetExit): void {
           beforeLock: () => approve(autoApprove),
         },
       },
-      cliReconcileContext(createAwsSession(), reconcileSettings(options, "apply")),
+      cliReconcileContext(createAwsSession(undefined, { command: "apply" }), reconcileSettings(options, "apply")),
     );
     if (result.status === "cancelled") {
       setExit(1);
