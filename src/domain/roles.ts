@@ -1,7 +1,7 @@
 // Which IAM role a command works through (docs/roles.md). The policy set (cordon.yaml) may declare
 // role templates, `roles: { plan, apply, externalId }`, with the placeholders {account} and
 // {region}; a policy's own target.roleArn (with its externalId) overrides both. Read-only commands
-// (plan, drift, show, iam --for plan|drift) use the plan role; commands that write (apply,
+// (plan, drift, iam --for plan|drift) use the plan role; commands that write (apply,
 // drift --correct, watch, force-unlock) the apply role. No template and no roleArn: the ambient
 // credentials. Pure.
 import { randomBytes } from "node:crypto";
@@ -42,7 +42,7 @@ export function resolveRole(
 
 /** The role each command works through: read-only commands the plan role, the others the apply role. */
 export function roleUseOf(command: string): RoleUse {
-  return command === "plan" || command === "drift" || command === "show" ? "plan" : "apply";
+  return command === "plan" || command === "drift" ? "plan" : "apply";
 }
 
 /** AWS's limits on RoleSessionName: 2 to 64 characters of [\w+=,.@-] (docs/aws-behaviour.md). */
