@@ -8,6 +8,7 @@
 //     external id get AccessDenied, and Cordon's error names the role and the target;
 //   - `cordon iam --for plan|apply` allows sts:AssumeRole on that command's role only;
 //   - a malformed template is a validation error at cordon.yaml:line:column.
+import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
@@ -15,12 +16,14 @@ import { type RequestLogEntry, type SandboxHandle, startSandbox } from "@cordon/
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   ACCOUNT,
+  CLI,
   cordonRunner,
   isMutating,
   makeTmp,
   oneRegionEstate,
   REGION,
   requireCli,
+  sandboxCliEnv,
   sandboxClientConfig,
   TODAY,
 } from "./helpers.js";
@@ -178,6 +181,32 @@ describe("plan and apply roles from the policy set", () => {
     expect(r.stderr).not.toMatch(STACK_FRAME);
     expect([...new Set(serviceCalls().map((q) => q.callerArn))]).toEqual([
       sessionArn(APPLY_ROLE, "cordon-drift-correct-4242.2-octocat"),
+    ]);
+  });
+
+  it("watch works through the apply role, as session cordon-watch-…", async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, "watch", "policies", "--apply-pending", "--interval", "1s", "--listen", "127.0.0.1:0", "--today", TODAY],
+      {
+        env: { ...sandboxCliEnv({ tmp, endpoint: () => sandbox.url, accessKeyId: TOOLS_KEY }), ...CI },
+        cwd: tmp,
+        stdio: "ignore",
+      },
+    );
+    try {
+      const end = Date.now() + 30_000;
+      while (Date.now() < end && !serviceCalls().some((q) => q.operation === "CreateFlowLogs")) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+    const calls = serviceCalls();
+    expect(calls.some((q) => q.operation === "CreateFlowLogs")).toBe(true);
+    expect([...new Set(calls.map((q) => q.callerArn))]).toEqual([
+      sessionArn(APPLY_ROLE, "cordon-watch-4242.2-octocat"),
     ]);
   });
 
