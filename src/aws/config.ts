@@ -1,13 +1,23 @@
 // The standard AWS configuration and the per-run client cache.
 //
 // - Credentials: the default chain (env, AWS_PROFILE / shared config, SSO, web identity, container,
-//   IMDS), or, when a policy target names a role, that role assumed with STS AssumeRole (external id
-//   honoured) from the default chain.
+//   IMDS), or the target's role assumed with STS AssumeRole (external id honoured) from the default
+//   chain: the policy target's roleArn, else the policy set's plan or apply role template, by the
+//   command (src/domain/roles.ts, docs/roles.md). The session is named cordon-<command>-<run>-<actor>.
 // - Region: the target's; AWS_REGION only matters for calls that have no target.
 // - Endpoint: AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL (the sandbox); S3 then goes path-style.
 // - Retries: the SDK's adaptive mode with `maxAttempts` (AWS_MAX_ATTEMPTS, default 5).
 // - ONE client per (account, region, service) for the whole run, created on first use, with its
 //   SDK module loaded by dynamic import() so that commands that never reach AWS never load the SDK.
+import {
+  actorName,
+  type RoleTemplates,
+  type RoleUse,
+  resolveRole,
+  roleSessionName,
+  roleUseOf,
+  runId,
+} from "../domain/roles.js";
 import type { TargetRef } from "../model/resource.js";
 import type { ClientSettings } from "./adapters/call.js";
 import type { Ec2Port, ElbPort, GluePort, S3Port, StsPort, TargetPorts, WafPort } from "./ports.js";
@@ -57,13 +67,43 @@ export function awsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnviron
 /** Every AWS client of one run. */
 export interface AwsSession {
   readonly environment: AwsEnvironment;
+  /** Which role of the set this run assumes: "plan" (read-only commands) or "apply". */
+  readonly use: RoleUse;
+  /** The RoleSessionName of every AssumeRole of the run. */
+  readonly sessionName: string;
   /** The ports of one target; the same object (and clients) for the same target for the whole run. */
   ports(target: TargetRef): TargetPorts;
+  /**
+   * The policy set's role templates (cordon.yaml `roles:`), given once the policies are loaded and
+   * before any client of a target without its own roleArn is made.
+   */
+  useRoles(roles: RoleTemplates | undefined): void;
+  /** The role a target's clients assume (undefined = the ambient credentials). */
+  roleOf(target: TargetRef): string | undefined;
+  /** Records the caller ARN STS GetCallerIdentity answered for a target (the identity check). */
+  recordCaller(target: TargetRef, arn: string): void;
+  /** The caller ARN recorded for a target, if its identity was checked this run. */
+  callerOf(target: TargetRef): string | undefined;
+}
+
+export interface SessionOptions {
+  /** The command ("plan", "apply", "drift --correct", ...): chooses the role and names the session. */
+  readonly command?: string;
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const targetKey = (t: TargetRef): string => `${t.account}|${t.region}|${t.roleArn ?? ""}|${t.externalId ?? ""}`;
 
-export function createAwsSession(environment: AwsEnvironment = awsEnvironment()): AwsSession {
+export function createAwsSession(
+  environment: AwsEnvironment = awsEnvironment(),
+  options: SessionOptions = {},
+): AwsSession {
+  const command = options.command ?? "plan";
+  const env = options.env ?? process.env;
+  const use = roleUseOf(command);
+  const sessionName = roleSessionName(command, runId(env), actorName(env));
+  let roles: RoleTemplates | undefined;
+  const callers = new Map<string, string>();
   // The SDK warns on Node 20 about SDK releases after January 2027; the SDK is bundled into
   // Cordon at a fixed version, so the warning is noise a Cordon user cannot act on.
   process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
@@ -75,21 +115,23 @@ export function createAwsSession(environment: AwsEnvironment = awsEnvironment())
     environment.serviceEndpoints[service] ?? environment.endpoint;
 
   const credentialsFor = (t: TargetRef): Promise<unknown> => {
-    if (t.roleArn === undefined) {
+    const role = resolveRole(t, use, roles);
+    if (role === undefined) {
       ambient ??= import("./adapters/sts.js").then((m) => m.defaultCredentials(environment.profile));
       return ambient;
     }
-    const key = `${t.roleArn}|${t.externalId ?? ""}`;
+    const key = `${role.roleArn}|${role.externalId ?? ""}`;
     let p = credentialsByRole.get(key);
     if (p === undefined) {
-      const roleArn = t.roleArn;
       const stsEndpoint = endpointOf("sts");
       p = import("./adapters/sts.js").then((m) =>
         m.assumedRoleCredentials({
-          roleArn,
+          roleArn: role.roleArn,
+          sessionName,
+          target: `${t.account}/${t.region}`,
           region: t.region,
           maxAttempts: environment.maxAttempts,
-          ...(t.externalId !== undefined ? { externalId: t.externalId } : {}),
+          ...(role.externalId !== undefined ? { externalId: role.externalId } : {}),
           ...(stsEndpoint !== undefined ? { endpoint: stsEndpoint } : {}),
           ...(environment.profile !== undefined ? { profile: environment.profile } : {}),
         }),
@@ -123,6 +165,16 @@ export function createAwsSession(environment: AwsEnvironment = awsEnvironment())
 
   return {
     environment,
+    use,
+    sessionName,
+    useRoles(r) {
+      roles = r;
+    },
+    roleOf: (t) => resolveRole(t, use, roles)?.roleArn,
+    recordCaller(t, arn) {
+      callers.set(`${t.account}/${t.region}`, arn);
+    },
+    callerOf: (t) => callers.get(`${t.account}/${t.region}`),
     ports(target) {
       const key = targetKey(target);
       const existing = byTarget.get(key);

@@ -17,7 +17,16 @@ export interface AuditRecord {
   readonly format: typeof AUDIT_FORMAT;
   readonly id: string;
   readonly command: string;
+  /**
+   * Who made the changes: the caller ARN STS reported for the credentials (an assumed role's ARN
+   * names the session, cordon-<command>-<run>-<actor>), several joined by ", " when targets were
+   * reached as different callers; user@host only when no identity was checked.
+   */
   readonly who: string;
+  /** The caller ARNs, one per distinct identity (absent when no identity was checked). */
+  readonly callers?: readonly string[];
+  /** The person or CI actor behind the run (GITHUB_ACTOR or user@host). */
+  readonly actor?: string;
   readonly ciRunId?: string;
   readonly ciRunUrl?: string;
   readonly cordonVersion: string;
@@ -48,6 +57,8 @@ export interface AuditInput {
   readonly id: string;
   readonly command: string;
   readonly actor: Actor;
+  /** The caller ARNs of the run's identity checks. */
+  readonly callers?: readonly string[];
   readonly cordonVersion: string;
   readonly startedAt: Date;
   readonly finishedAt: Date;
@@ -73,7 +84,10 @@ export function auditRecord(input: AuditInput): AuditRecord {
     format: AUDIT_FORMAT,
     id: input.id,
     command: input.command,
-    who: input.actor.who,
+    who: input.callers !== undefined && input.callers.length > 0 ? input.callers.join(", ") : input.actor.who,
+    ...(input.callers !== undefined && input.callers.length > 0
+      ? { callers: [...input.callers], actor: input.actor.who }
+      : {}),
     ...(input.actor.ciRunId !== undefined ? { ciRunId: input.actor.ciRunId } : {}),
     ...(input.actor.ciRunUrl !== undefined ? { ciRunUrl: input.actor.ciRunUrl } : {}),
     cordonVersion: input.cordonVersion,

@@ -3,8 +3,10 @@
 // (observe, discover, write), the inventory, the identity check and the record store — and each
 // call's actions and resource types from src/aws/iam-calls.ts; the names come from the policies
 // (src/policy/iam-scope.ts).
+
 import { callIam, type IamResource, type PortCall } from "../aws/iam-calls.js";
 import { INVENTORY_CALLS } from "../aws/inventory.js";
+import { type RoleTemplates, resolveRole, roleUseOf } from "../domain/roles.js";
 import { DISCOVERABLE_KINDS, descriptorOf, KINDS } from "../handlers/registry.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import { type IamScope, iamScopes } from "../policy/iam-scope.js";
@@ -144,6 +146,8 @@ function conditionOf(r: IamResource, scopes: readonly IamScope[]): IamStatement[
 export interface IamPolicyOptions {
   /** The bucket of Cordon's records when not the flow-log bucket (--lock-bucket). */
   readonly lockBucket?: string;
+  /** The policy set's role templates (cordon.yaml roles:): the role `command` assumes in each target. */
+  readonly roles?: RoleTemplates;
 }
 
 /** The identity policy for `command` over `policies` (every target's account and region). */
@@ -199,7 +203,17 @@ export function identityPolicy(
       ...(condition !== undefined ? { Condition: condition } : {}),
     });
   }
-  const roles = [...new Set(scopes.flatMap((s) => (s.target.roleArn !== undefined ? [s.target.roleArn] : [])))].sort();
+  // The role the command assumes in each target (docs/roles.md): plan and drift the plan role,
+  // apply and watch the apply role; a policy's own roleArn serves both.
+  const use = roleUseOf(command);
+  const roles = [
+    ...new Set(
+      scopes.flatMap((s) => {
+        const role = resolveRole(s.target, use, options.roles);
+        return role !== undefined ? [role.roleArn] : [];
+      }),
+    ),
+  ].sort();
   if (roles.length > 0) {
     statements.push({ Sid: "AssumeTargetRoles", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: roles });
   }

@@ -179,6 +179,7 @@ export async function withLockAndAudit<T>(
         id,
         command: ctx.settings.command,
         actor,
+        callers: callersOf(plan, ctx.session),
         cordonVersion: ctx.cordonVersion,
         startedAt,
         finishedAt: new Date(),
@@ -300,6 +301,18 @@ export async function withLockAndAudit<T>(
       process.off("SIGTERM", onSignal);
     }
   }
+}
+
+/**
+ * The caller ARNs STS GetCallerIdentity answered for the plan's targets during the identity check
+ * (an assumed role's ARN carries the session name: command, run and actor), sorted and distinct.
+ */
+function callersOf(plan: PlanDocument, session: AwsSession): string[] {
+  const arns = plan.targets.flatMap((t) => {
+    const arn = session.callerOf(t);
+    return arn !== undefined ? [arn] : [];
+  });
+  return [...new Set(arns)].sort();
 }
 
 function messageOf(e: unknown): string {

@@ -94,12 +94,14 @@ export const IDENTITY_CALLS = ["sts.getCallerIdentity"] as const satisfies reado
 async function checkIdentity(session: AwsSession, target: TargetRef, retry: RetryOptions): Promise<void> {
   const sts = await session.ports(target).sts();
   const who = await withRetry(() => sts.getCallerIdentity({}), retry);
+  // The answer names the caller in the audit record (src/executor/lock-and-audit.ts): no second call.
+  if (who.Arn !== undefined) session.recordCaller(target, who.Arn);
   if (who.Account !== undefined && who.Account !== target.account) {
     throw new AwsError(
       "GetCallerIdentity",
       `target ${targetKey(target)}`,
       "WrongAccount",
-      `the credentials are for account ${who.Account} (${who.Arn ?? "?"}), but the policy targets account ${target.account}; set AWS_PROFILE or the target's roleArn`,
+      `the credentials are for account ${who.Account} (${who.Arn ?? "?"}), but the policy targets account ${target.account}; set AWS_PROFILE, the policy set's roles or the target's roleArn`,
     );
   }
 }
@@ -148,6 +150,8 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
   const now = options.now ?? (() => new Date());
   const targets = targetsOf(loaded.policies);
   const session = options.session;
+  // The policy set's plan and apply roles (cordon.yaml roles:, docs/roles.md), before any client is made.
+  session.useRoles(loaded.set?.roles);
 
   // Identity and inventory of every target, concurrently.
   const inventories = new Map<string, Inventory>();

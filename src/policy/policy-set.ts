@@ -3,6 +3,7 @@
 //   apiVersion: cordon.dev/v1
 //   kind: PolicySet
 //   metadata: { name: cats-eyes }
+//   roles: { plan: "arn:aws:iam::{account}:role/cordon-plan", apply: "arn:aws:iam::{account}:role/cordon-apply" }
 //
 // (schemas/policy-set.schema.json). Everything Cordon creates for a policy of the set is tagged
 // cordon:set=<name>; a removed policy's resources are cleaned up only when the whole set is loaded
@@ -14,6 +15,7 @@
 // Offline and synchronous, like the rest of src/policy.
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import type { RoleTemplates } from "../domain/roles.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
 import { type LoadOptions, loadFile, parsePolicyFiles, POLICY_SET_FILE as SET_FILE } from "./load.js";
@@ -28,6 +30,8 @@ export interface PolicySet {
   readonly file: string;
   /** The real path of the directory holding cordon.yaml: every policy file under it belongs to the set. */
   readonly root: string;
+  /** roles: the plan and apply role templates (docs/roles.md); absent = the ambient credentials. */
+  readonly roles?: RoleTemplates;
 }
 
 const realOrResolved = (path: string): string => {
@@ -129,8 +133,12 @@ function readSetFile(real: string, given: string, options: LoadOptions): PolicyS
   const doc = loaded.documents[0];
   if (doc !== undefined) diagnostics.push(...validatePolicySetSchema(doc));
   if (doc === undefined || diagnostics.some((d) => d.severity === "error")) return { set: null, diagnostics };
-  const name = (doc.value as { metadata: { name: string } }).metadata.name;
-  return { set: { name, file, root: dirname(real) }, diagnostics };
+  const value = doc.value as { metadata: { name: string }; roles?: RoleTemplates };
+  const roles = value.roles;
+  return {
+    set: { name: value.metadata.name, file, root: dirname(real), ...(roles !== undefined ? { roles } : {}) },
+    diagnostics,
+  };
 }
 
 /**

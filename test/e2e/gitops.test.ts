@@ -198,7 +198,10 @@ describe("drift vs pending through the CLI", () => {
     expect(r.stderr).toContain(`no lock for ${ACCOUNT}/${REGION}: the bucket ${BUCKET} does not exist yet`);
     const line = r.stdout.split("\n").find((l) => l.startsWith("Audit "));
     expect(line).toMatch(
-      /^Audit [0-9a-f]{8}: success — \d+ applied, 0 failed, 0 skipped by tester@\S+, plan [0-9a-f]{12} → s3:\/\//,
+      // who: the caller ARN STS reported for the credentials (docs/roles.md), not user@host
+      new RegExp(
+        `^Audit [0-9a-f]{8}: success — \\d+ applied, 0 failed, 0 skipped by arn:aws:iam::${ACCOUNT}:user/${KEY}, plan [0-9a-f]{12} → s3://`,
+      ),
     );
     const audits = await keys("cordon/audit/");
     expect(audits).toHaveLength(1);
@@ -208,7 +211,9 @@ describe("drift vs pending through the CLI", () => {
       format: "cordon.audit/v1",
       command: "apply",
       result: "success",
-      who: expect.stringMatching(/^tester@/),
+      who: `arn:aws:iam::${ACCOUNT}:user/${KEY}`,
+      callers: [`arn:aws:iam::${ACCOUNT}:user/${KEY}`],
+      actor: expect.stringMatching(/^tester@/),
     });
     expect(record.outcomes.map((o: { status: string }) => o.status)).toEqual(Array(total).fill("applied"));
     const applied = JSON.parse(await readObject(`cordon/applied/${ACCOUNT}/${REGION}.json`));

@@ -34,6 +34,8 @@ export interface RequestLogEntry {
   readonly operation: string;
   readonly accessKeyId: string;
   readonly account: string;
+  /** The caller's ARN: for an AssumeRole session, arn:aws:sts::<account>:assumed-role/<role>/<session name>. */
+  readonly callerArn: string;
   readonly region: string;
   readonly status: number;
   /** Wire error code when the answer was an error. */

@@ -2,10 +2,12 @@
 // balancers, buckets, web ACLs, IP sets, access keys). Parsed from YAML (or JSON) with every
 // problem reported at file:line:col, normalised (ids filled in, references resolved), then handed
 // to each service module's `seed()`, region by region, in registry order.
+
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { canonicalIpv4Cidr, canonicalIpv6Cidr, ipv4CidrContains } from "./cidr.js";
 import { SandboxError } from "./errors.js";
+import type { RoleTrust } from "./identity.js";
 import { identities } from "./identity.js";
 import {
   ApiError,
@@ -198,7 +200,7 @@ function checkEstate(value: unknown, problems: Problem[]): Estate {
   if (defaultAccount !== undefined && !ACCOUNT.test(defaultAccount)) {
     problems.push({ path: ["defaultAccount"], message: "defaultAccount must be a 12-digit account id" });
   }
-  const accessKeys: Record<string, { account: string; allow?: string[]; arn?: string }> = {};
+  const accessKeys: Record<string, { account: string; allow?: string[]; arn?: string; trust?: RoleTrust }> = {};
   const ak = value["accessKeys"];
   if (ak !== undefined && ak !== null && !isObj(ak)) {
     problems.push({ path: ["accessKeys"], message: "accessKeys must be a mapping of access key id (or role ARN)" });
@@ -209,7 +211,7 @@ function checkEstate(value: unknown, problems: Problem[]): Estate {
         problems.push({ path, message: "an access key entry needs account: (and optionally allow:)" });
         continue;
       }
-      keys(entry, ["account", "allow", "arn"], path, problems);
+      keys(entry, ["account", "allow", "arn", "trust"], path, problems);
       const account = str(entry, "account", path, problems, true);
       if (account !== undefined && !ACCOUNT.test(account)) {
         problems.push({ path: [...path, "account"], message: "account must be a 12-digit account id" });
@@ -224,10 +226,13 @@ function checkEstate(value: unknown, problems: Problem[]): Estate {
         }
       });
       const arn = str(entry, "arn", path, problems, false);
+      const trust =
+        entry["trust"] === undefined ? undefined : checkTrust(entry["trust"], id, [...path, "trust"], problems);
       accessKeys[id] = {
         account: account ?? "",
         ...(allow !== undefined ? { allow: allow.map(String) } : {}),
         ...(arn !== undefined ? { arn } : {}),
+        ...(trust !== undefined ? { trust } : {}),
       };
     }
   }
@@ -264,6 +269,32 @@ function checkEstate(value: unknown, problems: Problem[]): Estate {
     accessKeys,
     accounts,
   };
+}
+
+const PRINCIPAL = /^(\*|\d{12}|arn:aws[a-z-]*:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)))$/;
+
+/** `trust: { principals: [...], externalId? }` of a role ARN's entry. */
+function checkTrust(value: unknown, id: string, path: Path, problems: Problem[]): RoleTrust | undefined {
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\//.test(id)) {
+    problems.push({ path, message: "trust: is for role ARN entries (arn:aws:iam::<account>:role/<name>)" });
+    return undefined;
+  }
+  if (!isObj(value)) {
+    problems.push({ path, message: "trust must be a mapping with principals: (and optionally externalId:)" });
+    return undefined;
+  }
+  keys(value, ["principals", "externalId"], path, problems);
+  const principals = list(value, "principals", path, problems);
+  principals.forEach((p, i) => {
+    if (typeof p !== "string" || !PRINCIPAL.test(p)) {
+      problems.push({
+        path: [...path, "principals", i],
+        message: `"${String(p)}" is not a principal: a 12-digit account id, arn:aws:iam::<account>:root, a user or role ARN, or *`,
+      });
+    }
+  });
+  const externalId = str(value, "externalId", path, problems, false);
+  return { principals: principals.map(String), ...(externalId !== undefined ? { externalId } : {}) };
 }
 
 function checkRegion(value: unknown, path: Path, problems: Problem[]): RegionEstate {

@@ -8,6 +8,17 @@ export const DEFAULT_ACCOUNT = "111122223333";
 export const DEFAULT_REGION = "us-east-1";
 export const IDENTITY_SLICE = "iam.identities";
 
+/**
+ * The trust policy of a role (an accessKeys entry keyed by role ARN): who may assume it. A principal
+ * is a 12-digit account id or `arn:aws:iam::<account>:root` (any identity of that account), a user
+ * ARN (that key), a role ARN (that role's sessions), or `*`. With `externalId`, AssumeRole must pass
+ * exactly it (the sts:ExternalId condition). A role without `trust` may be assumed by anyone.
+ */
+export interface RoleTrust {
+  readonly principals: readonly string[];
+  readonly externalId?: string;
+}
+
 export interface AccessKeyEntry {
   readonly account: string;
   /** IAM action patterns (`ec2:Describe*`); absent = everything allowed. */
@@ -19,6 +30,8 @@ export interface AccessKeyEntry {
    * instead of `allow`. Absent = `allow` (or everything).
    */
   readonly policy?: unknown;
+  /** For a role ARN: its trust policy (who may assume it); absent = anyone. */
+  readonly trust?: RoleTrust;
 }
 
 export interface SessionEntry {
@@ -133,4 +146,22 @@ export function setKeyPolicy(ids: Identities, key: string, policy: unknown): voi
     existing?.account ?? roleAccount ?? (/^\d{12}$/.test(key) ? key : ids.defaultAccount) ?? DEFAULT_ACCOUNT;
   const { policy: _old, ...rest } = existing ?? { account };
   ids.accessKeys[key] = policy === null ? { ...rest, account } : { ...rest, account, policy };
+}
+
+/** Whether `caller` may assume a role trusting `trust`, passing `externalId` (AWS's trust evaluation, simplified). */
+export function trustAllows(
+  trust: RoleTrust,
+  caller: Pick<Caller, "account" | "arn">,
+  externalId: string | null,
+): boolean {
+  if (trust.externalId !== undefined && externalId !== trust.externalId) return false;
+  return trust.principals.some((p) => {
+    if (p === "*") return true;
+    if (/^\d{12}$/.test(p)) return caller.account === p;
+    const root = /^arn:aws[a-z-]*:iam::(\d{12}):root$/.exec(p);
+    if (root) return caller.account === root[1];
+    const role = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(p);
+    if (role) return caller.arn.startsWith(`arn:aws:sts::${role[1]}:assumed-role/${role[2]}/`);
+    return caller.arn === p;
+  });
 }

@@ -264,7 +264,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: Deps): Pro
   const service = routeService(req.headers, form, credential?.service ?? "");
   const module = service === null ? undefined : deps.byName.get(service);
   const caller = resolveCaller(identities(deps.ctx), accessKeyId);
-  const common = { requestId, accessKeyId, account: caller.account, region };
+  const common = { requestId, accessKeyId, account: caller.account, callerArn: caller.arn, region };
 
   if (module === undefined) {
     const status = 400;

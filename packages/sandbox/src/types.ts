@@ -204,10 +204,22 @@ export interface EstateIpSet {
  *         eu-west-1: { vpcs: [...], loadBalancers: [...], buckets: [...], webAcls: [...] }
  *   accessKeys:                # optional; unknown keys act for defaultAccount (or the 12-digit key itself)
  *     AKIAREADONLY: { account: "111122223333", allow: ["ec2:Describe*", "s3:Get*"] }
+ *     "arn:aws:iam::222233334444:role/cordon-plan":   # a role: its sessions' allow-list and trust
+ *       account: "222233334444"
+ *       trust: { principals: ["111122223333"], externalId: "cordon" }
  *   defaultAccount: "111122223333"
  */
 export interface Estate {
   readonly defaultAccount?: string;
-  readonly accessKeys?: Readonly<Record<string, { readonly account: string; readonly allow?: readonly string[] }>>;
+  readonly accessKeys?: Readonly<
+    Record<
+      string,
+      {
+        readonly account: string;
+        readonly allow?: readonly string[];
+        readonly trust?: { readonly principals: readonly string[]; readonly externalId?: string };
+      }
+    >
+  >;
   readonly accounts?: Readonly<Record<string, { readonly regions?: Readonly<Record<string, RegionEstate>> }>>;
 }

@@ -2,6 +2,8 @@
 
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { AwsError } from "../../model/errors.js";
+import { toAwsError } from "../errors.js";
 import type { StsPort } from "../ports.js";
 import { type ClientSettings, callFor, sdkConfig } from "./call.js";
 
@@ -46,30 +48,45 @@ export function defaultCredentials(profile: string | undefined): unknown {
 }
 
 /**
- * Credentials of `roleArn` assumed with STS AssumeRole from the default chain. The provider caches
- * and refreshes the temporary credentials; one provider is made per (role, external id) per run.
+ * Credentials of `roleArn` assumed with STS AssumeRole from the default chain, as session
+ * `sessionName`. The provider caches and refreshes the temporary credentials; one provider is made
+ * per (role, external id) per run. A refusal names the role and the target (`target`).
  */
 export function assumedRoleCredentials(options: {
   readonly roleArn: string;
+  readonly sessionName: string;
+  readonly target: string;
   readonly externalId?: string;
   readonly region: string;
   readonly endpoint?: string;
   readonly profile?: string;
   readonly maxAttempts: number;
 }): unknown {
-  return shared(
-    fromTemporaryCredentials({
-      masterCredentials: fromNodeProviderChain(options.profile !== undefined ? { profile: options.profile } : {}),
-      params: {
-        RoleArn: options.roleArn,
-        RoleSessionName: "cordon",
-        ...(options.externalId !== undefined ? { ExternalId: options.externalId } : {}),
-      },
-      clientConfig: {
-        region: options.region,
-        maxAttempts: options.maxAttempts,
-        ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-      },
-    }),
-  );
+  const provider = fromTemporaryCredentials({
+    masterCredentials: fromNodeProviderChain(options.profile !== undefined ? { profile: options.profile } : {}),
+    params: {
+      RoleArn: options.roleArn,
+      RoleSessionName: options.sessionName,
+      ...(options.externalId !== undefined ? { ExternalId: options.externalId } : {}),
+    },
+    clientConfig: {
+      region: options.region,
+      maxAttempts: options.maxAttempts,
+      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    },
+  });
+  return shared(async () => {
+    try {
+      return await provider();
+    } catch (e) {
+      const error = toAwsError(e, "AssumeRole", `role ${options.roleArn}`, "sts");
+      throw new AwsError(
+        "AssumeRole",
+        `role ${options.roleArn} for target ${options.target}`,
+        error.awsCode,
+        `${error.message.replace(/^AssumeRole on role \S+ failed: \S+: /, "")} (the role's trust policy must trust these credentials${options.externalId !== undefined ? " and the external id given" : ""}; see docs/roles.md)`,
+        error.httpStatus,
+      );
+    }
+  });
 }

@@ -100,7 +100,7 @@ async function applySavedPlan(file: string, options: ApplyOptions): Promise<void
       ...(plan.only !== undefined ? { only: plan.only } : {}),
       hooks: applyHooks(),
     },
-    cliReconcileContext(createAwsSession(), reconcileSettings(options, "apply")),
+    cliReconcileContext(createAwsSession(undefined, { command: "apply" }), reconcileSettings(options, "apply")),
   );
 }
 
@@ -132,7 +132,8 @@ export function register(program: Command, setExit: SetExit): void {
       "Apply a saved plan exactly or not at all: the plan is made again from the policies and live AWS " +
         "and applied only when it equals the saved one field for field (refused when the file was edited, " +
         "or AWS or the policies changed since it was made). Or plan and apply after confirmation. Uses the " +
-        "standard AWS configuration.",
+        "standard AWS configuration, through the policy set's apply role when cordon.yaml declares roles " +
+        "(docs/roles.md).",
     )
     .argument(
       "[plan-or-paths...]",
@@ -193,7 +194,7 @@ export function register(program: Command, setExit: SetExit): void {
           beforeLock: () => approve(autoApprove),
         },
       },
-      cliReconcileContext(createAwsSession(), reconcileSettings(options, "apply")),
+      cliReconcileContext(createAwsSession(undefined, { command: "apply" }), reconcileSettings(options, "apply")),
     );
     if (result.status === "cancelled") {
       setExit(1);

@@ -101,7 +101,10 @@ export function register(program: Command, setExit: SetExit): void {
     };
     const correct = options.correctExpired === true ? "expired" : options.correct === true ? "all" : undefined;
     if (correct === undefined) {
-      const report = await driftReport(await makePlan(paths, { today, ...only }), options.lockBucket);
+      const report = await driftReport(
+        await makePlan(paths, { today, ...only, session: createAwsSession(undefined, { command: "drift" }) }),
+        options.lockBucket,
+      );
       show(report);
       setExit(report.items.length > 0 ? 2 : 0);
       return;
@@ -135,7 +138,10 @@ export function register(program: Command, setExit: SetExit): void {
           applied: printApplySummary,
         },
       },
-      cliReconcileContext(createAwsSession(), reconcileSettings(options, "drift --correct")),
+      cliReconcileContext(
+        createAwsSession(undefined, { command: "drift --correct" }),
+        reconcileSettings(options, "drift --correct"),
+      ),
     );
     for (const i of left) {
       const why =

@@ -35,7 +35,8 @@ export function register(program: Command, setExit: SetExit): void {
       if (!/^[0-9a-f]{6,64}$/.test(id))
         throw new UsageError(`"${id}" is not a lock ID (hexadecimal, from the "locked by" message)`);
       const loaded = loadOrReport(policyPaths(paths), todayOption(undefined));
-      const session = createAwsSession();
+      const session = createAwsSession(undefined, { command: "force-unlock" });
+      session.useRoles(loaded.set?.roles);
       const searched: string[] = [];
       for (const t of targetsOf(loaded.policies)) {
         const location = stateLocation(t, loaded.policies, null, options.lockBucket);

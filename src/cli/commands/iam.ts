@@ -36,7 +36,7 @@ export function register(program: Command, setExit: SetExit): void {
         "scoped by resource ARN where AWS allows it (buckets, web ACLs and IP sets by name, network ACL " +
         "entries by Cordon's band tag or VPC, the Glue catalog, database and table), with what AWS requires " +
         "beyond Cordon's own calls (log delivery for S3 flow logs, SetWebAcl for association, ecs:* for ecs-* " +
-        "fields, sts:AssumeRole for roleArn targets). plan and drift are read-only; apply and watch write. " +
+        "fields, sts:AssumeRole on the role the command assumes: the policy set's plan role for plan and drift, its apply role for apply and watch, or a target's roleArn). plan and drift are read-only; apply and watch write. " +
         "Reads only the policies, never AWS. See docs/iam.md.",
     )
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
@@ -84,6 +84,7 @@ export function register(program: Command, setExit: SetExit): void {
       const loaded = loadOrReport(policyPaths(paths), todayOption(undefined));
       const identity = identityPolicy(options.for, loaded.policies, {
         ...(options.lockBucket !== undefined ? { lockBucket: options.lockBucket } : {}),
+        ...(loaded.set?.roles !== undefined ? { roles: loaded.set.roles } : {}),
       });
       const accounts = [...new Set(loaded.policies.map((p) => p.policy.target.account))].sort();
       const trust =

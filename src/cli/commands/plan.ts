@@ -70,7 +70,8 @@ export function register(program: Command, setExit: SetExit): void {
         "naming the choices, unless the policy says adopt: true (then the plan shows the adoption). " +
         "Resources of policies that are not loaded are left alone (a note lists them); a removed policy's " +
         "resources are deleted only when the whole policy set (the directory holding cordon.yaml) is loaded. " +
-        "Uses the standard AWS configuration (credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).",
+        "Uses the standard AWS configuration (credential chain, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL), " +
+        "through the policy set's read-only plan role when cordon.yaml declares roles (docs/roles.md).",
     )
     .argument("[paths...]", `policy files or directories (default: ${DEFAULT_POLICY_PATH})`)
     .option(

@@ -124,7 +124,7 @@ export function register(program: Command, setExit: SetExit): void {
     const log: Logger = makeLogger(options.logFormat);
     // prom-client is loaded only by watch (docs/performance.md: start-up cost of every command).
     const metrics = (await import("../../watch/metrics.js")).createMetrics({ version: VERSION, node: process.version });
-    const session = createAwsSession();
+    const session = createAwsSession(undefined, { command: "watch" });
     const source =
       options.git !== undefined ? (await import("../../watch/git.js")).gitSource(options.git, options.branch) : null;
     const relative = paths.length > 0 ? paths : [DEFAULT_POLICY_PATH];

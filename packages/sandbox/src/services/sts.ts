@@ -1,9 +1,11 @@
-// STS (query protocol): GetCallerIdentity (no permission needed) and AssumeRole. A session's
+// STS (query protocol): GetCallerIdentity (no permission needed) and AssumeRole, refused with
+// AccessDenied when the role's declared trust (accessKeys[roleArn].trust) does not trust the caller
+// or the external id differs; roles without a declared trust can be assumed by anyone. A session's
 // access key acts for the role's account; its allow-list is the estate's accessKeys entry for the
 // role ARN (all actions when there is none). Sessions live in the identities slice, so they
 // survive a restart with --state.
 import { randomBytes } from "node:crypto";
-import { identities } from "../identity.js";
+import { identities, resolveCaller, trustAllows } from "../identity.js";
 import { queryError, queryResponse } from "../protocols/query.js";
 import { ApiError, type SandboxRequest, type ServiceContext, type ServiceModule } from "../types.js";
 
@@ -48,6 +50,16 @@ function assumeRole(req: SandboxRequest, ctx: ServiceContext) {
   }
   const [, account, roleName] = m as unknown as [string, string, string];
   const ids = identities(ctx);
+  // A role declared with a trust policy is assumed only by the principals it trusts, with its
+  // external id; AWS answers both refusals with the same AccessDenied naming the role.
+  const trust = ids.accessKeys[roleArn]?.trust;
+  if (trust !== undefined && !trustAllows(trust, resolveCaller(ids, req.accessKeyId), req.form.get("ExternalId"))) {
+    throw new ApiError(
+      "AccessDenied",
+      `User: ${req.callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      403,
+    );
+  }
   const accessKeyId = randomKey("ASIA", 16);
   const roleId = `AROA${createRoleId(roleArn)}`;
   const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
