@@ -16,6 +16,8 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
+import type { TargetList } from "../model/policy-schema.gen.js";
+import type { ParsedDocument } from "./document.js";
 import { type LoadOptions, loadFile, parsePolicyFiles, POLICY_SET_FILE as SET_FILE } from "./load.js";
 import { validatePolicySetSchema } from "./validate.js";
 
@@ -28,6 +30,13 @@ export interface PolicySet {
   readonly file: string;
   /** The real path of the directory holding cordon.yaml: every policy file under it belongs to the set. */
   readonly root: string;
+  /** Named target lists (`targets:` of cordon.yaml, docs/targets.md), with the document to locate them. */
+  readonly targets?: NamedTargets;
+}
+
+export interface NamedTargets {
+  readonly lists: Readonly<Record<string, TargetList>>;
+  readonly doc: ParsedDocument;
 }
 
 const realOrResolved = (path: string): string => {
@@ -129,8 +138,9 @@ function readSetFile(real: string, given: string, options: LoadOptions): PolicyS
   const doc = loaded.documents[0];
   if (doc !== undefined) diagnostics.push(...validatePolicySetSchema(doc));
   if (doc === undefined || diagnostics.some((d) => d.severity === "error")) return { set: null, diagnostics };
-  const name = (doc.value as { metadata: { name: string } }).metadata.name;
-  return { set: { name, file, root: dirname(real) }, diagnostics };
+  const value = doc.value as { metadata: { name: string }; targets?: Record<string, TargetList> };
+  const targets = value.targets === undefined ? {} : { targets: { lists: value.targets, doc } };
+  return { set: { name: value.metadata.name, file, root: dirname(real), ...targets }, diagnostics };
 }
 
 /**
