@@ -74,3 +74,43 @@ export interface PlanDocument {
    */
   readonly digest?: string;
 }
+
+/** Terraform's counting: a replacement counts once in add, once in destroy and once in replace. */
+export function summarize(changes: readonly Change[]): PlanSummary {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  let replace = 0;
+  let broadensAccess = 0;
+  let observeOnly = 0;
+  let noop = 0;
+  for (const c of changes) {
+    if (c.action === "no-op") {
+      noop++;
+      continue;
+    }
+    if (c.mode === "observe") {
+      observeOnly++;
+      continue;
+    }
+    if (c.impact.broadensAccess) broadensAccess++;
+    switch (c.action) {
+      case "create":
+        add++;
+        break;
+      case "update":
+        change++;
+        break;
+      case "delete":
+        destroy++;
+        break;
+      case "create-then-delete":
+      case "delete-then-create":
+        add++;
+        destroy++;
+        replace++;
+        break;
+    }
+  }
+  return { add, change, destroy, replace, broadensAccess, observeOnly, noop };
+}

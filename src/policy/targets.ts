@@ -45,7 +45,7 @@ function diagnostic(doc: ParsedDocument, code: string, pointer: string, message:
 /**
  * Expands schema-valid policy documents into one document per target. `named`: the target lists of
  * the policy set (null when the paths belong to no set). A document with a problem (both or neither
- * of target / targets, an unknown list name, a bucket name that would be the same for two targets)
+ * target and targets, an unknown list name, a bucket name that would be the same for two targets)
  * yields a diagnostic and no documents.
  */
 export function expandTargets(docs: readonly ParsedDocument[], named: NamedTargets | null | undefined): Expansion {
@@ -66,18 +66,7 @@ export function expandTargets(docs: readonly ParsedDocument[], named: NamedTarge
       continue;
     }
     if (value.targets === undefined) {
-      if (value.target === undefined) {
-        diagnostics.push(
-          diagnostic(
-            doc,
-            "targets.missing",
-            "",
-            "The policy has no target: give target (one account and region) or targets (several).",
-            'e.g. target: { account: "111122223333", region: eu-west-1 }',
-          ),
-        );
-        continue;
-      }
+      if (value.target === undefined) continue; // the schema requires target when targets is absent
       const single = substituteNames(value, value.target);
       documents.push(single === value ? doc : { ...doc, value: single });
       continue;
