@@ -67,6 +67,8 @@ export interface PlanDocument {
   readonly today?: string;
   /** The --target addresses (or prefixes) the plan was restricted to; absent = the whole policy set. */
   readonly only?: readonly string[];
+  /** --shard I/N the plan was made with (docs/targets.md); apply makes the plan again for it. Absent: every target. */
+  readonly shard?: string;
   /**
    * sha256 of the canonical JSON of the whole document without this member (planDocumentDigest).
    * Written by the JSON renderer; apply refuses a file whose digest does not match its content.
