@@ -2,7 +2,7 @@
 // organisation example (one policy over 3 accounts × 2 regions) planned, grouped by target,
 // applied and planned again; the validation of targets; --shard, including two applies of
 // different shards at once.
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetBucketLocationCommand, S3Client } from "@aws-sdk/client-s3";
 import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
@@ -88,6 +88,25 @@ describe("examples/organisation: one policy over 3 accounts × 2 regions", () =>
     expect(doc.targets.map((t) => `${t.account}/${t.region}`)).toEqual([TARGETS[1], TARGETS[4]]);
     expect(pending(doc)).toEqual([]);
     expect(shard.stderr).toContain(`Shard 2/3: 2 of 6 targets (${TARGETS[1]}, ${TARGETS[4]}).`);
+  });
+});
+
+describe("a bucket in another region", () => {
+  it("is a clear error naming the bucket, its region and the target's, not a raw PermanentRedirect", async () => {
+    // After the organisation's apply (above), org-flow-logs-111122223333-us-east-1 exists in us-east-1.
+    const dir = join(tmp, "redirect");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "p.yaml"),
+      'apiVersion: cordon.dev/v1\nkind: Policy\nmetadata: { name: redirect }\ntarget: { account: "111122223333", region: eu-west-1 }\nflowLogs: { bucket: { name: org-flow-logs-111122223333-us-east-1, create: false }, vpcs: { all: true } }\n',
+    );
+    const r = await cordon(["plan", "redirect", "--today", TODAY]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      "the bucket org-flow-logs-111122223333-us-east-1 is in us-east-1, not in the target's region eu-west-1",
+    );
+    expect(r.stderr).not.toContain("must be addressed using the specified endpoint");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
