@@ -42,7 +42,9 @@ export function shardTargets(policies: readonly LoadedPolicy[], count: number): 
   };
   const union = (a: string, b: string) => {
     const [x, y] = [find(a), find(b)];
-    if (x !== y) parent.set(x < y ? y : x, x < y ? x : y);
+    // The smaller key becomes the root.
+    if (x < y) parent.set(y, x);
+    else if (y < x) parent.set(x, y);
   };
   const byBucket = new Map<string, string>();
   for (const p of policies) {
@@ -61,7 +63,9 @@ export function shardTargets(policies: readonly LoadedPolicy[], count: number): 
   }
   const ordered = [...groups.values()].sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
   const shards: string[][] = Array.from({ length: count }, () => []);
-  ordered.forEach((group, k) => shards[k % count]!.push(...group));
+  ordered.forEach((group, k) => {
+    shards[k % count]!.push(...group);
+  });
   return shards.map((s) => s.sort());
 }
 

@@ -70,6 +70,9 @@ describe("examples/organisation: one policy over 3 accounts × 2 regions", () =>
     const apply = await cordon(["apply", "org", "--auto-approve", "--today", TODAY]);
     expect(apply.stderr).not.toMatch(/Error/);
     expect(apply.status).toBe(0);
+    // The apply summary counts each target.
+    const perTarget = apply.stdout.split("\n").filter((l) => /^ {2}\d{12}\/[a-z0-9-]+: /.test(l));
+    expect(perTarget).toEqual(TARGETS.map((t) => `  ${t}: 5 applied, 0 failed, 0 skipped`));
     for (const t of TARGETS) {
       const [account, region] = t.split("/") as [string, string];
       // A 12-digit key id is that account's in the sandbox.
