@@ -179,9 +179,46 @@ const PERMISSION_DENIED = new Set([
 const isBodiless403 = (code: string, status: number | undefined): boolean =>
   status === 403 && (code === "403" || code === "Unknown" || code === "UnknownError" || code === "Forbidden");
 
-export function toAwsError(e: unknown, operation: string, resource: string, service?: string): AwsError {
+/**
+ * The region S3 names when it answers 301 PermanentRedirect for a bucket addressed in another
+ * region: the x-amz-bucket-region header, else the Endpoint (s3.<region>.amazonaws.com) of the
+ * error body (docs/aws-behaviour.md, "A bucket in another region"). Null for any other error.
+ */
+export function redirectRegion(e: unknown): string | null {
+  if (e === null || typeof e !== "object") return null;
+  if (errorStatus(e) !== 301 && errorCode(e) !== "PermanentRedirect") return null;
+  const o = e as { $response?: { headers?: Record<string, unknown> }; Endpoint?: unknown; BucketRegion?: unknown };
+  const header = o.$response?.headers?.["x-amz-bucket-region"];
+  if (typeof header === "string" && header !== "") return header;
+  if (typeof o.BucketRegion === "string" && o.BucketRegion !== "") return o.BucketRegion;
+  const m = typeof o.Endpoint === "string" ? /^s3[.-]([a-z0-9-]+)\.amazonaws\./.exec(o.Endpoint) : null;
+  return m?.[1] ?? "another region";
+}
+
+/**
+ * `region`: the region the client addressed (the target's). A 301 PermanentRedirect from S3 (the
+ * bucket is in another region) becomes an error naming the bucket, its region and the target's.
+ */
+export function toAwsError(
+  e: unknown,
+  operation: string,
+  resource: string,
+  service?: string,
+  region?: string,
+): AwsError {
   if (e instanceof AwsError) return e;
   const status = errorStatus(e);
+  const elsewhere = service === "s3" ? redirectRegion(e) : null;
+  if (elsewhere !== null) {
+    const bucket = resource.replace(/^s3:\/\//, "").split("/")[0];
+    return new AwsError(
+      operation,
+      resource,
+      "PermanentRedirect",
+      `the bucket ${bucket} is in ${elsewhere}, not in the target's region${region === undefined ? "" : ` ${region}`}: Cordon reaches a target's bucket in the target's region. Name a bucket of ${region ?? "the target's region"} (with several targets, put {region} in the name: docs/targets.md)`,
+      status,
+    );
+  }
   const bodiless403 = isBodiless403(errorCode(e), status);
   const code = bodiless403 ? "AccessDenied" : errorCode(e);
   let message = messageOf(e);

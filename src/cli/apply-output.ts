@@ -74,6 +74,20 @@ export function printApplySummary(result: ApplyResult, plan: PlanDocument): void
   const line = `Apply ${failed > 0 ? "incomplete" : "complete"}: ${applied} applied, ${failed} failed, ${skipped} skipped.`;
   out("");
   out(failed > 0 ? s.red(s.bold(line)) : s.green(s.bold(line)));
+  // Several targets: the counts of each (docs/targets.md).
+  const targetOf = new Map(plan.changes.map((c) => [c.address, `${c.target.account}/${c.target.region}`]));
+  const byTarget = new Map<string, Record<string, number>>();
+  for (const o of result.outcomes) {
+    const t = targetOf.get(o.address) ?? "?";
+    const counts = byTarget.get(t) ?? { applied: 0, failed: 0, skipped: 0 };
+    counts[o.status] = (counts[o.status] ?? 0) + 1;
+    byTarget.set(t, counts);
+  }
+  if (byTarget.size > 1) {
+    for (const [t, c] of [...byTarget].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      out(`  ${term(t)}: ${c["applied"]} applied, ${c["failed"]} failed, ${c["skipped"]} skipped`);
+    }
+  }
   const queries = renderQueriesText(plan);
   if (failed === 0 && queries !== "") {
     out("");

@@ -1,10 +1,12 @@
 // The policies a command reads: the paths and --today options, loading with the policy problems
 // rendered (stderr, or annotations in GitHub Actions), and the plan plan/drift/demo show.
+import type { Command } from "commander";
 import type { AwsSession } from "../aws/config.js";
 import { type Loaded, loadValidPolicies, PolicyErrorWithDiagnostics } from "../executor/pipeline.js";
 import { type LoadedPlanRun, planLoadedPolicies } from "../executor/plan-run.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
+import { parseShard, type Shard, shardLabel } from "../policy/shard.js";
 import { isCalendarDate } from "../policy/validate.js";
 import { chooseFormat, renderDiagnostics } from "../render/diagnostics.js";
 import { err, outCommands, stderrStyle, stdoutStyle } from "./output.js";
@@ -38,13 +40,40 @@ function reportDiagnostics(diagnostics: readonly Diagnostic[], files: number | n
 }
 
 /** Loads the policies; on errors prints the diagnostics (see reportPolicyErrors) and rethrows. */
-export function loadOrReport(paths: readonly string[], today: string): Loaded {
+export function loadOrReport(paths: readonly string[], today: string, shard?: Shard): Loaded {
   try {
-    return loadValidPolicies(paths, today);
+    return loadShard(paths, today, shard);
   } catch (e) {
     if (e instanceof PolicyErrorWithDiagnostics) reportPolicyErrors(e);
     throw e;
   }
+}
+
+/** The --shard option of plan, apply and drift (docs/targets.md). */
+export function addShardOption(command: Command): Command {
+  return command.option(
+    "--shard <I/N>",
+    "only the targets (account/region) of shard I of N, for CI matrices: targets sharing a bucket stay together; " +
+      "groups sorted by account/region are dealt round-robin (docs/targets.md). A shard with no targets exits 0",
+    (v: string) => parseShard(v),
+  );
+}
+
+/**
+ * Loads the policies (of one shard, with `shard`), saying on stderr which targets the shard holds,
+ * or that it holds none (its plan is then empty: nothing to do, exit 0).
+ */
+export function loadShard(paths: readonly string[], today: string, shard: Shard | undefined): Loaded {
+  const loaded = loadValidPolicies(paths, today, shard);
+  if (shard === undefined) return loaded;
+  const mine = [...new Set(loaded.policies.map((p) => `${p.policy.target.account}/${p.policy.target.region}`))];
+  const all = new Set((loaded.owners ?? []).map((p) => `${p.policy.target.account}/${p.policy.target.region}`));
+  err(
+    mine.length === 0
+      ? `Shard ${shardLabel(shard)} holds none of the ${all.size} target${all.size === 1 ? "" : "s"}: nothing to do.`
+      : `Shard ${shardLabel(shard)}: ${mine.length} of ${all.size} targets (${mine.sort().join(", ")}).`,
+  );
+  return loaded;
 }
 
 /**
@@ -53,9 +82,14 @@ export function loadOrReport(paths: readonly string[], today: string): Loaded {
  */
 export async function makePlan(
   paths: readonly string[],
-  options: { readonly today: string; readonly only?: readonly string[]; readonly session?: AwsSession },
+  options: {
+    readonly today: string;
+    readonly only?: readonly string[];
+    readonly session?: AwsSession;
+    readonly shard?: Shard;
+  },
 ): Promise<LoadedPlanRun> {
-  const loaded = loadOrReport(paths, options.today);
+  const loaded = loadOrReport(paths, options.today, options.shard);
   try {
     return await planLoadedPolicies(loaded, paths, { ...options, cordonVersion: VERSION });
   } catch (e) {

@@ -18,6 +18,7 @@ import { type DiffRegistry, plan } from "../planner/plan.js";
 import { desiredState } from "../policy/desired/index.js";
 import { hasErrors, type LoadedSet, loadAndValidate } from "../policy/index.js";
 import { locateDiagnostics } from "../policy/locate.js";
+import { policiesOfShard, type Shard } from "../policy/shard.js";
 import { checkFirstTouch } from "./adoption.js";
 import { blockingNeeds } from "./blocking.js";
 import { type ExpiryIndex, expiryIndex } from "./expiry.js";
@@ -36,18 +37,27 @@ export interface Loaded {
   readonly set?: LoadedSet | null;
   /** Every policy file read (also those holding no policy), in load order; absent = not known. */
   readonly files?: readonly string[];
+  /** --shard: `policies` are this shard's (src/policy/shard.ts); absent = every target. */
+  readonly shard?: Shard;
+  /**
+   * With a shard: every policy loaded, of all shards. Ownership is judged by it, so a resource of a
+   * policy planned in another shard is never taken for a removed policy's.
+   */
+  readonly owners?: readonly LoadedPolicy[];
 }
 
 /** Loads and validates the policies (schema and semantic checks); throws PolicyError (with the diagnostics) when any has an error. */
-export function loadValidPolicies(paths: readonly string[], today: string): Loaded {
+export function loadValidPolicies(paths: readonly string[], today: string, shard?: Shard): Loaded {
   const r = loadAndValidate(paths, { today });
   if (hasErrors(r.diagnostics)) throw new PolicyErrorWithDiagnostics(r.diagnostics, r.files.length);
+  const policies = shard === undefined ? r.policies : policiesOfShard(r.policies, shard);
   return {
-    policies: r.policies,
+    policies,
     diagnostics: r.diagnostics,
-    digest: policyDigest(r.policies),
+    digest: policyDigest(policies),
     set: r.set,
     files: r.files,
+    ...(shard === undefined ? {} : { shard, owners: r.policies }),
   };
 }
 
@@ -208,7 +218,7 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
   // (src/executor/ownership.ts); the rest is left alone and listed in a note.
   const scoped = scopeOwned(
     only.length > 0 ? discovered.filter((d) => only.some((p) => matches(d.address, p))) : discovered,
-    { policies: loaded.policies, set: loaded.set ?? null },
+    { policies: loaded.owners ?? loaded.policies, set: loaded.set ?? null },
   );
 
   const document = plan({

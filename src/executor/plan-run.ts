@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { type AwsSession, createAwsSession } from "../aws/config.js";
 import type { PlanDocument } from "../model/plan.js";
+import { shardLabel } from "../policy/shard.js";
 import { type Loaded, type PlanRun, planPolicies } from "./pipeline.js";
 
 /** A plan run with the policies it was made from and the AWS session it observed through. */
@@ -48,6 +49,7 @@ export async function planLoadedPolicies(
     policyFiles: policyFileDigests(loaded.files ?? loaded.policies.map((p) => p.source.file)),
     today: options.today,
     ...(only !== undefined ? { only } : {}),
+    ...(loaded.shard === undefined ? {} : { shard: shardLabel(loaded.shard) }),
   };
   return { ...run, plan, loaded, session };
 }

@@ -67,10 +67,52 @@ export interface PlanDocument {
   readonly today?: string;
   /** The --target addresses (or prefixes) the plan was restricted to; absent = the whole policy set. */
   readonly only?: readonly string[];
+  /** --shard I/N the plan was made with (docs/targets.md); apply makes the plan again for it. Absent: every target. */
+  readonly shard?: string;
   /**
    * sha256 of the canonical JSON of the whole document without this member (planDocumentDigest).
    * Written by the JSON renderer; apply refuses a file whose digest does not match its content.
    * Integrity against accidents, not authentication: anyone can recompute it.
    */
   readonly digest?: string;
+}
+
+/** Terraform's counting: a replacement counts once in add, once in destroy and once in replace. */
+export function summarize(changes: readonly Change[]): PlanSummary {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  let replace = 0;
+  let broadensAccess = 0;
+  let observeOnly = 0;
+  let noop = 0;
+  for (const c of changes) {
+    if (c.action === "no-op") {
+      noop++;
+      continue;
+    }
+    if (c.mode === "observe") {
+      observeOnly++;
+      continue;
+    }
+    if (c.impact.broadensAccess) broadensAccess++;
+    switch (c.action) {
+      case "create":
+        add++;
+        break;
+      case "update":
+        change++;
+        break;
+      case "delete":
+        destroy++;
+        break;
+      case "create-then-delete":
+      case "delete-then-create":
+        add++;
+        destroy++;
+        replace++;
+        break;
+    }
+  }
+  return { add, change, destroy, replace, broadensAccess, observeOnly, noop };
 }

@@ -30,7 +30,17 @@ type DeepReadonly<T> = T extends readonly (infer U)[]
  * schema (scripts/gen-policy-types.mjs), so a field is declared once, in the schema. The names
  * below are views of it.
  */
-export type Policy = DeepReadonly<CordonPolicy>;
+export type Policy = DeepReadonly<
+  Omit<CordonPolicy, "target" | "targets"> & { target: NonNullable<CordonPolicy["target"]> }
+>;
+
+/**
+ * A policy document as written: `target` or `targets` (exactly one; docs/targets.md). Loading
+ * expands it into one Policy per target (src/policy/targets.ts), so nothing past the loader sees it.
+ */
+export type PolicyDocument = DeepReadonly<CordonPolicy>;
+/** A policy's `targets`: the name of a target list of cordon.yaml, or the list itself. */
+export type TargetsSpec = NonNullable<PolicyDocument["targets"]>;
 
 /** enforce: converge; observe: report only, never change; no-delete: create and update, never delete. */
 export type ManagementMode = NonNullable<FlowLogsSection["mode"]>;

@@ -7,13 +7,11 @@ import { inPlaceDiff, readablePath } from "../domain/diff.js";
 import { descriptorOf } from "../handlers/registry.js";
 import type { Action, Change, DiffResult, FieldDiff, Foreign, Impact } from "../model/change.js";
 import type { Diagnostic } from "../model/diagnostics.js";
-import {
-  PLAN_FORMAT_VERSION,
-  type PlanDocument,
-  type PlanNote,
-  type PlanQuery,
-  type PlanSummary,
-} from "../model/plan.js";
+import { PLAN_FORMAT_VERSION, type PlanDocument, type PlanNote, type PlanQuery, summarize } from "../model/plan.js";
+
+/** Moved beside the plan document (src/model/plan.ts) so the renderers count per target with it. */
+export { summarize };
+
 import type {
   Address,
   DesiredResource,
@@ -374,46 +372,6 @@ export function sortChanges(changes: readonly Change[]): Change[] {
     throw new Error(`dependency cycle among: ${stuck.join(", ")}`);
   }
   return out;
-}
-
-/** Terraform's counting: a replacement counts once in add, once in destroy and once in replace. */
-export function summarize(changes: readonly Change[]): PlanSummary {
-  let add = 0;
-  let change = 0;
-  let destroy = 0;
-  let replace = 0;
-  let broadensAccess = 0;
-  let observeOnly = 0;
-  let noop = 0;
-  for (const c of changes) {
-    if (c.action === "no-op") {
-      noop++;
-      continue;
-    }
-    if (c.mode === "observe") {
-      observeOnly++;
-      continue;
-    }
-    if (c.impact.broadensAccess) broadensAccess++;
-    switch (c.action) {
-      case "create":
-        add++;
-        break;
-      case "update":
-        change++;
-        break;
-      case "delete":
-        destroy++;
-        break;
-      case "create-then-delete":
-      case "delete-then-create":
-        add++;
-        destroy++;
-        replace++;
-        break;
-    }
-  }
-  return { add, change, destroy, replace, broadensAccess, observeOnly, noop };
 }
 
 export function plan(input: PlanInput): PlanDocument {

@@ -8,6 +8,7 @@ import type { ParsedDocument } from "./document.js";
 import { type LoadOptions, parsePolicyFiles } from "./load.js";
 import { discoverPolicySet, type PolicySet, wholeSetLoaded } from "./policy-set.js";
 import { semanticChecks, semanticChecksDespite } from "./semantic.js";
+import { expandTargets } from "./targets.js";
 import { NOT_A_POLICY, validateSchema } from "./validate.js";
 
 export interface LoadAndValidateOptions extends LoadOptions {
@@ -67,15 +68,36 @@ export function loadAndValidate(paths: readonly string[], options: LoadAndValida
     else if (problems[0]?.code !== NOT_A_POLICY)
       diagnostics.push(...semanticChecksDespite(doc, problems, { today: options.today }));
   }
-  diagnostics.push(...semanticChecks(valid, { today: options.today }));
-  const policies = valid.map(
+  // One document per target (docs/targets.md); each expanded one is checked against the schema
+  // again, for the names its placeholders produced.
+  const expanded = expandTargets(valid, set?.targets);
+  diagnostics.push(...expanded.diagnostics);
+  const perTarget: ParsedDocument[] = [];
+  for (const doc of expanded.documents) {
+    const problems = valid.some((v) => v === doc) ? [] : validateSchema(doc);
+    diagnostics.push(...problems);
+    if (problems.length === 0) perTarget.push(doc);
+  }
+  diagnostics.push(...semanticChecks(perTarget, { today: options.today }));
+  const policies = perTarget.map(
     (doc): LoadedPolicy => ({
       policy: doc.value as Policy,
       source: { file: doc.file, document: doc.document },
       ...(set === null ? {} : { set: set.name }),
     }),
   );
-  return { policies, diagnostics: capPerFile(sortDiagnostics(diagnostics)), files: loaded.files, set };
+  return { policies, diagnostics: capPerFile(sortDiagnostics(distinct(diagnostics))), files: loaded.files, set };
+}
+
+/** The diagnostics without repeats: a policy of several targets is checked once per target. */
+function distinct(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = JSON.stringify([d.file, d.document, d.pointer, d.code, d.message, d.severity]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Diagnostics shown per file; garbage can produce one per key or line, which helps nobody. */

@@ -18,6 +18,8 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { RoleTemplates } from "../domain/roles.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
+import type { TargetList } from "../model/policy-schema.gen.js";
+import type { ParsedDocument } from "./document.js";
 import { type LoadOptions, loadFile, parsePolicyFiles, POLICY_SET_FILE as SET_FILE } from "./load.js";
 import { validatePolicySetSchema } from "./validate.js";
 
@@ -32,6 +34,13 @@ export interface PolicySet {
   readonly root: string;
   /** roles: the plan and apply role templates (docs/roles.md); absent = the ambient credentials. */
   readonly roles?: RoleTemplates;
+  /** Named target lists (`targets:` of cordon.yaml, docs/targets.md), with the document to locate them. */
+  readonly targets?: NamedTargets;
+}
+
+export interface NamedTargets {
+  readonly lists: Readonly<Record<string, TargetList>>;
+  readonly doc: ParsedDocument;
 }
 
 const realOrResolved = (path: string): string => {
@@ -133,10 +142,21 @@ function readSetFile(real: string, given: string, options: LoadOptions): PolicyS
   const doc = loaded.documents[0];
   if (doc !== undefined) diagnostics.push(...validatePolicySetSchema(doc));
   if (doc === undefined || diagnostics.some((d) => d.severity === "error")) return { set: null, diagnostics };
-  const value = doc.value as { metadata: { name: string }; roles?: RoleTemplates };
+  const value = doc.value as {
+    metadata: { name: string };
+    roles?: RoleTemplates;
+    targets?: Record<string, TargetList>;
+  };
   const roles = value.roles;
+  const targets = value.targets === undefined ? {} : { targets: { lists: value.targets, doc } };
   return {
-    set: { name: value.metadata.name, file, root: dirname(real), ...(roles !== undefined ? { roles } : {}) },
+    set: {
+      name: value.metadata.name,
+      file,
+      root: dirname(real),
+      ...(roles !== undefined ? { roles } : {}),
+      ...targets,
+    },
     diagnostics,
   };
 }

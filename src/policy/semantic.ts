@@ -701,10 +701,13 @@ function checkClaims(docs: readonly ParsedDocument[], out: Diagnostic[]): void {
       });
     }
   }
+  // The documents of one policy with several targets (src/policy/targets.ts) share a source: they
+  // are one policy, so they conflict only with other documents.
+  const same = (a: Claim, b: Claim) => a.doc.file === b.doc.file && a.doc.document === b.doc.document;
   for (const { code, what, claims: list } of claims.values()) {
-    if (list.length < 2) continue;
+    if (list.every((c) => same(c, list[0]!))) continue;
     for (const c of list) {
-      const others = list.filter((o) => o !== c).map((o) => where(o.doc, o.pointer));
+      const others = [...new Set(list.filter((o) => !same(o, c)).map((o) => where(o.doc, o.pointer)))];
       reporter(c.doc, out).add("error", code, c.pointer, `${what} is also claimed at ${others.join(", ")}.`);
     }
   }

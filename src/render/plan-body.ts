@@ -4,7 +4,7 @@ import { diffArrays, diffLines } from "diff";
 import { pointerSegments, readablePath, topField } from "../domain/diff.js";
 import { sortKeysDeep } from "../domain/fingerprint.js";
 import type { Action, Change, FieldDiff } from "../model/change.js";
-import type { PlanDocument, PlanSummary } from "../model/plan.js";
+import { type PlanDocument, type PlanSummary, summarize } from "../model/plan.js";
 import type { DeclaredEntry, RuleOrigin } from "../model/resource.js";
 
 export const NO_CHANGES = "No changes. Your infrastructure matches the policies.";
@@ -504,6 +504,42 @@ function mapGroup(
 
 /** The changes a reviewer sees (no-ops are only counted). */
 export const visibleChanges = (doc: PlanDocument): Change[] => doc.changes.filter((c) => c.action !== "no-op");
+
+/** The changes of one target (account/region) of a plan, with its counts. */
+export interface TargetGroup {
+  readonly account: string;
+  readonly region: string;
+  readonly changes: readonly Change[];
+  /** "2 to add, 0 to change, 0 to destroy" (and observe-mode findings, when there are some). */
+  readonly counts: string;
+}
+
+/**
+ * The visible changes grouped by target, in the order of the plan's targets (sorted by account,
+ * then region), each group in plan order (docs/targets.md). Null when they all belong to one
+ * target: a plan of one target is shown without headings, as before targets existed.
+ */
+export function targetGroups(changes: readonly Change[]): TargetGroup[] | null {
+  const groups = new Map<string, Change[]>();
+  for (const c of changes) {
+    const key = `${c.target.account}/${c.target.region}`;
+    const list = groups.get(key) ?? [];
+    list.push(c);
+    groups.set(key, list);
+  }
+  if (groups.size < 2) return null;
+  return [...groups.keys()].sort().map((key) => {
+    const list = groups.get(key)!;
+    const s = summarize(list);
+    const observe = (s.observeOnly ?? 0) > 0 ? `, ${s.observeOnly} in observe mode` : "";
+    return {
+      account: list[0]!.target.account,
+      region: list[0]!.target.region,
+      changes: list,
+      counts: `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${observe}`,
+    };
+  });
+}
 
 /** Every string inside a value (deep): what a live spec already holds. */
 function stringsIn(v: unknown, into: Set<string> = new Set()): Set<string> {

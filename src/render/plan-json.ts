@@ -20,6 +20,7 @@ const DOC_KEYS = [
   "policyFiles",
   "today",
   "only",
+  "shard",
   "targets",
   "summary",
   "changes",
@@ -151,7 +152,7 @@ export function parsePlanJson(text: string, file = "plan file"): PlanDocument {
   for (const key of ["policyDigest", "createdAt", "cordonVersion"] as const) {
     if (typeof doc[key] !== "string") throw new UsageError(`${file}: "${key}" is missing or not a string`);
   }
-  for (const key of ["digest", "today"] as const) {
+  for (const key of ["digest", "today", "shard"] as const) {
     if (doc[key] !== undefined && typeof doc[key] !== "string")
       throw new UsageError(`${file}: "${key}" is not a string`);
   }

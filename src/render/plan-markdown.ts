@@ -19,6 +19,7 @@ import {
   shownOrigins,
   summaryExtras,
   summaryLine,
+  targetGroups,
   visibleChanges,
   WHY_HEADING,
 } from "./plan-body.js";
@@ -182,7 +183,12 @@ export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions =
   }
   const extras = summaryExtras(doc.summary);
   head.push(`**${summaryLine(doc.summary)}**${extras.length ? ` ${extras.join(" ")}` : ""}`, "");
-  const changes = visibleChanges(doc);
+  const groups = targetGroups(visibleChanges(doc));
+  const changes = groups === null ? visibleChanges(doc) : groups.flatMap((g) => g.changes);
+  // Several targets: a heading with the counts of each before its first change (docs/targets.md).
+  const headings = new Map<Change, string>(
+    (groups ?? []).map((g) => [g.changes[0]!, `\n#### ${mdCode(`${g.account}/${g.region}`)}: ${g.counts}\n\n`]),
+  );
   const tail: string[] = [];
   if (doc.notes.length > 0) {
     tail.push("**Notes**", "");
@@ -200,7 +206,7 @@ export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions =
   }
   const tailText = tail.length > 0 ? `\n${tail.join("\n")}` : "";
   const callout = calloutLines(changes);
-  const sections = changes.map(detailsSection);
+  const sections = changes.map((c) => `${headings.get(c) ?? ""}${detailsSection(c)}`);
   const where = options.fullPlan ?? "Run `cordon plan` (text) for the full plan.";
   const cutNote = (shown: number, of: number, what: string) =>
     `\n> [!NOTE]\n> ${of - shown} of ${of} ${what} not shown: the comment would exceed its size limit. ${where}\n`;

@@ -18,6 +18,7 @@ import {
   shownOrigins,
   summaryExtras,
   summaryLine,
+  targetGroups,
   visibleChanges,
   WHY_HEADING,
 } from "./plan-body.js";
@@ -85,7 +86,15 @@ export function renderPlanText(doc: PlanDocument, style: Styler = plain): string
     return `${out.join("\n")}\n`;
   }
   out.push("Cordon will perform the following actions:", "");
-  for (const c of visibleChanges(doc)) out.push(...renderChange(c, style), "");
+  const changes = visibleChanges(doc);
+  const groups = targetGroups(changes);
+  if (groups === null) for (const c of changes) out.push(...renderChange(c, style), "");
+  else {
+    for (const g of groups) {
+      out.push(style.bold(`── ${term(g.account)}/${term(g.region)}: ${g.counts} ──`), "");
+      for (const c of g.changes) out.push(...renderChange(c, style), "");
+    }
+  }
   out.push(...notesLines(doc));
   out.push(style.bold(summaryLine(doc.summary)));
   for (const extra of summaryExtras(doc.summary)) out.push(extra);

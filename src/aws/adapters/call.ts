@@ -13,7 +13,7 @@ export interface ClientSettings {
 
 /** One service's `call(operation, resource, send)`: each adapter makes its own. */
 export const callFor =
-  (service: AwsService) =>
+  (service: AwsService, region?: string) =>
   async <T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -21,7 +21,7 @@ export const callFor =
       emitAwsCall({ service, operation, durationMs: performance.now() - started });
       return out;
     } catch (e) {
-      const error = toAwsError(e, operation, resource, service);
+      const error = toAwsError(e, operation, resource, service, region);
       emitAwsCall({ service, operation, durationMs: performance.now() - started, errorCode: error.awsCode });
       throw error;
     }

@@ -14,16 +14,24 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import type { Command } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { loadValidPolicies } from "../../executor/pipeline.js";
 import { comparablePath } from "../../executor/plan-run.js";
 import { type ReconcileHooks, reconcile } from "../../executor/reconcile.js";
 import { UsageError } from "../../model/errors.js";
+import { parseShard, type Shard, shardLabel } from "../../policy/shard.js";
 import { isCalendarDate } from "../../policy/validate.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { confirm, printApplySummary, progressPrinter } from "../apply-output.js";
 import { addLockOptions, cliReconcileContext, type LockOptionValues, reconcileSettings } from "../lock-options.js";
 import { err, out, stdoutStyle } from "../output.js";
-import { DEFAULT_POLICY_PATH, loadOrReport, policyPaths, reportPolicyErrors, todayOption } from "../policy-input.js";
+import {
+  addShardOption,
+  DEFAULT_POLICY_PATH,
+  loadOrReport,
+  loadShard,
+  policyPaths,
+  reportPolicyErrors,
+  todayOption,
+} from "../policy-input.js";
 import { readSavedPlan, requireIntact, requireSamePolicies } from "../saved-plan.js";
 import type { SetExit } from "./set-exit.js";
 
@@ -32,6 +40,7 @@ interface ApplyOptions extends LockOptionValues {
   readonly policies?: string[];
   readonly target?: string[];
   readonly today?: string;
+  readonly shard?: Shard;
 }
 
 /** A single argument that is a JSON file (by name or content) is a saved plan. */
@@ -89,7 +98,15 @@ async function applySavedPlan(file: string, options: ApplyOptions): Promise<void
       `${file} was made with --target ${plan.only.join(" --target ")}: only those resources (and what they need) are applied.`,
     );
   }
-  const loaded = loadOrReport(paths, today);
+  // A plan of one shard is made again for the same shard.
+  const shard = plan.shard === undefined ? undefined : parseShard(plan.shard);
+  if (options.shard !== undefined && (shard === undefined || shardLabel(shard) !== shardLabel(options.shard))) {
+    throw new UsageError(
+      `--shard ${shardLabel(options.shard)} is not the shard ${file} was made for (${plan.shard ?? "every target"}); nothing was applied`,
+      ["omit --shard: a saved plan is applied for the shard it was made for"],
+    );
+  }
+  const loaded = loadOrReport(paths, today, shard);
   requireSamePolicies(saved, loaded);
   await reconcile(
     {
@@ -165,7 +182,7 @@ export function register(program: Command, setExit: SetExit): void {
         "  $ cordon apply policies/ --auto-approve --target 111122223333/eu-west-1/wafv2.webAcl/edge",
       ].join("\n"),
     );
-  addLockOptions(command).action(async (args: string[], options: ApplyOptions) => {
+  addShardOption(addLockOptions(command)).action(async (args: string[], options: ApplyOptions) => {
     if (isPlanFile(args)) {
       if (options.target !== undefined) {
         throw new UsageError("--target cannot be used with a plan file: the plan is what was reviewed", [
@@ -184,7 +201,7 @@ export function register(program: Command, setExit: SetExit): void {
         // Stale while waiting for the lock: with --auto-approve the plan is made again under the
         // lock and applied (without it, the user must review the new plan).
         mode: { kind: "apply", replanWhenStale: autoApprove },
-        load: () => loadValidPolicies(paths, today),
+        load: () => loadShard(paths, today, options.shard),
         today,
         paths,
         ...(options.target !== undefined ? { only: options.target } : {}),

@@ -9,15 +9,23 @@
 import { type Command, Option } from "commander";
 import { createAwsSession } from "../../aws/config.js";
 import { correctable } from "../../executor/drift.js";
-import { loadValidPolicies } from "../../executor/pipeline.js";
 import { driftReport, reconcile } from "../../executor/reconcile.js";
 import type { DriftItem, DriftReport } from "../../model/drift.js";
+import type { Shard } from "../../policy/shard.js";
 import { renderDriftAnnotations, renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../render/drift.js";
 import { printApplySummary, progressPrinter } from "../apply-output.js";
 import { appendStepSummary, inGithubActions } from "../github.js";
 import { addLockOptions, cliReconcileContext, type LockOptionValues, reconcileSettings } from "../lock-options.js";
 import { err, errCommands, out, stdoutStyle } from "../output.js";
-import { DEFAULT_POLICY_PATH, makePlan, policyPaths, reportPolicyErrors, todayOption } from "../policy-input.js";
+import {
+  addShardOption,
+  DEFAULT_POLICY_PATH,
+  loadShard,
+  makePlan,
+  policyPaths,
+  reportPolicyErrors,
+  todayOption,
+} from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
 
 export const DRIFT_FORMATS = ["text", "json", "markdown"] as const;
@@ -30,6 +38,7 @@ interface DriftOptions extends LockOptionValues {
   readonly correctExpired?: boolean;
   readonly today?: string;
   readonly target?: string[];
+  readonly shard?: Shard;
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -82,10 +91,11 @@ export function register(program: Command, setExit: SetExit): void {
         "  $ cordon drift policies/ --correct-expired      # scheduled: enforce the reviewed expiry dates only",
       ].join("\n"),
     );
-  addLockOptions(command).action(async (args: string[], options: DriftOptions) => {
+  addShardOption(addLockOptions(command)).action(async (args: string[], options: DriftOptions) => {
     const today = todayOption(options.today);
     const paths = policyPaths(args);
     const only = options.target !== undefined ? { only: options.target } : {};
+    const shard = options.shard !== undefined ? { shard: options.shard } : {};
     const show = (r: DriftReport) => {
       out(
         options.format === "json"
@@ -102,7 +112,7 @@ export function register(program: Command, setExit: SetExit): void {
     const correct = options.correctExpired === true ? "expired" : options.correct === true ? "all" : undefined;
     if (correct === undefined) {
       const report = await driftReport(
-        await makePlan(paths, { today, ...only, session: createAwsSession(undefined, { command: "drift" }) }),
+        await makePlan(paths, { today, ...only, ...shard, session: createAwsSession(undefined, { command: "drift" }) }),
         options.lockBucket,
       );
       show(report);
@@ -115,7 +125,7 @@ export function register(program: Command, setExit: SetExit): void {
     await reconcile(
       {
         mode: { kind: "correct", pending: false, only: correct },
-        load: () => loadValidPolicies(paths, today),
+        load: () => loadShard(paths, today, options.shard),
         today,
         paths,
         ...only,

@@ -7,13 +7,14 @@ import { type Command, Option } from "commander";
 import { IoError } from "../../model/errors.js";
 import type { PlanDocument } from "../../model/plan.js";
 import { isEmptyPlan } from "../../model/plan.js";
+import type { Shard } from "../../policy/shard.js";
 import { renderPlanJson } from "../../render/plan-json.js";
 import { type MarkdownOptions, renderPlanMarkdown, STEP_SUMMARY_LIMIT } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { term } from "../../render/safe-text.js";
 import { appendStepSummary, fullPlanWhere, planHeader } from "../github.js";
 import { err, out, stdoutStyle } from "../output.js";
-import { DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../policy-input.js";
+import { addShardOption, DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
 
 export const PLAN_FORMATS = ["text", "markdown", "json"] as const;
@@ -25,6 +26,7 @@ interface PlanOptions {
   readonly detailedExitcode?: boolean;
   readonly target?: string[];
   readonly today?: string;
+  readonly shard?: Shard;
   readonly commit?: string;
   readonly changedFiles?: string;
 }
@@ -59,8 +61,9 @@ export function savedPlanHint(file: string, plan: PlanDocument): string {
 }
 
 export function register(program: Command, setExit: SetExit): void {
-  program
-    .command("plan")
+  const command = program.command("plan");
+  addShardOption(command);
+  command
     .summary("show what apply would change in AWS (read-only)")
     .description(
       "Read live AWS, compare it with the policies and print the changes that apply would make. " +
@@ -103,6 +106,7 @@ export function register(program: Command, setExit: SetExit): void {
         "  $ cordon plan policies/ --format markdown --detailed-exitcode",
         "  $ cordon plan --out plan.json && cordon apply plan.json",
         "  $ cordon plan --target 111122223333/eu-west-1/ec2.flowLog/vpc-0abc",
+        "  $ cordon plan policies/ --shard 2/4 --out plan-2.json   # one job of a CI matrix of 4",
         "  $ git diff --name-only origin/main... -- policies/ > changed.txt",
         "  $ cordon plan --format markdown --commit $(git rev-parse HEAD) --changed-files changed.txt",
         "",
@@ -116,6 +120,7 @@ export function register(program: Command, setExit: SetExit): void {
       const today = todayOption(options.today);
       const run = await makePlan(policyPaths(paths), {
         today,
+        ...(options.shard !== undefined ? { shard: options.shard } : {}),
         ...(options.target !== undefined ? { only: options.target } : {}),
       });
       const header = planHeader(options);
