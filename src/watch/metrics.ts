@@ -8,7 +8,7 @@
 //   cordon_drifted_resources                   gauge, by account, region, policy, kind: drift found by the last reconcile (before correcting)
 //   cordon_pending_resources                   gauge, by account, region, policy, kind: policy changes not applied
 //   cordon_drift_detected_total                counter, by account, region, policy, kind: each drifted resource each reconcile found
-//   cordon_corrections_total                   counter, by kind and outcome (applied | failed | skipped)
+//   cordon_corrections_total                   counter, by account, region, kind and outcome (applied | failed | skipped)
 //   cordon_aws_api_calls_total                 counter, by service, operation, outcome (success | the AWS error code)
 //   cordon_errors_total                        counter, by type (aws:<code>, policy, lock, stale-plan, git, internal…)
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -28,7 +28,7 @@ export interface WatchMetrics {
   readonly drifted: Gauge<ResourceLabel>;
   readonly pending: Gauge<ResourceLabel>;
   readonly driftDetected: Counter<ResourceLabel>;
-  readonly corrections: Counter<"kind" | "outcome">;
+  readonly corrections: Counter<"account" | "region" | "kind" | "outcome">;
   readonly apiCalls: Counter<"service" | "operation" | "outcome">;
   readonly errors: Counter<"type">;
   /**
@@ -95,8 +95,8 @@ export function createMetrics(build: { readonly version: string; readonly node: 
   });
   const corrections = new Counter({
     name: "cordon_corrections_total",
-    help: "Changes made to correct drift (or apply pending changes with --apply-pending), by outcome",
-    labelNames: ["kind", "outcome"] as const,
+    help: "Changes made to correct drift (or apply pending changes with --apply-pending), by target, kind and outcome",
+    labelNames: ["account", "region", "kind", "outcome"] as const,
     registers: [registry],
   });
   const apiCalls = new Counter({

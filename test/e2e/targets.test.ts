@@ -2,13 +2,24 @@
 // organisation example (one policy over 3 accounts × 2 regions) planned, grouped by target,
 // applied and planned again; the validation of targets; --shard, including two applies of
 // different shards at once.
+import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetBucketLocationCommand, S3Client } from "@aws-sdk/client-s3";
 import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { cordonRunner, makeTmp, pending, ROOT, requireCli, sandboxClientConfig, TODAY } from "./helpers.js";
+import {
+  CLI,
+  cordonRunner,
+  makeTmp,
+  pending,
+  ROOT,
+  requireCli,
+  sandboxCliEnv,
+  sandboxClientConfig,
+  TODAY,
+} from "./helpers.js";
 
 const ACCOUNTS = ["111122223333", "222233334444", "333344445555"];
 const REGIONS = ["eu-west-1", "us-east-1"];
@@ -222,4 +233,45 @@ describe("validation of targets", () => {
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(new RegExp(`${file}:6:19 .*flowLogs\\.bucket\\.name`));
   });
+});
+
+describe("watch --shard", () => {
+  it("reconciles only its shard's targets", async () => {
+    const own = await startSandbox({ seed: ESTATE });
+    const env = sandboxCliEnv({ tmp, endpoint: () => own.url, accessKeyId: "AKIATARGETSE2E000003" });
+    const child = spawn(
+      process.execPath,
+      [CLI, "watch", "org", "--shard", "3/4", "--apply-pending", "--interval", "1h", "--listen", "127.0.0.1:0"].concat([
+        "--log-format",
+        "json",
+        "--today",
+        TODAY,
+      ]),
+      { env, cwd: tmp, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let log = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      log += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const end = Date.now() + 60_000;
+      while (!log.includes('"msg":"reconciled"') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(log).toContain('"msg":"reconciled"');
+      expect(log).toContain('"shard":"3/4"');
+      // Shard 3 of 4 holds the third target in account/region order (see the split above) and
+      // nothing else: every write went there, and the pending changes of that target were applied.
+      const writes = own.control
+        .requests()
+        .filter((r) => /^(Create|Put|Delete|Replace|Update|Tag)/.test(r.operation) && r.status < 300);
+      expect(writes.length).toBeGreaterThan(0);
+      expect([...new Set(writes.map((r) => `${r.account}/${r.region}`))]).toEqual([TARGETS[2]]);
+      expect(writes.map((r) => r.operation)).toContain("CreateFlowLogs");
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+      await own.stop();
+    }
+  }, 90_000);
 });

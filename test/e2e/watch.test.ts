@@ -159,6 +159,10 @@ describe("cordon watch", () => {
       );
       m = (await get("/metrics")).text;
       expect(sample(m, "cordon_corrections_total", 'kind="ec2.flowLog",outcome="applied"')).toBe(1);
+      // Labelled by target, like the drift and pending gauges.
+      expect(
+        sample(m, "cordon_corrections_total", 'account="111122223333",region="eu-west-1",kind="ec2.flowLog"'),
+      ).toBe(1);
       expect(sample(m, "cordon_aws_api_calls_total", 'operation="CreateFlowLogs"')).toBe(1);
       expect(sample(m, "cordon_aws_api_calls_total", 'operation="PutObject"')).toBeGreaterThan(0); // lock + records
       expect(await flowLogs()).toHaveLength(1);

@@ -21,13 +21,14 @@ import type { Change } from "../../model/change.js";
 import { CordonError, PolicyError } from "../../model/errors.js";
 import type { LoadedPolicy } from "../../model/policy.js";
 import { todayUtc } from "../../policy/index.js";
+import { type Shard, shardLabel } from "../../policy/shard.js";
 import { GitError, redactCredentials } from "../../watch/git.js";
 import { UNDECLARED } from "../../watch/labels.js";
 import { type LogFormat, type Logger, makeLogger } from "../../watch/log.js";
 import { runLoop } from "../../watch/loop.js";
 import { parseListen, type Readiness, startEndpoints } from "../../watch/server.js";
 import { addLockOptions, type LockOptionValues, reconcileSettings } from "../lock-options.js";
-import { DEFAULT_POLICY_PATH, todayOption } from "../policy-input.js";
+import { addShardOption, DEFAULT_POLICY_PATH, todayOption } from "../policy-input.js";
 import { VERSION } from "../version.js";
 import type { SetExit } from "./set-exit.js";
 
@@ -39,6 +40,7 @@ interface WatchOptions extends LockOptionValues {
   readonly logFormat: LogFormat;
   readonly applyPending?: boolean;
   readonly today?: string;
+  readonly shard?: Shard;
 }
 
 /**
@@ -116,7 +118,7 @@ export function register(program: Command, setExit: SetExit): void {
         "  $ cordon watch --git https://github.com/acme/network-policies.git --branch main --log-format json",
       ].join("\n"),
     );
-  addLockOptions(command).action(async (paths: string[], options: WatchOptions) => {
+  addShardOption(addLockOptions(command)).action(async (paths: string[], options: WatchOptions) => {
     const intervalMs = parseDuration(options.interval, "--interval");
     if (options.today !== undefined) todayOption(options.today);
     const listen = parseListen(options.listen);
@@ -136,6 +138,7 @@ export function register(program: Command, setExit: SetExit): void {
     const warned = new Set<string>();
     const endpoints = await startEndpoints(listen, metrics.registry, () => readiness);
     log("info", "watch started", {
+      ...(options.shard !== undefined ? { shard: shardLabel(options.shard) } : {}),
       version: VERSION,
       listen: endpoints.url,
       interval: options.interval,
@@ -192,7 +195,12 @@ export function register(program: Command, setExit: SetExit): void {
             },
             onEvent: (e) => {
               if (e.type !== "outcome") return;
-              metrics.corrections.inc({ kind: e.change.kind, outcome: e.outcome.status });
+              metrics.corrections.inc({
+                account: e.change.target.account,
+                region: e.change.target.region,
+                kind: e.change.kind,
+                outcome: e.outcome.status,
+              });
               log(e.outcome.status === "failed" ? "error" : "info", "corrected", {
                 address: e.outcome.address,
                 action: e.outcome.action,
@@ -229,7 +237,7 @@ export function register(program: Command, setExit: SetExit): void {
         try {
           await reconcileWith(
             () => {
-              loaded = loadValidPolicies(policyPaths, today);
+              loaded = loadValidPolicies(policyPaths, today, options.shard);
               return loaded;
             },
             today,
