@@ -152,18 +152,30 @@ function displayOf(
  * most of the planner's CPU at 20,000 changes (docs/performance.md); only kinds that declare
  * context fields pay one here.
  */
+/** What a change says beyond the resource it is about (changeOf adds that). */
+type ChangeBody = Omit<Change, "address" | "kind" | "name" | "target" | "mode" | "dependsOn" | "origin">;
+
 /**
- * A change with its display members: the resource's label, what the kind's descriptor gives
- * (displayOf) and the policy entries behind its rules (declaredOf). Assigned onto the new change,
- * not spread: a plan makes one per resource, and copying each change again was most of the
- * planner's time at scale (docs/performance.md).
+ * The change of a desired resource: who it is (from `r`), what happens (`body`), and its display
+ * members: the resource's label, what the kind's descriptor gives (displayOf) and the policy
+ * entries behind its rules (declaredOf). Assembled once per resource, never copied again: copying
+ * each change was most of the planner's time at scale (docs/performance.md).
  */
-function finish(change: Change, r: DesiredResource, specs: readonly unknown[], action: Action): Change {
+function changeOf(r: DesiredResource, body: ChangeBody, specs: readonly unknown[]): Change {
   return Object.assign(
-    change,
+    {
+      address: r.address,
+      kind: r.kind,
+      name: r.name,
+      target: r.target,
+      mode: r.mode,
+      dependsOn: [...r.dependsOn].sort(),
+      origin: r.origin,
+    },
+    body,
     r.label === undefined ? {} : { label: r.label },
     displayOf(r.kind, specs),
-    declaredOf(r, action),
+    declaredOf(r, body.action),
   );
 }
 
@@ -193,15 +205,9 @@ function changeForDesired(
   changeNotes: readonly string[],
 ): Change {
   if (!obs.exists) {
-    return finish(
+    return changeOf(
+      r,
       {
-        address: r.address,
-        kind: r.kind,
-        name: r.name,
-        target: r.target,
-        mode: r.mode,
-        dependsOn: [...r.dependsOn].sort(),
-        origin: r.origin,
         action: "create",
         before: null,
         after: r.spec,
@@ -210,12 +216,11 @@ function changeForDesired(
         impact: withNotes(impactOf(r.kind, "create", false), changeNotes),
         observedFingerprint: obs.fingerprint,
       },
-      r,
       [r.spec, null],
-      "create",
     );
   }
-  const handler = descriptorOf(r.kind)?.handler;
+  const descriptor = descriptorOf(r.kind);
+  const handler = descriptor?.handler;
   const result =
     diff === undefined
       ? handler === undefined
@@ -227,9 +232,9 @@ function changeForDesired(
     result.fields.length === 0 && adopting === undefined
       ? "no-op"
       : result.replace
-        ? (descriptorOf(r.kind)?.replaceAction ?? "create-then-delete")
+        ? (descriptor?.replaceAction ?? "create-then-delete")
         : "update";
-  const names = descriptorOf(r.kind)?.fieldNames;
+  const names = descriptor?.fieldNames;
   const reason =
     adopting !== undefined
       ? adoptionReason(adopting, result.fields, result.replace, names)
@@ -242,24 +247,20 @@ function changeForDesired(
   // entry already removed, a no-op, is not news).
   const said = action === "no-op" ? [] : [...changeNotes, ...(action === "update" ? (result.notes ?? []) : [])];
   const withFound = found.length === 0 ? impact : { ...impact, notes: [...impact.notes, ...found] };
-  const change: Change = {
-    address: r.address,
-    kind: r.kind,
-    name: r.name,
-    target: r.target,
-    mode: r.mode,
-    dependsOn: [...r.dependsOn].sort(),
-    origin: r.origin,
-    action,
-    before: obs.live,
-    after: r.spec,
-    fields: result.fields,
-    reason: withMode(r.mode, action, reason),
-    impact: withNotes(withFound, said),
-    observedFingerprint: obs.meta.fingerprint,
-    ...(adopting === undefined ? {} : { adopting: true }),
-  };
-  return finish(change, r, [r.spec, obs.live], action);
+  return changeOf(
+    r,
+    {
+      action,
+      before: obs.live,
+      after: r.spec,
+      fields: result.fields,
+      reason: withMode(r.mode, action, reason),
+      impact: withNotes(withFound, said),
+      observedFingerprint: obs.meta.fingerprint,
+      ...(adopting === undefined ? {} : { adopting: true }),
+    },
+    [r.spec, obs.live],
+  );
 }
 
 function changeForOwned(o: OwnedResource): Change {

@@ -1,7 +1,7 @@
 // A parsed policy document: the plain value plus a way back to file positions.
 // Produced by src/policy/load.ts; consumed by schema validation (src/policy/validate.ts) and the
 // semantic checks (src/policy/semantic.ts), which both report Diagnostics at file:line:column.
-import type { Position } from "../model/diagnostics.js";
+import type { Diagnostic, Position, Severity } from "../model/diagnostics.js";
 
 export interface ParsedDocument {
   /** The file as given on the command line (or found under a given directory). */
@@ -16,4 +16,25 @@ export interface ParsedDocument {
    * rather than its value (for unknown-key diagnostics).
    */
   locate(pointer: string, options?: { readonly key?: boolean }): Position | null;
+}
+
+/** A diagnostic at `pointer` of `doc`, located in its file. */
+export function diagnosticAt(
+  doc: ParsedDocument,
+  severity: Severity,
+  code: string,
+  pointer: string,
+  message: string,
+  hint?: string,
+): Diagnostic {
+  return {
+    severity,
+    code,
+    file: doc.file,
+    document: doc.document,
+    pointer,
+    position: doc.locate(pointer),
+    message,
+    ...(hint === undefined ? {} : { hint }),
+  };
 }

@@ -31,7 +31,7 @@ import { sortDiagnostics } from "../model/diagnostics.js";
 import { UsageError } from "../model/errors.js";
 import { type AddressEntry, type AllowEntry, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
 import { derivedNameProblem, derivedNames } from "./derived-names.js";
-import type { ParsedDocument } from "./document.js";
+import { diagnosticAt, type ParsedDocument } from "./document.js";
 import { isCalendarDate } from "./validate.js";
 
 export interface SemanticOptions {
@@ -104,16 +104,7 @@ function reporter(doc: ParsedDocument, out: Diagnostic[]): Reporter {
   return {
     doc,
     add(severity, code, pointer, message, hint) {
-      out.push({
-        severity,
-        code,
-        file: doc.file,
-        document: doc.document,
-        pointer,
-        position: doc.locate(pointer),
-        message,
-        ...(hint === undefined ? {} : { hint }),
-      });
+      out.push(diagnosticAt(doc, severity, code, pointer, message, hint));
     },
   };
 }

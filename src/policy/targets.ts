@@ -11,7 +11,7 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import type { PolicyDocument, Target, TargetsSpec } from "../model/policy.js";
 import { POLICY_DEFAULTS } from "../model/policy.js";
 import type { TargetList } from "../model/policy-schema.gen.js";
-import type { ParsedDocument } from "./document.js";
+import { diagnosticAt, type ParsedDocument } from "./document.js";
 import type { NamedTargets } from "./policy-set.js";
 
 /** The placeholders of per-target names. */
@@ -29,18 +29,8 @@ export interface Expansion {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-function diagnostic(doc: ParsedDocument, code: string, pointer: string, message: string, hint?: string): Diagnostic {
-  return {
-    severity: "error",
-    code,
-    file: doc.file,
-    document: doc.document,
-    pointer,
-    position: doc.locate(pointer),
-    message,
-    ...(hint === undefined ? {} : { hint }),
-  };
-}
+const diagnostic = (doc: ParsedDocument, code: string, pointer: string, message: string, hint?: string): Diagnostic =>
+  diagnosticAt(doc, "error", code, pointer, message, hint);
 
 /**
  * Expands schema-valid policy documents into one document per target. `named`: the target lists of
