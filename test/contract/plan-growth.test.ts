@@ -1,7 +1,9 @@
 // Plan CPU grows linearly with the estate (docs/performance.md): the planning function
 // (planPolicies: inventory, observation, desired state, plan) over a flow-log policy, in process
-// against the sandbox, at 4,000 VPCs takes under 10× the CPU time it takes at 400. main's
-// topological sort, flow-log index per VPC and per-change copies made it grow with the square.
+// against the sandbox, at 4,000 VPCs takes under 30× the CPU time it takes at 400. Linear growth
+// gives about 10× (less the fixed cost); growth with the square, as main's topological sort, flow-log
+// index per VPC and per-change copies once caused, gives about 100×. The margin between the two keeps
+// a noisy shared machine from deciding the outcome; the figures themselves live in `npm run bench`.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startSandbox } from "@cordon/sandbox";
@@ -65,7 +67,7 @@ flowLogs:
 }
 
 describe("plan CPU grows linearly with the estate", () => {
-  it("plans 4,000 VPCs in under 10× the CPU time of 400", async () => {
+  it("plans 4,000 VPCs in under 30× the CPU time of 400 (linear, not quadratic)", async () => {
     const small = loadValidPolicies([estate(400, "eu-west-1")], TODAY);
     const large = loadValidPolicies([estate(4000, "eu-central-1")], TODAY);
     const session = createAwsSession({ endpoint: sandbox.url, serviceEndpoints: {}, maxAttempts: 2 });
@@ -87,6 +89,6 @@ describe("plan CPU grows linearly with the estate", () => {
       s = Math.min(s, await cpu(small));
       l = Math.min(l, await cpu(large));
     }
-    expect(l / s).toBeLessThan(10);
+    expect(l / s).toBeLessThan(30);
   }, 300_000);
 });

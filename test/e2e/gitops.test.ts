@@ -274,7 +274,9 @@ describe("drift vs pending through the CLI", () => {
     expect(await ownedFlowLogs()).toEqual([]); // not re-created with the unreviewed REJECT setting
     const { json } = await drift();
     expect(statuses(json)).toEqual({ [A("ec2.flowLog", VPC)]: "drift+pending" });
-    const audit = JSON.parse(await readObject((await keys("cordon/audit/")).at(-1)!));
+    // The record this run wrote, by the id it printed (keys sort by a one-second stamp only).
+    const id = /Audit ([0-9a-f]{8}):/.exec(r.stdout)?.[1];
+    const audit = JSON.parse(await readObject((await keys("cordon/audit/")).find((k) => k.includes(`-${id}.json`))!));
     expect(audit.command).toBe("drift --correct");
   });
 

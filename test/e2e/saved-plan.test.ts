@@ -323,6 +323,11 @@ describe("the comparison under the lock", () => {
         targets: [`${ACCOUNT}/${REGION}`],
       };
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: JSON.stringify(holder) }));
+      const auditKeys = async () =>
+        ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "cordon/audit/" }))).Contents ?? []).map(
+          (o) => o.Key!,
+        );
+      const auditedBefore = new Set(await auditKeys());
       sandbox.control.clearRequests();
       const applying = cordon(["apply", "waited.json", "--today", TODAY, "--lock-timeout", "90s"]);
       // Checked before the lock: equal. Now it waits for the lock (its first put was refused).
@@ -348,11 +353,11 @@ describe("the comparison under the lock", () => {
         .filter((q) => q.accessKeyId === KEY && isMutating(q) && q.service !== "s3" && q.operation !== "CreateTags");
       expect(resourceWrites).toEqual([]);
       // Refused under the lock, the attempt is audited.
-      const audits = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "cordon/audit/" }));
-      const last = [...(audits.Contents ?? [])]
-        .map((o) => o.Key!)
-        .sort()
-        .at(-1)!;
+      // The one record this apply wrote (keys have a one-second stamp, so sorting cannot tell it
+      // from a record an earlier test wrote in the same second).
+      const written = (await auditKeys()).filter((k) => !auditedBefore.has(k));
+      expect(written).toHaveLength(1);
+      const last = written[0]!;
       const record = JSON.parse(
         (await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: last }))).Body?.transformToString()) ?? "{}",
       );
