@@ -70,6 +70,9 @@ try {
       js: "import { createRequire as __cordonCreateRequire } from 'node:module'; const require = __cordonCreateRequire(import.meta.url);",
     },
     define: { __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
+    // DuckDB (the local query engine) is a native addon: it stays in node_modules, loaded by dynamic
+    // import() only when a query runs on the local engine.
+    external: ["@duckdb/*"],
     logLevel: "warning",
   });
   chmodSync(join(staging, "cordon.js"), 0o755);

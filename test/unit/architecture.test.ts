@@ -34,7 +34,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["aws"],
   ["policy", "handlers"],
   ["planner"],
-  ["executor"],
+  ["executor", "query"],
   ["render"],
   ["watch"],
   ["cli"],
