@@ -2,8 +2,10 @@
 //
 // UpdateTable replaces the whole definition with the TableInput it is given, so an update sends
 // Cordon's full TableInput plus the live table's parameters that are not Cordon's (added by AWS,
-// Athena, crawlers, people). Partition-key changes are replacements; a table name cannot exist
-// twice, so a replacement is delete-then-create (the table holds no data: projection).
+// Athena, crawlers, people). That includes a change of partition keys (an older Cordon's single
+// `day` key → year, month, day): the definition is replaced in place, the table never disappears
+// and no data moves (docs/athena-table.md). Only a change of table type is a replacement; a table
+// name cannot exist twice, so that is delete-then-create (the table holds no data: projection).
 // Ownership: the table parameter OWNERSHIP.tagKey (not a managed parameter, so never a diff). A
 // table of that name without it is foreign: the plan refuses it unless the policy says adopt: true,
 // and update refuses to change it unless it is that adoption.
