@@ -20,7 +20,7 @@
 
 import type { DiffResult } from "../model/change.js";
 import type { GlueColumn, GlueTableSpec } from "../model/specs.js";
-import { deepEqual, diffWithReplacement } from "./diff.js";
+import { deepEqual, inPlaceDiff } from "./diff.js";
 import { athenaColumnName, DEFAULT_FIELDS, flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
 
 /** What the flow-log field catalogue says about one field. */
@@ -276,15 +276,14 @@ export function rejectedFlowsQuery(spec: GlueTableSpec, today: string): string |
   const select = [...keys, ...shown].map(sqlIdentifier).join(", ");
   const where = ["action = 'REJECT'"];
   if ([names.year, names.month, names.day].every((k) => keys.includes(k))) {
-    const t = parseIsoDay(today);
+    const parts: readonly (readonly [string, string])[] = [
+      [names.year, "yyyy"],
+      [names.month, "MM"],
+      [names.day, "dd"],
+    ];
     const oneDay = (d: Date) =>
-      `(${[
-        [names.year, "yyyy"],
-        [names.month, "MM"],
-        [names.day, "dd"],
-      ]
-        .map(([column, pattern]) => `${sqlIdentifier(column as string)} = '${formatJavaDate(d, pattern as string)}'`)
-        .join(" AND ")})`;
+      `(${parts.map(([column, pattern]) => `${sqlIdentifier(column)} = '${formatJavaDate(d, pattern)}'`).join(" AND ")})`;
+    const t = parseIsoDay(today);
     where.push(`(${oneDay(new Date(t.getTime() - 86_400_000))} OR ${oneDay(t)})`);
   }
   return `SELECT ${select}\nFROM ${sqlIdentifier(spec.database)}.${sqlIdentifier(spec.name)}\nWHERE ${where.join("\n  AND ")}\nLIMIT 10;`;
@@ -397,17 +396,18 @@ export function tableInputOf(spec: GlueTableSpec): {
 }
 
 /**
- * Glue table diff. Only the identity fields and the table type force replacement. Everything else,
- * partition keys included, is an UpdateTable, which replaces the whole definition in place: the
- * table never disappears, and with projection Glue holds no partitions, so no data moves. A
- * change of partition keys carries a note for the reviewer (queries on the old columns must
- * change). Parameters diff per key; partition keys are listed first.
+ * Glue table diff. Nothing forces a replacement: every difference, partition keys and table type
+ * included, is an UpdateTable, which replaces the whole definition in place (the database and
+ * name are the address, so they never differ). The table never disappears, and with projection
+ * Glue holds no partitions, so no data moves. A change of partition keys carries a note for the
+ * reviewer (queries on the old columns must change). Parameters diff per key; partition keys
+ * are listed first.
  */
 export function glueTableDiff(desired: GlueTableSpec, live: GlueTableSpec): DiffResult {
   const norm = (s: GlueTableSpec): GlueTableSpec => ({ ...s, parameters: normalizeParameters(s.parameters) });
   const d = norm(desired);
   const l = norm(live);
-  const result = diffWithReplacement(d, l, (field) => ["database", "name", "tableType"].includes(field));
+  const result = inPlaceDiff(d, l);
   const keys = result.fields.filter((f) => f.path === "/partitionKeys");
   if (keys.length === 0) return result;
   return {
