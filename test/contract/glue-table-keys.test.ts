@@ -9,7 +9,7 @@ import { CreateBucketCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Cl
 import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FIELDS } from "../../src/domain/flowlog-fields.js";
-import { deriveGlueTable, type FlowLogLayout } from "../../src/domain/glue.js";
+import { deriveGlueTable, type FlowLogLayout, partitionPrefixes } from "../../src/domain/glue.js";
 import { projectionRejects, templateRegex } from "../helpers/projection.js";
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
@@ -133,6 +133,18 @@ describe("the table's location template matches the keys the flow logs write", (
         seen.add(`${y}-${mo}-${d}T${h}`);
       }
       expect([...seen].sort()).toEqual(["2026-12-31T23", "2027-01-01T00"]);
+
+      // The prefixes of a window select exactly the objects written for it (pruning).
+      const under = (from: string, until: string) => {
+        const prefixes = partitionPrefixes(spec, { from: new Date(from), until: new Date(until) });
+        return (keys ?? []).filter((k) => prefixes.some((p) => `s3://${BUCKET}/${k}`.startsWith(p))).sort();
+      };
+      const stampOf = (k: string) => /_(\d{8}T\d{2})\d{2}Z_/.exec(k)?.[1] as string;
+      expect(under("2026-12-31T00:00:00Z", "2027-01-02T00:00:00Z")).toEqual([...(keys ?? [])].sort());
+      const newYear = under("2027-01-01T00:00:00Z", "2027-01-01T01:00:00Z");
+      expect(newYear.length).toBeGreaterThan(0);
+      expect(new Set(newYear.map(stampOf))).toEqual(new Set(["20270101T00"]));
+      expect(newYear).toEqual((keys ?? []).filter((k) => stampOf(k) === "20270101T00").sort());
     });
   }
 });

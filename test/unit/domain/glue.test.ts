@@ -6,6 +6,7 @@ import {
   type FlowLogLayout,
   glueTableDiff,
   normalizeLiveTable,
+  partitionPrefixes,
   rejectedFlowsQuery,
   tableInputOf,
 } from "../../../src/domain/glue.js";
@@ -382,6 +383,53 @@ describe("glueTableDiff: a table an older Cordon made (one `day` partition key) 
       /become \(aws_account_id, aws_region, year, month, day\): .* no data moves$/,
     );
     expect(glueTableDiff(desired, desired).notes).toBeUndefined();
+  });
+});
+
+describe("partitionPrefixes: the S3 prefixes of a time window, from the table's template", () => {
+  const table = (layout: FlowLogLayout) =>
+    deriveGlueTable({
+      database: "db",
+      table: "t",
+      bucket: "b",
+      prefix: "flow",
+      layout,
+      fields: DEFAULT_FIELDS,
+      accounts: ["444455556666", "111122223333"],
+      regions: ["eu-west-1", "us-east-1"],
+      projectionStartDate: "2026-01-01",
+    });
+  const window = { from: new Date("2026-12-31T22:30:00Z"), until: new Date("2027-01-01T00:15:00Z") };
+
+  it("per hour, Hive layout: each hour the window touches, for the accounts and regions asked", () => {
+    expect(
+      partitionPrefixes(table(layouts[3]!.layout), { ...window, accounts: ["111122223333"], regions: ["eu-west-1"] }),
+    ).toEqual(
+      ["2026/12/31/22", "2026/12/31/23", "2027/01/01/00"].map((t) => {
+        const [y, m, d, h] = t.split("/");
+        return `s3://b/flow/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=${y}/month=${m}/day=${d}/hour=${h}/`;
+      }),
+    );
+  });
+
+  it("daily, default layout: each day, for every projected account and region when none is asked", () => {
+    const got = partitionPrefixes(table(layouts[0]!.layout), window);
+    expect(got).toHaveLength(2 * 2 * 2);
+    expect(got).toContain("s3://b/flow/AWSLogs/444455556666/vpcflowlogs/us-east-1/2027/01/01/");
+    expect(got).toContain("s3://b/flow/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/12/31/");
+    expect(got.every((p) => !p.includes("${"))).toBe(true);
+  });
+
+  it("an empty window has no prefixes; a window on an hour boundary does not reach into the next hour", () => {
+    const t = new Date("2026-05-01T10:00:00Z");
+    expect(partitionPrefixes(table(layouts[1]!.layout), { from: t, until: t })).toEqual([]);
+    const hour = partitionPrefixes(table(layouts[1]!.layout), {
+      from: t,
+      until: new Date("2026-05-01T11:00:00Z"),
+      accounts: ["111122223333"],
+      regions: ["eu-west-1"],
+    });
+    expect(hour).toEqual(["s3://b/flow/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/05/01/10/"]);
   });
 });
 
