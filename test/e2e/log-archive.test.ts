@@ -13,7 +13,7 @@ import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-s
 import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../../src/model/plan.js";
-import { cordonRunner, makeTmp, pending, ROOT, requireCli, sandboxClientConfig, TODAY } from "./helpers.js";
+import { cordonRunner, isMutating, makeTmp, pending, ROOT, requireCli, sandboxClientConfig, TODAY } from "./helpers.js";
 
 const ARCHIVE = "444455556666";
 const BUCKET = "org-central-flow-logs";
@@ -175,6 +175,49 @@ describe("examples/organisation: a log-archive account's bucket for 3 accounts Ã
       ]);
     } finally {
       writeFileSync(archivePolicy, archiveOriginal);
+    }
+  });
+});
+
+describe("cordon iam for both sides of the archive", () => {
+  it("apply, then plan, of the whole organisation succeed under exactly the generated policies; plan mutates nothing", async () => {
+    const iam = async (command: string) => {
+      const r = await cordon(["iam", "org", "--for", command]);
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout) as { Statement: { Action: string[]; Resource: string[] }[] };
+    };
+    const [applyPolicy, planPolicy] = [await iam("apply"), await iam("plan")];
+    // One policy serves every account's role (bucket ARNs name no account): it holds the archive's
+    // bucket rights; a workload role holding them still cannot reach the archive's bucket, whose
+    // policy grants other accounts nothing but log delivery.
+    const bucketWrites = applyPolicy.Statement.filter((s) => s.Resource.includes(`arn:aws:s3:::${BUCKET}`)).flatMap(
+      (s) => s.Action,
+    );
+    expect(bucketWrites).toContain("s3:PutBucketPolicy");
+    const KEY = "AKIAARCHIVEIAM000001";
+    const holders = [KEY, ...[...WORKLOADS, ARCHIVE].map((a) => `arn:aws:iam::${a}:role/cordon`)];
+    const proof = await startSandbox({
+      seed: join(ROOT, "examples/organisation/estate.yaml"),
+      iamPolicies: Object.fromEntries(holders.map((h) => [h, applyPolicy])),
+    });
+    try {
+      const run = cordonRunner({ tmp, endpoint: () => proof.url, accessKeyId: KEY });
+      const fresh = join(tmp, "iam-org");
+      cpSync(join(ROOT, "examples/organisation"), fresh, { recursive: true });
+      const apply = await run(["apply", "iam-org", "--auto-approve", "--today", TODAY]);
+      expect(apply.stderr).not.toMatch(/Error|denied/i);
+      expect(apply.status).toBe(0);
+      expect(proof.control.requests().filter((q) => q.injected === "denied")).toEqual([]);
+      for (const h of holders) proof.control.setIamPolicy(h, planPolicy);
+      const before = proof.control.requests().length;
+      const plan = await run(["plan", "iam-org", "--format", "json", "--today", TODAY]);
+      expect(plan.status).toBe(0);
+      expect(pending(JSON.parse(plan.stdout) as PlanDocument)).toEqual([]);
+      const requests = proof.control.requests().slice(before);
+      expect(requests.filter((q) => q.injected === "denied")).toEqual([]);
+      expect(requests.filter((q) => q.service !== "sts" && isMutating(q)).map((q) => q.operation)).toEqual([]);
+    } finally {
+      await proof.stop();
     }
   });
 });
