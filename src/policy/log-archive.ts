@@ -52,7 +52,7 @@ export function checkLogArchives(docs: readonly ParsedDocument[]): Diagnostic[] 
         error(
           "archive.no-sources",
           "/flowLogs/bucket/account",
-          `Bucket ${bucket.name} of account ${owner} is managed by ${where(manager, "/flowLogs/bucket")}, which lists no sources: its delivery policy does not admit account ${p.target.account}.`,
+          `Bucket ${bucket.name} of account ${owner} is managed by ${where(manager, "/flowLogs/bucket")}, which lists no sources: its delivery policy admits no other account.`,
           "Give that policy bucket.sources: the accounts and regions that deliver to the bucket (or the name of a target list of cordon.yaml).",
         );
       } else {

@@ -2,6 +2,10 @@
 // bucket policy per bucket name across ALL policies (Cordon's two log-delivery statements covering
 // every account, region and prefix that writes there), one flow log per selected VPC — or per
 // selected subnet when `subnets` is given. Dependencies: bucket ← bucket policy ← flow logs.
+// A central log-archive bucket (docs/targets.md): the archive policy's `sources` are writers of its
+// bucket policy whether their policies are loaded or not; a policy delivering to another account's
+// bucket (`bucket.account`) declares only flow logs, which depend on the archive's bucket policy
+// when it is planned too. An archive policy without `vpcs` declares no flow log.
 // Pure and synchronous: the inventories (VPCs, subnets) were read before.
 
 import { normalizeS3Destination } from "../../domain/flowlog.js";
