@@ -73,5 +73,5 @@ export function stateLocation(
  */
 export function noStateLocationNote(targets: readonly string[]): string {
   const their = targets.length === 1 ? "its policies name" : "their policies name";
-  return `no lock, audit log or applied record for ${targets.join(", ")}: ${their} no flow-log bucket (blocking only); pass --lock-bucket NAME, the same bucket to apply, drift and watch`;
+  return `no lock, audit log or applied record for ${targets.join(", ")}: ${their} no flow-log bucket Cordon reaches (blocking only, or another account's bucket whose policy is not loaded); pass --lock-bucket NAME, the same bucket to apply, drift and watch`;
 }

@@ -179,6 +179,39 @@ describe("examples/organisation: a log-archive account's bucket for 3 accounts Ã
   });
 });
 
+describe("a source the archive does not admit, planned without the archive's policy", () => {
+  it("AWS's refusal (the sandbox's) fails only its flow logs, naming the bucket, the account and the region", async () => {
+    const other = await startSandbox({ seed: join(ROOT, "examples/organisation/estate.yaml") });
+    try {
+      const run = cordonRunner({ tmp, endpoint: () => other.url, accessKeyId: "AKIAARCHIVEE2E000002" });
+      const dir = join(tmp, "narrow");
+      cpSync(join(ROOT, "examples/organisation"), dir, { recursive: true });
+      const archivePolicy = join(dir, "policies/log-archive.yaml");
+      writeFileSync(
+        archivePolicy,
+        readFileSync(archivePolicy, "utf8").replace(
+          "retentionDays: 400, sources: workloads",
+          'retentionDays: 400, sources: { accounts: ["111122223333", "222233334444"], regions: [eu-west-1, us-east-1] }',
+        ),
+      );
+      expect(
+        (await run(["apply", "narrow/policies/log-archive.yaml", "--auto-approve", "--today", TODAY])).status,
+      ).toBe(0);
+      const r = await run(["apply", "narrow/policies/flow-logs.yaml", "--auto-approve", "--today", TODAY]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain("Apply incomplete: 4 applied, 2 failed, 0 skipped.");
+      for (const region of REGIONS) {
+        expect(r.stderr).toContain(
+          `Access Denied for LogDestination: ${BUCKET}. Please check LogDestination permission. The bucket's policy does not admit log delivery from account 333344445555 in ${region}`,
+        );
+      }
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe("cordon iam for both sides of the archive", () => {
   it("apply, then plan, of the whole organisation succeed under exactly the generated policies; plan mutates nothing", async () => {
     const iam = async (command: string) => {
