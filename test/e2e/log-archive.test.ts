@@ -87,6 +87,10 @@ describe("examples/organisation: a log-archive account's bucket for 3 accounts Ã
     const again = await cordon(["plan", "org", "--format", "json", "--today", TODAY]);
     expect(again.stderr).toBe("");
     expect(pending(JSON.parse(again.stdout) as PlanDocument)).toEqual([]);
+    // The archive and its sources name one bucket: one shard holds all 7 targets.
+    const shard = await cordon(["plan", "org", "--shard", "2/2", "--today", TODAY]);
+    expect(shard.status).toBe(0);
+    expect(shard.stderr).toContain("Shard 2/2 holds none of the 7 targets: nothing to do.");
   });
 
   it("delivers traffic of all 6 account/regions under the archive bucket's AWSLogs/<account>/ prefixes", () => {
@@ -227,6 +231,10 @@ describe("cordon iam for both sides of the archive", () => {
       (s) => s.Action,
     );
     expect(bucketWrites).toContain("s3:PutBucketPolicy");
+    // The workloads' policy alone: no S3 action at all (nothing of the archive bucket is theirs).
+    const sourcesOnly = await cordon(["iam", "org/policies/flow-logs.yaml", "--for", "apply"]);
+    expect(sourcesOnly.status).toBe(0);
+    expect(sourcesOnly.stdout).not.toContain('"s3:');
     const KEY = "AKIAARCHIVEIAM000001";
     const holders = [KEY, ...[...WORKLOADS, ARCHIVE].map((a) => `arn:aws:iam::${a}:role/cordon`)];
     const proof = await startSandbox({
