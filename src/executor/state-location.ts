@@ -42,12 +42,13 @@ export function stateLocation(
   if (lockBucket !== undefined) return { bucket: lockBucket, via: target, createdByPlan: creates(lockBucket) };
   // A policy of the bucket's own account: one delivering to another account's bucket (a central
   // log-archive bucket) never reaches it with its own credentials, but through the archive's policy.
+  const managers = new Map<string, LoadedPolicy>();
+  for (const q of policies) {
+    const name = q.policy.flowLogs?.bucket.name;
+    if (name !== undefined && !deliversToArchive(q.policy) && !managers.has(name)) managers.set(name, q);
+  }
   const manager = (p: LoadedPolicy) =>
-    !deliversToArchive(p.policy)
-      ? p
-      : policies.find(
-          (q) => q.policy.flowLogs?.bucket.name === p.policy.flowLogs?.bucket.name && !deliversToArchive(q.policy),
-        );
+    !deliversToArchive(p.policy) ? p : managers.get(p.policy.flowLogs?.bucket.name ?? "");
   const withBucket = policies.filter((p) => p.policy.flowLogs?.bucket.name !== undefined && manager(p) !== undefined);
   const own = withBucket.find((p) => sameTarget(p.policy.target, target)) ?? withBucket[0];
   const bucket = own?.policy.flowLogs?.bucket.name;
