@@ -294,5 +294,33 @@ export function bucketPolicyDiff(desired: BucketPolicySpec, live: BucketPolicySp
     const one = (xs: IamStatement[]) => (xs.length === 0 ? null : xs.length === 1 ? xs[0] : xs);
     fields.push({ path: pointerJoin("/statements", sid), before: one(b), after: one(a) });
   }
-  return { fields, replace: false };
+  // Log delivery stops for every resource, source account or source ARN the live statements admit
+  // and the desired ones do not: a monitoring control lapses there (docs/targets.md, "A central
+  // log-archive bucket": an account dropped from the delivery policy).
+  const wanted = new Set(admittedBy(desired.statements));
+  const dropped = admittedBy(live.statements).filter((x) => !wanted.has(x));
+  if (dropped.length === 0) return { fields, replace: false };
+  const what = [...new Set(dropped.map((x) => x.slice(x.indexOf("|") + 1).replace("|", " ")))].sort();
+  const shown = what.length > 6 ? [...what.slice(0, 6), `${what.length - 6} more`] : what;
+  return {
+    fields,
+    replace: false,
+    broadensAccess: true,
+    notes: [`log delivery to ${desired.bucket} stops for ${shown.join(", ")}`],
+  };
+}
+
+/** "Sid|what|value" for each resource and aws:SourceAccount / aws:SourceArn value of the statements. */
+function admittedBy(statements: readonly IamStatement[]): string[] {
+  const values = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+  return canonicalStatements(statements).flatMap((st) => {
+    const sid = st.Sid ?? "";
+    const conditions = Object.values((st.Condition ?? {}) as Record<string, Record<string, unknown>>);
+    return [
+      ...values(st.Resource).map((r) => `${sid}|resource|${r}`),
+      ...conditions.flatMap((c) =>
+        ["aws:SourceAccount", "aws:SourceArn"].flatMap((k) => values(c[k]).map((v) => `${sid}|${k}|${v}`)),
+      ),
+    ];
+  });
 }

@@ -46,6 +46,7 @@ import {
   type LiveMeta,
   makeAddress,
   type Observation,
+  type TargetRef,
 } from "../model/resource.js";
 import { type FlowLogSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { APPLIED_TAG, specDigest, withoutAppliedTag } from "./applied-tag.js";
@@ -199,13 +200,24 @@ const mayChange = (live: Live): boolean => live.meta.owned || live.meta.extra?.[
 
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
-function unsuccessfulError(operation: string, resource: string, items: readonly UnsuccessfulItem[]): AwsError {
+function unsuccessfulError(
+  operation: string,
+  resource: string,
+  items: readonly UnsuccessfulItem[],
+  target?: TargetRef,
+): AwsError {
   const first = items[0];
+  const message = first?.Error?.Message ?? "AWS reported the operation as unsuccessful";
+  // A bucket of another account whose policy does not admit this source (docs/aws-behaviour.md,
+  // "Cross-account delivery to a central bucket"): say which account and region it must admit.
+  const denied = target !== undefined && message.startsWith("Access Denied for LogDestination");
   return new AwsError(
     operation,
     first?.ResourceId ?? resource,
     first?.Error?.Code ?? "Unsuccessful",
-    first?.Error?.Message ?? "AWS reported the operation as unsuccessful",
+    denied
+      ? `${message} The bucket's policy does not admit log delivery from account ${target.account} in ${target.region}: for a central log-archive bucket, add them to the sources of its account's policy (flowLogs.bucket.sources) and apply it first.`
+      : message,
   );
 }
 
@@ -273,7 +285,7 @@ async function createFlowLogs(ctx: Ctx, specs: readonly FlowLogSpec[]): Promise<
       const mine = [...general, ...unsuccessful.filter((u) => u.ResourceId === s.resourceId)];
       if (mine.length === 0) return { ok: true, value: null };
       if (!mine.every((u) => u.Error?.Code === "FlowLogAlreadyExists")) {
-        return { ok: false, error: unsuccessfulError("CreateFlowLogs", s.resourceId, mine) };
+        return { ok: false, error: unsuccessfulError("CreateFlowLogs", s.resourceId, mine, ctx.target) };
       }
       try {
         return { ok: true, value: await existingOrError(ctx, s, mine) };

@@ -17,10 +17,12 @@
 // and conditions may differ: they list the writers). Any other prefixed statement is foreign: the
 // plan refuses it (Handler.foreign) unless the policy adopts the bucket, and update refuses to
 // overwrite it; it is never rewritten silently.
+
 import { isNotFound } from "../aws/errors.js";
 import type { S3Port, TargetPorts } from "../aws/ports.js";
 import { canonicalJson, fingerprint } from "../domain/fingerprint.js";
 import { bucketPolicyDiff, canonicalStatements, mergePolicy, type SplitPolicy, splitPolicy } from "../domain/iam.js";
+import { deliversToArchive } from "../domain/log-archive.js";
 import { AwsError, ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import { type BucketPolicySpec, type IamStatement, OWNERSHIP } from "../model/specs.js";
@@ -167,7 +169,8 @@ export const bucketPolicyKind: KindDescriptor<BucketPolicySpec, TargetPorts> = {
   replaceAction: "create-then-delete",
   section: "flowLogs",
   iam: {
-    declaredBy: (p) => p.flowLogs !== undefined,
+    // A policy delivering to another account's bucket never writes its policy (the archive's does).
+    declaredBy: (p) => p.flowLogs !== undefined && !deliversToArchive(p),
     observe: ["s3.getBucketPolicy", "s3.getBucketTagging"],
     discover: [],
     write: ["s3.putBucketPolicy"],

@@ -19,8 +19,8 @@ import { isNotFound } from "../aws/errors.js";
 import type { S3Port, TargetPorts } from "../aws/ports.js";
 import { inPlaceDiff } from "../domain/diff.js";
 import { fingerprint } from "../domain/fingerprint.js";
+import { createsBucket } from "../domain/log-archive.js";
 import { AwsError, ConflictError } from "../model/errors.js";
-import { POLICY_DEFAULTS } from "../model/policy.js";
 import { ABSENT_FINGERPRINT, type Observation } from "../model/resource.js";
 import { type BucketSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { APPLIED_TAG, specDigest } from "./applied-tag.js";
@@ -274,7 +274,7 @@ export const bucketKind: KindDescriptor<BucketSpec, TargetPorts> = {
   replaceAction: "create-then-delete",
   section: "flowLogs",
   iam: {
-    declaredBy: (p) => p.flowLogs !== undefined && (p.flowLogs.bucket.create ?? POLICY_DEFAULTS.bucketCreate),
+    declaredBy: (p) => p.flowLogs !== undefined && createsBucket(p.flowLogs.bucket),
     observe: [
       "s3.headBucket",
       "s3.getBucketTagging",

@@ -18,7 +18,7 @@ import { isNotFound } from "../aws/errors.js";
 import type { TargetPorts } from "../aws/ports.js";
 import { inPlaceDiff } from "../domain/diff.js";
 import { fingerprint } from "../domain/fingerprint.js";
-import { POLICY_DEFAULTS } from "../model/policy.js";
+import { createsBucket } from "../domain/log-archive.js";
 import { ABSENT_FINGERPRINT } from "../model/resource.js";
 import type { Handler, KindDescriptor } from "./contract.js";
 
@@ -101,9 +101,7 @@ export const publicAccessBlockKind: KindDescriptor<PublicAccessBlockSpec, Target
   section: "flowLogs",
   iam: {
     declaredBy: (p) =>
-      p.flowLogs !== undefined &&
-      !(p.flowLogs.bucket.create ?? POLICY_DEFAULTS.bucketCreate) &&
-      p.flowLogs.bucket.blockPublicAccess === true,
+      p.flowLogs !== undefined && !createsBucket(p.flowLogs.bucket) && p.flowLogs.bucket.blockPublicAccess === true,
     observe: ["s3.getPublicAccessBlock"],
     discover: [],
     write: ["s3.putPublicAccessBlock"],

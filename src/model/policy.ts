@@ -48,7 +48,7 @@ export type Target = Policy["target"];
 export type FlowLogsSection = NonNullable<Policy["flowLogs"]>;
 export type BucketSpec = FlowLogsSection["bucket"];
 /** Selects VPCs. Exactly one of ids / tags / all. */
-export type VpcSelector = FlowLogsSection["vpcs"];
+export type VpcSelector = NonNullable<FlowLogsSection["vpcs"]>;
 /** Selects subnets (optionally narrows a VPC selection). ids or tags. */
 export type SubnetSelector = NonNullable<FlowLogsSection["subnets"]>;
 export type TrafficType = NonNullable<FlowLogsSection["trafficType"]>;

@@ -25,6 +25,7 @@ import {
 } from "../domain/cidr.js";
 import { checkCountryCode } from "../domain/countries.js";
 import { checkFieldName, partitionClashes, resolveFields } from "../domain/flowlog-fields.js";
+import { createsBucket } from "../domain/log-archive.js";
 import { bucketNameProblem } from "../domain/s3names.js";
 import type { Diagnostic, Severity } from "../model/diagnostics.js";
 import { sortDiagnostics } from "../model/diagnostics.js";
@@ -32,6 +33,7 @@ import { UsageError } from "../model/errors.js";
 import { type AddressEntry, type AllowEntry, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
 import { derivedNameProblem, derivedNames } from "./derived-names.js";
 import { diagnosticAt, type ParsedDocument } from "./document.js";
+import { checkLogArchives } from "./log-archive.js";
 import { isCalendarDate } from "./validate.js";
 
 export interface SemanticOptions {
@@ -57,6 +59,7 @@ export function semanticChecks(docs: readonly ParsedDocument[], options: Semanti
   const out: Diagnostic[] = [];
   for (const doc of docs) checkDocument(doc, options.today, out);
   checkClaims(docs, out);
+  out.push(...checkLogArchives(docs));
   return sortDiagnostics(out);
 }
 
@@ -509,7 +512,7 @@ function checkFlowLogs(r: Reporter, policy: Policy): void {
       `"${bucket.name}" is not a valid S3 bucket name: ${problem}.`,
     );
   }
-  if (bucket.retentionDays !== undefined && (bucket.create ?? POLICY_DEFAULTS.bucketCreate) === false) {
+  if (bucket.retentionDays !== undefined && !createsBucket(bucket)) {
     r.add(
       "error",
       "bucket.retention-without-create",
@@ -517,7 +520,7 @@ function checkFlowLogs(r: Reporter, policy: Policy): void {
       "retentionDays needs create: true; Cordon does not change the lifecycle of a bucket it did not create.",
     );
   }
-  if (bucket.adopt === true && (bucket.create ?? POLICY_DEFAULTS.bucketCreate) === false) {
+  if (bucket.adopt === true && !createsBucket(bucket)) {
     r.add(
       "error",
       "bucket.adopt-without-create",
@@ -647,9 +650,11 @@ function checkClaims(docs: readonly ParsedDocument[], out: Diagnostic[]): void {
       "/metadata/name",
     );
     if (p.flowLogs !== undefined) {
-      claim(`flow|${tk}`, "conflict.flow-logs", `Flow logging for ${t}`, doc, "/flowLogs");
+      // An archive policy without vpcs records nothing in its own account (it only holds the bucket).
+      if (p.flowLogs.vpcs !== undefined)
+        claim(`flow|${tk}`, "conflict.flow-logs", `Flow logging for ${t}`, doc, "/flowLogs");
       const b = p.flowLogs.bucket;
-      if (b.create ?? POLICY_DEFAULTS.bucketCreate) {
+      if (createsBucket(b)) {
         claim(`bucket|${b.name}`, "conflict.bucket", `The bucket ${b.name}`, doc, "/flowLogs/bucket/name");
       }
     }

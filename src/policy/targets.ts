@@ -7,9 +7,9 @@
 //
 // Order: the accounts as written, and for each account the regions as written. A single-target
 // policy comes out unchanged (the same value object), so its plans are byte-for-byte the same.
+import { createsBucket } from "../domain/log-archive.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { PolicyDocument, Target, TargetsSpec } from "../model/policy.js";
-import { POLICY_DEFAULTS } from "../model/policy.js";
 import type { TargetList } from "../model/policy-schema.gen.js";
 import { diagnosticAt, type ParsedDocument } from "./document.js";
 import type { NamedTargets } from "./policy-set.js";
@@ -42,8 +42,8 @@ export function expandTargets(docs: readonly ParsedDocument[], named: NamedTarge
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const doc of docs) {
-    const value = doc.value as PolicyDocument;
-    if (value.target !== undefined && value.targets !== undefined) {
+    const written = doc.value as PolicyDocument;
+    if (written.target !== undefined && written.targets !== undefined) {
       diagnostics.push(
         diagnostic(
           doc,
@@ -55,10 +55,12 @@ export function expandTargets(docs: readonly ParsedDocument[], named: NamedTarge
       );
       continue;
     }
+    const value = resolveSources(doc, written, named, diagnostics);
+    if (value === null) continue;
     if (value.targets === undefined) {
       if (value.target === undefined) continue; // the schema requires target when targets is absent
       const single = substituteNames(value, value.target);
-      documents.push(single === value ? doc : { ...doc, value: single });
+      documents.push(single === written ? doc : { ...doc, value: single });
       continue;
     }
     const list = resolveList(doc, value.targets, named, diagnostics);
@@ -87,6 +89,7 @@ function resolveList(
   spec: TargetsSpec,
   named: NamedTargets | null | undefined,
   out: Diagnostic[],
+  key: { readonly pointer: string; readonly name: string } = { pointer: "/targets", name: "targets" },
 ): TargetList | null {
   if (typeof spec !== "string") return spec as TargetList;
   const list = named?.lists[spec];
@@ -96,16 +99,36 @@ function resolveList(
     diagnostic(
       doc,
       "targets.unknown-list",
-      "/targets",
+      key.pointer,
       named === null || named === undefined
-        ? `targets names the list ${spec}, but no cordon.yaml of this policy set declares target lists.`
-        : `targets names the list ${spec}, which cordon.yaml does not declare.`,
+        ? `${key.name} names the list ${spec}, but no cordon.yaml of this policy set declares target lists.`
+        : `${key.name} names the list ${spec}, which cordon.yaml does not declare.`,
       known.length === 0
         ? "Declare it in cordon.yaml: targets: { NAME: { accounts: [...], regions: [...] } }, or list the accounts and regions here."
         : `The lists of cordon.yaml: ${known.join(", ")}.`,
     ),
   );
   return null;
+}
+
+/**
+ * The policy with a central bucket's `sources` (docs/targets.md, "A central log-archive bucket")
+ * given as the name of a target list of cordon.yaml replaced by that list's accounts and regions;
+ * the same object when there is nothing to replace, null (and a diagnostic) for an unknown name.
+ */
+function resolveSources(
+  doc: ParsedDocument,
+  policy: PolicyDocument,
+  named: NamedTargets | null | undefined,
+  out: Diagnostic[],
+): PolicyDocument | null {
+  const bucket = policy.flowLogs?.bucket;
+  const spec = bucket?.sources;
+  if (bucket === undefined || typeof spec !== "string") return policy;
+  const list = resolveList(doc, spec, named, out, { pointer: "/flowLogs/bucket/sources", name: "sources" });
+  if (list === null) return null;
+  const sources = { accounts: list.accounts, regions: list.regions };
+  return { ...policy, flowLogs: { ...policy.flowLogs!, bucket: { ...bucket, sources } } };
 }
 
 /**
@@ -130,7 +153,7 @@ function bucketNamesDistinct(
   out: Diagnostic[],
 ): boolean {
   const bucket = value.flowLogs?.bucket;
-  if (bucket === undefined || !(bucket.create ?? POLICY_DEFAULTS.bucketCreate) || targets.length < 2) return true;
+  if (bucket === undefined || !createsBucket(bucket) || targets.length < 2) return true;
   const seen = new Map<string, Target>();
   for (const t of targets) {
     const name = substituteTarget(bucket.name, t);

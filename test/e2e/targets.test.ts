@@ -35,6 +35,23 @@ const shardCordon = cordonRunner({ tmp, endpoint: () => shardSandbox.url, access
 beforeAll(async () => {
   requireCli();
   cpSync(join(ROOT, "examples/organisation"), join(tmp, "org"), { recursive: true });
+  // Each target into its own bucket ({account}-{region}); the example's central log-archive bucket
+  // is test/e2e/log-archive.test.ts's.
+  rmSync(join(tmp, "org/policies/log-archive.yaml"));
+  writeFileSync(
+    join(tmp, "org/policies/flow-logs.yaml"),
+    [
+      "apiVersion: cordon.dev/v1",
+      "kind: Policy",
+      "metadata: { name: organisation-flow-logs, owner: platform }",
+      "targets: workloads",
+      "flowLogs:",
+      '  bucket: { name: "org-flow-logs-{account}-{region}" }',
+      "  vpcs: { tags: { env: production } }",
+      "athena: { database: network_logs, table: vpc_flow_logs, projectionStartDate: 2026-01-01 }",
+      "",
+    ].join("\n"),
+  );
   [sandbox, shardSandbox] = await Promise.all([startSandbox({ seed: ESTATE }), startSandbox({ seed: ESTATE })]);
 });
 

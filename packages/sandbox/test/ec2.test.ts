@@ -621,6 +621,55 @@ describe("flow logs", () => {
     expect(p2.FlowLogs).toHaveLength(1);
     expect(p2.NextToken).toBeUndefined();
   });
+
+  it("a bucket of another account: CreateFlowLogs is refused until its policy admits the source account and region", async () => {
+    const ARCHIVE = "999988887777"; // a 12-digit key id is that account's caller
+    const archiveS3 = s3Client(sandbox.url, { key: ARCHIVE });
+    const central = "central-archive-flow-logs";
+    await archiveS3.send(new CreateBucketCommand({ Bucket: central }));
+    const createCentral = () => create({ ResourceIds: [STAGING], LogDestination: `arn:aws:s3:::${central}/org/` });
+    const grant = (account: string, region: string) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AWSLogDeliveryWrite",
+            Effect: "Allow",
+            Principal: { Service: "delivery.logs.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: `arn:aws:s3:::${central}/org/AWSLogs/${account}/*`,
+            Condition: {
+              StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": [account] },
+              ArnLike: { "aws:SourceArn": [`arn:aws:logs:${region}:${account}:*`] },
+            },
+          },
+        ],
+      });
+    const denied = {
+      ResourceId: STAGING,
+      Error: {
+        Code: "400",
+        Message: `Access Denied for LogDestination: ${central}. Please check LogDestination permission.`,
+      },
+    };
+    // No policy; then one for another source account; then one for this account in another region.
+    expect((await createCentral()).Unsuccessful).toEqual([denied]);
+    await archiveS3.send(new PutBucketPolicyCommand({ Bucket: central, Policy: grant("222233334444", REGION) }));
+    expect((await createCentral()).Unsuccessful).toEqual([denied]);
+    await archiveS3.send(new PutBucketPolicyCommand({ Bucket: central, Policy: grant(ACCOUNT, "us-east-1") }));
+    expect((await createCentral()).Unsuccessful).toEqual([denied]);
+    await archiveS3.send(new PutBucketPolicyCommand({ Bucket: central, Policy: grant(ACCOUNT, REGION) }));
+    const ok = await createCentral();
+    expect(ok.Unsuccessful).toEqual([]);
+    const id = ok.FlowLogIds?.[0] as string;
+    const d = await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [id] }));
+    expect(d.FlowLogs?.[0]?.DeliverLogsStatus).toBe("SUCCESS");
+    // The grant dropped afterwards: the flow log stays, its delivery fails.
+    await archiveS3.send(new PutBucketPolicyCommand({ Bucket: central, Policy: grant("222233334444", REGION) }));
+    const after = await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [id] }));
+    expect(after.FlowLogs?.[0]).toMatchObject({ DeliverLogsStatus: "FAILED", DeliverLogsErrorMessage: "Access error" });
+    await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [id] }));
+  });
 });
 
 describe("tags", () => {

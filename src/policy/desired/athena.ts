@@ -4,6 +4,7 @@
 
 import { flowLogField } from "../../domain/flowlog-fields.js";
 import { deriveGlueTable, rejectedFlowsQuery } from "../../domain/glue.js";
+import { archiveSources, sourcePairs } from "../../domain/log-archive.js";
 import { type LoadedPolicy, POLICY_DEFAULTS } from "../../model/policy.js";
 import { makeAddress } from "../../model/resource.js";
 import type { GlueDatabaseSpec, GlueTableSpec } from "../../model/specs.js";
@@ -42,7 +43,10 @@ export function buildAthena(
       continue;
     }
     const sameLocation = sources.filter((x) => x.bucket === s.bucket && x.prefix === s.prefix);
-    const readable = sameLocation.filter((x) => sameLayout(x, s));
+    // Those that record VPCs there (an archive policy may record none), and an archive's sources.
+    const readable = sameLocation.filter((x) => sameLayout(x, s) && x.section.vpcs !== undefined).map((x) => x.target);
+    const archived = archiveSources(s.policy);
+    if (archived !== null) readable.push(...sourcePairs(archived));
     for (const x of sameLocation.filter((y) => !sameLayout(y, s))) {
       b.diag(
         l,
@@ -85,8 +89,8 @@ export function buildAthena(
         prefix: s.prefix,
         layout: s.layout,
         fields: s.fields,
-        accounts: readable.map((x) => x.target.account),
-        regions: readable.map((x) => x.target.region),
+        accounts: readable.map((x) => x.account),
+        regions: readable.map((x) => x.region),
         projectionStartDate: athena.projectionStartDate,
       });
     } catch (e) {

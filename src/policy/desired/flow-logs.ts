@@ -2,12 +2,23 @@
 // bucket policy per bucket name across ALL policies (Cordon's two log-delivery statements covering
 // every account, region and prefix that writes there), one flow log per selected VPC — or per
 // selected subnet when `subnets` is given. Dependencies: bucket ← bucket policy ← flow logs.
+// A central log-archive bucket (docs/targets.md): the archive policy's `sources` are writers of its
+// bucket policy whether their policies are loaded or not; a policy delivering to another account's
+// bucket (`bucket.account`) declares only flow logs, which depend on the archive's bucket policy
+// when it is planned too. An archive policy without `vpcs` declares no flow log.
 // Pure and synchronous: the inventories (VPCs, subnets) were read before.
 
 import { normalizeS3Destination } from "../../domain/flowlog.js";
 import { buildLogFormat, resolveFields } from "../../domain/flowlog-fields.js";
 import type { FlowLogLayout } from "../../domain/glue.js";
 import { canonicalStatements } from "../../domain/iam.js";
+import {
+  archiveSources,
+  createsBucket,
+  deliversToArchive,
+  type SourceList,
+  sourcePairs,
+} from "../../domain/log-archive.js";
 import { type FlowLogsSection, type LoadedPolicy, POLICY_DEFAULTS, type Policy } from "../../model/policy.js";
 import { type DesiredResource, makeAddress, type TargetRef } from "../../model/resource.js";
 import {
@@ -140,9 +151,13 @@ export function buildFlowLogs(
   // --- buckets and bucket policies, grouped by bucket name across all policies ------------
   const policyAddressOf = new Map<string, string>();
   for (const bucket of sortedUnique(sources.map((s) => s.bucket))) {
-    const writers = sources.filter((s) => s.bucket === bucket);
-    const creators = writers.filter((s) => s.section.bucket.create ?? POLICY_DEFAULTS.bucketCreate);
-    const owner = creators[0] ?? (writers[0] as FlowSource);
+    // A policy delivering to another account's bucket (bucket.account) never creates or configures
+    // it: only the policies of the bucket's own account do (docs/targets.md, "A central log-archive bucket").
+    const writers = sources.filter((s) => s.bucket === bucket && !deliversToArchive(s.policy));
+    if (writers.length === 0) continue; // the archive's policy is not loaded (src/policy/log-archive.ts warns)
+    const creators = writers.filter((s) => createsBucket(s.section.bucket));
+    const archive = writers.find((s) => archiveSources(s.policy) !== null);
+    const owner = creators[0] ?? archive ?? (writers[0] as FlowSource);
     let bucketAddress: string | null = null;
     for (const c of creators) {
       const spec: BucketSpec = {
@@ -182,7 +197,7 @@ export function buildFlowLogs(
       b.add(c.loaded, "/flowLogs/bucket", r, `bucket ${bucket}`);
       bucketAddress = address;
     }
-    if (creators.length === 0 && new Set(writers.map((w) => w.target.account)).size > 1) {
+    if (creators.length === 0 && archive === undefined && new Set(writers.map((w) => w.target.account)).size > 1) {
       b.diag(
         owner.loaded,
         "warning",
@@ -193,16 +208,24 @@ export function buildFlowLogs(
     }
     const spec: BucketPolicySpec = {
       bucket,
-      statements: deliveryStatements(
-        bucket,
-        arnPartition(owner.target.region),
-        writers.map((w) => ({
-          account: w.target.account,
-          region: w.target.region,
-          prefix: w.prefix,
-          hive: w.layout.hiveCompatiblePartitions,
-        })),
-      ),
+      statements: deliveryStatements(bucket, arnPartition(owner.target.region), [
+        // Every policy of the bucket's account that records VPCs here, and every archive source.
+        ...writers
+          .filter((w) => w.section.vpcs !== undefined)
+          .map((w) => ({
+            account: w.target.account,
+            region: w.target.region,
+            prefix: w.prefix,
+            hive: w.layout.hiveCompatiblePartitions,
+          })),
+        ...(archive === undefined
+          ? []
+          : sourcePairs(archiveSources(archive.policy) as SourceList).map((p) => ({
+              ...p,
+              prefix: archive.prefix,
+              hive: archive.layout.hiveCompatiblePartitions,
+            }))),
+      ]),
     };
     const address = makeAddress(owner.target, "s3.bucketPolicy", bucket);
     b.add(
@@ -258,6 +281,7 @@ export function buildFlowLogs(
 
   // --- flow logs ------------------------------------------------------------------------
   for (const s of sources) {
+    if (s.section.vpcs === undefined) continue; // an archive policy that records no VPC of its own
     const l = s.loaded;
     const key = `${s.target.account}/${s.target.region}`;
     const inventory = inventories.get(key);
@@ -303,7 +327,8 @@ export function buildFlowLogs(
           spec,
           mode: s.mode,
           origin: originOf(l, "flowLogs"),
-          dependsOn: [policyAddressOf.get(s.bucket) as string],
+          // The bucket policy first (another target's, for an archive bucket): AWS checks it on creation.
+          dependsOn: policyAddressOf.has(s.bucket) ? [policyAddressOf.get(s.bucket) as string] : [],
           ...labelled(resourceLabel(inventory, id)),
         },
         `the flow log of ${id} in ${key}`,
@@ -328,7 +353,7 @@ function selectResources(
   error: (code: string, pointer: string, message: string) => void,
 ): Selection {
   const where = `${s.target.account}/${s.target.region}`;
-  const v = s.section.vpcs;
+  const v = s.section.vpcs ?? {};
   const vpcs =
     selectVpcIds(v, inv.vpcs, (id, i) =>
       error("selector.vpc-not-found", `/flowLogs/vpcs/ids/${i}`, `VPC ${id} does not exist in ${where}`),

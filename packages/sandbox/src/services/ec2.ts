@@ -143,6 +143,9 @@ const FLOW_LOG_FIELDS = new Set(
 const DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com";
 /** AWS's DeliverLogsErrorMessage when log delivery lacks permission. */
 export const DELIVERY_ACCESS_ERROR = "Access error";
+/** CreateFlowLogs' Unsuccessful message for a bucket of another account whose policy does not admit the creator. */
+export const crossAccountDenied = (bucket: string): string =>
+  `Access Denied for LogDestination: ${bucket}. Please check LogDestination permission.`;
 
 const OPERATIONS = new Set([
   "DescribeVpcs",
@@ -1033,6 +1036,16 @@ export function createEc2Module(lookupBucket: BucketLookup): ServiceModule<Ec2St
         maxAggregationInterval,
         destinationOptions,
       };
+      // A bucket of another account: the creator cannot write its policy, so AWS refuses the flow
+      // log unless the policy already lets log delivery write for this account and region.
+      if (
+        bucketInfo.account !== req.account &&
+        deliveryStatus(ctx, lookupBucket, { ...candidate, id: "fl-check", creationTime: "" }, req.account, req.region)
+          .status !== "SUCCESS"
+      ) {
+        unsuccessful.push({ resourceId, code: "400", message: crossAccountDenied(bucket) });
+        continue;
+      }
       const duplicate = (state.flowLogsByResource[resourceId] ?? []).some((id) => {
         const f = state.flowLogs[id];
         if (f === undefined) return false;
