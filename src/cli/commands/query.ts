@@ -34,6 +34,7 @@ interface QueryOptions {
   readonly format: QueryFormat;
   readonly maxScan?: string;
   readonly cacheDir?: string;
+  readonly threads?: string;
   readonly progress?: boolean;
   readonly today?: string;
 }
@@ -119,6 +120,7 @@ export function register(program: Command, setExit: SetExit): void {
       "refuse a query that would scan more (e.g. 500MB, 10GB): local before fetching, Athena by stopping it",
     )
     .option("--cache-dir <dir>", "the local engine's object cache (default: $XDG_CACHE_HOME/cordon or ~/.cache/cordon)")
+    .option("--threads <n>", "the local engine's DuckDB threads (default: one per core)")
     .option("--progress", "progress on stderr even when it is not a terminal")
     .option("--no-progress", "no progress on stderr")
     .option("--today <date>", "the day (YYYY-MM-DD, UTC) the policies are read for (default: today)")
@@ -150,6 +152,10 @@ export function register(program: Command, setExit: SetExit): void {
         throw new UsageError(
           `unknown report "${report}"${hint !== null ? ` (did you mean ${hint}?)` : ""}: one of ${REPORT_NAMES.join(", ")}, or --sql.`,
         );
+      }
+      const threads = options.threads === undefined ? undefined : Number(options.threads);
+      if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+        throw new UsageError(`--threads must be a positive integer, got "${options.threads}"`);
       }
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1)
@@ -191,7 +197,11 @@ export function register(program: Command, setExit: SetExit): void {
           ...(outputLocation !== undefined ? { outputLocation } : {}),
         });
       } else {
-        engine = createLocalEngine({ session, cacheDir: cacheDirOf(options.cacheDir) });
+        engine = createLocalEngine({
+          session,
+          cacheDir: cacheDirOf(options.cacheDir),
+          ...(threads !== undefined ? { threads } : {}),
+        });
       }
 
       const showProgress = options.progress === true || (options.progress !== false && process.stderr.isTTY === true);
