@@ -28,7 +28,18 @@ import { CancelledError, QueryError } from "../../src/model/errors.js";
 import type { QueryProgress, QueryRequest, QueryTable } from "../../src/model/query.js";
 import type { GlueTableSpec } from "../../src/model/specs.js";
 import { athenaCostUsd, createAthenaEngine } from "../../src/query/athena.js";
-import { ACCOUNT, cordonRunner, makeTmp, REGION, requireCli, sandboxClientConfig, TODAY } from "./helpers.js";
+import {
+  ACCOUNT,
+  cordonRunner,
+  makeTmp,
+  REGION,
+  requireCli,
+  runCli,
+  sandboxClientConfig,
+  startSandboxCli,
+  stopSandboxCli,
+  TODAY,
+} from "./helpers.js";
 
 const BUCKET = `cats-eyes-flow-logs-${ACCOUNT}`;
 const RESULTS = "cats-eyes-athena-results";
@@ -338,5 +349,27 @@ describe("the Athena engine against the sandbox", () => {
     expect(after.length - before.length).toBe(1);
     expect(after).toContain(result.stats.queryId);
     expect(result.rows[0]?.[0]).toBe((await fromFiles()).records);
+  });
+});
+
+describe("cordon sandbox: Athena test controls", () => {
+  it("--athena-delay-ms and --athena-hang set the sandbox's Athena configuration; a bad value is a usage error", async () => {
+    const sb = await startSandboxCli(["--athena-delay-ms", "250", "--athena-hang"]);
+    try {
+      const config = (await (await fetch(`${sb.env["AWS_ENDPOINT_URL"]}/_sandbox/config`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(config["athenaQueryDelayMs"]).toBe(250);
+      expect(config["athenaQueriesHang"]).toBe(true);
+    } finally {
+      expect(await stopSandboxCli(sb)).toBe(0);
+    }
+    const bad = await runCli(["sandbox", "--port", "0", "--athena-delay-ms", "soon"], {
+      env: { PATH: process.env["PATH"] },
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--athena-delay-ms must be a whole number from 0 to 3600000, got "soon"/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });
