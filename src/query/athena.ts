@@ -118,7 +118,9 @@ export function createAthenaEngine(options: {
           `workgroup ${workgroupName} in ${first.account}/${first.region}`,
         ]);
       if (signal?.aborted) throw cancelled(" before it started");
-      const athena: AthenaPort = await options.session.ports({ account: first.account, region: first.region }).athena();
+      // The policy's target (its role, if any): the query reads the table's objects with these credentials.
+      const target = first.target ?? { account: first.account, region: first.region };
+      const athena: AthenaPort = await options.session.ports(target).athena();
 
       let start: { QueryExecutionId?: string | undefined };
       try {
