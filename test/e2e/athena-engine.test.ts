@@ -142,7 +142,10 @@ function dayFilter(date: string): string {
   const [y, m, d] = date.split("-") as [string, string, string];
   const p = table.spec.parameters;
   const keys = table.spec.partitionKeys.map((k) => k.Name);
-  const dateKey = keys.find((k) => p[`projection.${k}.type`] === "date");
+  // A single day column (a date projection of day precision), or year / month / day columns.
+  const dateKey = keys.find(
+    (k) => p[`projection.${k}.type`] === "date" && (p[`projection.${k}.format`] ?? "").includes("dd"),
+  );
   if (dateKey !== undefined) {
     const format = p[`projection.${dateKey}.format`] as string;
     const value = format.includes("year=") ? `year=${y}/month=${m}/day=${d}` : `${y}/${m}/${d}`;
