@@ -8,6 +8,7 @@
 // except public ranges brought to AWS), outside is any other IPv4 address. IPv6 records take part
 // only in the block-not-holding check, for blocked IPv6 addresses (/128).
 import { type Cidr, cidrOf, cidrRange, formatCidr } from "../domain/cidr.js";
+import { humanBytes, percent, protocolName } from "../domain/traffic.js";
 import { UsageError } from "../model/errors.js";
 import type { Evidence, Finding, FindingKind } from "../model/investigate.js";
 import type {
@@ -287,20 +288,6 @@ export function evidenceOf(r: Record<string, QueryCell>, totals: Totals): Eviden
   };
 }
 
-const percent = (x: number): string => `${(x * 100).toFixed(x >= 0.995 || x < 0.01 ? 1 : 0)}%`;
-
-/** Bytes for a person: 1.2 GiB. */
-export function humanBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
 type Target = Pick<Finding, "policy" | "account" | "region">;
 const targetOf = (t: QueryTable): Target => ({ policy: t.policy, account: t.account, region: t.region });
 
@@ -497,9 +484,6 @@ export async function investigate(
 }
 
 // --- Proposals ------------------------------------------------------------------------------
-
-const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 1: "ICMP", 6: "TCP", 17: "UDP", 58: "ICMPv6" };
-const protocolName = (p: number): string => PROTOCOL_NAMES[p] ?? `protocol ${p}`;
 
 /** The reason written into the proposed entry: the evidence in one line of plain text (≤ 256 characters). */
 export function reasonOf(f: Finding): string {
