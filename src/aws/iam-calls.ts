@@ -13,6 +13,7 @@ export type Access = "read" | "write";
  * A resource type as the generator scopes it (docs/iam.md, "What is scoped how"):
  * - "*": the action has no resource-level permissions;
  * - s3:bucket / s3:records: the policies' buckets, Cordon's records (cordon/*) in the state bucket;
+ *   s3:logs: the flow-log objects in the policies' buckets (read by `cordon query`'s local engine);
  * - ec2:vpc / ec2:vpc-flow-log / ec2:network-acl: every one of the target (ids are chosen by
  *   selectors at plan time); ec2:network-acl-band adds the condition that the ACL carries the
  *   band tag of a policy (and is in one of its VPCs when the policy names VPC ids);
@@ -25,6 +26,7 @@ export type IamResource =
   | "*"
   | "s3:bucket"
   | "s3:records"
+  | "s3:logs"
   | "ec2:vpc"
   | "ec2:vpc-flow-log"
   | "ec2:network-acl"
@@ -125,6 +127,7 @@ export const S3_IAM: { readonly [M in keyof S3Port]: CallIam } = {
   ),
   deleteBucketLifecycle: write("DeleteBucketLifecycle", need("s3:PutLifecycleConfiguration", "s3:bucket")),
   getObjectText: read("GetObject", need("s3:GetObject", "s3:records")),
+  getObjectBytes: read("GetObject", need("s3:GetObject", "s3:logs")),
   putObject: write("PutObject", need("s3:PutObject", "s3:records")),
   deleteObject: write("DeleteObject", need("s3:DeleteObject", "s3:records")),
   listObjectsV2: read("ListObjectsV2", need("s3:ListBucket", "s3:bucket")),

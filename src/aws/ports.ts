@@ -55,6 +55,11 @@ export interface S3Port {
   ): Promise<Out<s3.DeleteBucketLifecycleCommandOutput>>;
   /** Objects (lock, audit and applied records under cordon/): the body is read as UTF-8 text. */
   getObjectText(input: s3.GetObjectCommandInput): Promise<{ readonly body: string; readonly etag: string | undefined }>;
+  /** An object's bytes (flow-log files for the local query engine); `signal` aborts the download. */
+  getObjectBytes(
+    input: s3.GetObjectCommandInput,
+    signal?: AbortSignal,
+  ): Promise<{ readonly body: Uint8Array; readonly etag: string | undefined }>;
   putObject(input: s3.PutObjectCommandInput): Promise<Out<s3.PutObjectCommandOutput>>;
   deleteObject(input: s3.DeleteObjectCommandInput): Promise<Out<s3.DeleteObjectCommandOutput>>;
   listObjectsV2(input: s3.ListObjectsV2CommandInput): Promise<Out<s3.ListObjectsV2CommandOutput>>;

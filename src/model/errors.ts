@@ -10,7 +10,8 @@ export type ErrorCode =
   | "STALE_PLAN"
   | "LOCKED"
   | "PARTIAL_APPLY"
-  | "IO";
+  | "IO"
+  | "CANCELLED";
 
 export class CordonError extends Error {
   readonly code: ErrorCode;
@@ -93,6 +94,13 @@ export class LockedError extends CordonError {
 export class IoError extends CordonError {
   constructor(message: string, details: readonly string[] = []) {
     super("IO", message, details);
+  }
+}
+
+/** The user interrupted the run (Ctrl-C): the CLI exits 130, as a shell does for SIGINT. */
+export class CancelledError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("CANCELLED", message, details);
   }
 }
 

@@ -1,0 +1,357 @@
+// The local query engine (docs/query.md, "Engines"): embedded DuckDB over the flow-log objects,
+// which Cordon lists and fetches itself with the S3 API (DuckDB's httpfs would download an extension
+// at run time). Per table: the partitions of the window (partitions.ts, from the table's own
+// projection), listed with ListObjectsV2, fetched into a cache keyed by bucket, key and ETag (an
+// object rewritten with other bytes has another ETag and is fetched again), then a view
+// "database"."table" over the files: the Glue columns typed as the table declares them, plus the
+// partition columns with the values of the prefix each file was listed under. DuckDB is a native
+// addon kept out of the bundle: it is loaded by dynamic import() when a query runs.
+
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AwsSession } from "../aws/config.js";
+import { formatBytes } from "../domain/bytes.js";
+import { CancelledError, UsageError } from "../model/errors.js";
+import type {
+  PartitionWindow,
+  QueryCell,
+  QueryColumn,
+  QueryColumnType,
+  QueryEngine,
+  QueryProgress,
+  QueryRequest,
+  QueryResult,
+  QueryTable,
+} from "../model/query.js";
+import type { TargetRef } from "../model/resource.js";
+import type { GlueTableSpec } from "../model/specs.js";
+import { partitionPrefixes, projectionStart, sqlString } from "./partitions.js";
+
+export interface LocalEngineOptions {
+  readonly session: AwsSession;
+  /** Where fetched objects are kept (docs/query.md, "Cache"). */
+  readonly cacheDir: string;
+  /** DuckDB threads (default: DuckDB's own, one per core). */
+  readonly threads?: number;
+  /** Parallel ListObjectsV2 / GetObject calls (default 8). */
+  readonly concurrency?: number;
+  /** "now" for a request without a window (default: the clock). */
+  readonly now?: () => Date;
+}
+
+/** One object of a table's window. */
+interface ListedObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly values: Readonly<Record<string, string>>;
+  readonly target: TargetRef;
+}
+
+interface TableFiles {
+  readonly table: QueryTable;
+  readonly files: { readonly path: string; readonly values: Readonly<Record<string, string>> }[];
+}
+
+/** Glue (Hive) column type → DuckDB type. */
+export function duckdbType(glueType: string): string {
+  const t = glueType.trim().toLowerCase();
+  if (t === "int" || t === "integer") return "INTEGER";
+  if (t === "bigint") return "BIGINT";
+  if (t === "smallint") return "SMALLINT";
+  if (t === "tinyint") return "TINYINT";
+  if (t === "double") return "DOUBLE";
+  if (t === "float") return "FLOAT";
+  if (t === "boolean") return "BOOLEAN";
+  if (t === "timestamp") return "TIMESTAMP";
+  if (t === "date") return "DATE";
+  if (/^decimal\(\d+,\s*\d+\)$/.test(t)) return t.toUpperCase();
+  return "VARCHAR";
+}
+
+export const isParquet = (spec: GlueTableSpec): boolean =>
+  /parquet/i.test(spec.serializationLibrary) || /parquet/i.test(spec.inputFormat);
+
+const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** The whole projected range when a request gives no window: from the projection's start to the next hour. */
+export function fullWindow(spec: GlueTableSpec, now: Date): PartitionWindow {
+  const start = projectionStart(spec);
+  if (start === undefined)
+    throw new UsageError(`table ${spec.database}.${spec.name} has no date projection to bound a query: give a window`);
+  return { from: start, until: new Date(Math.ceil((now.getTime() + 1) / 3_600_000) * 3_600_000) };
+}
+
+/** Runs `work` over `items` with at most `limit` at a time; stops starting new ones once one fails. */
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (rejected !== undefined) throw rejected.reason;
+}
+
+/** Emits progress at most every `everyMs`, and always the last event of a phase. */
+function throttled(progress: ((e: QueryProgress) => void) | undefined, everyMs = 250) {
+  let last = 0;
+  return (event: QueryProgress, force = false) => {
+    if (progress === undefined) return;
+    const now = performance.now();
+    if (!force && now - last < everyMs) return;
+    last = now;
+    progress(event);
+  };
+}
+
+const cancelled = (signal: AbortSignal | undefined): void => {
+  if (signal?.aborted === true) throw new CancelledError("query cancelled");
+};
+
+/** The view's SQL over one table's files: data columns typed as the table declares them, then the partition columns. */
+export function tableSelect(
+  spec: GlueTableSpec,
+  files: readonly { path: string; values: Readonly<Record<string, string>> }[],
+): string {
+  const data = spec.columns.map((c) => `CAST(d.${ident(c.Name)} AS ${duckdbType(c.Type)}) AS ${ident(c.Name)}`);
+  const parts = spec.partitionKeys.map((k) => `f.${ident(k.Name)} AS ${ident(k.Name)}`);
+  if (files.length === 0) {
+    const nulls = [
+      ...spec.columns.map((c) => `CAST(NULL AS ${duckdbType(c.Type)}) AS ${ident(c.Name)}`),
+      ...spec.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS ${ident(k.Name)}`),
+    ];
+    return `SELECT ${nulls.join(", ")} WHERE 1 = 0`;
+  }
+  const list = `[${files.map((f) => sqlString(f.path)).join(", ")}]`;
+  const filesTable = `(VALUES ${files
+    .map((f) => `(${[f.path, ...spec.partitionKeys.map((k) => f.values[k.Name] ?? "")].map(sqlString).join(", ")})`)
+    .join(", ")}) AS f(${["cordon_file", ...spec.partitionKeys.map((k) => k.Name)].map(ident).join(", ")})`;
+  let reader: string;
+  if (isParquet(spec)) {
+    reader = `read_parquet(${list}, filename = true, union_by_name = true)`;
+  } else {
+    const delim = spec.serdeParameters["field.delim"] ?? " ";
+    const header = Number(spec.parameters["skip.header.line.count"] ?? "0") > 0;
+    const columns = `{${spec.columns.map((c) => `${sqlString(c.Name)}: ${sqlString("VARCHAR")}`).join(", ")}}`;
+    reader =
+      `read_csv(${list}, delim = ${sqlString(delim)}, header = ${header}, nullstr = '-', ` +
+      `auto_detect = false, columns = ${columns}, filename = true, quote = '', escape = '')`;
+  }
+  return `SELECT ${[...data, ...parts].join(", ")} FROM ${reader} AS d JOIN ${filesTable} ON d.filename = f.cordon_file`;
+}
+
+/** A DuckDB result type → the contract's column type. */
+function columnType(typeName: string): QueryColumnType {
+  const t = typeName.toUpperCase();
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t))
+    return "integer";
+  if (/^(FLOAT|DOUBLE|DECIMAL)/.test(t)) return "double";
+  if (t === "BOOLEAN") return "boolean";
+  if (t.startsWith("TIMESTAMP") || t === "DATE") return "timestamp";
+  return "string";
+}
+
+/** A DuckDB JS value → a plain cell (integers beyond a double's exact range as decimal text). */
+function cell(v: unknown): QueryCell {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "bigint")
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+type DuckDb = typeof import("@duckdb/node-api");
+type Instance = Awaited<ReturnType<DuckDb["DuckDBInstance"]["create"]>>;
+
+export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
+  const concurrency = options.concurrency ?? 8;
+  const now = options.now ?? (() => new Date());
+  let instance: Promise<Instance> | undefined;
+
+  const db = (): Promise<Instance> => {
+    instance ??= import("@duckdb/node-api").then((m) =>
+      m.DuckDBInstance.create(":memory:", options.threads === undefined ? {} : { threads: String(options.threads) }),
+    );
+    return instance;
+  };
+
+  async function list(table: QueryTable, window: PartitionWindow, signal?: AbortSignal): Promise<ListedObject[]> {
+    const prefixes = partitionPrefixes(table.spec, window);
+    const target = table.target ?? { account: table.account, region: table.region };
+    const s3 = await options.session.ports(target).s3();
+    const found: ListedObject[][] = prefixes.map(() => []);
+    await eachLimited(
+      prefixes.map((p, i) => ({ p, i })),
+      concurrency,
+      async ({ p, i }) => {
+        let token: string | undefined;
+        do {
+          cancelled(signal);
+          const page = await s3.listObjectsV2({
+            Bucket: p.bucket,
+            Prefix: p.prefix,
+            ...(token !== undefined ? { ContinuationToken: token } : {}),
+          });
+          for (const o of page.Contents ?? []) {
+            const key = o.Key ?? "";
+            const base = key.slice(key.lastIndexOf("/") + 1);
+            // Hive and Athena skip files whose names start with "_" or "." (markers, temporary files).
+            if (base === "" || base.startsWith("_") || base.startsWith(".")) continue;
+            (found[i] as ListedObject[]).push({
+              bucket: p.bucket,
+              key,
+              etag: o.ETag ?? "",
+              size: o.Size ?? 0,
+              values: p.values,
+              target,
+            });
+          }
+          token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+        } while (token !== undefined);
+      },
+    );
+    return found.flat();
+  }
+
+  return {
+    name: "local",
+    async run(request: QueryRequest): Promise<QueryResult> {
+      const started = performance.now();
+      const { signal } = request;
+      const emit = throttled(request.progress);
+      cancelled(signal);
+
+      // 1. List the window's objects of every table.
+      emit({ phase: "list", message: `listing the objects of ${request.tables.length} table(s)` }, true);
+      const listed: { table: QueryTable; objects: ListedObject[] }[] = [];
+      for (const table of request.tables) {
+        const window = request.window ?? fullWindow(table.spec, now());
+        listed.push({ table, objects: await list(table, window, signal) });
+      }
+      const all = listed.flatMap((l) => l.objects);
+      const total = all.reduce((n, o) => n + o.size, 0);
+      if (request.maxScanBytes !== undefined && total > request.maxScanBytes) {
+        throw new UsageError(
+          `the query would read ${formatBytes(total)} of flow logs (${all.length} objects), more than the limit of ${formatBytes(request.maxScanBytes)}`,
+          ["narrow the window (--since/--until, --account, --region) or raise --max-scan"],
+        );
+      }
+
+      // 2. Fetch what the cache does not hold.
+      const objectsDir = join(options.cacheDir, "objects");
+      mkdirSync(objectsDir, { recursive: true });
+      let fetched = 0;
+      let hits = 0;
+      let bytesFetched = 0;
+      let done = 0;
+      const pathOf = new Map<ListedObject, string>();
+      const fetchMessage = () =>
+        `fetching ${done}/${all.length} objects (${formatBytes(bytesFetched)} downloaded, ${hits} cached)`;
+      await eachLimited(all, concurrency, async (o) => {
+        cancelled(signal);
+        const base = o.key.slice(o.key.lastIndexOf("/") + 1).replace(/[^A-Za-z0-9._-]/g, "_");
+        const hash = createHash("sha256").update(`${o.bucket}\n${o.key}\n${o.etag}`).digest("hex").slice(0, 32);
+        const path = join(objectsDir, `${hash}-${base}`);
+        if (o.etag !== "" && existsSync(path)) {
+          hits += 1;
+        } else {
+          const s3 = await options.session.ports(o.target).s3();
+          const got = await s3.getObjectBytes({ Bucket: o.bucket, Key: o.key }, signal);
+          const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+          writeFileSync(temp, got.body);
+          renameSync(temp, path);
+          fetched += 1;
+          bytesFetched += got.body.byteLength;
+        }
+        pathOf.set(o, path);
+        done += 1;
+        emit({ phase: "fetch", message: fetchMessage(), done, total: all.length }, done === all.length);
+      });
+      cancelled(signal);
+
+      // 3. One view per table name over its files (several tables of one name: UNION ALL).
+      const byName = new Map<string, TableFiles[]>();
+      for (const l of listed) {
+        const name = `${l.table.spec.database}\u0000${l.table.spec.name}`;
+        const files = l.objects.map((o) => ({ path: pathOf.get(o) as string, values: o.values }));
+        byName.set(name, [...(byName.get(name) ?? []), { table: l.table, files }]);
+      }
+      const instance = await db();
+      const connection = await instance.connect();
+      const onAbort = () => connection.interrupt();
+      signal?.addEventListener("abort", onAbort);
+      const queryStarted = performance.now();
+      const ticker =
+        request.progress === undefined
+          ? undefined
+          : setInterval(() => {
+              const p = connection.progress;
+              const pct = p.percentage >= 0 ? ` ${Math.floor(p.percentage)}%` : "";
+              emit({ phase: "query", message: `querying ${all.length} objects (${formatBytes(total)})${pct}` });
+            }, 500);
+      try {
+        for (const group of byName.values()) {
+          const spec = (group[0] as TableFiles).table.spec;
+          await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(spec.database)}`);
+          const body = group.map((g) => tableSelect(g.table.spec, g.files)).join("\nUNION ALL\n");
+          await connection.run(`CREATE OR REPLACE VIEW ${ident(spec.database)}.${ident(spec.name)} AS ${body}`);
+        }
+        emit({ phase: "query", message: `querying ${all.length} objects (${formatBytes(total)})` }, true);
+        let reader: Awaited<ReturnType<typeof connection.runAndReadAll>>;
+        try {
+          reader = await connection.runAndReadAll(request.sql);
+        } catch (e) {
+          cancelled(signal);
+          throw new UsageError(`the query failed: ${(e as Error).message.split("\n")[0]}`, [
+            ...((e as Error).message.split("\n").slice(1, 4) as string[]),
+          ]);
+        }
+        cancelled(signal);
+        const names = reader.columnNames();
+        const types = reader.columnTypes();
+        const columns: QueryColumn[] = names.map((name, i) => ({ name, type: columnType(String(types[i])) }));
+        const rows = reader.getRowsJS().map((r) => r.map(cell));
+        const end = performance.now();
+        return {
+          columns,
+          rows,
+          stats: {
+            engine: "local",
+            bytesScanned: total,
+            objectsListed: all.length,
+            objectsFetched: fetched,
+            cacheHits: hits,
+            bytesFetched,
+            elapsedMs: Math.round(end - started),
+            queryMs: Math.round(end - queryStarted),
+          },
+        };
+      } finally {
+        if (ticker !== undefined) clearInterval(ticker);
+        signal?.removeEventListener("abort", onAbort);
+        connection.closeSync();
+      }
+    },
+    async close(): Promise<void> {
+      if (instance !== undefined) (await instance).closeSync();
+      instance = undefined;
+    },
+  };
+}
