@@ -5,7 +5,7 @@
 // the executor declare (docs/iam.md); the adapters name the action in access-denied errors.
 // Actions, resource types and the extra actions AWS requires are those of the Service
 // Authorization Reference, as recorded in docs/aws-behaviour.md, "IAM".
-import type { Ec2Port, ElbPort, GluePort, S3Port, StsPort, TargetPorts, WafPort } from "./ports.js";
+import type { AthenaPort, Ec2Port, ElbPort, GluePort, S3Port, StsPort, TargetPorts, WafPort } from "./ports.js";
 
 export type Access = "read" | "write";
 
@@ -187,6 +187,18 @@ export const ELB_IAM: { readonly [M in keyof ElbPort]: CallIam } = {
   describeTags: read("DescribeTags", need("elasticloadbalancing:DescribeTags", "*")),
 };
 
+// Athena's actions are scoped to workgroups (arn:aws:athena:<region>:<account>:workgroup/<name>);
+// `cordon iam` does not generate query policies, so they are declared on "*" here and the scoped
+// policy a query needs is in docs/athena-engine.md, "IAM". A query also reads the Glue table and
+// its S3 objects, and writes its result, with the caller's own rights (ibid.).
+export const ATHENA_IAM: { readonly [M in keyof AthenaPort]: CallIam } = {
+  startQueryExecution: write("StartQueryExecution", need("athena:StartQueryExecution", "*")),
+  getQueryExecution: read("GetQueryExecution", need("athena:GetQueryExecution", "*")),
+  getQueryResults: read("GetQueryResults", need("athena:GetQueryResults", "*")),
+  stopQueryExecution: write("StopQueryExecution", need("athena:StopQueryExecution", "*")),
+  getWorkGroup: read("GetWorkGroup", need("athena:GetWorkGroup", "*")),
+};
+
 /** Every port's declarations, by the TargetPorts service name. */
 export const PORT_IAM = {
   ec2: EC2_IAM,
@@ -195,6 +207,7 @@ export const PORT_IAM = {
   sts: STS_IAM,
   wafv2: WAF_IAM,
   elbv2: ELB_IAM,
+  athena: ATHENA_IAM,
 } as const satisfies { readonly [S in keyof TargetPorts]: Record<string, CallIam> };
 
 type MethodOf<S extends keyof typeof PORT_IAM> = keyof (typeof PORT_IAM)[S] & string;
@@ -218,6 +231,7 @@ for (const table of Object.values(PORT_IAM)) {
 
 /** The IAM action prefix of each SDK client (an operation name such as TagResource is in several). */
 const IAM_PREFIX: Readonly<Record<string, string>> = {
+  athena: "athena",
   ec2: "ec2",
   elbv2: "elasticloadbalancing",
   glue: "glue",

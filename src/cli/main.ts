@@ -54,6 +54,7 @@ export function reportError(e: unknown): number {
     const lines = (t: string) => t.split("\n").map(term).join("\n  ");
     err(`${s.red(s.bold("Error:"))} ${lines(e.message)}`);
     for (const d of e.details) err(`  ${lines(d)}`);
+    // Interrupted (Ctrl-C): the shell's convention for SIGINT.
     return e.code === "CANCELLED" ? 130 : 1;
   }
   const message = e instanceof Error ? e.message : String(e);

@@ -97,10 +97,20 @@ export class IoError extends CordonError {
   }
 }
 
-/** The user interrupted the run (Ctrl-C): the CLI exits 130, as a shell does for SIGINT. */
+/** The run was interrupted (Ctrl-C: the abort signal); what it started was stopped. The CLI exits 130. */
 export class CancelledError extends CordonError {
   constructor(message: string, details: readonly string[] = []) {
     super("CANCELLED", message, details);
+  }
+}
+
+/** A query could not run or failed (engine error, refused scan, failed state); names the query. */
+export class QueryError extends CordonError {
+  /** Athena's QueryExecutionId, when the query was started. */
+  readonly queryId: string | undefined;
+  constructor(message: string, details: readonly string[] = [], queryId?: string) {
+    super("AWS", message, details);
+    this.queryId = queryId;
   }
 }
 

@@ -266,7 +266,7 @@ function tuplesPredicate(
   const domain = domains[0];
   const terms: string[] = [];
   for (const { sub, values } of bySub.values()) {
-    const whole = domain !== undefined && domain.every((d) => values.includes(d));
+    const whole = domain?.every((d) => values.includes(d)) === true;
     const own = whole ? null : inList(names[0] as string, values);
     const parts = [own, sub].filter((x): x is string => x !== null);
     if (parts.length === 0) return null;
