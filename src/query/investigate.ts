@@ -3,23 +3,19 @@
 // engines"), and pure functions that turn their rows into findings with evidence. Nothing here
 // changes AWS: the queries only read flow logs.
 //
-// "Ours" and "outside" are told by address: ours is a private IPv4 address (RFC 1918's 10/8,
-// 172.16/12, 192.168/16 and RFC 6598's 100.64/10, which hold the VPC CIDR blocks AWS allows
-// except public ranges brought to AWS), outside is any other IPv4 address. IPv6 records take part
-// only in the block-not-holding check, for blocked IPv6 addresses (/128).
-import { type Cidr, cidrOf, cidrRange, formatCidr } from "../domain/cidr.js";
-import { humanBytes, percent, protocolName } from "../domain/traffic.js";
-import { UsageError } from "../model/errors.js";
+// "Ours" and "outside" are told by address, as the outbound-by-destination report tells them: ours
+// is a private IPv4 address (RFC 1918: 10/8, 172.16/12, 192.168/16, which hold the VPC CIDR blocks
+// one normally uses), outside is any other address. The queries read the table through the query
+// layer's `flows` (the window's partitions and record start times, the --vpc filter), so both
+// commands select the same records.
+
+import { formatBytes } from "../domain/bytes.js";
+import { cidrOf, formatCidr } from "../domain/cidr.js";
+import { percent, protocolName } from "../domain/traffic.js";
 import type { Evidence, Finding, FindingKind } from "../model/investigate.js";
-import type {
-  PartitionWindow,
-  QueryCell,
-  QueryEngine,
-  QueryProgress,
-  QueryResult,
-  QueryTable,
-} from "../model/query.js";
+import type { QueryCell, QueryEngine, QueryProgress, QueryResult, QueryTable } from "../model/query.js";
 import type { BlockRequest } from "../policy/patch.js";
+import { cidrCondition, col, flowsCte, type ReportFilters } from "./reports.js";
 
 /** When a finding is reported: each is a flag of `cordon investigate` (docs/investigate.md, "Thresholds"). */
 export interface Thresholds {
@@ -49,8 +45,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 /** How many interfaces a finding names (the most bytes first). */
 export const TOP_INTERFACES = 5;
 
-/** The columns the findings read: the default format's fields (docs/flow-logs.md). */
-export const REQUIRED_COLUMNS = [
+/** The columns the findings read (the default format's fields; docs/flow-logs.md). */
+export const FLOW_COLUMNS = [
   "interface_id",
   "srcaddr",
   "dstaddr",
@@ -75,10 +71,8 @@ export interface DeclaredBlock {
 /** One table and the rows of it the window selects. */
 export interface InvestigateScope {
   readonly table: QueryTable;
-  /** SQL conditions selecting the window's rows (partition predicate, record times, filters); ANDed. */
-  readonly where: readonly string[];
-  /** The partitions, for the local engine's pruning. */
-  readonly window?: PartitionWindow | undefined;
+  /** The window (partitions and record start times) and the --vpc filter, as `cordon query` takes them. */
+  readonly filters: ReportFilters;
   /** The blocks declared for the table's target (policies' blockedAddresses enforced in network ACLs). */
   readonly blocks: readonly DeclaredBlock[];
 }
@@ -99,103 +93,94 @@ export interface InvestigateResult {
 
 // --- SQL (the common subset) ------------------------------------------------------------------
 
-/** The table as queries name it: "database"."table". */
-export const tableRef = (t: QueryTable): string => `${quoteIdent(t.spec.database)}.${quoteIdent(t.spec.name)}`;
-const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+/** The RFC 1918 ranges: an address in one is ours. */
+export const OUR_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
-/** An IPv4 address column as a number; NULL for IPv6 and anything else that is no dotted quad. */
-export function ipv4Number(column: string): string {
-  const part = (n: number) => `TRY_CAST(split_part(${column}, '.', ${n}) AS BIGINT)`;
-  return `(${part(1)} * 16777216 + ${part(2)} * 65536 + ${part(3)} * 256 + ${part(4)})`;
+/** SQL: the column holds one of the CIDRs (cidrCondition's reach: IPv4, and IPv6 /128); null when none can be matched. */
+export function inCidrs(column: string, cidrs: readonly string[]): string | null {
+  const terms = cidrs.map((c) => cidrCondition(column, c)).filter((t): t is string => t !== null);
+  return terms.length === 0 ? null : `(${terms.join(" OR ")})`;
 }
 
-/** The private IPv4 ranges that count as ours. */
-export const OUR_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
-
-const range = (c: Cidr): { first: bigint; last: bigint } => cidrRange(c);
-
-/** SQL: the address column lies in one of the CIDRs (IPv4 ranges by number, IPv6 by exact address). */
-export function inCidrs(column: string, cidrs: readonly Cidr[]): string {
-  const terms: string[] = [];
-  const v6: string[] = [];
-  for (const c of cidrs) {
-    if (c.family === "ipv4") {
-      const { first, last } = range(c);
-      terms.push(
-        first === last ? `${ipv4Number(column)} = ${first}` : `${ipv4Number(column)} BETWEEN ${first} AND ${last}`,
-      );
-    } else if (c.prefix === 128) {
-      v6.push(sqlString(formatCidr(c).replace(/\/128$/, "")));
-    }
-  }
-  if (v6.length > 0) terms.push(`lower(${column}) IN (${v6.join(", ")})`);
-  return terms.length === 0 ? "FALSE" : `(${terms.join(" OR ")})`;
-}
-
-const OURS = OUR_RANGES.map((c) => cidrOf(c)!);
 /** SQL: the column holds an address of ours. */
-export const ours = (column: string): string => inCidrs(column, OURS);
-/** SQL: the column holds an outside IPv4 address (not ours; IPv6 and "-" are neither). */
-export const outside = (column: string): string =>
-  `(${ipv4Number(column)} IS NOT NULL AND NOT ${inCidrs(column, OURS)})`;
+export const ours = (column: string): string => inCidrs(column, OUR_RANGES)!;
+/** SQL: the column holds any other address (or none: "-" rows are dropped when read). */
+export const outside = (column: string): string => `NOT ${ours(column)}`;
 
-const whereOf = (scope: InvestigateScope, ...more: string[]): string =>
-  [...scope.where, ...more].map((c) => `(${c})`).join("\n  AND ") || "TRUE";
+/** `WITH flows AS (…)` over the scope's table and window (the query layer's own filters), then the statement. */
+function overFlows(scope: InvestigateScope, statement: readonly string[]): string {
+  return [flowsCte("investigate", [scope.table], FLOW_COLUMNS, scope.filters), ...statement].join("\n");
+}
+
+const where = (...conditions: string[]): string =>
+  conditions.length === 0 ? "" : `WHERE ${conditions.map((c) => `(${c})`).join("\n  AND ")}`;
 
 /** Totals of the window: records, bytes, packets. */
 export function totalsSql(scope: InvestigateScope): string {
-  return `SELECT count(*) AS flows, sum(bytes) AS bytes, sum(packets) AS packets\nFROM ${tableRef(scope.table)}\nWHERE ${whereOf(scope)}`;
+  return overFlows(scope, [
+    `SELECT COUNT(*) AS flows, SUM(${col("bytes")}) AS bytes, SUM(${col("packets")}) AS packets`,
+    "FROM flows",
+  ]);
 }
 
-const EVIDENCE_COLUMNS =
-  'count(*) AS flows, sum(bytes) AS bytes, sum(packets) AS packets, min(start) AS first_seen, max("end") AS last_seen, count(DISTINCT interface_id) AS interfaces';
+const EVIDENCE_COLUMNS = [
+  "COUNT(*) AS flows",
+  `SUM(${col("bytes")}) AS bytes`,
+  `SUM(${col("packets")}) AS packets`,
+  `MIN(${col("start")}) AS first_seen`,
+  `MAX(${col("end")}) AS last_seen`,
+  `COUNT(DISTINCT ${col("interface_id")}) AS interfaces`,
+].join(", ");
+
+const ACCEPT = `${col("action")} = 'ACCEPT'`;
+const REJECT = `${col("action")} = 'REJECT'`;
 
 /** Accepted egress from ours to each outside destination, most bytes first. */
 export function floodSql(scope: InvestigateScope, limit = 10): string {
-  return [
-    `SELECT dstaddr AS address, ${EVIDENCE_COLUMNS}`,
-    `FROM ${tableRef(scope.table)}`,
-    `WHERE ${whereOf(scope, "action = 'ACCEPT'", ours("srcaddr"), outside("dstaddr"))}`,
-    "GROUP BY dstaddr",
+  return overFlows(scope, [
+    `SELECT ${col("dstaddr")} AS address, ${EVIDENCE_COLUMNS}`,
+    "FROM flows",
+    where(ACCEPT, ours("srcaddr"), outside("dstaddr")),
+    `GROUP BY ${col("dstaddr")}`,
     "ORDER BY bytes DESC, address",
     `LIMIT ${limit}`,
-  ].join("\n");
+  ]);
 }
 
 /** Each outside source reaching ours: distinct destination ports and addresses, the widest first. */
 export function scanSql(scope: InvestigateScope, t: Thresholds, limit = 10): string {
-  return [
-    `SELECT srcaddr AS address, ${EVIDENCE_COLUMNS}, count(DISTINCT dstport) AS ports, count(DISTINCT dstaddr) AS addresses`,
-    `FROM ${tableRef(scope.table)}`,
-    `WHERE ${whereOf(scope, outside("srcaddr"), ours("dstaddr"))}`,
-    "GROUP BY srcaddr",
-    `HAVING count(DISTINCT dstport) >= ${Math.ceil(t.scanPorts)} OR count(DISTINCT dstaddr) >= ${Math.ceil(t.scanAddresses)}`,
+  const ports = `COUNT(DISTINCT ${col("dstport")})`;
+  const addresses = `COUNT(DISTINCT ${col("dstaddr")})`;
+  return overFlows(scope, [
+    `SELECT ${col("srcaddr")} AS address, ${EVIDENCE_COLUMNS}, ${ports} AS ports, ${addresses} AS addresses`,
+    "FROM flows",
+    where(outside("srcaddr"), ours("dstaddr")),
+    `GROUP BY ${col("srcaddr")}`,
+    `HAVING ${ports} >= ${Math.ceil(t.scanPorts)} OR ${addresses} >= ${Math.ceil(t.scanAddresses)}`,
     "ORDER BY ports DESC, addresses DESC, address",
     `LIMIT ${limit}`,
-  ].join("\n");
+  ]);
 }
 
 /** The sources with the most REJECT records. */
 export function rejectedSql(scope: InvestigateScope, t: Thresholds): string {
-  return [
-    `SELECT srcaddr AS address, ${EVIDENCE_COLUMNS}, count(DISTINCT dstaddr) AS addresses`,
-    `FROM ${tableRef(scope.table)}`,
-    `WHERE ${whereOf(scope, "action = 'REJECT'")}`,
-    "GROUP BY srcaddr",
-    `HAVING count(*) >= ${Math.ceil(t.rejectedMinFlows)}`,
+  return overFlows(scope, [
+    `SELECT ${col("srcaddr")} AS address, ${EVIDENCE_COLUMNS}, COUNT(DISTINCT ${col("dstaddr")}) AS addresses`,
+    "FROM flows",
+    where(REJECT),
+    `GROUP BY ${col("srcaddr")}`,
+    `HAVING COUNT(*) >= ${Math.ceil(t.rejectedMinFlows)}`,
     "ORDER BY flows DESC, bytes DESC, address",
-    `LIMIT ${Math.max(0, Math.floor(t.rejectedTop))}`,
-  ].join("\n");
+    `LIMIT ${Math.max(1, Math.floor(t.rejectedTop))}`,
+  ]);
 }
 
-/** The condition on a record a block applies to (destination for outbound, source for inbound). */
-function blockCondition(block: DeclaredBlock): string | null {
-  const c = cidrOf(block.cidr);
-  if (c === null) return null;
+/** The condition on a record a block applies to (destination for outbound, source for inbound); null: cannot be matched. */
+export function blockCondition(block: DeclaredBlock): string | null {
   const sides =
     block.direction === "outbound" ? ["dstaddr"] : block.direction === "inbound" ? ["srcaddr"] : ["srcaddr", "dstaddr"];
-  return sides.map((s) => inCidrs(s, [c])).join(" OR ");
+  const terms = sides.map((s) => cidrCondition(s, block.cidr));
+  return terms.some((t) => t === null) ? null : `(${terms.join(" OR ")})`;
 }
 
 /** ACCEPT records one declared block should have stopped, per block (by its index). */
@@ -205,26 +190,26 @@ export function blockHitsSql(scope: InvestigateScope): string | null {
     .filter((x): x is readonly [number, string] => x[1] !== null);
   if (cases.length === 0) return null;
   const which = `CASE ${cases.map(([i, c]) => `WHEN ${c} THEN ${i}`).join(" ")} END`;
-  return [
+  return overFlows(scope, [
     `SELECT block, ${EVIDENCE_COLUMNS}`,
-    `FROM (SELECT ${which} AS block, bytes, packets, start, "end", interface_id`,
-    `  FROM ${tableRef(scope.table)}`,
-    `  WHERE ${whereOf(scope, "action = 'ACCEPT'", cases.map(([, c]) => `(${c})`).join(" OR "))}) hits`,
+    `FROM (SELECT ${which} AS block, ${FLOW_COLUMNS.map(col).join(", ")}`,
+    "  FROM flows",
+    `  ${where(ACCEPT, cases.map(([, c]) => c).join(" OR "))}) hits`,
     "GROUP BY block",
     "ORDER BY block",
-  ].join("\n");
+  ]);
 }
 
 /** The interfaces and protocols behind one finding, most bytes first. */
 export function detailSql(scope: InvestigateScope, condition: string): string {
-  return [
-    "SELECT interface_id, protocol, sum(bytes) AS bytes",
-    `FROM ${tableRef(scope.table)}`,
-    `WHERE ${whereOf(scope, condition)}`,
-    "GROUP BY interface_id, protocol",
+  return overFlows(scope, [
+    `SELECT ${col("interface_id")} AS interface_id, ${col("protocol")} AS protocol, SUM(${col("bytes")}) AS bytes`,
+    "FROM flows",
+    where(condition),
+    `GROUP BY ${col("interface_id")}, ${col("protocol")}`,
     "ORDER BY bytes DESC, interface_id, protocol",
     "LIMIT 1000",
-  ].join("\n");
+  ]);
 }
 
 // --- Rows → findings (pure) --------------------------------------------------------------------
@@ -317,13 +302,13 @@ export function summarize(f: Omit<Finding, "summary">): string {
   const ifaces = `${e.interfaceCount} interface${e.interfaceCount === 1 ? "" : "s"}`;
   switch (f.kind) {
     case "outbound-flood":
-      return `Outbound flood to ${f.address}: ${ifaces} sent ${humanBytes(e.bytes)} in ${e.packets} packets (${percent(e.byteShare)} of the window's bytes, ${percent(e.packetShare)} of its packets), accepted.`;
+      return `Outbound flood to ${f.address}: ${ifaces} sent ${formatBytes(e.bytes)} in ${e.packets} packets (${percent(e.byteShare)} of the window's bytes, ${percent(e.packetShare)} of its packets), accepted.`;
     case "inbound-scan":
       return `Inbound scan from ${f.address}: ${e.distinctPorts ?? 0} destination ports on ${e.distinctAddresses ?? 0} addresses of ours in ${e.flows} flows.`;
     case "rejected-talker":
-      return `Rejected traffic from ${f.address}: ${e.flows} flows to ${e.distinctAddresses ?? 0} addresses, ${humanBytes(e.bytes)} refused.`;
+      return `Rejected traffic from ${f.address}: ${e.flows} flows to ${e.distinctAddresses ?? 0} addresses, ${formatBytes(e.bytes)} refused.`;
     case "block-not-holding":
-      return `Declared block ${f.declared?.cidr ?? f.address} did not hold: ${e.flows} flows (${humanBytes(e.bytes)}) were accepted through ${ifaces} — a missing network ACL entry or one placed after an allow.`;
+      return `Declared block ${f.declared?.cidr ?? f.address} did not hold: ${e.flows} flows (${formatBytes(e.bytes)}) were accepted through ${ifaces} — a missing network ACL entry or one placed after an allow.`;
   }
 }
 
@@ -377,18 +362,18 @@ export function blockFindings(rows: QueryResult, totals: Totals, scope: Investig
 
 /** The condition selecting a finding's records, for its detail query. */
 export function conditionOf(f: Finding, scope: InvestigateScope): string {
-  const c = cidrOf(f.address)!;
+  const is = (column: string) => cidrCondition(column, f.address) ?? "FALSE";
   switch (f.kind) {
     case "outbound-flood":
-      return `action = 'ACCEPT' AND ${ours("srcaddr")} AND ${inCidrs("dstaddr", [c])}`;
+      return `${ACCEPT} AND ${ours("srcaddr")} AND ${is("dstaddr")}`;
     case "inbound-scan":
-      return `${inCidrs("srcaddr", [c])} AND ${ours("dstaddr")}`;
+      return `${is("srcaddr")} AND ${ours("dstaddr")}`;
     case "rejected-talker":
-      return `action = 'REJECT' AND ${inCidrs("srcaddr", [c])}`;
+      return `${REJECT} AND ${is("srcaddr")}`;
     case "block-not-holding": {
       const block = scope.blocks.find((b) => b.cidr === f.declared?.cidr);
       const cond = block === undefined ? null : blockCondition(block);
-      return `action = 'ACCEPT' AND (${cond ?? "FALSE"})`;
+      return `${ACCEPT} AND ${cond ?? "FALSE"}`;
     }
   }
 }
@@ -418,18 +403,6 @@ export function withDetail(f: Finding, detail: QueryResult): Finding {
 
 // --- The run --------------------------------------------------------------------------------
 
-/** Columns a table must have for the findings; a UsageError names the missing ones. */
-export function checkColumns(table: QueryTable): void {
-  const have = new Set([...table.spec.columns.map((c) => c.Name), ...table.spec.partitionKeys.map((k) => k.Name)]);
-  const missing = REQUIRED_COLUMNS.filter((c) => !have.has(c));
-  if (missing.length > 0) {
-    throw new UsageError(
-      `table ${table.spec.database}.${table.spec.name} (policy ${table.policy}) lacks the columns ${missing.join(", ")} that investigate reads`,
-      ["Its flow logs need the default fields (flowLogs.fields: default) or a format that includes these."],
-    );
-  }
-}
-
 const kindOrder: Readonly<Record<FindingKind, number>> = {
   "block-not-holding": 0,
   "outbound-flood": 1,
@@ -454,7 +427,7 @@ export async function investigate(
     const result = await engine.run({
       sql,
       tables: [scope.table],
-      window: scope.window,
+      window: scope.filters.window,
       signal: run.signal,
       progress: run.progress,
       maxScanBytes: run.maxScanBytes,
@@ -466,7 +439,6 @@ export async function investigate(
   };
   const findings: Finding[] = [];
   for (const scope of scopes) {
-    checkColumns(scope.table);
     const totals = totalsOf(await query(scope, totalsSql(scope)));
     if (totals.flows === 0) continue;
     const t = run.thresholds;
@@ -492,7 +464,7 @@ export function reasonOf(f: Finding): string {
   const over = e.protocols !== undefined && e.protocols.length > 0 ? ` over ${protocolName(e.protocols[0]!)}` : "";
   const text =
     f.kind === "outbound-flood"
-      ? `Outbound flood found by cordon investigate: ${e.interfaceCount} of our interfaces sent ${humanBytes(e.bytes)} (${percent(e.byteShare)} of the bytes)${over} to it${when}.`
+      ? `Outbound flood found by cordon investigate: ${e.interfaceCount} of our interfaces sent ${formatBytes(e.bytes)} (${percent(e.byteShare)} of the bytes)${over} to it${when}.`
       : `Inbound scan found by cordon investigate: it reached ${e.distinctPorts ?? 0} ports on ${e.distinctAddresses ?? 0} of our addresses${over}${when}.`;
   return text.length <= 256 ? text : `${text.slice(0, 255)}…`;
 }

@@ -2,7 +2,8 @@
 // for a pull request or a ticket, JSON for tools. Addresses, interface ids, file names and the
 // diff come from data (query results, policy files): each passes through its medium's function of
 // src/render/safe-text.ts (docs/output-safety.md).
-import { humanBytes, percent, protocolName } from "../domain/traffic.js";
+import { formatBytes } from "../domain/bytes.js";
+import { percent, protocolName } from "../domain/traffic.js";
 import type { Finding, InvestigateReport, ProposalOutcome } from "../model/investigate.js";
 import { codeBlockLines, fenceFor, jsonText, mdCode, mdText, term } from "./safe-text.js";
 import type { Styler } from "./style.js";
@@ -45,7 +46,7 @@ const count = (n: number): string => n.toLocaleString("en-US");
 function evidenceLines(f: Finding): string[] {
   const e = f.evidence;
   const lines = [
-    `flows ${count(e.flows)} · bytes ${humanBytes(e.bytes)} · packets ${count(e.packets)} · share ${percent(e.byteShare)} of bytes, ${percent(e.packetShare)} of packets`,
+    `flows ${count(e.flows)} · bytes ${formatBytes(e.bytes)} · packets ${count(e.packets)} · share ${percent(e.byteShare)} of bytes, ${percent(e.packetShare)} of packets`,
     `first seen ${e.firstSeen ?? "-"} · last seen ${e.lastSeen ?? "-"}`,
   ];
   const more = e.interfaceCount - e.interfaces.length;
@@ -82,7 +83,7 @@ export function proposalLine(p: ProposalOutcome): string {
 function header(r: InvestigateReport): string {
   const tables = r.tables.map((t) => `${t.policy} (${t.account}/${t.region})`).join(", ");
   const cost = r.costUsd === undefined ? "" : `, about $${r.costUsd.toFixed(4)}`;
-  return `Investigated ${r.from} to ${r.until} with the ${r.engine} engine: ${tables || "no table"}; ${r.queries} queries, ${humanBytes(r.bytesScanned)} scanned${cost}.`;
+  return `Investigated ${r.from} to ${r.until} with the ${r.engine} engine: ${tables || "no table"}; ${r.queries} queries, ${formatBytes(r.bytesScanned)} scanned${cost}.`;
 }
 
 export function renderInvestigateText(r: InvestigateReport, s: Styler): string {
@@ -128,7 +129,7 @@ export function renderInvestigateMarkdown(r: InvestigateReport): string {
     for (const f of r.findings) {
       const e = f.evidence;
       out.push(
-        `| ${f.severity} | ${KIND_TITLE[f.kind]} | ${mdCode(f.address, { table: true })} | ${e.flows} | ${mdText(humanBytes(e.bytes))} | ${mdText(percent(e.byteShare))} | ${mdText(e.firstSeen ?? "-")} | ${mdText(e.lastSeen ?? "-")} | ${e.interfaces.map((i) => mdCode(i, { table: true })).join(" ")} |`,
+        `| ${f.severity} | ${KIND_TITLE[f.kind]} | ${mdCode(f.address, { table: true })} | ${e.flows} | ${mdText(formatBytes(e.bytes))} | ${mdText(percent(e.byteShare))} | ${mdText(e.firstSeen ?? "-")} | ${mdText(e.lastSeen ?? "-")} | ${e.interfaces.map((i) => mdCode(i, { table: true })).join(" ")} |`,
       );
     }
     out.push("");

@@ -33,7 +33,7 @@ const COLUMNS: [string, string][] = [
 const TABLE: QueryTable = {
   spec: {
     database: "net",
-    name: "flows",
+    name: "records",
     tableType: "EXTERNAL_TABLE",
     columns: COLUMNS.map(([Name]) => ({ Name, Type: "string" })),
     partitionKeys: [],
@@ -76,14 +76,14 @@ beforeAll(async () => {
   instance = await DuckDBInstance.create(":memory:");
   const c = await instance.connect();
   await c.run("CREATE SCHEMA net");
-  await c.run(`CREATE TABLE net.flows (${COLUMNS.map(([n, t]) => `"${n}" ${t}`).join(", ")})`);
+  await c.run(`CREATE TABLE net.records (${COLUMNS.map(([n, t]) => `"${n}" ${t}`).join(", ")})`);
   const values = rows()
     .map(
       ([eni, src, dst, port, proto, packets, bytes, m, action]) =>
         `(2, '111122223333', '${eni}', '${src}', '${dst}', 40000, ${port}, ${proto}, ${packets}, ${bytes}, ${T0 + m * 60}, ${T0 + m * 60 + 59}, '${action}', 'OK')`,
     )
     .join(",\n");
-  await c.run(`INSERT INTO net.flows VALUES ${values}`);
+  await c.run(`INSERT INTO net.records VALUES ${values}`);
   engine = {
     name: "local",
     async run(request: QueryRequest): Promise<QueryResult> {
@@ -100,9 +100,10 @@ beforeAll(async () => {
 });
 afterAll(() => instance?.closeSync());
 
-const scope = (blocks: InvestigateScope["blocks"] = [], where: string[] = []): InvestigateScope => ({
+const WINDOW = { from: new Date(T0 * 1000), until: new Date((T0 + 3600) * 1000) };
+const scope = (blocks: InvestigateScope["blocks"] = [], from = WINDOW.from): InvestigateScope => ({
   table: TABLE,
-  where,
+  filters: { window: { ...WINDOW, from }, limit: 100 },
   blocks,
 });
 
@@ -167,8 +168,8 @@ describe("investigate's findings on DuckDB", () => {
     expect(r.findings[0]!.kind).toBe("block-not-holding");
   });
 
-  it("reads only the rows the scope's conditions select", async () => {
-    const r = await investigate(engine, [scope([], [`start >= ${T0 + 29 * 60}`])], {
+  it("reads only the records of the window", async () => {
+    const r = await investigate(engine, [scope([], new Date((T0 + 29 * 60) * 1000))], {
       thresholds: DEFAULT_THRESHOLDS,
     });
     const flood = r.findings.find((f) => f.kind === "outbound-flood");
