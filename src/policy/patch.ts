@@ -45,7 +45,7 @@ export type ReadText = (file: string) => string;
  * Proposes a blockedAddresses entry for each request, in the loaded policies:
  * - refused ("allowlisted") when the address overlaps an allowlist entry of a policy of the target;
  * - "already-declared" when an entry of such a policy (expired or not) equals it or holds it;
- * - otherwise added to the entries of the requesting policy when it has a blockedAddresses section,
+ * - otherwise added to the entries of the requesting policy (by name or file) when it has a blockedAddresses section,
  *   else of the first policy of the target (by file) that has one;
  * - "no-section" when none has: a section is never added (where and in which direction to deny is a
  *   decision for a person), and the outcome names the files that cover the target.
@@ -83,7 +83,8 @@ export function proposeBlocks(
       continue;
     }
     const holders = covering.filter((p) => p.policy.blockedAddresses !== undefined);
-    const chosen = holders.find((p) => p.policy.metadata.name === request.policy) ?? holders[0];
+    const chosen =
+      holders.find((p) => p.policy.metadata.name === request.policy || p.source.file === request.policy) ?? holders[0];
     if (chosen === undefined) {
       outcomes.push({
         status: "no-section",
@@ -174,8 +175,8 @@ function parse(text: string, file: string): { docs: Document.Parsed[]; lines: Li
   return { docs, lines };
 }
 
-/** 1-based line of the node at `path` of document `document`; null when absent. */
-function lineOf(text: string, document: number, path: readonly (string | number)[]): number | null {
+/** 1-based line of the node at `path` of document `document` of a file's text; null when absent. */
+export function lineOf(text: string, document: number, path: readonly (string | number)[]): number | null {
   try {
     const { docs, lines } = parse(text, "");
     const node = docs[document]?.getIn(path, true) as Node | undefined;
@@ -213,10 +214,22 @@ export function insertEntry(text: string, document: number, entry: NewEntry, fil
   };
   const items = (seq as YAMLSeq).items as Node[];
   const last = items.at(-1);
+  const newline = text.includes("\r\n") ? "\r\n" : "\n";
   if (seq.flow === true) {
     const inline = flowMap(value);
     if (last?.range == null) {
+      // `entries: []` becomes a block list under its key, the layout of the schema's examples.
       const open = text.indexOf("[", seq.range[0]);
+      const close = text.indexOf("]", open);
+      const lineStart = text.lastIndexOf("\n", open - 1) + 1;
+      const keyIndent = /^[ ]*/.exec(text.slice(lineStart, open))?.[0] ?? "";
+      const trailing = text.slice(close + 1, endOfLine(text, close));
+      if (/^[ ]*[A-Za-z_]+:[ ]*$/.test(text.slice(lineStart, open)) && /^[ ]*(#.*)?\r?$/.test(trailing)) {
+        const indent = `${keyIndent}  `;
+        const lines = blockMap(value, `${indent}  `).map((l, i) => (i === 0 ? `${indent}- ${l}` : l));
+        const head = text.slice(0, open).replace(/[ ]+$/, "");
+        return `${head}${trailing.replace(/\r$/, "")}${newline}${lines.join(newline)}${text.slice(endOfLine(text, close)).replace(/^\r?\n?/, newline)}`;
+      }
       return `${text.slice(0, open + 1)} ${inline} ${text.slice(open + 1)}`;
     }
     const end = last.range[1];
@@ -229,7 +242,6 @@ export function insertEntry(text: string, document: number, entry: NewEntry, fil
   const dash = text.lastIndexOf("-", itemStart - 1);
   const indent = " ".repeat(Math.max(0, dash - lineStart));
   const lastLineEnd = endOfLine(text, lastContentOffset(last));
-  const newline = text.includes("\r\n") ? "\r\n" : "\n";
   const lines =
     isMap(last) && (last as YAMLMap).flow === true
       ? [`${indent}- ${flowMap(value)}`]

@@ -173,6 +173,13 @@ describe("insertEntry", () => {
     expect(() => insertEntry(text, 0, entry, "f.yaml")).toThrow(/document 1 has no blockedAddresses\.entries/);
   });
 
+  it("turns an empty `entries: []` into a block list under its key, keeping its comment", () => {
+    const text = "blockedAddresses:\n  entries: [] # none yet\n  # after\nwebAcl: { name: w }\n";
+    expect(insertEntry(text, 0, entry, "f.yaml")).toBe(
+      'blockedAddresses:\n  entries: # none yet\n    - cidr: 192.0.2.200\n      reason: "a, b: {c}"\n      ticket: T-1\n  # after\nwebAcl: { name: w }\n',
+    );
+  });
+
   it("keeps CRLF line ends and a file without a final newline", () => {
     const text = "blockedAddresses:\r\n  entries:\r\n  - cidr: 1.2.3.4\r\n    reason: y";
     expect(insertEntry(text, 0, entry, "f.yaml")).toBe(
