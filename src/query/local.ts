@@ -233,120 +233,13 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
   return {
     name: "local",
     async run(request: QueryRequest): Promise<QueryResult> {
-      const started = performance.now();
-      const { signal } = request;
-      const emit = throttled(request.progress);
-      cancelled(signal);
-
-      // 1. List the window's objects of every table.
-      emit({ phase: "list", message: `listing the objects of ${request.tables.length} table(s)` }, true);
-      const listed: { table: QueryTable; objects: ListedObject[] }[] = [];
-      for (const table of request.tables) {
-        const window = request.window ?? fullWindow(table.spec, now());
-        listed.push({ table, objects: await list(table, window, signal) });
-      }
-      const all = listed.flatMap((l) => l.objects);
-      const total = all.reduce((n, o) => n + o.size, 0);
-      if (request.maxScanBytes !== undefined && total > request.maxScanBytes) {
-        throw new UsageError(
-          `the query would read ${formatBytes(total)} of flow logs (${all.length} objects), more than the limit of ${formatBytes(request.maxScanBytes)}`,
-          ["narrow the window (--since/--until, --account, --region) or raise --max-scan"],
-        );
-      }
-
-      // 2. Fetch what the cache does not hold.
-      const objectsDir = join(options.cacheDir, "objects");
-      mkdirSync(objectsDir, { recursive: true });
-      let fetched = 0;
-      let hits = 0;
-      let bytesFetched = 0;
-      let done = 0;
-      const pathOf = new Map<ListedObject, string>();
-      const fetchMessage = () =>
-        `fetching ${done}/${all.length} objects (${formatBytes(bytesFetched)} downloaded, ${hits} cached)`;
-      await eachLimited(all, concurrency, async (o) => {
-        cancelled(signal);
-        const base = o.key.slice(o.key.lastIndexOf("/") + 1).replace(/[^A-Za-z0-9._-]/g, "_");
-        const hash = createHash("sha256").update(`${o.bucket}\n${o.key}\n${o.etag}`).digest("hex").slice(0, 32);
-        const path = join(objectsDir, `${hash}-${base}`);
-        if (o.etag !== "" && existsSync(path)) {
-          hits += 1;
-        } else {
-          const s3 = await options.session.ports(o.target).s3();
-          const got = await s3.getObjectBytes({ Bucket: o.bucket, Key: o.key }, signal);
-          const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-          writeFileSync(temp, got.body);
-          renameSync(temp, path);
-          fetched += 1;
-          bytesFetched += got.body.byteLength;
-        }
-        pathOf.set(o, path);
-        done += 1;
-        emit({ phase: "fetch", message: fetchMessage(), done, total: all.length }, done === all.length);
-      });
-      cancelled(signal);
-
-      // 3. One view per table name over its files (several tables of one name: UNION ALL).
-      const byName = new Map<string, TableFiles[]>();
-      for (const l of listed) {
-        const name = `${l.table.spec.database}\u0000${l.table.spec.name}`;
-        const files = l.objects.map((o) => ({ path: pathOf.get(o) as string, values: o.values }));
-        byName.set(name, [...(byName.get(name) ?? []), { table: l.table, files }]);
-      }
-      const instance = await db();
-      const connection = await instance.connect();
-      const onAbort = () => connection.interrupt();
-      signal?.addEventListener("abort", onAbort);
-      const queryStarted = performance.now();
-      const ticker =
-        request.progress === undefined
-          ? undefined
-          : setInterval(() => {
-              const p = connection.progress;
-              const pct = p.percentage >= 0 ? ` ${Math.floor(p.percentage)}%` : "";
-              emit({ phase: "query", message: `querying ${all.length} objects (${formatBytes(total)})${pct}` });
-            }, 500);
       try {
-        for (const group of byName.values()) {
-          const spec = (group[0] as TableFiles).table.spec;
-          await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(spec.database)}`);
-          const body = group.map((g) => tableSelect(g.table.spec, g.files)).join("\nUNION ALL\n");
-          await connection.run(`CREATE OR REPLACE VIEW ${ident(spec.database)}.${ident(spec.name)} AS ${body}`);
-        }
-        emit({ phase: "query", message: `querying ${all.length} objects (${formatBytes(total)})` }, true);
-        let reader: Awaited<ReturnType<typeof connection.runAndReadAll>>;
-        try {
-          reader = await connection.runAndReadAll(request.sql);
-        } catch (e) {
-          cancelled(signal);
-          throw new UsageError(`the query failed: ${(e as Error).message.split("\n")[0]}`, [
-            ...((e as Error).message.split("\n").slice(1, 4) as string[]),
-          ]);
-        }
-        cancelled(signal);
-        const names = reader.columnNames();
-        const types = reader.columnTypes();
-        const columns: QueryColumn[] = names.map((name, i) => ({ name, type: columnType(String(types[i])) }));
-        const rows = reader.getRowsJS().map((r) => r.map(cell));
-        const end = performance.now();
-        return {
-          columns,
-          rows,
-          stats: {
-            engine: "local",
-            bytesScanned: total,
-            objectsListed: all.length,
-            objectsFetched: fetched,
-            cacheHits: hits,
-            bytesFetched,
-            elapsedMs: Math.round(end - started),
-            queryMs: Math.round(end - queryStarted),
-          },
-        };
-      } finally {
-        if (ticker !== undefined) clearInterval(ticker);
-        signal?.removeEventListener("abort", onAbort);
-        connection.closeSync();
+        return await runQuery(request);
+      } catch (e) {
+        // A call or the query that failed because it was aborted is the cancellation itself.
+        if (request.signal?.aborted === true && !(e instanceof CancelledError))
+          throw new CancelledError("query cancelled");
+        throw e;
       }
     },
     async close(): Promise<void> {
@@ -354,4 +247,123 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
       instance = undefined;
     },
   };
+
+  async function runQuery(request: QueryRequest): Promise<QueryResult> {
+    const started = performance.now();
+    const { signal } = request;
+    const emit = throttled(request.progress);
+    cancelled(signal);
+
+    // 1. List the window's objects of every table.
+    emit({ phase: "list", message: `listing the objects of ${request.tables.length} table(s)` }, true);
+    const listed: { table: QueryTable; objects: ListedObject[] }[] = [];
+    for (const table of request.tables) {
+      const window = request.window ?? fullWindow(table.spec, now());
+      listed.push({ table, objects: await list(table, window, signal) });
+    }
+    const all = listed.flatMap((l) => l.objects);
+    const total = all.reduce((n, o) => n + o.size, 0);
+    if (request.maxScanBytes !== undefined && total > request.maxScanBytes) {
+      throw new UsageError(
+        `the query would read ${formatBytes(total)} of flow logs (${all.length} objects), more than the limit of ${formatBytes(request.maxScanBytes)}`,
+        ["narrow the window (--since/--until, --account, --region) or raise --max-scan"],
+      );
+    }
+
+    // 2. Fetch what the cache does not hold.
+    const objectsDir = join(options.cacheDir, "objects");
+    mkdirSync(objectsDir, { recursive: true });
+    let fetched = 0;
+    let hits = 0;
+    let bytesFetched = 0;
+    let done = 0;
+    const pathOf = new Map<ListedObject, string>();
+    const fetchMessage = () =>
+      `fetching ${done}/${all.length} objects (${formatBytes(bytesFetched)} downloaded, ${hits} cached)`;
+    emit({ phase: "fetch", message: fetchMessage(), done: 0, total: all.length }, true);
+    await eachLimited(all, concurrency, async (o) => {
+      cancelled(signal);
+      const base = o.key.slice(o.key.lastIndexOf("/") + 1).replace(/[^A-Za-z0-9._-]/g, "_");
+      const hash = createHash("sha256").update(`${o.bucket}\n${o.key}\n${o.etag}`).digest("hex").slice(0, 32);
+      const path = join(objectsDir, `${hash}-${base}`);
+      if (o.etag !== "" && existsSync(path)) {
+        hits += 1;
+      } else {
+        const s3 = await options.session.ports(o.target).s3();
+        const got = await s3.getObjectBytes({ Bucket: o.bucket, Key: o.key }, signal);
+        const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+        writeFileSync(temp, got.body);
+        renameSync(temp, path);
+        fetched += 1;
+        bytesFetched += got.body.byteLength;
+      }
+      pathOf.set(o, path);
+      done += 1;
+      emit({ phase: "fetch", message: fetchMessage(), done, total: all.length }, done === all.length);
+    });
+    cancelled(signal);
+
+    // 3. One view per table name over its files (several tables of one name: UNION ALL).
+    const byName = new Map<string, TableFiles[]>();
+    for (const l of listed) {
+      const name = `${l.table.spec.database}\u0000${l.table.spec.name}`;
+      const files = l.objects.map((o) => ({ path: pathOf.get(o) as string, values: o.values }));
+      byName.set(name, [...(byName.get(name) ?? []), { table: l.table, files }]);
+    }
+    const instance = await db();
+    const connection = await instance.connect();
+    const onAbort = () => connection.interrupt();
+    signal?.addEventListener("abort", onAbort);
+    const queryStarted = performance.now();
+    const ticker =
+      request.progress === undefined
+        ? undefined
+        : setInterval(() => {
+            const p = connection.progress;
+            const pct = p.percentage >= 0 ? ` ${Math.floor(p.percentage)}%` : "";
+            emit({ phase: "query", message: `querying ${all.length} objects (${formatBytes(total)})${pct}` });
+          }, 500);
+    try {
+      for (const group of byName.values()) {
+        const spec = (group[0] as TableFiles).table.spec;
+        await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(spec.database)}`);
+        const body = group.map((g) => tableSelect(g.table.spec, g.files)).join("\nUNION ALL\n");
+        await connection.run(`CREATE OR REPLACE VIEW ${ident(spec.database)}.${ident(spec.name)} AS ${body}`);
+      }
+      emit({ phase: "query", message: `querying ${all.length} objects (${formatBytes(total)})` }, true);
+      let reader: Awaited<ReturnType<typeof connection.runAndReadAll>>;
+      try {
+        reader = await connection.runAndReadAll(request.sql);
+      } catch (e) {
+        cancelled(signal);
+        throw new UsageError(`the query failed: ${(e as Error).message.split("\n")[0]}`, [
+          ...((e as Error).message.split("\n").slice(1, 4) as string[]),
+        ]);
+      }
+      cancelled(signal);
+      const names = reader.columnNames();
+      const types = reader.columnTypes();
+      const columns: QueryColumn[] = names.map((name, i) => ({ name, type: columnType(String(types[i])) }));
+      const rows = reader.getRowsJS().map((r) => r.map(cell));
+      const end = performance.now();
+      return {
+        columns,
+        rows,
+        stats: {
+          engine: "local",
+          bytesScanned: total,
+          objectsListed: all.length,
+          objectsFetched: fetched,
+          cacheHits: hits,
+          bytesFetched,
+          elapsedMs: Math.round(end - started),
+          queryMs: Math.round(end - queryStarted),
+        },
+      };
+    } finally {
+      if (ticker !== undefined) clearInterval(ticker);
+      signal?.removeEventListener("abort", onAbort);
+      connection.closeSync();
+    }
+  }
 }

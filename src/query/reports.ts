@@ -140,7 +140,8 @@ export function cidrCondition(column: string, cidr: string): string | null {
   if (!parsed.ok) return null;
   const c = parsed.cidr;
   const { first } = cidrRange(c);
-  if (c.family === "ipv6") return c.prefix === 128 ? `${col(column)} = ${sqlString(formatAddress("ipv6", first))}` : null;
+  if (c.family === "ipv6")
+    return c.prefix === 128 ? `${col(column)} = ${sqlString(formatAddress("ipv6", first))}` : null;
   if (c.prefix === 32) return `${col(column)} = ${sqlString(formatAddress("ipv4", first))}`;
   const octets = Math.max(1, Math.ceil(c.prefix / 8));
   const blocks = 2 ** (octets * 8 - c.prefix);

@@ -38,9 +38,7 @@ export function windowOf(o: WindowOptions, now: Date): PartitionWindow {
   const from = parseTime(o.since ?? DEFAULT_SINCE, now, "--since");
   const until = o.until === undefined ? now : parseTime(o.until, now, "--until");
   if (from.getTime() >= until.getTime()) {
-    throw new UsageError(
-      `--since (${from.toISOString()}) must be before --until (${until.toISOString()})`,
-    );
+    throw new UsageError(`--since (${from.toISOString()}) must be before --until (${until.toISOString()})`);
   }
   return {
     from,

@@ -79,7 +79,11 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 :
  * id (Athena), times.
  */
 export function renderQueryStats(stats: QueryStats, rows: number): string {
-  const parts = [`${stats.engine} engine`, `${rows} row${rows === 1 ? "" : "s"}`, `${formatBytes(stats.bytesScanned)} scanned`];
+  const parts = [
+    `${stats.engine} engine`,
+    `${rows} row${rows === 1 ? "" : "s"}`,
+    `${formatBytes(stats.bytesScanned)} scanned`,
+  ];
   if (stats.objectsListed !== undefined) {
     parts.push(
       `${stats.objectsListed} object${stats.objectsListed === 1 ? "" : "s"} (${stats.objectsFetched ?? 0} fetched, ${formatBytes(stats.bytesFetched ?? 0)}; ${stats.cacheHits ?? 0} cached)`,
