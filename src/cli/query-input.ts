@@ -7,14 +7,14 @@ import { type Command, Option } from "commander";
 import { type AwsSession, createAwsSession } from "../aws/config.js";
 import { parseByteSize } from "../domain/bytes.js";
 import type { Loaded } from "../executor/pipeline.js";
-import { CancelledError, UsageError } from "../model/errors.js";
+import { UsageError } from "../model/errors.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { PartitionWindow, QueryEngine, QueryEngineName, QueryProgress, QueryTable } from "../model/query.js";
 import { createAthenaEngine } from "../query/athena.js";
 import { createLocalEngine } from "../query/local.js";
 import { athenaSettings, defaultEngine, queryablePolicies, queryTables } from "../query/tables.js";
 import { windowOf } from "../query/window.js";
-import { err } from "./output.js";
+import { errProgress, errProgressClear } from "./output.js";
 import { loadOrReport, policyPaths, todayOption } from "./policy-input.js";
 
 export interface QueryInputOptions {
@@ -171,15 +171,15 @@ export async function withQueryRun<T>(
   const controller = new AbortController();
   const onInt = () => controller.abort();
   process.once("SIGINT", onInt);
+  let shown = false;
+  const progress = (e: QueryProgress) => {
+    shown = true;
+    errProgress(e.message);
+  };
   try {
-    return await fn({
-      signal: controller.signal,
-      ...(show ? { progress: (e: QueryProgress) => err(e.message) } : {}),
-    });
-  } catch (e) {
-    if (controller.signal.aborted && !(e instanceof CancelledError)) throw new CancelledError("stopped by Ctrl-C");
-    throw e;
+    return await fn({ signal: controller.signal, ...(show ? { progress } : {}) });
   } finally {
+    if (shown) errProgressClear();
     process.off("SIGINT", onInt);
     await engine.close();
   }
