@@ -67,6 +67,8 @@ export type ProposalOutcome =
         readonly ticket: string;
         readonly expires?: string;
       };
+      /** Why the entry, as the policy enforces blocks, will not stop this traffic (direction, web ACL only). */
+      readonly note?: string;
     }
   | {
       /** Already blocked by an entry (equal, or a range holding it) of a policy covering the target. */

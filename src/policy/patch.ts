@@ -29,6 +29,8 @@ export interface BlockRequest {
   readonly region: string;
   /** The policy whose table showed it: preferred when it has a blockedAddresses section. */
   readonly policy?: string | undefined;
+  /** The traffic the entry is to stop: to the address (outbound) or from it (inbound). */
+  readonly stops?: "inbound" | "outbound" | undefined;
 }
 
 export interface BlockProposal {
@@ -104,7 +106,15 @@ export function proposeBlocks(
     const file = chosen.source.file;
     const after = insertEntry(textOf(file), chosen.source.document, entry, file);
     texts.set(file, { before: texts.get(file)!.before, after });
-    outcomes.push({ status: "proposed", cidr: shown, policy: chosen.policy.metadata.name, file, entry });
+    const note = directionNote(chosen, request.stops);
+    outcomes.push({
+      status: "proposed",
+      cidr: shown,
+      policy: chosen.policy.metadata.name,
+      file,
+      entry,
+      ...(note === undefined ? {} : { note }),
+    });
   }
   const patches: PolicyPatch[] = [];
   for (const [file, { before, after }] of texts) {
@@ -112,6 +122,18 @@ export function proposeBlocks(
     patches.push({ file, before, after, diff: createTwoFilesPatch(file, file, before, after, "", "") });
   }
   return { outcomes, patches };
+}
+
+/** Why the entry will not stop the traffic as enforced by the chosen policy, when it will not. */
+function directionNote(p: LoadedPolicy, stops: "inbound" | "outbound" | undefined): string | undefined {
+  const section = p.policy.blockedAddresses;
+  if (stops === undefined || section === undefined) return undefined;
+  const direction = section.networkAcls?.direction ?? (section.networkAcls === undefined ? undefined : "both");
+  if (direction === undefined)
+    return "this policy enforces its blocks in the web ACL only, which does not stop this traffic at the network";
+  if (direction !== "both" && direction !== stops)
+    return `this policy's network ACLs deny ${direction} traffic only, so the ${stops} traffic stays allowed: set blockedAddresses.networkAcls.direction to both if it must stop`;
+  return undefined;
 }
 
 function allowlisted(

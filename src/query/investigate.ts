@@ -308,7 +308,7 @@ export function summarize(f: Omit<Finding, "summary">): string {
     case "rejected-talker":
       return `Rejected traffic from ${f.address}: ${e.flows} flows to ${e.distinctAddresses ?? 0} addresses, ${formatBytes(e.bytes)} refused.`;
     case "block-not-holding":
-      return `Declared block ${f.declared?.cidr ?? f.address} did not hold: ${e.flows} flows (${formatBytes(e.bytes)}) were accepted through ${ifaces} — a missing network ACL entry or one placed after an allow.`;
+      return `Declared block ${f.declared?.cidr ?? f.address} did not hold: ${e.flows} flows (${formatBytes(e.bytes)}) were accepted through ${ifaces}: its network ACL entry is not applied yet, was removed outside Cordon, or sits after an allow.`;
   }
 }
 
@@ -494,5 +494,6 @@ export function blockRequests(findings: readonly Finding[], o: ProposalOptions):
       account: f.account,
       region: f.region,
       policy: f.policy,
+      stops: f.kind === "inbound-scan" ? ("inbound" as const) : ("outbound" as const),
     }));
 }

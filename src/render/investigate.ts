@@ -66,7 +66,7 @@ const where = (file: string, line: number | null): string => (line === null ? fi
 export function proposalLine(p: ProposalOutcome): string {
   switch (p.status) {
     case "proposed":
-      return `+ block ${p.cidr} in ${p.file} (policy ${p.policy}), ticket ${p.entry.ticket}${p.entry.expires === undefined ? "" : `, expires ${p.entry.expires}`}`;
+      return `+ block ${p.cidr} in ${p.file} (policy ${p.policy}), ticket ${p.entry.ticket}${p.entry.expires === undefined ? "" : `, expires ${p.entry.expires}`}${p.note === undefined ? "" : `. Note: ${p.note}`}`;
     case "already-declared":
       return p.expired === undefined
         ? `= ${p.cidr} is already declared: ${p.declared} at ${where(p.file, p.line)} (policy ${p.policy}); not proposed again`
