@@ -5,6 +5,7 @@ import { register as registerDemo } from "./demo.js";
 import { register as registerDrift } from "./drift.js";
 import { register as registerForceUnlock } from "./force-unlock.js";
 import { register as registerIam } from "./iam.js";
+import { register as registerInvestigate } from "./investigate.js";
 import { register as registerPlan } from "./plan.js";
 import { register as registerQuery } from "./query.js";
 import { register as registerSandbox } from "./sandbox.js";
@@ -26,5 +27,6 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerForceUnlock(program, setExit);
   registerWatch(program, setExit);
   registerIam(program, setExit);
+  registerInvestigate(program, setExit);
   registerQuery(program, setExit);
 }
