@@ -197,8 +197,13 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
   let instance: Promise<Instance> | undefined;
 
   const db = (): Promise<Instance> => {
+    // DuckDB's external file cache would keep the blocks of every file read in memory (1.7 GB
+    // preparing a week of Parquet objects); each file is read once, so it is off.
     instance ??= import("@duckdb/node-api").then((m) =>
-      m.DuckDBInstance.create(":memory:", options.threads === undefined ? {} : { threads: String(options.threads) }),
+      m.DuckDBInstance.create(":memory:", {
+        enable_external_file_cache: "false",
+        ...(options.threads === undefined ? {} : { threads: String(options.threads) }),
+      }),
     );
     return instance;
   };
