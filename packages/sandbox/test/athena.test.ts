@@ -3,6 +3,9 @@
 // workgroups (result location, enforcement, per-query cutoff), idempotent starts, stop, errors as
 // Athena answers them, and IAM on the API and on the reads a query makes — over flow-log files the
 // traffic generator delivered and a Glue table with partition projection.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import {
   AthenaClient,
@@ -415,6 +418,25 @@ describe("sandbox Athena: queries over the flow logs", () => {
     expect(q.Statistics?.DataScannedInBytes).toBeGreaterThan(0);
     const list = await s3Client(sb.url).send(new ListObjectsV2Command({ Bucket: RESULTS }));
     expect(list.Contents ?? []).toEqual([]);
+  });
+});
+
+describe("sandbox Athena: persistence", () => {
+  it("a query running when the sandbox stopped is FAILED after a restart on the state file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sandbox-athena-state-"));
+    try {
+      const stateFile = join(dir, "state.json");
+      const { sb, athena } = await setup({ stateFile, config: { athenaQueriesHang: true } });
+      const id = await startQuery(athena, "SELECT count(*) FROM vpc_flow_logs");
+      await sb.stop();
+      const again = await startSandbox({ stateFile });
+      open.push(again);
+      const q = await finish(athenaClient(again), id);
+      expect(q.Status?.State).toBe("FAILED");
+      expect(q.Status?.StateChangeReason).toMatch(/restarted while the query ran/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

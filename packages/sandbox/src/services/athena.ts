@@ -97,8 +97,16 @@ const MIN_CUTOFF = 10_000_000;
 const NO_OUTPUT =
   "No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.";
 
-/** Running queries' stop switches (in memory: a sandbox restart fails what was running). */
-const running = new Map<string, () => void>();
+/** Each sandbox's running queries' stop switches (in memory: a restart fails what was running). */
+const runningBySandbox = new WeakMap<ServiceContext, Map<string, () => void>>();
+function runningOf(ctx: ServiceContext): Map<string, () => void> {
+  let m = runningBySandbox.get(ctx);
+  if (m === undefined) {
+    m = new Map();
+    runningBySandbox.set(ctx, m);
+  }
+  return m;
+}
 
 function invalid(message: string, athenaErrorCode = "INVALID_INPUT"): ApiError {
   return new ApiError("InvalidRequestException", message, 400, { AthenaErrorCode: athenaErrorCode });
@@ -190,9 +198,17 @@ function queryOut(q: QueryRecord) {
   };
 }
 
-function findQuery(state: AthenaState, id: unknown): QueryRecord {
+function findQuery(state: AthenaState, id: unknown, ctx: ServiceContext): QueryRecord {
   const q = typeof id === "string" ? state.queries[id] : undefined;
   if (q === undefined) throw invalid(`QueryExecution ${String(id ?? "null")} was not found`);
+  if ((q.state === "QUEUED" || q.state === "RUNNING") && !runningOf(ctx).has(q.id)) {
+    // Loaded from a state file: the process that ran it is gone.
+    q.state = "FAILED";
+    q.reason = "GENERIC_INTERNAL_ERROR: the sandbox restarted while the query ran";
+    q.errorCategory = 1;
+    q.completed = q.started ?? q.submitted;
+    q.wallCompleted = Date.now();
+  }
   return q;
 }
 
@@ -516,6 +532,7 @@ async function execute(ctx: ServiceContext, q: QueryRecord, account: string, reg
   const stopped = new Promise<void>((resolve) => {
     stop = resolve;
   });
+  const running = runningOf(ctx);
   running.set(q.id, stop);
   const live = () => q.state === "QUEUED" || q.state === "RUNNING";
   const fail = (reason: string, category = 2) => {
@@ -654,7 +671,7 @@ function start(req: SandboxRequest, ctx: ServiceContext): SandboxResponse {
 
 function results(req: SandboxRequest, ctx: ServiceContext): SandboxResponse {
   const j = req.json;
-  const q = findQuery(stateOf(ctx, req.account, req.region), j["QueryExecutionId"]);
+  const q = findQuery(stateOf(ctx, req.account, req.region), j["QueryExecutionId"], ctx);
   const max = j["MaxResults"] === undefined ? 1000 : Number(j["MaxResults"]);
   if (!Number.isInteger(max) || max < 1 || max > 1000) {
     throw invalid(
@@ -745,16 +762,16 @@ function handle(op: Op, req: SandboxRequest, ctx: ServiceContext): SandboxRespon
     case "StartQueryExecution":
       return start(req, ctx);
     case "GetQueryExecution":
-      return jsonResponse(req, { QueryExecution: queryOut(findQuery(state, j["QueryExecutionId"])) });
+      return jsonResponse(req, { QueryExecution: queryOut(findQuery(state, j["QueryExecutionId"], ctx)) });
     case "GetQueryResults":
       return results(req, ctx);
     case "StopQueryExecution": {
-      const q = findQuery(state, j["QueryExecutionId"]);
+      const q = findQuery(state, j["QueryExecutionId"], ctx);
       if (q.state === "QUEUED" || q.state === "RUNNING") {
         q.state = "CANCELLED";
         q.completed = ctx.now().getTime();
         q.wallCompleted = Date.now();
-        running.get(q.id)?.();
+        runningOf(ctx).get(q.id)?.();
       }
       return jsonResponse(req, {});
     }
