@@ -8,7 +8,14 @@
 // s3:GetObject, s3:PutObject). Test controls (SandboxConfig): athenaQueryDelayMs keeps a query
 // RUNNING that long after it has scanned; athenaQueriesHang keeps it RUNNING until it is stopped.
 import { createHash } from "node:crypto";
-import { runSql, SqlFailure, type SqlFile, type SqlTable } from "../athena-sql.js";
+import {
+  partitionConjuncts,
+  partitionsPassing,
+  runSql,
+  SqlFailure,
+  type SqlFile,
+  type SqlTable,
+} from "../athena-sql.js";
 import { evaluateIdentity, type IamCheck } from "../iam.js";
 import { actionAllowed, identities, resolveCaller } from "../identity.js";
 import {
@@ -331,37 +338,6 @@ function partitioning(table: GlueTableRecord, where: string): Partitioning {
   };
 }
 
-/**
- * Conservative partition pruning: with no OR anywhere in the query, a comparison of a partition
- * column with a string or number literal (=, <, <=, >, >=) that an object's value fails excludes
- * the object. Anything else reads every object of the table.
- */
-function pruner(
-  sql: string,
-  keys: readonly string[],
-  types: readonly string[],
-): (values: readonly string[]) => boolean {
-  if (/\bor\b/i.test(sql)) return () => true;
-  const tests: ((values: readonly string[]) => boolean)[] = [];
-  keys.forEach((k, i) => {
-    const name = k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const re = new RegExp(`(?:^|[\\s(.])"?${name}"?\\s*(=|<=|>=|<|>)\\s*('(?:[^']|'')*'|\\d+)`, "gi");
-    for (const m of sql.matchAll(re)) {
-      const op = m[1] as string;
-      const raw = m[2] as string;
-      const numeric = !raw.startsWith("'") || !/^(string|varchar|char)/i.test(types[i] ?? "string");
-      const lit = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : raw;
-      tests.push((values) => {
-        const v = values[i] as string;
-        const c = numeric ? Math.sign(Number(v) - Number(lit)) : v < lit ? -1 : v > lit ? 1 : 0;
-        if (Number.isNaN(c)) return true;
-        return op === "=" ? c === 0 : op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0;
-      });
-    }
-  });
-  return (values) => tests.every((t) => t(values));
-}
-
 /** The "database"."table" names a query reads (FROM and JOIN), with the context database for bare names. */
 export function tablesNamed(sql: string, database: string): { database: string; table: string }[] {
   const part = `(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)`;
@@ -383,7 +359,7 @@ interface Reads {
 }
 
 /** Resolves the Glue tables a query names and reads their objects, with the caller's rights. */
-function readTables(ctx: ServiceContext, q: QueryRecord, account: string, region: string): Reads {
+async function readTables(ctx: ServiceContext, q: QueryRecord, account: string, region: string): Promise<Reads> {
   const glue = ctx.state<GlueState>("glue", account, region);
   const all = buckets(ctx);
   const tables: SqlTable[] = [];
@@ -423,19 +399,29 @@ function readTables(ctx: ServiceContext, q: QueryRecord, account: string, region
     const bucket = all[p.bucket];
     if (bucket === undefined)
       throw new SqlFailure(`HIVE_CANNOT_OPEN_SPLIT: The specified bucket does not exist: ${p.bucket}`);
-    const keep = pruner(
-      q.query,
-      partitionKeys.map((k) => k.name),
-      partitionKeys.map((k) => k.type),
-    );
-    const files: SqlFile[] = [];
+    // The objects of the table's partitions, then pruned by the query's partition-only conditions.
+    const candidates: { key: string; values: string[] }[] = [];
     for (const key of Object.keys(bucket.objects).sort()) {
       if (!key.startsWith(p.prefix)) continue;
       const m = p.regex.exec(key);
       if (m === null) continue;
       const values = p.groupOf.map((g) => (g > 0 ? (m[g] as string) : ""));
       if (!values.every((v, i) => (p.accepts[i] as (v: string) => boolean)(v))) continue;
-      if (!keep(values)) continue;
+      candidates.push({ key, values });
+    }
+    const conditions = partitionConjuncts(
+      q.query,
+      { database: named.database, name: named.table, contextDatabase: q.database },
+      partitionKeys.map((k) => k.name),
+    );
+    const tuples = [...new Map(candidates.map((c) => [JSON.stringify(c.values), c.values])).values()];
+    const passing = conditions === undefined ? undefined : await partitionsPassing(conditions, partitionKeys, tuples);
+    const kept = new Set(
+      passing === undefined ? tuples.map((v) => JSON.stringify(v)) : [...passing].map((n) => JSON.stringify(tuples[n])),
+    );
+    const files: SqlFile[] = [];
+    for (const { key, values } of candidates) {
+      if (!kept.has(JSON.stringify(values))) continue;
       const get = callerMay(ctx, q.accessKeyId, {
         action: "s3:GetObject",
         resource: `arn:aws:s3:::${p.bucket}/${key}`,
@@ -552,7 +538,7 @@ async function execute(ctx: ServiceContext, q: QueryRecord, account: string, reg
     q.wallStarted = Date.now();
     ctx.touch();
     const t0 = performance.now();
-    const reads = readTables(ctx, q, account, region);
+    const reads = await readTables(ctx, q, account, region);
     q.bytesScanned = reads.bytes;
     ctx.touch();
     if (w.bytesScannedCutoffPerQuery !== undefined && reads.bytes > w.bytesScannedCutoffPerQuery) {
