@@ -85,10 +85,12 @@ describe("cordon query --engine athena", () => {
       const local = await run([...common, "--engine", "local", "--cache-dir", join(tmp, "cache")]);
       expect(local.status, `${report}: ${local.stderr}`).toBe(0);
       const a = JSON.parse(athena.stdout) as { columns: unknown; rows: unknown[]; stats: Record<string, unknown> };
-      const l = JSON.parse(local.stdout) as { columns: unknown; rows: unknown[] };
+      const l = JSON.parse(local.stdout) as { columns: unknown; rows: unknown[]; stats: Record<string, unknown> };
       expect(a.columns, report).toEqual(l.columns);
       expect(a.rows, report).toEqual(l.rows);
       expect(a.stats["engine"]).toBe("athena");
+      // Both read the window's partitions only: the same objects.
+      expect(a.stats["bytesScanned"], report).toBe(l.stats["bytesScanned"]);
       expect(a.stats["outputLocation"]).toBe(`${OUTPUT}${a.stats["queryId"]}.csv`);
     }
     // The flood shows in top-talkers, and its REJECTs after the block in blocked-hits.

@@ -226,3 +226,183 @@ export async function runSql(sql: string, database: string, tables: readonly Sql
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// ---- partition pruning ----------------------------------------------------------------------------
+
+interface Token {
+  readonly text: string;
+  /** "word" (lower-cased in `lower`), "quoted" identifier, "string" literal, "number", "symbol". */
+  readonly kind: "word" | "quoted" | "string" | "number" | "symbol";
+  readonly lower: string;
+}
+
+function tokenize(sql: string): Token[] {
+  const out: Token[] = [];
+  const re =
+    /\s+|--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|<=|>=|<>|!=|\|\||[^\s]/g;
+  for (const m of sql.matchAll(re)) {
+    const text = m[0];
+    if (/^\s/.test(text) || text.startsWith("--") || text.startsWith("/*")) continue;
+    const kind = text.startsWith("'")
+      ? "string"
+      : text.startsWith('"')
+        ? "quoted"
+        : /^[A-Za-z_]/.test(text)
+          ? "word"
+          : /^\d/.test(text)
+            ? "number"
+            : "symbol";
+    out.push({
+      text,
+      kind,
+      lower: kind === "quoted" ? text.slice(1, -1).replace(/""/g, '"').toLowerCase() : text.toLowerCase(),
+    });
+  }
+  return out;
+}
+
+/** Words that are not column names in a partition predicate (keywords, type names). */
+const NOT_COLUMNS = new Set(
+  "and or not in is null like ilike between true false case when then else end cast try_cast as date timestamp interval escape distinct varchar char integer int bigint smallint tinyint double real decimal boolean".split(
+    " ",
+  ),
+);
+const CLAUSE_END = new Set([
+  "group",
+  "order",
+  "limit",
+  "having",
+  "union",
+  "except",
+  "intersect",
+  "window",
+  "qualify",
+  "offset",
+  "fetch",
+]);
+
+/**
+ * The partition-only conditions the query puts on `table`: the conjuncts (top-level ANDs) of the
+ * WHERE of the one SELECT that reads it, when that SELECT reads only it (no join, no comma) and it
+ * is read nowhere else, that name no column but the partition columns. Undefined: do not prune.
+ */
+export function partitionConjuncts(
+  sql: string,
+  target: { readonly database: string; readonly name: string; readonly contextDatabase: string },
+  partitionColumns: readonly string[],
+): string[] | undefined {
+  const t = tokenize(sql);
+  const refs: number[] = [];
+  let after = -1;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i]?.lower !== "from" && t[i]?.lower !== "join") continue;
+    const parts: string[] = [];
+    let j = i + 1;
+    while (j < t.length && (t[j]?.kind === "word" || t[j]?.kind === "quoted")) {
+      parts.push(t[j]?.lower as string);
+      if (t[j + 1]?.text !== ".") break;
+      j += 2;
+    }
+    if (parts.length === 0) continue;
+    const name = parts[parts.length - 1];
+    const db = parts.length >= 2 ? parts[parts.length - 2] : target.contextDatabase;
+    if (name === target.name && db === target.database) {
+      refs.push(i);
+      after = j + 1;
+    }
+  }
+  if (refs.length !== 1 || t[refs[0] as number]?.lower !== "from") return undefined;
+  // An alias: `AS x` or a bare word that is not a clause keyword.
+  const qualifiers = new Set([target.name]);
+  if (t[after]?.lower === "as") after++;
+  if (
+    t[after] !== undefined &&
+    (t[after]?.kind === "quoted" ||
+      (t[after]?.kind === "word" && t[after]?.lower !== "where" && !CLAUSE_END.has(t[after]?.lower as string)))
+  ) {
+    qualifiers.add(t[after]?.lower as string);
+    after++;
+  }
+  if (t[after]?.lower !== "where") return [];
+  // The WHERE clause, up to the end of its SELECT.
+  const conjuncts: Token[][] = [[]];
+  let depth = 0;
+  let between = 0;
+  for (let i = after + 1; i < t.length; i++) {
+    const tok = t[i] as Token;
+    if (tok.text === "(") depth++;
+    if (tok.text === ")") {
+      if (depth === 0) break;
+      depth--;
+    }
+    if (depth === 0 && (tok.text === ";" || (tok.kind === "word" && CLAUSE_END.has(tok.lower)))) break;
+    if (depth === 0 && tok.kind === "word" && tok.lower === "between") between++;
+    if (depth === 0 && tok.kind === "word" && tok.lower === "and") {
+      if (between > 0) between--;
+      else {
+        conjuncts.push([]);
+        continue;
+      }
+    }
+    (conjuncts[conjuncts.length - 1] as Token[]).push(tok);
+  }
+  const columns = new Set(partitionColumns);
+  const kept: string[] = [];
+  for (const c of conjuncts) {
+    let ok = c.length > 0;
+    let named = 0;
+    const text: string[] = [];
+    for (let i = 0; ok && i < c.length; i++) {
+      const tok = c[i] as Token;
+      const identifier = tok.kind === "quoted" || (tok.kind === "word" && !NOT_COLUMNS.has(tok.lower));
+      if (identifier && c[i + 1]?.text === "(") {
+        text.push(tok.text); // a function
+        continue;
+      }
+      if (identifier && c[i + 1]?.text === ".") {
+        if (!qualifiers.has(tok.lower)) ok = false;
+        i++; // the qualifier and its dot go: the condition is evaluated on the partition values alone
+        continue;
+      }
+      if (identifier) {
+        if (!columns.has(tok.lower)) ok = false;
+        named++;
+        text.push(`"${tok.lower.replace(/"/g, '""')}"`);
+        continue;
+      }
+      text.push(tok.text);
+    }
+    if (ok && named > 0) kept.push(text.join(" "));
+  }
+  return kept;
+}
+
+/**
+ * Which partitions (tuples of the partition columns' values as keys spell them) pass the
+ * conditions, evaluated by DuckDB; undefined when they cannot be evaluated (then nothing is pruned).
+ */
+export async function partitionsPassing(
+  conditions: readonly string[],
+  columns: readonly SqlColumn[],
+  tuples: readonly (readonly string[])[],
+): Promise<Set<number> | undefined> {
+  if (conditions.length === 0 || tuples.length === 0) return undefined;
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET enable_external_access = false");
+    const names = columns.map((c, i) => `TRY_CAST(p${i} AS ${duckType(c.type)}) AS ${ident(c.name)}`);
+    const values = tuples.map((v, n) => `(${[String(n), ...v.map(literal)].join(", ")})`).join(", ");
+    const from = `(SELECT i, ${names.join(", ")} FROM (VALUES ${values}) AS v(i, ${columns.map((_, i) => `p${i}`).join(", ")}))`;
+    const reader = await connection.runAndReadAll(
+      `SELECT i FROM ${from} WHERE ${conditions.map((c) => `(${c})`).join(" AND ")}`,
+    );
+    return new Set(reader.getRows().map((r) => Number(r[0])));
+  } catch {
+    return undefined;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

@@ -3,6 +3,9 @@
 // workgroups (result location, enforcement, per-query cutoff), idempotent starts, stop, errors as
 // Athena answers them, and IAM on the API and on the reads a query makes — over flow-log files the
 // traffic generator delivered and a Glue table with partition projection.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import {
   AthenaClient,
@@ -25,6 +28,7 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
+import { partitionConjuncts } from "../src/athena-sql.js";
 import type { SandboxHandle, SandboxOptions } from "../src/server.js";
 import { startSandbox } from "../src/server.js";
 import { parseResultCsv, tablesNamed } from "../src/services/athena.js";
@@ -316,6 +320,25 @@ describe("sandbox Athena: queries over the flow logs", () => {
     expect(rows[1]).toEqual(["0"]);
   });
 
+  it("prunes by the partition conditions inside a CTE, OR and IN included, and reads the rest", async () => {
+    const { sb, athena } = await setup({}, {}, ["2026-12-05T10:00:00Z", "2026-12-05T11:00:00Z"]);
+    sb.control.deliverTraffic({ from: "2026-12-06T10:00:00Z", to: "2026-12-06T11:00:00Z" });
+    const id = await startQuery(
+      athena,
+      `WITH f AS (SELECT day, bytes FROM vpc_flow_logs WHERE (day IN ('2026/12/06') OR day = '2026/12/07') AND bytes >= 0)
+       SELECT day, count(*) AS n FROM f GROUP BY day`,
+    );
+    const q = await finish(athena, id);
+    expect(q.Status?.State, q.Status?.StateChangeReason).toBe("SUCCEEDED");
+    const list = await s3Client(sb.url).send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "flow/" }));
+    const sixth = (list.Contents ?? []).filter((o) => o.Key?.includes("/2026/12/06/"));
+    expect(sixth.length).toBeGreaterThan(0);
+    expect(sixth.length).toBeLessThan(list.Contents?.length ?? 0);
+    expect(q.Statistics?.DataScannedInBytes).toBe(sixth.reduce((n, o) => n + (o.Size ?? 0), 0));
+    const { rows } = await allRows(athena, id);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(["2026/12/06"]);
+  });
+
   it("reads a Hive-layout Parquet table with year/month/day integer partitions", async () => {
     const { athena } = await setup({}, { hive: true, parquet: true });
     const id = await startQuery(
@@ -415,6 +438,25 @@ describe("sandbox Athena: queries over the flow logs", () => {
     expect(q.Statistics?.DataScannedInBytes).toBeGreaterThan(0);
     const list = await s3Client(sb.url).send(new ListObjectsV2Command({ Bucket: RESULTS }));
     expect(list.Contents ?? []).toEqual([]);
+  });
+});
+
+describe("sandbox Athena: persistence", () => {
+  it("a query running when the sandbox stopped is FAILED after a restart on the state file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sandbox-athena-state-"));
+    try {
+      const stateFile = join(dir, "state.json");
+      const { sb, athena } = await setup({ stateFile, config: { athenaQueriesHang: true } });
+      const id = await startQuery(athena, "SELECT count(*) FROM vpc_flow_logs");
+      await sb.stop();
+      const again = await startSandbox({ stateFile });
+      open.push(again);
+      const q = await finish(athenaClient(again), id);
+      expect(q.Status?.State).toBe("FAILED");
+      expect(q.Status?.StateChangeReason).toMatch(/restarted while the query ran/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -549,6 +591,30 @@ describe("sandbox Athena: helpers", () => {
       { database: "flowlogs", table: "t" },
       { database: "db", table: "other" },
     ]);
+  });
+
+  it("finds the partition-only conditions of the one SELECT that reads a table", () => {
+    const target = { database: "db", name: "t", contextDatabase: "db" };
+    const keys = ["year", "month", "day"];
+    expect(
+      partitionConjuncts(
+        `WITH flows AS (SELECT a, "start" FROM "db"."t" x WHERE x.year = '2026' AND (month = '12' AND day IN ('04', '05') OR month = '11') AND "start" >= 5 AND day BETWEEN '01' AND '31')
+         SELECT a, count(*) FROM flows WHERE a = 'b' OR day = '01' GROUP BY a`,
+        target,
+        keys,
+      ),
+    ).toEqual([
+      `"year" = '2026'`,
+      `( "month" = '12' AND "day" IN ( '04' , '05' ) OR "month" = '11' )`,
+      `"day" BETWEEN '01' AND '31'`,
+    ]);
+    // Read twice, or joined, or qualified by another relation: nothing to prune by.
+    expect(
+      partitionConjuncts("SELECT * FROM t WHERE day = '05' UNION ALL SELECT * FROM db.t", target, keys),
+    ).toBeUndefined();
+    expect(partitionConjuncts("SELECT * FROM t JOIN u ON true WHERE day = '05'", target, keys)).toEqual([]);
+    expect(partitionConjuncts("SELECT * FROM t WHERE u.day = '05'", target, keys)).toEqual([]);
+    expect(partitionConjuncts("SELECT * FROM t", target, keys)).toEqual([]);
   });
 
   it("reads back the result CSV: quotes, embedded newlines, NULL", () => {

@@ -8,7 +8,14 @@
 // s3:GetObject, s3:PutObject). Test controls (SandboxConfig): athenaQueryDelayMs keeps a query
 // RUNNING that long after it has scanned; athenaQueriesHang keeps it RUNNING until it is stopped.
 import { createHash } from "node:crypto";
-import { runSql, SqlFailure, type SqlFile, type SqlTable } from "../athena-sql.js";
+import {
+  partitionConjuncts,
+  partitionsPassing,
+  runSql,
+  SqlFailure,
+  type SqlFile,
+  type SqlTable,
+} from "../athena-sql.js";
 import { evaluateIdentity, type IamCheck } from "../iam.js";
 import { actionAllowed, identities, resolveCaller } from "../identity.js";
 import {
@@ -97,8 +104,16 @@ const MIN_CUTOFF = 10_000_000;
 const NO_OUTPUT =
   "No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.";
 
-/** Running queries' stop switches (in memory: a sandbox restart fails what was running). */
-const running = new Map<string, () => void>();
+/** Each sandbox's running queries' stop switches (in memory: a restart fails what was running). */
+const runningBySandbox = new WeakMap<ServiceContext, Map<string, () => void>>();
+function runningOf(ctx: ServiceContext): Map<string, () => void> {
+  let m = runningBySandbox.get(ctx);
+  if (m === undefined) {
+    m = new Map();
+    runningBySandbox.set(ctx, m);
+  }
+  return m;
+}
 
 function invalid(message: string, athenaErrorCode = "INVALID_INPUT"): ApiError {
   return new ApiError("InvalidRequestException", message, 400, { AthenaErrorCode: athenaErrorCode });
@@ -190,9 +205,17 @@ function queryOut(q: QueryRecord) {
   };
 }
 
-function findQuery(state: AthenaState, id: unknown): QueryRecord {
+function findQuery(state: AthenaState, id: unknown, ctx: ServiceContext): QueryRecord {
   const q = typeof id === "string" ? state.queries[id] : undefined;
   if (q === undefined) throw invalid(`QueryExecution ${String(id ?? "null")} was not found`);
+  if ((q.state === "QUEUED" || q.state === "RUNNING") && !runningOf(ctx).has(q.id)) {
+    // Loaded from a state file: the process that ran it is gone.
+    q.state = "FAILED";
+    q.reason = "GENERIC_INTERNAL_ERROR: the sandbox restarted while the query ran";
+    q.errorCategory = 1;
+    q.completed = q.started ?? q.submitted;
+    q.wallCompleted = Date.now();
+  }
   return q;
 }
 
@@ -315,37 +338,6 @@ function partitioning(table: GlueTableRecord, where: string): Partitioning {
   };
 }
 
-/**
- * Conservative partition pruning: with no OR anywhere in the query, a comparison of a partition
- * column with a string or number literal (=, <, <=, >, >=) that an object's value fails excludes
- * the object. Anything else reads every object of the table.
- */
-function pruner(
-  sql: string,
-  keys: readonly string[],
-  types: readonly string[],
-): (values: readonly string[]) => boolean {
-  if (/\bor\b/i.test(sql)) return () => true;
-  const tests: ((values: readonly string[]) => boolean)[] = [];
-  keys.forEach((k, i) => {
-    const name = k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const re = new RegExp(`(?:^|[\\s(.])"?${name}"?\\s*(=|<=|>=|<|>)\\s*('(?:[^']|'')*'|\\d+)`, "gi");
-    for (const m of sql.matchAll(re)) {
-      const op = m[1] as string;
-      const raw = m[2] as string;
-      const numeric = !raw.startsWith("'") || !/^(string|varchar|char)/i.test(types[i] ?? "string");
-      const lit = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : raw;
-      tests.push((values) => {
-        const v = values[i] as string;
-        const c = numeric ? Math.sign(Number(v) - Number(lit)) : v < lit ? -1 : v > lit ? 1 : 0;
-        if (Number.isNaN(c)) return true;
-        return op === "=" ? c === 0 : op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0;
-      });
-    }
-  });
-  return (values) => tests.every((t) => t(values));
-}
-
 /** The "database"."table" names a query reads (FROM and JOIN), with the context database for bare names. */
 export function tablesNamed(sql: string, database: string): { database: string; table: string }[] {
   const part = `(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)`;
@@ -367,7 +359,7 @@ interface Reads {
 }
 
 /** Resolves the Glue tables a query names and reads their objects, with the caller's rights. */
-function readTables(ctx: ServiceContext, q: QueryRecord, account: string, region: string): Reads {
+async function readTables(ctx: ServiceContext, q: QueryRecord, account: string, region: string): Promise<Reads> {
   const glue = ctx.state<GlueState>("glue", account, region);
   const all = buckets(ctx);
   const tables: SqlTable[] = [];
@@ -407,19 +399,29 @@ function readTables(ctx: ServiceContext, q: QueryRecord, account: string, region
     const bucket = all[p.bucket];
     if (bucket === undefined)
       throw new SqlFailure(`HIVE_CANNOT_OPEN_SPLIT: The specified bucket does not exist: ${p.bucket}`);
-    const keep = pruner(
-      q.query,
-      partitionKeys.map((k) => k.name),
-      partitionKeys.map((k) => k.type),
-    );
-    const files: SqlFile[] = [];
+    // The objects of the table's partitions, then pruned by the query's partition-only conditions.
+    const candidates: { key: string; values: string[] }[] = [];
     for (const key of Object.keys(bucket.objects).sort()) {
       if (!key.startsWith(p.prefix)) continue;
       const m = p.regex.exec(key);
       if (m === null) continue;
       const values = p.groupOf.map((g) => (g > 0 ? (m[g] as string) : ""));
       if (!values.every((v, i) => (p.accepts[i] as (v: string) => boolean)(v))) continue;
-      if (!keep(values)) continue;
+      candidates.push({ key, values });
+    }
+    const conditions = partitionConjuncts(
+      q.query,
+      { database: named.database, name: named.table, contextDatabase: q.database },
+      partitionKeys.map((k) => k.name),
+    );
+    const tuples = [...new Map(candidates.map((c) => [JSON.stringify(c.values), c.values])).values()];
+    const passing = conditions === undefined ? undefined : await partitionsPassing(conditions, partitionKeys, tuples);
+    const kept = new Set(
+      passing === undefined ? tuples.map((v) => JSON.stringify(v)) : [...passing].map((n) => JSON.stringify(tuples[n])),
+    );
+    const files: SqlFile[] = [];
+    for (const { key, values } of candidates) {
+      if (!kept.has(JSON.stringify(values))) continue;
       const get = callerMay(ctx, q.accessKeyId, {
         action: "s3:GetObject",
         resource: `arn:aws:s3:::${p.bucket}/${key}`,
@@ -516,6 +518,7 @@ async function execute(ctx: ServiceContext, q: QueryRecord, account: string, reg
   const stopped = new Promise<void>((resolve) => {
     stop = resolve;
   });
+  const running = runningOf(ctx);
   running.set(q.id, stop);
   const live = () => q.state === "QUEUED" || q.state === "RUNNING";
   const fail = (reason: string, category = 2) => {
@@ -535,7 +538,7 @@ async function execute(ctx: ServiceContext, q: QueryRecord, account: string, reg
     q.wallStarted = Date.now();
     ctx.touch();
     const t0 = performance.now();
-    const reads = readTables(ctx, q, account, region);
+    const reads = await readTables(ctx, q, account, region);
     q.bytesScanned = reads.bytes;
     ctx.touch();
     if (w.bytesScannedCutoffPerQuery !== undefined && reads.bytes > w.bytesScannedCutoffPerQuery) {
@@ -654,7 +657,7 @@ function start(req: SandboxRequest, ctx: ServiceContext): SandboxResponse {
 
 function results(req: SandboxRequest, ctx: ServiceContext): SandboxResponse {
   const j = req.json;
-  const q = findQuery(stateOf(ctx, req.account, req.region), j["QueryExecutionId"]);
+  const q = findQuery(stateOf(ctx, req.account, req.region), j["QueryExecutionId"], ctx);
   const max = j["MaxResults"] === undefined ? 1000 : Number(j["MaxResults"]);
   if (!Number.isInteger(max) || max < 1 || max > 1000) {
     throw invalid(
@@ -745,16 +748,16 @@ function handle(op: Op, req: SandboxRequest, ctx: ServiceContext): SandboxRespon
     case "StartQueryExecution":
       return start(req, ctx);
     case "GetQueryExecution":
-      return jsonResponse(req, { QueryExecution: queryOut(findQuery(state, j["QueryExecutionId"])) });
+      return jsonResponse(req, { QueryExecution: queryOut(findQuery(state, j["QueryExecutionId"], ctx)) });
     case "GetQueryResults":
       return results(req, ctx);
     case "StopQueryExecution": {
-      const q = findQuery(state, j["QueryExecutionId"]);
+      const q = findQuery(state, j["QueryExecutionId"], ctx);
       if (q.state === "QUEUED" || q.state === "RUNNING") {
         q.state = "CANCELLED";
         q.completed = ctx.now().getTime();
         q.wallCompleted = Date.now();
-        running.get(q.id)?.();
+        runningOf(ctx).get(q.id)?.();
       }
       return jsonResponse(req, {});
     }
