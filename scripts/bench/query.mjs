@@ -104,7 +104,7 @@ function cordonQuery(args) {
 try {
   writeFileSync(
     join(work, "rss.cjs"),
-    'process.on("exit", () => process.stderr.write(`maxrss ${process.resourceUsage().maxRSS}\\n`));\n',
+    'process.on("exit", () => process.stderr.write("maxrss " + process.resourceUsage().maxRSS + "\\n"));\n',
   );
   const config = { endpoint: sandbox.url, region: REGION, credentials: { accessKeyId: ACCOUNT, secretAccessKey: "x" } };
   const s3 = new S3Client({ ...config, forcePathStyle: true });
