@@ -2,7 +2,8 @@
 // bundled and loaded in this process, the CLI run as a separate process against it, VPC estates,
 // medians and API-call counters.
 import { execFile } from "node:child_process";
-import { join } from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
@@ -13,9 +14,15 @@ export const TODAY = "2026-11-26";
 
 /** Bundles the sandbox package (packages/sandbox) into `work` and imports it: resolves to its startSandbox. */
 export async function loadSandbox(work) {
+  // DuckDB (the sandbox's Athena) is a native addon: left out of the bundle and resolved from the
+  // repository's node_modules, so the bundle is written inside the repository, not in `work`.
+  const dir = join(ROOT, "node_modules", ".cache", "cordon-bench");
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, `sandbox-${process.pid}-${basename(work)}.mjs`);
   await build({
     entryPoints: [join(ROOT, "packages/sandbox/src/index.ts")],
-    outfile: join(work, "sandbox.mjs"),
+    outfile,
+    external: ["@duckdb/node-api"],
     bundle: true,
     format: "esm",
     platform: "node",
@@ -23,7 +30,8 @@ export async function loadSandbox(work) {
     logLevel: "warning",
     banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
   });
-  const { startSandbox } = await import(pathToFileURL(join(work, "sandbox.mjs")).href);
+  const { startSandbox } = await import(pathToFileURL(outfile).href);
+  process.once("exit", () => rmSync(outfile, { force: true }));
   return startSandbox;
 }
 

@@ -3,7 +3,7 @@
 // throw and must be cheap; with no listener the tap costs one Set lookup per call.
 
 /** The SDK client a call went through. */
-export type AwsService = "ec2" | "elbv2" | "glue" | "s3" | "sts" | "wafv2";
+export type AwsService = "athena" | "ec2" | "elbv2" | "glue" | "s3" | "sts" | "wafv2";
 
 export interface AwsCallEvent {
   readonly service: AwsService;

@@ -20,14 +20,14 @@ import {
 } from "../domain/roles.js";
 import type { TargetRef } from "../model/resource.js";
 import type { ClientSettings } from "./adapters/call.js";
-import type { Ec2Port, ElbPort, GluePort, S3Port, StsPort, TargetPorts, WafPort } from "./ports.js";
+import type { AthenaPort, Ec2Port, ElbPort, GluePort, S3Port, StsPort, TargetPorts, WafPort } from "./ports.js";
 
-export type ServiceKey = "ec2" | "s3" | "glue" | "sts" | "wafv2" | "elbv2";
+export type ServiceKey = "ec2" | "s3" | "glue" | "sts" | "wafv2" | "elbv2" | "athena";
 
 export interface AwsEnvironment {
   /** Custom endpoint for every service (AWS_ENDPOINT_URL). */
   readonly endpoint?: string;
-  /** Per-service overrides (AWS_ENDPOINT_URL_EC2, _S3, _GLUE, _STS, _WAFV2, _ELASTIC_LOAD_BALANCING_V2). */
+  /** Per-service overrides (AWS_ENDPOINT_URL_EC2, _S3, _GLUE, _STS, _WAFV2, _ELASTIC_LOAD_BALANCING_V2, _ATHENA). */
   readonly serviceEndpoints: Readonly<Partial<Record<ServiceKey, string>>>;
   readonly profile?: string;
   readonly region?: string;
@@ -41,6 +41,7 @@ const SERVICE_ENV: Readonly<Record<ServiceKey, string>> = {
   sts: "AWS_ENDPOINT_URL_STS",
   wafv2: "AWS_ENDPOINT_URL_WAFV2",
   elbv2: "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+  athena: "AWS_ENDPOINT_URL_ATHENA",
 };
 
 const nonEmpty = (v: string | undefined): string | undefined => (v !== undefined && v !== "" ? v : undefined);
@@ -195,6 +196,9 @@ export function createAwsSession(
         ),
         elbv2: lazy<ElbPort>(async () =>
           (await import("./adapters/elbv2.js")).makeElbPort(await settingsFor(target, "elbv2")),
+        ),
+        athena: lazy<AthenaPort>(async () =>
+          (await import("./adapters/athena.js")).makeAthenaPort(await settingsFor(target, "athena")),
         ),
       };
       byTarget.set(key, ports);

@@ -5,7 +5,7 @@
 // the executor declare (docs/iam.md); the adapters name the action in access-denied errors.
 // Actions, resource types and the extra actions AWS requires are those of the Service
 // Authorization Reference, as recorded in docs/aws-behaviour.md, "IAM".
-import type { Ec2Port, ElbPort, GluePort, S3Port, StsPort, TargetPorts, WafPort } from "./ports.js";
+import type { AthenaPort, Ec2Port, ElbPort, GluePort, S3Port, StsPort, TargetPorts, WafPort } from "./ports.js";
 
 export type Access = "read" | "write";
 
@@ -13,6 +13,7 @@ export type Access = "read" | "write";
  * A resource type as the generator scopes it (docs/iam.md, "What is scoped how"):
  * - "*": the action has no resource-level permissions;
  * - s3:bucket / s3:records: the policies' buckets, Cordon's records (cordon/*) in the state bucket;
+ *   s3:logs: the flow-log objects in the policies' buckets (read by `cordon query`'s local engine);
  * - ec2:vpc / ec2:vpc-flow-log / ec2:network-acl: every one of the target (ids are chosen by
  *   selectors at plan time); ec2:network-acl-band adds the condition that the ACL carries the
  *   band tag of a policy (and is in one of its VPCs when the policy names VPC ids);
@@ -25,6 +26,7 @@ export type IamResource =
   | "*"
   | "s3:bucket"
   | "s3:records"
+  | "s3:logs"
   | "ec2:vpc"
   | "ec2:vpc-flow-log"
   | "ec2:network-acl"
@@ -125,6 +127,7 @@ export const S3_IAM: { readonly [M in keyof S3Port]: CallIam } = {
   ),
   deleteBucketLifecycle: write("DeleteBucketLifecycle", need("s3:PutLifecycleConfiguration", "s3:bucket")),
   getObjectText: read("GetObject", need("s3:GetObject", "s3:records")),
+  getObjectBytes: read("GetObject", need("s3:GetObject", "s3:logs")),
   putObject: write("PutObject", need("s3:PutObject", "s3:records")),
   deleteObject: write("DeleteObject", need("s3:DeleteObject", "s3:records")),
   listObjectsV2: read("ListObjectsV2", need("s3:ListBucket", "s3:bucket")),
@@ -184,6 +187,18 @@ export const ELB_IAM: { readonly [M in keyof ElbPort]: CallIam } = {
   describeTags: read("DescribeTags", need("elasticloadbalancing:DescribeTags", "*")),
 };
 
+// Athena's actions are scoped to workgroups (arn:aws:athena:<region>:<account>:workgroup/<name>);
+// `cordon iam` does not generate query policies, so they are declared on "*" here and the scoped
+// policy a query needs is in docs/athena-engine.md, "IAM". A query also reads the Glue table and
+// its S3 objects, and writes its result, with the caller's own rights (ibid.).
+export const ATHENA_IAM: { readonly [M in keyof AthenaPort]: CallIam } = {
+  startQueryExecution: write("StartQueryExecution", need("athena:StartQueryExecution", "*")),
+  getQueryExecution: read("GetQueryExecution", need("athena:GetQueryExecution", "*")),
+  getQueryResults: read("GetQueryResults", need("athena:GetQueryResults", "*")),
+  stopQueryExecution: write("StopQueryExecution", need("athena:StopQueryExecution", "*")),
+  getWorkGroup: read("GetWorkGroup", need("athena:GetWorkGroup", "*")),
+};
+
 /** Every port's declarations, by the TargetPorts service name. */
 export const PORT_IAM = {
   ec2: EC2_IAM,
@@ -192,6 +207,7 @@ export const PORT_IAM = {
   sts: STS_IAM,
   wafv2: WAF_IAM,
   elbv2: ELB_IAM,
+  athena: ATHENA_IAM,
 } as const satisfies { readonly [S in keyof TargetPorts]: Record<string, CallIam> };
 
 type MethodOf<S extends keyof typeof PORT_IAM> = keyof (typeof PORT_IAM)[S] & string;
@@ -215,6 +231,7 @@ for (const table of Object.values(PORT_IAM)) {
 
 /** The IAM action prefix of each SDK client (an operation name such as TagResource is in several). */
 const IAM_PREFIX: Readonly<Record<string, string>> = {
+  athena: "athena",
   ec2: "ec2",
   elbv2: "elasticloadbalancing",
   glue: "glue",

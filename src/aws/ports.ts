@@ -2,6 +2,7 @@
 // shapes (type-only imports, so nothing here loads the SDK). Handlers depend on these, never on
 // SDK clients, so they can be tested with fakes. Every method rejects with an AwsError naming the
 // AWS resource (see src/aws/errors.ts); adapters live in src/aws/adapters/*.
+import type * as athena from "@aws-sdk/client-athena";
 import type * as ec2 from "@aws-sdk/client-ec2";
 import type * as elbv2 from "@aws-sdk/client-elastic-load-balancing-v2";
 import type * as glue from "@aws-sdk/client-glue";
@@ -55,6 +56,11 @@ export interface S3Port {
   ): Promise<Out<s3.DeleteBucketLifecycleCommandOutput>>;
   /** Objects (lock, audit and applied records under cordon/): the body is read as UTF-8 text. */
   getObjectText(input: s3.GetObjectCommandInput): Promise<{ readonly body: string; readonly etag: string | undefined }>;
+  /** An object's bytes (flow-log files for the local query engine); `signal` aborts the download. */
+  getObjectBytes(
+    input: s3.GetObjectCommandInput,
+    signal?: AbortSignal,
+  ): Promise<{ readonly body: Uint8Array; readonly etag: string | undefined }>;
   putObject(input: s3.PutObjectCommandInput): Promise<Out<s3.PutObjectCommandOutput>>;
   deleteObject(input: s3.DeleteObjectCommandInput): Promise<Out<s3.DeleteObjectCommandOutput>>;
   listObjectsV2(input: s3.ListObjectsV2CommandInput): Promise<Out<s3.ListObjectsV2CommandOutput>>;
@@ -106,6 +112,19 @@ export interface ElbPort {
   describeTags(input: elbv2.DescribeTagsCommandInput): Promise<Out<elbv2.DescribeTagsCommandOutput>>;
 }
 
+/** Athena: the calls of the query engine (src/query/athena.ts, docs/athena-engine.md). */
+export interface AthenaPort {
+  startQueryExecution(
+    input: athena.StartQueryExecutionCommandInput,
+  ): Promise<Out<athena.StartQueryExecutionCommandOutput>>;
+  getQueryExecution(input: athena.GetQueryExecutionCommandInput): Promise<Out<athena.GetQueryExecutionCommandOutput>>;
+  getQueryResults(input: athena.GetQueryResultsCommandInput): Promise<Out<athena.GetQueryResultsCommandOutput>>;
+  stopQueryExecution(
+    input: athena.StopQueryExecutionCommandInput,
+  ): Promise<Out<athena.StopQueryExecutionCommandOutput>>;
+  getWorkGroup(input: athena.GetWorkGroupCommandInput): Promise<Out<athena.GetWorkGroupCommandOutput>>;
+}
+
 /**
  * The ports of one target (account + region). Each service is loaded on first use (dynamic
  * import of its SDK client) and then reused for the whole run.
@@ -117,4 +136,5 @@ export interface TargetPorts {
   sts(): Promise<StsPort>;
   wafv2(): Promise<WafPort>;
   elbv2(): Promise<ElbPort>;
+  athena(): Promise<AthenaPort>;
 }

@@ -54,7 +54,8 @@ export function reportError(e: unknown): number {
     const lines = (t: string) => t.split("\n").map(term).join("\n  ");
     err(`${s.red(s.bold("Error:"))} ${lines(e.message)}`);
     for (const d of e.details) err(`  ${lines(d)}`);
-    return 1;
+    // Interrupted (Ctrl-C): the shell's convention for SIGINT.
+    return e.code === "CANCELLED" ? 130 : 1;
   }
   const message = e instanceof Error ? e.message : String(e);
   err(`${s.red(s.bold("Internal error:"))} ${term(message)}`);

@@ -47,3 +47,21 @@ export function errCommands(text: string): void {
 export function err(text: string): void {
   process.stderr.write(safeOutput(line(text)));
 }
+
+/**
+ * A progress line on stderr. On a terminal it replaces the previous one (carriage return, erase to
+ * the end of the line); elsewhere it is a line of its own. The text goes through the same guard.
+ */
+export function errProgress(text: string, options: { final?: boolean } = {}): void {
+  const safe = safeOutput(text.replace(/\n/g, " "));
+  if (process.stderr.isTTY === true) {
+    process.stderr.write(`\r\u001b[K${safe}${options.final === true ? "\n" : ""}`);
+  } else {
+    process.stderr.write(`${safe}\n`);
+  }
+}
+
+/** Erases an unfinished progress line on a terminal (before other output follows it). */
+export function errProgressClear(): void {
+  if (process.stderr.isTTY === true) process.stderr.write("\r\u001b[K");
+}

@@ -42,7 +42,9 @@ export function resolveRole(
 
 /** The role each command works through: read-only commands the plan role, the others the apply role. */
 export function roleUseOf(command: string): RoleUse {
-  return command === "plan" || command === "drift" ? "plan" : "apply";
+  return command === "plan" || command === "drift" || command === "query" || command === "investigate"
+    ? "plan"
+    : "apply";
 }
 
 /** AWS's limits on RoleSessionName: 2 to 64 characters of [\w+=,.@-] (docs/aws-behaviour.md). */

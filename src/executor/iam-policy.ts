@@ -69,6 +69,7 @@ const LABELS: Readonly<Record<IamResource, string>> = {
   "*": "Any",
   "s3:bucket": "Buckets",
   "s3:records": "CordonRecords",
+  "s3:logs": "FlowLogObjects",
   "ec2:vpc": "Vpcs",
   "ec2:vpc-flow-log": "FlowLogs",
   "ec2:network-acl": "NetworkAcls",
@@ -98,6 +99,8 @@ function arns(r: IamResource, s: IamScope, recordsBuckets: readonly string[]): s
       return [...new Set([...s.buckets, ...recordsBuckets])].map((b) => `arn:aws:s3:::${b}`);
     case "s3:records":
       return recordsBuckets.map((b) => `arn:aws:s3:::${b}/cordon/*`);
+    case "s3:logs":
+      return s.buckets.map((b) => `arn:aws:s3:::${b}/*AWSLogs/*`);
     case "ec2:vpc":
       return [`${ec2}:vpc/*`];
     case "ec2:vpc-flow-log":

@@ -10,7 +10,8 @@ export type ErrorCode =
   | "STALE_PLAN"
   | "LOCKED"
   | "PARTIAL_APPLY"
-  | "IO";
+  | "IO"
+  | "CANCELLED";
 
 export class CordonError extends Error {
   readonly code: ErrorCode;
@@ -93,6 +94,23 @@ export class LockedError extends CordonError {
 export class IoError extends CordonError {
   constructor(message: string, details: readonly string[] = []) {
     super("IO", message, details);
+  }
+}
+
+/** The run was interrupted (Ctrl-C: the abort signal); what it started was stopped. The CLI exits 130. */
+export class CancelledError extends CordonError {
+  constructor(message: string, details: readonly string[] = []) {
+    super("CANCELLED", message, details);
+  }
+}
+
+/** A query could not run or failed (engine error, refused scan, failed state); names the query. */
+export class QueryError extends CordonError {
+  /** Athena's QueryExecutionId, when the query was started. */
+  readonly queryId: string | undefined;
+  constructor(message: string, details: readonly string[] = [], queryId?: string) {
+    super("AWS", message, details);
+    this.queryId = queryId;
   }
 }
 

@@ -3,6 +3,7 @@
 // DuckDB over the same S3 objects. Both take SQL in the common subset of Athena's (Trino) and
 // DuckDB's dialects that refers to Cordon's tables as "database"."table", and answer with rows of
 // plain values, so the renderers and the findings never know which engine ran.
+import type { TargetRef } from "./resource.js";
 import type { GlueTableSpec } from "./specs.js";
 
 export type QueryEngineName = "athena" | "local";
@@ -16,6 +17,8 @@ export interface QueryTable {
   readonly region: string;
   /** The policy that declares it (for messages). */
   readonly policy: string;
+  /** The target (with its role, if any) whose credentials read the bucket; default { account, region }. */
+  readonly target?: TargetRef | undefined;
 }
 
 /** The partitions a query needs: the local engine fetches only their objects. */

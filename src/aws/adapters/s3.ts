@@ -64,6 +64,11 @@ export function makeS3Port(settings: ClientSettings): S3Port {
         const out = await client.send(new GetObjectCommand(i));
         return { body: (await out.Body?.transformToString("utf-8")) ?? "", etag: out.ETag };
       }),
+    getObjectBytes: (i, signal) =>
+      call("GetObject", o(i.Bucket, i.Key), async () => {
+        const out = await client.send(new GetObjectCommand(i), signal === undefined ? {} : { abortSignal: signal });
+        return { body: (await out.Body?.transformToByteArray()) ?? new Uint8Array(), etag: out.ETag };
+      }),
     putObject: (i) => call("PutObject", o(i.Bucket, i.Key), () => client.send(new PutObjectCommand(i))),
     deleteObject: (i) => call("DeleteObject", o(i.Bucket, i.Key), () => client.send(new DeleteObjectCommand(i))),
     listObjectsV2: (i) => call("ListObjectsV2", r(i.Bucket), () => client.send(new ListObjectsV2Command(i))),

@@ -5,7 +5,9 @@ import { register as registerDemo } from "./demo.js";
 import { register as registerDrift } from "./drift.js";
 import { register as registerForceUnlock } from "./force-unlock.js";
 import { register as registerIam } from "./iam.js";
+import { register as registerInvestigate } from "./investigate.js";
 import { register as registerPlan } from "./plan.js";
+import { register as registerQuery } from "./query.js";
 import { register as registerSandbox } from "./sandbox.js";
 import { register as registerSchema } from "./schema.js";
 import type { SetExit } from "./set-exit.js";
@@ -25,4 +27,6 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerForceUnlock(program, setExit);
   registerWatch(program, setExit);
   registerIam(program, setExit);
+  registerInvestigate(program, setExit);
+  registerQuery(program, setExit);
 }
