@@ -7,7 +7,8 @@
 // is a private IPv4 address (RFC 1918: 10/8, 172.16/12, 192.168/16, which hold the VPC CIDR blocks
 // one normally uses), outside is any other address. The queries read the table through the query
 // layer's `flows` (the window's partitions and record start times, the --vpc filter), so both
-// commands select the same records.
+// commands select the same records. What a record's addresses and action mean:
+// docs/aws-behaviour.md, "Reading records: addresses and verdicts".
 
 import { formatBytes } from "../domain/bytes.js";
 import { cidrOf, formatCidr } from "../domain/cidr.js";
