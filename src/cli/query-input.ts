@@ -28,6 +28,7 @@ export interface QueryInputOptions {
   readonly region?: string[];
   readonly maxScan?: string;
   readonly cacheDir?: string;
+  readonly threads?: string;
   readonly progress?: boolean;
   readonly today?: string;
 }
@@ -66,6 +67,7 @@ export function addQueryInputOptions(command: Command): Command {
       "refuse a query that would scan more (e.g. 500MB, 10GB): local before fetching, Athena by stopping it",
     )
     .option("--cache-dir <dir>", "the local engine's object cache (default: $XDG_CACHE_HOME/cordon or ~/.cache/cordon)")
+    .option("--threads <n>", "the local engine's DuckDB threads (default: one per core)")
     .option("--progress", "progress on stderr even when it is not a terminal")
     .option("--no-progress", "no progress on stderr")
     .option("--today <date>", "the day (YYYY-MM-DD, UTC) the policies are read for (default: today)");
@@ -112,11 +114,16 @@ export interface QueryInput {
   readonly vpcs?: readonly string[] | undefined;
   readonly maxScanBytes?: number | undefined;
   readonly engine: QueryEngineName;
+  /** The local engine's DuckDB threads (--threads). */
+  readonly threads?: number | undefined;
 }
 
 /** Parses the shared options and loads the policies (problems printed as for plan). */
 export function readQueryInput(paths: readonly string[], o: QueryInputOptions, now: Date = new Date()): QueryInput {
   const today = todayOption(o.today, now);
+  const threads = o.threads === undefined ? undefined : Number(o.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
+    throw new UsageError(`--threads must be a positive integer, got "${o.threads}"`);
   const maxScanBytes = o.maxScan === undefined ? undefined : parseByteSize(o.maxScan);
   if (o.maxScan !== undefined && maxScanBytes === undefined)
     throw new UsageError(`--max-scan must be a size such as 500MB or 10GB, got "${o.maxScan}"`);
@@ -133,6 +140,7 @@ export function readQueryInput(paths: readonly string[], o: QueryInputOptions, n
     vpcs: o.vpc,
     maxScanBytes,
     engine: o.engine ?? defaultEngine(queryable),
+    threads,
   };
 }
 
@@ -155,7 +163,11 @@ export function openEngine(
       ...(outputLocation !== undefined ? { outputLocation } : {}),
     });
   }
-  return createLocalEngine({ session: s, cacheDir: cacheDirOf(o.cacheDir) });
+  return createLocalEngine({
+    session: s,
+    cacheDir: cacheDirOf(o.cacheDir),
+    ...(input.threads !== undefined ? { threads: input.threads } : {}),
+  });
 }
 
 /**

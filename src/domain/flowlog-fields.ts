@@ -206,9 +206,10 @@ export interface PartitionLayout {
 }
 
 /**
- * Partition column names of the derived Glue table (src/domain/glue.ts uses these):
- * aws_account_id, aws_region and day for every layout — Hive or not, one account or many, so adding
- * an account or region later changes only projection parameters — plus hour when per-hour.
+ * Partition column names of the derived Glue table (src/domain/glue.ts uses these), in order:
+ * aws_account_id, aws_region, year, month, day for every layout — Hive or not, one account or many,
+ * so adding an account or region later changes only projection parameters and one query works on
+ * every table — plus hour when per-hour.
  * Chosen so that none can equal a field's column (checked by a test over the whole catalogue):
  * not account_id (the v2 field account-id) nor region (the v4 field region, which AWS's own
  * multi-region example has to drop).
@@ -216,12 +217,20 @@ export interface PartitionLayout {
 export const PARTITION_COLUMN = {
   accountId: "aws_account_id",
   region: "aws_region",
+  year: "year",
+  month: "month",
   day: "day",
   hour: "hour",
 } as const;
 
 export function partitionColumns(layout: PartitionLayout): readonly string[] {
-  const columns: string[] = [PARTITION_COLUMN.accountId, PARTITION_COLUMN.region, PARTITION_COLUMN.day];
+  const columns: string[] = [
+    PARTITION_COLUMN.accountId,
+    PARTITION_COLUMN.region,
+    PARTITION_COLUMN.year,
+    PARTITION_COLUMN.month,
+    PARTITION_COLUMN.day,
+  ];
   if (layout.perHour) columns.push(PARTITION_COLUMN.hour);
   return columns;
 }

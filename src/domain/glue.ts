@@ -1,21 +1,27 @@
 // The Glue table Cordon keeps over the flow logs, derived from the declared fields and the S3
 // layout, and the normalisation of a live GetTable answer to the same shape. Pure; no SDK.
 //
-// Partitioning (partition projection, docs/aws-behaviour.md, "Partition projection"), for every layout:
+// Partitioning (partition projection, docs/aws-behaviour.md, "Partition projection"; the table as
+// people query it: docs/athena-table.md), the same partition keys for every layout, all strings:
 //   table LOCATION        s3://BUCKET[/PREFIX]/AWSLogs/
 //   aws_account_id        enum of every account writing there
 //   aws_region            enum of every region writing there
-//   day                   date, one per day, in the exact text of the key segment(s):
-//                           default layout  yyyy/MM/dd
-//                           Hive layout     'year='yyyy'/month='MM'/day='dd
+//   year                  date, format yyyy, from the year of projectionStartDate to NOW, 1 YEARS
+//   month                 integer 1..12, two digits
+//   day                   integer 1..31, two digits (a day a month lacks just finds no objects)
 //   hour (per-hour only)  integer 0..23, two digits
-//   storage.location.template = LOCATION + the layout's segments with ${column} placeholders.
-// Keeping the account and region as partitions for one account too means adding an account or a
-// region later changes only projection parameters, never the partition keys.
+//   storage.location.template = LOCATION + the layout's segments with ${column} placeholders:
+//     default  ${aws_account_id}/vpcflowlogs/${aws_region}/${year}/${month}/${day}/[${hour}/]
+//     Hive     aws-account-id=${aws_account_id}/aws-service=vpcflowlogs/aws-region=${aws_region}/
+//              year=${year}/month=${month}/day=${day}/[hour=${hour}/]
+// One shape for every layout keeps every query the same whatever the layout. Keeping the account
+// and region as partitions for one account too means adding an account or a region later changes
+// only projection parameters, never the partition keys.
 
 import type { DiffResult } from "../model/change.js";
+import type { PartitionWindow } from "../model/query.js";
 import type { GlueColumn, GlueTableSpec } from "../model/specs.js";
-import { diffWithReplacement } from "./diff.js";
+import { deepEqual, inPlaceDiff } from "./diff.js";
 import { athenaColumnName, DEFAULT_FIELDS, flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
 
 /** What the flow-log field catalogue says about one field. */
@@ -80,10 +86,10 @@ export const isManagedTableParameter = (key: string): boolean =>
   key === "storage.location.template" ||
   key.startsWith("projection.");
 
-/** Java DateTimeFormatter pattern of the day partition for a layout. */
-export const dayFormat = (hive: boolean): string => (hive ? "'year='yyyy'/month='MM'/day='dd" : "yyyy/MM/dd");
+/** Java DateTimeFormatter pattern of the year partition (a `date` projection). */
+export const YEAR_FORMAT = "yyyy";
 
-/** Formats a UTC date with the (tiny) subset of Java patterns dayFormat uses: yyyy MM dd HH and 'literals'. */
+/** Formats a UTC date with a tiny subset of Java DateTimeFormatter patterns: yyyy MM dd HH and 'literals'. */
 export function formatJavaDate(date: Date, pattern: string): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   let out = "";
@@ -123,12 +129,17 @@ export function parseIsoDay(day: string): Date {
 export interface PartitionNames {
   readonly account: string;
   readonly region: string;
+  readonly year: string;
+  readonly month: string;
   readonly day: string;
   /** null for daily layouts. */
   readonly hour: string | null;
 }
 
-/** Partition column names that never clash with a data column ("partition_" is prefixed until unique). */
+/**
+ * Partition column names that never clash with a data column ("partition_" is prefixed until
+ * unique), picked in key order; hour is picked last, so the others do not depend on perHour.
+ */
 export function partitionNames(dataColumns: readonly string[], perHour: boolean): PartitionNames {
   const taken = new Set(dataColumns.map((c) => c.toLowerCase()));
   const pick = (name: string) => {
@@ -139,9 +150,21 @@ export function partitionNames(dataColumns: readonly string[], perHour: boolean)
   };
   const account = pick(PARTITION_COLUMN.accountId);
   const region = pick(PARTITION_COLUMN.region);
+  const year = pick(PARTITION_COLUMN.year);
+  const month = pick(PARTITION_COLUMN.month);
   const day = pick(PARTITION_COLUMN.day);
-  return { account, region, day, hour: perHour ? pick(PARTITION_COLUMN.hour) : null };
+  return { account, region, year, month, day, hour: perHour ? pick(PARTITION_COLUMN.hour) : null };
 }
+
+/** The partition key names of a layout, in key order (hour last, when per-hour). */
+export const partitionKeyNames = (names: PartitionNames): string[] => [
+  names.account,
+  names.region,
+  names.year,
+  names.month,
+  names.day,
+  ...(names.hour === null ? [] : [names.hour]),
+];
 
 export const s3Root = (bucket: string, prefix?: string): string => {
   const p = (prefix ?? "").split("/").filter((s) => s !== "");
@@ -150,11 +173,56 @@ export const s3Root = (bucket: string, prefix?: string): string => {
 
 /** The location template: exactly the key layout the flow logs write (docs/aws-behaviour.md, "S3 destination and key layout"). */
 export function locationTemplate(root: string, layout: FlowLogLayout, names: PartitionNames): string {
-  const hourSeg =
-    names.hour === null ? "" : layout.hiveCompatiblePartitions ? `hour=\${${names.hour}}/` : `\${${names.hour}}/`;
+  const v = (column: string) => `\${${column}}`;
+  const time = [
+    ["year", names.year],
+    ["month", names.month],
+    ["day", names.day],
+    ...(names.hour === null ? [] : [["hour", names.hour]]),
+  ] as const;
   return layout.hiveCompatiblePartitions
-    ? `${root}aws-account-id=\${${names.account}}/aws-service=vpcflowlogs/aws-region=\${${names.region}}/\${${names.day}}/${hourSeg}`
-    : `${root}\${${names.account}}/vpcflowlogs/\${${names.region}}/\${${names.day}}/${hourSeg}`;
+    ? `${root}aws-account-id=${v(names.account)}/aws-service=vpcflowlogs/aws-region=${v(names.region)}/${time.map(([seg, col]) => `${seg}=${v(col)}/`).join("")}`
+    : `${root}${v(names.account)}/vpcflowlogs/${v(names.region)}/${time.map(([, col]) => `${v(col)}/`).join("")}`;
+}
+
+/**
+ * The S3 prefixes (`s3://bucket/key…/`) that hold the objects of `window`, from the table's own
+ * storage.location.template: one per account, region and UTC day it touches (per hour with
+ * per-hour partitions), the accounts and regions those the window names or else every projected
+ * value, sorted. What the local query engine lists instead of the whole location.
+ */
+export function partitionPrefixes(spec: GlueTableSpec, window: PartitionWindow): string[] {
+  const template = spec.parameters["storage.location.template"] ?? "";
+  const keys = spec.partitionKeys.map((k) => k.Name);
+  const names = partitionNames(
+    spec.columns.map((c) => c.Name),
+    true,
+  );
+  const projected = (column: string) => (spec.parameters[`projection.${column}.values`] ?? "").split(",");
+  const pick = (column: string, only: readonly string[] | undefined) =>
+    projected(column).filter((v) => v !== "" && (only === undefined || only.includes(v)));
+  const hourly = names.hour !== null && keys.includes(names.hour);
+  const step = hourly ? 3_600_000 : 86_400_000;
+  const times: Record<string, string>[] = [];
+  for (let t = Math.floor(window.from.getTime() / step) * step; t < window.until.getTime(); t += step) {
+    const at = new Date(t);
+    times.push({
+      [names.year]: formatJavaDate(at, "yyyy"),
+      [names.month]: formatJavaDate(at, "MM"),
+      [names.day]: formatJavaDate(at, "dd"),
+      ...(hourly && names.hour !== null ? { [names.hour]: formatJavaDate(at, "HH") } : {}),
+    });
+  }
+  const out: string[] = [];
+  for (const account of pick(names.account, window.accounts)) {
+    for (const region of pick(names.region, window.regions)) {
+      for (const time of times) {
+        const values: Record<string, string> = { [names.account]: account, [names.region]: region, ...time };
+        out.push(template.replace(/\$\{([^}]+)\}/g, (whole, column: string) => values[column] ?? whole));
+      }
+    }
+  }
+  return out.sort();
 }
 
 /** Glue columns for the declared fields, in order. Throws when a field is not in the catalogue. */
@@ -173,11 +241,16 @@ export function deriveGlueTable(input: GlueTableInput): GlueTableSpec {
     columns.map((c) => c.Name),
     input.layout.perHourPartition,
   );
-  const hive = input.layout.hiveCompatiblePartitions;
   const root = s3Root(input.bucket, input.prefix);
   const format = input.layout.fileFormat === "parquet" ? PARQUET_FORMAT : TEXT_FORMAT;
   const sortedUnique = (xs: readonly string[]) => [...new Set(xs)].sort().join(",");
-  const start = formatJavaDate(parseIsoDay(input.projectionStartDate), dayFormat(hive));
+  const startYear = formatJavaDate(parseIsoDay(input.projectionStartDate), YEAR_FORMAT);
+  // Two-digit integers: the key segments are zero-padded (01..12, 01..31, 00..23).
+  const twoDigits = (column: string, range: string) => ({
+    [`projection.${column}.type`]: "integer",
+    [`projection.${column}.range`]: range,
+    [`projection.${column}.digits`]: "2",
+  });
   const parameters: Record<string, string> = {
     EXTERNAL: "TRUE",
     "projection.enabled": "true",
@@ -185,25 +258,20 @@ export function deriveGlueTable(input: GlueTableInput): GlueTableSpec {
     [`projection.${names.account}.values`]: sortedUnique(input.accounts),
     [`projection.${names.region}.type`]: "enum",
     [`projection.${names.region}.values`]: sortedUnique(input.regions),
-    [`projection.${names.day}.type`]: "date",
-    [`projection.${names.day}.format`]: dayFormat(hive),
-    [`projection.${names.day}.range`]: `${start},NOW`,
-    [`projection.${names.day}.interval`]: "1",
-    [`projection.${names.day}.interval.unit`]: "DAYS",
+    // A year-precision date: Athena requires the interval and its unit (they default only for day
+    // or month precision).
+    [`projection.${names.year}.type`]: "date",
+    [`projection.${names.year}.format`]: YEAR_FORMAT,
+    [`projection.${names.year}.range`]: `${startYear},NOW`,
+    [`projection.${names.year}.interval`]: "1",
+    [`projection.${names.year}.interval.unit`]: "YEARS",
+    ...twoDigits(names.month, "1,12"),
+    ...twoDigits(names.day, "1,31"),
+    ...(names.hour === null ? {} : twoDigits(names.hour, "0,23")),
     "storage.location.template": locationTemplate(root, input.layout, names),
   };
-  if (names.hour !== null) {
-    parameters[`projection.${names.hour}.type`] = "integer";
-    parameters[`projection.${names.hour}.range`] = "0,23";
-    parameters[`projection.${names.hour}.digits`] = "2";
-  }
   if (input.layout.fileFormat === "plain-text") parameters["skip.header.line.count"] = "1";
-  const partitionKeys: GlueColumn[] = [
-    { Name: names.account, Type: "string" },
-    { Name: names.region, Type: "string" },
-    { Name: names.day, Type: "string" },
-    ...(names.hour === null ? [] : [{ Name: names.hour, Type: "string" }]),
-  ];
+  const partitionKeys: GlueColumn[] = partitionKeyNames(names).map((Name) => ({ Name, Type: "string" }));
   return {
     database: input.database.toLowerCase(),
     name: input.table.toLowerCase(),
@@ -236,21 +304,28 @@ const QUERY_COLUMNS: readonly string[] = DEFAULT_FIELDS.filter((f) => f !== "ver
 
 /**
  * The query answering "what was rejected over the last day": rows with action REJECT from the
- * day partitions of yesterday and today (UTC, relative to `today`), at most 10. Null when the
- * table has no `action` column.
+ * partitions of yesterday and today (UTC, relative to `today`), at most 10. The days are an OR of
+ * year, month and day equalities: plain SQL that Athena and DuckDB both run, and that prunes
+ * partitions in both. Null when the table has no `action` column.
  */
 export function rejectedFlowsQuery(spec: GlueTableSpec, today: string): string | null {
   const dataColumns = spec.columns.map((c) => c.Name);
   if (!dataColumns.includes("action")) return null;
-  const dayKey = spec.partitionKeys.find((k) => spec.parameters[`projection.${k.Name}.type`] === "date");
-  const dayFmt = dayKey === undefined ? undefined : spec.parameters[`projection.${dayKey.Name}.format`];
+  const names = partitionNames(dataColumns, false);
+  const keys = spec.partitionKeys.map((k) => k.Name);
   const shown = QUERY_COLUMNS.filter((c) => dataColumns.includes(c));
-  const partitions = spec.partitionKeys.filter((k) => k !== dayKey).map((k) => k.Name);
-  const select = [...partitions, ...(dayKey ? [dayKey.Name] : []), ...shown].map(sqlIdentifier).join(", ");
+  const select = [...keys, ...shown].map(sqlIdentifier).join(", ");
   const where = ["action = 'REJECT'"];
-  if (dayKey !== undefined && dayFmt !== undefined) {
-    const yesterday = new Date(parseIsoDay(today).getTime() - 86_400_000);
-    where.push(`${sqlIdentifier(dayKey.Name)} >= '${formatJavaDate(yesterday, dayFmt)}'`);
+  if ([names.year, names.month, names.day].every((k) => keys.includes(k))) {
+    const parts: readonly (readonly [string, string])[] = [
+      [names.year, "yyyy"],
+      [names.month, "MM"],
+      [names.day, "dd"],
+    ];
+    const oneDay = (d: Date) =>
+      `(${parts.map(([column, pattern]) => `${sqlIdentifier(column)} = '${formatJavaDate(d, pattern)}'`).join(" AND ")})`;
+    const t = parseIsoDay(today);
+    where.push(`(${oneDay(new Date(t.getTime() - 86_400_000))} OR ${oneDay(t)})`);
   }
   return `SELECT ${select}\nFROM ${sqlIdentifier(spec.database)}.${sqlIdentifier(spec.name)}\nWHERE ${where.join("\n  AND ")}\nLIMIT 10;`;
 }
@@ -362,13 +437,45 @@ export function tableInputOf(spec: GlueTableSpec): {
 }
 
 /**
- * Glue table diff. Partition keys (and the identity fields) force replacement — UpdateTable's
- * behaviour on partition-key changes is unconfirmed, delete + create is predictable and the
- * table holds no data; everything else is an UpdateTable. Parameters diff per key.
+ * Glue table diff. Nothing forces a replacement: every difference, partition keys and table type
+ * included, is an UpdateTable, which replaces the whole definition in place (the database and
+ * name are the address, so they never differ). The table never disappears, and with projection
+ * Glue holds no partitions, so no data moves. A change of partition keys carries a note for the
+ * reviewer (queries on the old columns must change). Parameters diff per key; partition keys
+ * are listed first.
  */
 export function glueTableDiff(desired: GlueTableSpec, live: GlueTableSpec): DiffResult {
   const norm = (s: GlueTableSpec): GlueTableSpec => ({ ...s, parameters: normalizeParameters(s.parameters) });
-  return diffWithReplacement(norm(desired), norm(live), (field) =>
-    ["partitionKeys", "database", "name", "tableType"].includes(field),
+  const d = norm(desired);
+  const l = norm(live);
+  const result = inPlaceDiff(d, l);
+  const keys = result.fields.filter((f) => f.path === "/partitionKeys");
+  if (keys.length === 0) return result;
+  return {
+    ...result,
+    fields: [...keys, ...result.fields.filter((f) => f.path !== "/partitionKeys")],
+    notes: [partitionKeysNote(d, l)],
+  };
+}
+
+/**
+ * The reviewer's note on a change of partition keys: what UpdateTable does, and which old
+ * partition columns queries may no longer filter as before (gone, or projected differently).
+ */
+function partitionKeysNote(desired: GlueTableSpec, live: GlueTableSpec): string {
+  const projectionOf = (s: GlueTableSpec, column: string) =>
+    Object.fromEntries(Object.entries(s.parameters).filter(([k]) => k.startsWith(`projection.${column}.`)));
+  const newKeys = desired.partitionKeys.map((k) => k.Name);
+  const changed = live.partitionKeys
+    .map((k) => k.Name)
+    .filter((name) => !newKeys.includes(name) || !deepEqual(projectionOf(live, name), projectionOf(desired, name)));
+  const list = (xs: readonly string[]) => xs.join(", ") || "none";
+  const queries =
+    changed.length === 0
+      ? ""
+      : `; queries that filter the old ${changed.length === 1 ? "column" : "columns"} ${list(changed)} must change`;
+  return (
+    `partition keys (${list(live.partitionKeys.map((k) => k.Name))}) become (${list(newKeys)}): ` +
+    `UpdateTable replaces the table's definition in place, so the table stays queryable and no data moves${queries}`
   );
 }

@@ -2,8 +2,10 @@
 //
 // UpdateTable replaces the whole definition with the TableInput it is given, so an update sends
 // Cordon's full TableInput plus the live table's parameters that are not Cordon's (added by AWS,
-// Athena, crawlers, people). Partition-key changes are replacements; a table name cannot exist
-// twice, so a replacement is delete-then-create (the table holds no data: projection).
+// Athena, crawlers, people). That includes a change of partition keys (an older Cordon's single
+// `day` key → year, month, day) and of table type: the definition is replaced in place, the table
+// never disappears and no data moves (docs/athena-table.md). So the table is never replaced, and,
+// not discovered either, never deleted by Cordon: its delete (and glue:DeleteTable) is never used.
 // Ownership: the table parameter OWNERSHIP.tagKey (not a managed parameter, so never a diff). A
 // table of that name without it is foreign: the plan refuses it unless the policy says adopt: true,
 // and update refuses to change it unless it is that adoption.
@@ -109,7 +111,7 @@ export const glueTableKind: KindDescriptor<GlueTableSpec, TargetPorts> = {
     declaredBy: (p) => p.athena !== undefined,
     observe: ["glue.getTable"],
     discover: [],
-    write: ["glue.createTable", "glue.updateTable", "glue.deleteTable"],
+    write: ["glue.createTable", "glue.updateTable"],
   },
   handler: glueTableHandler,
 };

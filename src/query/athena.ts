@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { AwsSession } from "../aws/config.js";
 import type { AthenaPort } from "../aws/ports.js";
+import { formatBytes } from "../domain/bytes.js";
 import { AwsError, CancelledError, QueryError, UsageError } from "../model/errors.js";
 import type {
   QueryCell,
@@ -88,8 +89,6 @@ const abortable = (ms: number, signal: AbortSignal | undefined): Promise<void> =
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
-const mib = (bytes: number): string => `${(bytes / MB).toFixed(1)} MiB`;
-
 export function createAthenaEngine(options: {
   session: AwsSession;
   workgroup?: string;
@@ -113,12 +112,11 @@ export function createAthenaEngine(options: {
         );
       }
       const { signal, progress } = request;
-      const cancelled = (what: string) =>
-        new CancelledError(`query cancelled${what}`, [
-          `workgroup ${workgroupName} in ${first.account}/${first.region}`,
-        ]);
-      if (signal?.aborted) throw cancelled(" before it started");
-      const athena: AthenaPort = await options.session.ports({ account: first.account, region: first.region }).athena();
+      const cancelled = (what: string) => new CancelledError(`query cancelled${what}`);
+      if (signal?.aborted) throw cancelled(` before it started (workgroup ${workgroupName})`);
+      // The policy's target (its role, if any): the query reads the table's objects with these credentials.
+      const target = first.target ?? { account: first.account, region: first.region };
+      const athena: AthenaPort = await options.session.ports(target).athena();
 
       let start: { QueryExecutionId?: string | undefined };
       try {
@@ -165,12 +163,12 @@ export function createAthenaEngine(options: {
         bytes = execution?.Statistics?.DataScannedInBytes ?? bytes;
         progress?.({
           phase: state === "QUEUED" ? "wait" : "query",
-          message: `Athena query ${id}: ${state}, ${mib(bytes)} scanned`,
+          message: `Athena query ${id}: ${state}, ${formatBytes(bytes)} scanned`,
         });
         if (request.maxScanBytes !== undefined && bytes > request.maxScanBytes && state !== "FAILED") {
           if (!TERMINAL.has(state)) await stop();
           throw new QueryError(
-            `Athena query ${id} ${where} ${TERMINAL.has(state) ? "scanned" : "was stopped after scanning"} ${bytes} bytes (${mib(bytes)}), more than --max-scan ${request.maxScanBytes} bytes (${mib(request.maxScanBytes)})`,
+            `Athena query ${id} ${where} ${TERMINAL.has(state) ? "scanned" : "was stopped after scanning"} ${bytes} bytes (${formatBytes(bytes)}), more than --max-scan ${request.maxScanBytes} bytes (${formatBytes(request.maxScanBytes)})`,
             [
               `Athena charges for the data scanned so far: about USD ${athenaCostUsd(bytes).toFixed(6)}`,
               "narrow the time window (--since/--until) or the accounts and regions, or raise --max-scan",

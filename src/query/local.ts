@@ -27,6 +27,7 @@ import type {
 import type { TargetRef } from "../model/resource.js";
 import type { GlueTableSpec } from "../model/specs.js";
 import { partitionPrefixes, projectionStart, sqlString } from "./partitions.js";
+import { distinctTables } from "./tables.js";
 
 export interface LocalEngineOptions {
   readonly session: AwsSession;
@@ -48,11 +49,6 @@ interface ListedObject {
   readonly size: number;
   readonly values: Readonly<Record<string, string>>;
   readonly target: TargetRef;
-}
-
-interface TableFiles {
-  readonly table: QueryTable;
-  readonly files: { readonly path: string; readonly values: Readonly<Record<string, string>> }[];
 }
 
 /** Glue (Hive) column type → DuckDB type. */
@@ -120,41 +116,56 @@ function throttled(progress: ((e: QueryProgress) => void) | undefined, everyMs =
   };
 }
 
+const firstLine = (e: unknown): string => String((e as Error).message ?? e).split("\n")[0] as string;
+
 const cancelled = (signal: AbortSignal | undefined): void => {
   if (signal?.aborted === true) throw new CancelledError("query cancelled");
 };
 
-/** The view's SQL over one table's files: data columns typed as the table declares them, then the partition columns. */
-export function tableSelect(
+/**
+ * The SELECT that reads one partition's objects: the Glue columns typed as the table declares them
+ * (text: by position, every value read as text then cast, "-" as NULL; Parquet: by name), then the
+ * partition columns as the values of the prefix the objects were listed under.
+ */
+export function partitionSelect(
   spec: GlueTableSpec,
-  files: readonly { path: string; values: Readonly<Record<string, string>> }[],
+  files: readonly string[],
+  values: Readonly<Record<string, string>>,
 ): string {
-  const data = spec.columns.map((c) => `CAST(d.${ident(c.Name)} AS ${duckdbType(c.Type)}) AS ${ident(c.Name)}`);
-  const parts = spec.partitionKeys.map((k) => `f.${ident(k.Name)} AS ${ident(k.Name)}`);
-  if (files.length === 0) {
+  const data = spec.columns.map((c) => `CAST(${ident(c.Name)} AS ${duckdbType(c.Type)}) AS ${ident(c.Name)}`);
+  const parts = spec.partitionKeys.map(
+    (k) => `CAST(${sqlString(values[k.Name] ?? "")} AS VARCHAR) AS ${ident(k.Name)}`,
+  );
+  const list = `[${files.map(sqlString).join(", ")}]`;
+  let reader: string;
+  if (isParquet(spec)) {
+    reader = `read_parquet(${list}, union_by_name = true)`;
+  } else {
+    const delim = spec.serdeParameters["field.delim"] ?? " ";
+    const header = Number(spec.parameters["skip.header.line.count"] ?? "0") > 0;
+    const columns = `{${spec.columns.map((c) => `${sqlString(c.Name)}: 'VARCHAR'`).join(", ")}}`;
+    reader =
+      `read_csv(${list}, delim = ${sqlString(delim)}, header = ${header}, nullstr = '-', ` +
+      `auto_detect = false, columns = ${columns}, quote = '', escape = '')`;
+  }
+  return `SELECT ${[...data, ...parts].join(", ")} FROM ${reader}`;
+}
+
+/** The view over a table's prepared partitions (or, with none, no rows of the table's columns). */
+export function viewSelect(spec: GlueTableSpec, segments: readonly string[]): string {
+  const names = [...spec.columns.map((c) => c.Name), ...spec.partitionKeys.map((k) => k.Name)].map(ident).join(", ");
+  if (segments.length === 0) {
     const nulls = [
       ...spec.columns.map((c) => `CAST(NULL AS ${duckdbType(c.Type)}) AS ${ident(c.Name)}`),
       ...spec.partitionKeys.map((k) => `CAST(NULL AS VARCHAR) AS ${ident(k.Name)}`),
     ];
     return `SELECT ${nulls.join(", ")} WHERE 1 = 0`;
   }
-  const list = `[${files.map((f) => sqlString(f.path)).join(", ")}]`;
-  const filesTable = `(VALUES ${files
-    .map((f) => `(${[f.path, ...spec.partitionKeys.map((k) => f.values[k.Name] ?? "")].map(sqlString).join(", ")})`)
-    .join(", ")}) AS f(${["cordon_file", ...spec.partitionKeys.map((k) => k.Name)].map(ident).join(", ")})`;
-  let reader: string;
-  if (isParquet(spec)) {
-    reader = `read_parquet(${list}, filename = true, union_by_name = true)`;
-  } else {
-    const delim = spec.serdeParameters["field.delim"] ?? " ";
-    const header = Number(spec.parameters["skip.header.line.count"] ?? "0") > 0;
-    const columns = `{${spec.columns.map((c) => `${sqlString(c.Name)}: ${sqlString("VARCHAR")}`).join(", ")}}`;
-    reader =
-      `read_csv(${list}, delim = ${sqlString(delim)}, header = ${header}, nullstr = '-', ` +
-      `auto_detect = false, columns = ${columns}, filename = true, quote = '', escape = '')`;
-  }
-  return `SELECT ${[...data, ...parts].join(", ")} FROM ${reader} AS d JOIN ${filesTable} ON d.filename = f.cordon_file`;
+  return `SELECT ${names} FROM read_parquet([${segments.map(sqlString).join(", ")}])`;
 }
+
+/** Bumped when the prepared form changes, so older prepared partitions are not reused. */
+const SEGMENT_VERSION = "1";
 
 /** A DuckDB result type → the contract's column type. */
 function columnType(typeName: string): QueryColumnType {
@@ -257,7 +268,7 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
     // 1. List the window's objects of every table.
     emit({ phase: "list", message: `listing the objects of ${request.tables.length} table(s)` }, true);
     const listed: { table: QueryTable; objects: ListedObject[] }[] = [];
-    for (const table of request.tables) {
+    for (const table of distinctTables(request.tables, "location")) {
       const window = request.window ?? fullWindow(table.spec, now());
       listed.push({ table, objects: await list(table, window, signal) });
     }
@@ -303,40 +314,98 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
     });
     cancelled(signal);
 
-    // 3. One view per table name over its files (several tables of one name: UNION ALL).
-    const byName = new Map<string, TableFiles[]>();
-    for (const l of listed) {
-      const name = `${l.table.spec.database}\u0000${l.table.spec.name}`;
-      const files = l.objects.map((o) => ({ path: pathOf.get(o) as string, values: o.values }));
-      byName.set(name, [...(byName.get(name) ?? []), { table: l.table, files }]);
-    }
     const instance = await db();
     const connection = await instance.connect();
     const onAbort = () => connection.interrupt();
     signal?.addEventListener("abort", onAbort);
-    const queryStarted = performance.now();
+    let queryStarted = performance.now();
+    let querying = false;
     const ticker =
       request.progress === undefined
         ? undefined
         : setInterval(() => {
+            if (!querying) return;
             const p = connection.progress;
             const pct = p.percentage >= 0 ? ` ${Math.floor(p.percentage)}%` : "";
             emit({ phase: "query", message: `querying ${all.length} objects (${formatBytes(total)})${pct}` });
           }, 500);
     try {
-      for (const group of byName.values()) {
-        const spec = (group[0] as TableFiles).table.spec;
-        await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(spec.database)}`);
-        const body = group.map((g) => tableSelect(g.table.spec, g.files)).join("\nUNION ALL\n");
-        await connection.run(`CREATE OR REPLACE VIEW ${ident(spec.database)}.${ident(spec.name)} AS ${body}`);
+      // 3. Each partition's objects prepared once into one Parquet file (zstd, typed, with the
+      // partition columns), kept in the cache under a hash of the objects (bucket, key, ETag) and the
+      // table's columns and format: a changed object prepares its partition again.
+      const segmentsDir = join(options.cacheDir, "partitions");
+      mkdirSync(segmentsDir, { recursive: true });
+      const byName = new Map<string, { spec: GlueTableSpec; segments: string[] }>();
+      const groups: { spec: GlueTableSpec; values: Readonly<Record<string, string>>; files: string[] }[] = [];
+      for (const l of listed) {
+        const name = `${l.table.spec.database}\u0000${l.table.spec.name}`;
+        if (!byName.has(name)) byName.set(name, { spec: l.table.spec, segments: [] });
+        const byPrefix = new Map<string, { values: Readonly<Record<string, string>>; files: string[] }>();
+        for (const o of l.objects) {
+          const key = JSON.stringify(o.values);
+          const g = byPrefix.get(key) ?? { values: o.values, files: [] };
+          g.files.push(pathOf.get(o) as string);
+          byPrefix.set(key, g);
+        }
+        for (const g of byPrefix.values()) groups.push({ spec: l.table.spec, ...g });
       }
+      let prepared = 0;
+      for (const g of groups) {
+        cancelled(signal);
+        const files = [...g.files].sort();
+        const signature = JSON.stringify([
+          SEGMENT_VERSION,
+          g.spec.columns,
+          g.spec.partitionKeys,
+          g.spec.serializationLibrary,
+          g.spec.serdeParameters,
+          g.spec.parameters["skip.header.line.count"] ?? "",
+          g.values,
+          files.map((f) => f.slice(f.lastIndexOf("/") + 1)),
+        ]);
+        const hash = createHash("sha256").update(signature).digest("hex").slice(0, 40);
+        const path = join(segmentsDir, `${hash}.parquet`);
+        if (!existsSync(path)) {
+          const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+          try {
+            await connection.run(
+              `COPY (${partitionSelect(g.spec, files, g.values)}) TO ${sqlString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
+            );
+          } catch (e) {
+            cancelled(signal);
+            throw new UsageError(`cannot read the flow-log objects of ${JSON.stringify(g.values)}: ${firstLine(e)}`, [
+              `files: ${files.length}, table ${g.spec.database}.${g.spec.name}`,
+            ]);
+          }
+          renameSync(temp, path);
+        }
+        prepared += 1;
+        (byName.get(`${g.spec.database}\u0000${g.spec.name}`) as { segments: string[] }).segments.push(path);
+        emit(
+          {
+            phase: "fetch",
+            message: `preparing ${prepared}/${groups.length} partitions`,
+            done: prepared,
+            total: groups.length,
+          },
+          prepared === groups.length,
+        );
+      }
+      for (const { spec, segments } of byName.values()) {
+        await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(spec.database)}`);
+        await connection.run(
+          `CREATE OR REPLACE VIEW ${ident(spec.database)}.${ident(spec.name)} AS ${viewSelect(spec, segments)}`,
+        );
+      }
+      queryStarted = performance.now();
+      querying = true;
       emit({ phase: "query", message: `querying ${all.length} objects (${formatBytes(total)})` }, true);
       let reader: Awaited<ReturnType<typeof connection.runAndReadAll>>;
       try {
         reader = await connection.runAndReadAll(request.sql);
       } catch (e) {
         cancelled(signal);
-        throw new UsageError(`the query failed: ${(e as Error).message.split("\n")[0]}`, [
+        throw new UsageError(`the query failed: ${firstLine(e)}`, [
           ...((e as Error).message.split("\n").slice(1, 4) as string[]),
         ]);
       }

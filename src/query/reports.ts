@@ -10,6 +10,7 @@ import { UsageError } from "../model/errors.js";
 import type { PartitionWindow, QueryTable } from "../model/query.js";
 import type { GlueTableSpec } from "../model/specs.js";
 import { partitionPredicate, sqlString } from "./partitions.js";
+import { distinctTables } from "./tables.js";
 
 export const REPORT_NAMES = ["rejected", "top-talkers", "outbound-by-destination", "by-port", "blocked-hits"] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -59,29 +60,6 @@ const tableName = (spec: GlueTableSpec): string => `${col(spec.database)}.${col(
 /** The flow-log field of a column ("log_status" → "log-status"). */
 const fieldOf = (column: string): string => column.replace(/_/g, "-");
 
-/**
- * The tables, one per database.table name: a table declared by several policies or targets (one
- * view in the local engine) is read once, with its projected enum values merged.
- */
-export function distinctTables(tables: readonly QueryTable[]): QueryTable[] {
-  const byName = new Map<string, QueryTable>();
-  for (const t of tables) {
-    const key = `${t.spec.database}.${t.spec.name}`;
-    const seen = byName.get(key);
-    if (seen === undefined) {
-      byName.set(key, t);
-      continue;
-    }
-    const parameters: Record<string, string> = { ...seen.spec.parameters };
-    for (const [k, v] of Object.entries(t.spec.parameters)) {
-      if (!k.endsWith(".values") || parameters[k] === undefined) continue;
-      parameters[k] = [...new Set([...(parameters[k] as string).split(","), ...v.split(",")])].sort().join(",");
-    }
-    byName.set(key, { ...seen, spec: { ...seen.spec, parameters } });
-  }
-  return [...byName.values()];
-}
-
 /** Refuses a report over a table without a column it needs, naming the policy and the field. */
 function requireColumns(report: string, t: QueryTable, columns: readonly string[]): void {
   const have = new Set(t.spec.columns.map((c) => c.Name));
@@ -114,7 +92,7 @@ export function flowsCte(
   columns: readonly string[],
   filters: ReportFilters,
 ): string {
-  const distinct = distinctTables(tables);
+  const distinct = distinctTables(tables, "name");
   if (distinct.length === 0) throw new UsageError("no table to query: the selected policies have no athena section");
   const needed = [...new Set([...columns, "start", ...(filters.vpcs?.length ? ["vpc_id"] : [])])];
   for (const t of distinct) requireColumns(report, t, needed);

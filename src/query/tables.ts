@@ -72,3 +72,29 @@ export function athenaSettings(policies: readonly LoadedPolicy[]): { workgroup?:
     ...(outputLocation !== undefined ? { outputLocation } : {}),
   };
 }
+
+/**
+ * The tables once each: by "location", a table several policies or targets declare over the same
+ * objects (a policy with several targets declares it in each) is read once; by "name", every table
+ * of one database.table name is one (the local engine's one view; a report selects it once). The
+ * merged table has the union of the projected enum values (accounts, regions) of its declarations.
+ */
+export function distinctTables(tables: readonly QueryTable[], by: "location" | "name"): QueryTable[] {
+  const merged = new Map<string, QueryTable>();
+  for (const t of tables) {
+    const key = `${t.spec.database}.${t.spec.name}${by === "location" ? `|${t.spec.location}` : ""}`;
+    const seen = merged.get(key);
+    if (seen === undefined) {
+      merged.set(key, t);
+      continue;
+    }
+    const parameters: Record<string, string> = { ...seen.spec.parameters };
+    for (const [k, v] of Object.entries(t.spec.parameters)) {
+      if (!k.endsWith(".values")) continue;
+      const all = [...(parameters[k] ?? "").split(","), ...v.split(",")].filter((x) => x !== "");
+      parameters[k] = [...new Set(all)].sort().join(",");
+    }
+    merged.set(key, { ...seen, spec: { ...seen.spec, parameters } });
+  }
+  return [...merged.values()];
+}

@@ -649,13 +649,16 @@ describe("Glue database and table", () => {
     const table = p.changes.find((c) => c.address === A("glue.table", "net_db.flow_logs"))!;
     expect(table.adopting).toBe(true);
     expect(table.reason).toMatch(/^adopting Glue table net_db\.flow_logs \(the policy says adopt: true\)/);
-    // Its partition keys differ: the adoption replaces the table, and says so.
-    expect(table.action).toBe("delete-then-create");
-    expect(table.reason).toContain("(forces replacement)");
+    // Its partition keys differ: the adoption replaces its definition in place (UpdateTable), and says so.
+    expect(table.action).toBe("update");
+    expect(table.reason).not.toContain("(forces replacement)");
     expect(table.fields.map((f) => f.path)).toEqual(expect.arrayContaining(["/location", "/partitionKeys"]));
-    expect((await apply(dir)).status).toBe(0);
+    expect(table.impact.notes.join("\n")).toContain("UpdateTable replaces the table's definition in place");
+    const writes = await writesDuring(async () => expect((await apply(dir)).status).toBe(0));
+    expect(writes.filter((w) => /^glue:\w+Table$/.test(w))).toEqual(["glue:UpdateTable"]);
     const got = (await glue.send(new GetTableCommand({ DatabaseName: "net_db", Name: "flow_logs" }))).Table!;
-    expect(got.Parameters).toMatchObject({ "cordon:managed-by": "cordon" });
+    // Its parameters that are not Cordon's stay.
+    expect(got.Parameters).toMatchObject({ "cordon:managed-by": "cordon", owner: "analytics" });
     expect(got.StorageDescriptor?.Location).toBe("s3://glue-logs-111122223333/AWSLogs/");
     expect((await plan(dir, "--detailed-exitcode")).status).toBe(0);
   });

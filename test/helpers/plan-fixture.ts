@@ -12,6 +12,7 @@ import { ABSENT_FINGERPRINT, type Address, type DesiredResource, type Observatio
 import type { BucketPolicySpec, FlowLogSpec, GlueTableSpec, Inventory } from "../../src/model/specs.js";
 import { type DiffRegistry, type OwnedResource, plan } from "../../src/planner/plan.js";
 import { desiredMonitoring } from "../../src/policy/desired/index.js";
+import { legacyOf } from "./legacy-glue.js";
 
 export const DIFFS: DiffRegistry = {
   "ec2.flowLog": flowLogDiff,
@@ -113,7 +114,12 @@ export function representativeObservations(resources: readonly DesiredResource[]
         break;
       }
       case "glue.table": {
-        const spec = r.spec as GlueTableSpec;
+        // As an older Cordon defined it (one `day` partition key), and without the log_status column.
+        const spec = legacyOf(r.spec as GlueTableSpec, {
+          hive: false,
+          perHour: false,
+          projectionStartDate: "2026-01-01",
+        });
         observed.set(
           r.address,
           present({ ...spec, columns: spec.columns.filter((c) => c.Name !== "log_status") }, r.name),

@@ -322,6 +322,7 @@ function validateConfig(value: unknown): Partial<SandboxConfig> {
   const ints: Record<string, [number, number]> = {
     naclEntryQuota: [1, 1000],
     webAclAssociationDelayMs: [0, 3_600_000],
+    athenaQueryDelayMs: [0, 3_600_000],
     defaultPageSize: [1, 10_000],
   };
   for (const [k, x] of Object.entries(v)) {
@@ -330,8 +331,8 @@ function validateConfig(value: unknown): Partial<SandboxConfig> {
       if (typeof x !== "number" || !Number.isInteger(x) || x < range[0] || x > range[1]) {
         throw new Error(`config: ${k} must be an integer between ${range[0]} and ${range[1]}`);
       }
-    } else if (k === "wafAlwaysNextMarker") {
-      if (typeof x !== "boolean") throw new Error("config: wafAlwaysNextMarker must be true or false");
+    } else if (k === "wafAlwaysNextMarker" || k === "athenaQueriesHang") {
+      if (typeof x !== "boolean") throw new Error(`config: ${k} must be true or false`);
     } else if (k === "flowLogRule") {
       if (!FLOW_LOG_RULES.includes(x as FlowLogRule)) {
         throw new Error(`config: flowLogRule must be one of ${FLOW_LOG_RULES.join(", ")}`);

@@ -9,7 +9,7 @@ import type { FaultHooks, ServiceName } from "./types.js";
 
 export type FaultKind = "latency" | "throttle" | "error" | "lostResponse" | "lockConflict";
 const KINDS: readonly FaultKind[] = ["latency", "throttle", "error", "lostResponse", "lockConflict"];
-const SERVICES: readonly ServiceName[] = ["ec2", "elbv2", "sts", "s3", "glue", "wafv2"];
+const SERVICES: readonly ServiceName[] = ["ec2", "elbv2", "sts", "s3", "glue", "wafv2", "athena"];
 
 export interface FaultRule {
   readonly kind: FaultKind;

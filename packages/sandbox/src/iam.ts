@@ -7,6 +7,7 @@
 // IfExists). Keys without a policy keep the allow-list (or allow-all) behaviour.
 import { wildcardMatch } from "./identity.js";
 import { conditionsMatch } from "./policy-eval.js";
+import { athenaResultOf, athenaWorkgroupOf } from "./services/athena.js";
 import type { AclRecord, Ec2State, FlowLogRecord } from "./services/ec2.js";
 import type { WafState } from "./services/wafv2.js";
 import type { SandboxRequest, ServiceContext, ServiceName } from "./types.js";
@@ -279,6 +280,24 @@ function wafChecks(op: string, req: SandboxRequest, ctx: ServiceContext): IamChe
 }
 
 /**
+ * Athena's actions are on the workgroup (a query's: the one it ran in); GetQueryResults also reads
+ * the result object with the caller's rights. The reads a query makes are checked when it runs
+ * (src/services/athena.ts).
+ */
+function athenaChecks(op: string, req: SandboxRequest, ctx: ServiceContext): IamCheck[] {
+  const a = `athena:${op}`;
+  if (op === "ListWorkGroups") return [{ action: a, resource: "*" }];
+  const wg = athenaWorkgroupOf(req, ctx) ?? "primary";
+  const checks: IamCheck[] = [{ action: a, resource: `arn:aws:athena:${req.region}:${req.account}:workgroup/${wg}` }];
+  if (op === "GetQueryResults") {
+    const out = athenaResultOf(req, ctx);
+    if (out !== undefined)
+      checks.push({ action: "s3:GetObject", resource: `arn:aws:s3:::${out.slice("s3://".length)}` });
+  }
+  return checks;
+}
+
+/**
  * Every check IAM makes for one request: the operation's action on each resource it names (by the
  * Service Authorization Reference's resource types), and the actions AWS requires besides.
  * `action` is the request's own action (the service module's mapping).
@@ -305,5 +324,7 @@ export function requestChecks(
         : [{ action, resource: "*" }];
     case "elbv2":
       return [{ action, resource: "*" }];
+    case "athena":
+      return athenaChecks(operation, req, ctx);
   }
 }

@@ -1,4 +1,4 @@
-// @cordon/sandbox: a local AWS-compatible endpoint (EC2, S3, Glue, WAFv2, ELBv2, STS) for
+// @cordon/sandbox: a local AWS-compatible endpoint (EC2, S3, Glue, WAFv2, ELBv2, STS, Athena) for
 // Cordon's demo, its tests and anyone trying Cordon without an AWS account. This is the
 // package's public surface; it imports nothing from Cordon (a test enforces it).
 export type { Control, RequestLogEntry, TrafficRequest } from "./control.js";

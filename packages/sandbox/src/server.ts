@@ -61,7 +61,11 @@ export interface SandboxHandle {
   stop(): Promise<void>;
 }
 
-const JSON_TARGETS: Readonly<Record<string, ServiceName>> = { AWSGlue: "glue", AWSWAF_20190729: "wafv2" };
+const JSON_TARGETS: Readonly<Record<string, ServiceName>> = {
+  AWSGlue: "glue",
+  AWSWAF_20190729: "wafv2",
+  AmazonAthena: "athena",
+};
 const QUERY_VERSIONS: Readonly<Record<string, ServiceName>> = {
   "2016-11-15": "ec2",
   "2015-12-01": "elbv2",
@@ -74,6 +78,7 @@ const SIGNING_NAMES: Readonly<Record<string, ServiceName>> = {
   s3: "s3",
   glue: "glue",
   wafv2: "wafv2",
+  athena: "athena",
 };
 const INTERNAL_ERRORS: Readonly<Record<ServiceName, string>> = {
   ec2: "InternalError",
@@ -82,6 +87,7 @@ const INTERNAL_ERRORS: Readonly<Record<ServiceName, string>> = {
   s3: "InternalError",
   glue: "InternalServiceException",
   wafv2: "WAFInternalErrorException",
+  athena: "InternalServerException",
 };
 const THROTTLE_MESSAGES: Readonly<Record<string, string>> = {
   RequestLimitExceeded: "Request limit exceeded.",

@@ -15,6 +15,8 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   webAclAssociationDelayMs: 0,
   defaultPageSize: 100,
   flowLogRule: "strict",
+  athenaQueryDelayMs: 0,
+  athenaQueriesHang: false,
 };
 
 export const STATE_FORMAT = "cordon-sandbox-state/1";

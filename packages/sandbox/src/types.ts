@@ -4,7 +4,7 @@
 // they throw ApiError and their `errorResponse` renders it in their protocol.
 import type { IncomingHttpHeaders } from "node:http";
 
-export type ServiceName = "ec2" | "elbv2" | "sts" | "s3" | "glue" | "wafv2";
+export type ServiceName = "ec2" | "elbv2" | "sts" | "s3" | "glue" | "wafv2" | "athena";
 export type Protocol = "ec2" | "query" | "rest-xml" | "json";
 
 export interface SandboxRequest {
@@ -66,6 +66,10 @@ export interface SandboxConfig {
    * flow log with the same configuration (every setting) and destination.
    */
   flowLogRule: FlowLogRule;
+  /** Athena: a query stays RUNNING this many ms after it has scanned its data (polling tests). */
+  athenaQueryDelayMs: number;
+  /** Athena: queries stay RUNNING until StopQueryExecution (cancellation tests). */
+  athenaQueriesHang: boolean;
 }
 
 export type FlowLogRule = "strict" | "per-config";

@@ -27,6 +27,8 @@ interface Options {
   readonly traffic?: string;
   readonly trafficSeed?: string;
   readonly clock?: string;
+  readonly athenaDelayMs?: string;
+  readonly athenaHang?: boolean;
 }
 
 const SCENARIOS = ["steady", "cats-eyes", "scale"] as const;
@@ -92,7 +94,7 @@ export function register(program: Command, setExit: SetExit): void {
   program
     .command("sandbox")
     .summary("run a local AWS-compatible endpoint (EC2, S3, Glue, WAFv2, ELBv2, STS) for trying and testing")
-    .description("Run a local AWS-compatible endpoint (EC2, S3, Glue, WAFv2, ELBv2, STS) on 127.0.0.1")
+    .description("Run a local AWS-compatible endpoint (EC2, S3, Glue, WAFv2, ELBv2, STS, Athena) on 127.0.0.1")
     .option("--port <n>", "port to listen on (0 = any free port)", "4566")
     .option("--seed <file>", "estate YAML to seed at start (ignored when --state already holds state)")
     .option("--state <file>", "keep state in this file across restarts (written atomically)")
@@ -127,11 +129,14 @@ export function register(program: Command, setExit: SetExit): void {
       "--clock <time>",
       "start the sandbox clock at this ISO 8601 time (simulated; changed by POST /_sandbox/clock)",
     )
+    .option("--athena-delay-ms <n>", "Athena queries stay RUNNING this long after scanning (polling, --max-scan)")
+    .option("--athena-hang", "Athena queries stay RUNNING until StopQueryExecution (cancellation, Ctrl-C)")
     .action(async (o: Options) => {
       const port = int(o.port, "--port", 0, 65535) ?? 4566;
       const latencyMs = int(o.latencyMs, "--latency-ms", 0, 600_000);
       const naclEntryQuota = int(o.naclQuota, "--nacl-quota", 1, 1000);
       const webAclAssociationDelayMs = int(o.webAclDelayMs, "--web-acl-delay-ms", 0, 3_600_000);
+      const athenaQueryDelayMs = int(o.athenaDelayMs, "--athena-delay-ms", 0, 3_600_000);
       let throttleRate: number | undefined;
       if (o.throttleRate !== undefined) {
         throttleRate = Number(o.throttleRate);
@@ -182,6 +187,8 @@ export function register(program: Command, setExit: SetExit): void {
             ...(naclEntryQuota !== undefined ? { naclEntryQuota } : {}),
             ...(webAclAssociationDelayMs !== undefined ? { webAclAssociationDelayMs } : {}),
             ...(o.wafAlwaysNextMarker ? { wafAlwaysNextMarker: true } : {}),
+            ...(athenaQueryDelayMs !== undefined ? { athenaQueryDelayMs } : {}),
+            ...(o.athenaHang ? { athenaQueriesHang: true } : {}),
             flowLogRule,
           },
           faults: {

@@ -104,8 +104,16 @@ describe("checkFieldName", () => {
 
 describe("partition columns", () => {
   const cases: { layout: PartitionLayout; columns: string[]; reason: string }[] = [
-    { layout: { perHour: false }, columns: ["aws_account_id", "aws_region", "day"], reason: "daily" },
-    { layout: { perHour: true }, columns: ["aws_account_id", "aws_region", "day", "hour"], reason: "hourly" },
+    {
+      layout: { perHour: false },
+      columns: ["aws_account_id", "aws_region", "year", "month", "day"],
+      reason: "daily",
+    },
+    {
+      layout: { perHour: true },
+      columns: ["aws_account_id", "aws_region", "year", "month", "day", "hour"],
+      reason: "hourly",
+    },
   ];
   it.each(cases)("$reason", ({ layout, columns }) => {
     expect(partitionColumns(layout)).toEqual(columns);
@@ -120,6 +128,6 @@ describe("partition columns", () => {
   });
 
   it("detects a clash by column name", () => {
-    expect(partitionClashes(["srcaddr", "day", "hour"], { perHour: false })).toEqual(["day"]);
+    expect(partitionClashes(["srcaddr", "year", "day", "hour"], { perHour: false })).toEqual(["year", "day"]);
   });
 });

@@ -32,6 +32,7 @@ const FILES: Readonly<Record<string, readonly string[]>> = {
 /** Calls in a handler that its kind never makes (the kind is never deleted). */
 const NEVER_MADE: Readonly<Record<string, readonly string[]>> = {
   "glue.database": ["glue.deleteDatabase"],
+  "glue.table": ["glue.deleteTable"],
   "s3.bucketPolicy": ["s3.deleteBucketPolicy"],
 };
 

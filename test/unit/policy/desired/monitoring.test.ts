@@ -99,7 +99,9 @@ describe("desiredMonitoring: the representative policies", () => {
     expect(t.parameters["projection.aws_account_id.values"]).toBe("111122223333,444455556666");
     expect(t.parameters["projection.aws_region.values"]).toBe("eu-west-1,us-east-1");
     expect(d.queries).toHaveLength(1);
-    expect(d.queries[0]?.sql).toContain("AND day >= '2026/04/30'");
+    expect(d.queries[0]?.sql).toContain(
+      "AND ((year = '2026' AND month = '04' AND day = '30') OR (year = '2026' AND month = '05' AND day = '01'))",
+    );
   });
 
   it("does not depend on the order of the policies", () => {
