@@ -64,7 +64,18 @@ function cordonQuery(args) {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ["-r", preload, join(ROOT, "dist/cordon.js"), "query", ...args, "--format", "json", "--threads", "1", "--no-progress"],
+      [
+        "-r",
+        preload,
+        join(ROOT, "dist/cordon.js"),
+        "query",
+        ...args,
+        "--format",
+        "json",
+        "--threads",
+        "1",
+        "--no-progress",
+      ],
       {
         cwd: work,
         maxBuffer: 64 << 20,
@@ -100,7 +111,9 @@ try {
   const ec2 = new EC2Client(config);
   const formatOf = {};
   for (const f of FORMATS) {
-    await s3.send(new CreateBucketCommand({ Bucket: f.bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await s3.send(
+      new CreateBucketCommand({ Bucket: f.bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    );
     await s3.send(
       new PutBucketPolicyCommand({
         Bucket: f.bucket,
@@ -173,7 +186,14 @@ try {
     const warm = await cordonQuery(["top-talkers", ...base]);
     const hourCache = join(work, `cache-hour-${f.format}`);
     const hour = await cordonQuery([
-      "top-talkers", file, "--since", hourFrom, "--until", hourUntil, "--cache-dir", hourCache,
+      "top-talkers",
+      file,
+      "--since",
+      hourFrom,
+      "--until",
+      hourUntil,
+      "--cache-dir",
+      hourCache,
     ]);
     const s = cold.result.stats;
     const w = warm.result.stats;
@@ -190,7 +210,8 @@ try {
     console.log(
       `  pruning: 1-hour window lists ${h.objectsListed} and fetches ${h.objectsFetched} objects; the ${DAYS}-day window ${s.objectsListed} and ${s.objectsFetched}`,
     );
-    if (JSON.stringify(cold.result.rows) !== JSON.stringify(warm.result.rows)) throw new Error("cold and warm runs differ");
+    if (JSON.stringify(cold.result.rows) !== JSON.stringify(warm.result.rows))
+      throw new Error("cold and warm runs differ");
   }
 } finally {
   await sandbox.stop();

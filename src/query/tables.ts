@@ -79,7 +79,7 @@ export function athenaSettings(policies: readonly LoadedPolicy[]): { workgroup?:
  * of one database.table name is one (the local engine's one view; a report selects it once). The
  * merged table has the union of the projected enum values (accounts, regions) of its declarations.
  */
-export function distinctTables(tables: readonly QueryTable[], by: "location" | "name"): QueryTable[] {
+export function distinctTables(tables: readonly QueryTable[], by: "location" | "name" = "name"): QueryTable[] {
   const merged = new Map<string, QueryTable>();
   for (const t of tables) {
     const key = `${t.spec.database}.${t.spec.name}${by === "location" ? `|${t.spec.location}` : ""}`;
