@@ -100,6 +100,7 @@ export async function runInvestigation(o: InvestigateRunOptions): Promise<Invest
     written: o.write && proposal.patches.length > 0,
     bytesScanned: result.bytesScanned,
     queries: result.queries,
+    records: result.records,
     ...(result.costUsd === undefined ? {} : { costUsd: result.costUsd }),
   };
 }

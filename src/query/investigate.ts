@@ -89,6 +89,8 @@ export interface InvestigateResult {
   readonly findings: readonly Finding[];
   readonly bytesScanned: number;
   readonly queries: number;
+  /** Flow-log records in the window, over every table. */
+  readonly records: number;
   readonly costUsd?: number;
 }
 
@@ -423,6 +425,7 @@ export async function investigate(
 ): Promise<InvestigateResult> {
   let bytesScanned = 0;
   let queries = 0;
+  let records = 0;
   let costUsd: number | undefined;
   const query = async (scope: InvestigateScope, sql: string): Promise<QueryResult> => {
     const result = await engine.run({
@@ -441,6 +444,7 @@ export async function investigate(
   const findings: Finding[] = [];
   for (const scope of scopes) {
     const totals = totalsOf(await query(scope, totalsSql(scope)));
+    records += totals.flows;
     if (totals.flows === 0) continue;
     const t = run.thresholds;
     const found = [
@@ -453,7 +457,7 @@ export async function investigate(
     for (const f of found) findings.push(withDetail(f, await query(scope, detailSql(scope, conditionOf(f, scope)))));
   }
   findings.sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind] || b.evidence.bytes - a.evidence.bytes);
-  return { findings, bytesScanned, queries, ...(costUsd === undefined ? {} : { costUsd }) };
+  return { findings, bytesScanned, queries, records, ...(costUsd === undefined ? {} : { costUsd }) };
 }
 
 // --- Proposals ------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ describe("cordon investigate", () => {
     sandbox.control.clearRequests();
     const { status, report } = await investigate(["policies", ...FIRST]);
     expect(status).toBe(2);
+    expect(report.records).toBeGreaterThan(100);
     const flood = report.findings.find((f) => f.kind === "outbound-flood");
     expect(flood?.address).toBe(FLOOD);
     expect(flood?.severity).toBe("warning");
@@ -266,6 +267,21 @@ describe("cordon investigate", () => {
         .findIndex((l) => l.includes(`- cidr: ${FLOOD}`)) + 1,
     );
     expect(report.findings[0]?.kind).toBe("block-not-holding");
+  });
+
+  it("says a window without records has none, exit 0", async () => {
+    const r = await run([
+      "investigate",
+      "policies",
+      ...window("2026-12-05T05:00:00Z", "2026-12-05T06:00:00Z"),
+      "--today",
+      TODAY,
+      "--cache-dir",
+      join(tmp, "cache"),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/; 0 records, 1 queries/);
+    expect(r.stdout).toMatch(/No flow-log records in this window/);
   });
 
   it("refuses bad options with a clear error, exit 1, no stack trace", async () => {

@@ -67,6 +67,7 @@ const report = (findings: Finding[]): InvestigateReport => ({
   written: false,
   bytesScanned: 1000,
   queries: 6,
+  records: 12_345,
 });
 
 describe("investigate renderers", () => {
@@ -81,6 +82,17 @@ describe("investigate renderers", () => {
     );
     const coloured = renderInvestigateText(r, makeStyler(true));
     expect(coloured).toContain("\u001b[32m+# \\u{1b}[31m```\u001b[39m");
+  });
+
+  it("says so when the window holds no record at all, apart from holding no finding", () => {
+    const empty = { ...report([]), proposals: [], patches: [] };
+    expect(renderInvestigateText({ ...empty, records: 0 }, makeStyler(false))).toMatch(
+      /No flow-log records in this window/,
+    );
+    const quiet = renderInvestigateText(empty, makeStyler(false));
+    expect(quiet).toMatch(/12,345 records, 6 queries/);
+    expect(quiet).toMatch(/No findings in this window\./);
+    expect(quiet).toMatch(/No finding that calls for action\.$/);
   });
 
   it("markdown: a table of findings with cells that cannot break it, the diff in a fence it cannot close", () => {
