@@ -8,7 +8,8 @@
 // Then the blocking section (scripts/bench/blocking.mjs), reading hostile policy files
 // (scripts/bench/validate.ts: cost at n and 4n) and speed at organisation scale
 // (scripts/bench/scale.mjs, docs/performance.md; BENCH_SCALE=0 leaves it out), after the sandbox's
-// synthetic flow-log generation (scripts/bench/traffic.mjs; BENCH_TRAFFIC=0 leaves it out).
+// synthetic flow-log generation (scripts/bench/traffic.mjs; BENCH_TRAFFIC=0 leaves it out) and
+// cordon query on the local engine (scripts/bench/query.mjs; BENCH_QUERY=0 leaves it out).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -138,6 +139,10 @@ execFileSync(process.execPath, [validateBench], { stdio: "inherit" });
 
 // Synthetic flow-log generation (the sandbox's `scale` traffic scenario): records/s.
 if (process.env.BENCH_TRAFFIC !== "0") await import("./bench/traffic.mjs");
+
+// cordon query on the local engine: top-talkers over a week of three accounts' flow logs, fetch
+// and query apart, and pruning (docs/performance.md, "Query"; BENCH_QUERY=0 leaves it out).
+if (process.env.BENCH_QUERY !== "0") await import("./bench/query.mjs");
 
 // Speed at organisation scale: 500 to 5,000 VPCs × 4 regions at 50 ms per call, 20 accounts
 // through AssumeRole, and the fixed cost of a command (docs/performance.md).

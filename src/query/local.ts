@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AwsSession } from "../aws/config.js";
 import { formatBytes } from "../domain/bytes.js";
-import { CancelledError, UsageError } from "../model/errors.js";
+import { CancelledError, IoError, UsageError } from "../model/errors.js";
 import type {
   PartitionWindow,
   QueryCell,
@@ -223,7 +223,7 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
           for (const o of page.Contents ?? []) {
             const key = o.Key ?? "";
             const base = key.slice(key.lastIndexOf("/") + 1);
-            // Hive and Athena skip files whose names start with "_" or "." (markers, temporary files).
+            // Hive's hidden files (names starting with "_" or "."): markers, temporary files.
             if (base === "" || base.startsWith("_") || base.startsWith(".")) continue;
             (found[i] as ListedObject[]).push({
               bucket: p.bucket,
@@ -283,7 +283,15 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
 
     // 2. Fetch what the cache does not hold.
     const objectsDir = join(options.cacheDir, "objects");
-    mkdirSync(objectsDir, { recursive: true });
+    const segmentsDir = join(options.cacheDir, "partitions");
+    try {
+      mkdirSync(objectsDir, { recursive: true });
+      mkdirSync(segmentsDir, { recursive: true });
+    } catch (e) {
+      throw new IoError(`cannot use the cache directory ${options.cacheDir}: ${firstLine(e)}`, [
+        "give another with --cache-dir, or set XDG_CACHE_HOME",
+      ]);
+    }
     let fetched = 0;
     let hits = 0;
     let bytesFetched = 0;
@@ -303,8 +311,12 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
         const s3 = await options.session.ports(o.target).s3();
         const got = await s3.getObjectBytes({ Bucket: o.bucket, Key: o.key }, signal);
         const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-        writeFileSync(temp, got.body);
-        renameSync(temp, path);
+        try {
+          writeFileSync(temp, got.body);
+          renameSync(temp, path);
+        } catch (e) {
+          throw new IoError(`cannot write ${path} in the cache: ${firstLine(e)}`);
+        }
         fetched += 1;
         bytesFetched += got.body.byteLength;
       }
@@ -333,8 +345,6 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
       // 3. Each partition's objects prepared once into one Parquet file (zstd, typed, with the
       // partition columns), kept in the cache under a hash of the objects (bucket, key, ETag) and the
       // table's columns and format: a changed object prepares its partition again.
-      const segmentsDir = join(options.cacheDir, "partitions");
-      mkdirSync(segmentsDir, { recursive: true });
       const byName = new Map<string, { spec: GlueTableSpec; segments: string[] }>();
       const groups: { spec: GlueTableSpec; values: Readonly<Record<string, string>>; files: string[] }[] = [];
       for (const l of listed) {

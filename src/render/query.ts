@@ -43,7 +43,8 @@ function renderCsv(r: QueryResult): string {
 }
 
 function renderMarkdown(r: QueryResult): string {
-  const esc = (s: string) => mdText(s).replace(/\|/g, "\\|");
+  // mdText escapes `|` too, so a cell cannot end the table cell.
+  const esc = mdText;
   const numeric = r.columns.map((c) => c.type === "integer" || c.type === "double");
   const lines = [
     `| ${r.columns.map((c) => esc(c.name)).join(" | ")} |`,

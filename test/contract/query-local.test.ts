@@ -1,7 +1,7 @@
 // The local query engine against the sandbox's S3: it lists only the window's partitions (from the
 // table's projection), fetches each object once into its ETag-keyed cache, reads gzip text and
 // Parquet in both layouts, refuses a scan over the limit before fetching, and stops on abort.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -192,6 +192,21 @@ describe("local engine", () => {
         /would read [\d.]+ kB of flow logs \(2 objects\), more than the limit of 100 B/,
       );
       expect(getObjects()).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("names the cache directory it cannot use", async () => {
+    const file = join(cache, "a-file");
+    writeFileSync(file, "x");
+    const engine = createLocalEngine({ session, cacheDir: join(file, "sub") });
+    try {
+      const window = { from: new Date("2026-12-05T11:00:00Z"), until: new Date("2026-12-05T12:00:00Z") };
+      await expect(engine.run({ sql: "SELECT 1", tables: [TEXT()], window })).rejects.toMatchObject({
+        code: "IO",
+        message: expect.stringMatching(/^cannot use the cache directory .*a-file\/sub: /),
+      });
     } finally {
       await engine.close();
     }
