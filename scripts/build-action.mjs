@@ -29,6 +29,10 @@ const result = await build({
     js: "import { createRequire as __cordonCreateRequire } from 'node:module'; const require = __cordonCreateRequire(import.meta.url);",
   },
   define: { __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
+  // DuckDB (the local query engine, and the sandbox's Athena) is a native addon that cannot be
+  // bundled; it is loaded by dynamic import() only when a query runs, which plan, apply and drift in
+  // the action never do.
+  external: ["@duckdb/*"],
   logLevel: "warning",
 });
 const file = result.outputFiles.find((f) => f.path.endsWith(".js"));

@@ -114,11 +114,16 @@ export interface QueryInput {
   readonly vpcs?: readonly string[] | undefined;
   readonly maxScanBytes?: number | undefined;
   readonly engine: QueryEngineName;
+  /** The local engine's DuckDB threads (--threads). */
+  readonly threads?: number | undefined;
 }
 
 /** Parses the shared options and loads the policies (problems printed as for plan). */
 export function readQueryInput(paths: readonly string[], o: QueryInputOptions, now: Date = new Date()): QueryInput {
   const today = todayOption(o.today, now);
+  const threads = o.threads === undefined ? undefined : Number(o.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
+    throw new UsageError(`--threads must be a positive integer, got "${o.threads}"`);
   const maxScanBytes = o.maxScan === undefined ? undefined : parseByteSize(o.maxScan);
   if (o.maxScan !== undefined && maxScanBytes === undefined)
     throw new UsageError(`--max-scan must be a size such as 500MB or 10GB, got "${o.maxScan}"`);
@@ -135,6 +140,7 @@ export function readQueryInput(paths: readonly string[], o: QueryInputOptions, n
     vpcs: o.vpc,
     maxScanBytes,
     engine: o.engine ?? defaultEngine(queryable),
+    threads,
   };
 }
 
@@ -157,14 +163,10 @@ export function openEngine(
       ...(outputLocation !== undefined ? { outputLocation } : {}),
     });
   }
-  const threads = o.threads === undefined ? undefined : Number(o.threads);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-    throw new UsageError(`--threads must be a positive integer, got "${o.threads}"`);
-  }
   return createLocalEngine({
     session: s,
     cacheDir: cacheDirOf(o.cacheDir),
-    ...(threads !== undefined ? { threads } : {}),
+    ...(input.threads !== undefined ? { threads: input.threads } : {}),
   });
 }
 

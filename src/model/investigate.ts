@@ -125,6 +125,8 @@ export interface InvestigateReport {
   /** Bytes scanned over all queries, and queries run. */
   readonly bytesScanned: number;
   readonly queries: number;
+  /** Flow-log records in the window, over every table read. */
+  readonly records: number;
   /** Athena's price over all queries, when the engine reports one. */
   readonly costUsd?: number;
 }

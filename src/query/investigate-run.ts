@@ -16,7 +16,7 @@ import {
   investigate,
   type Thresholds,
 } from "./investigate.js";
-import { distinctTables } from "./reports.js";
+import { distinctTables } from "./tables.js";
 
 export interface InvestigateRunOptions {
   /** The loaded policies (every one: proposals may go to a policy without a table). */
@@ -74,7 +74,7 @@ export function declaredBlocks(policies: readonly LoadedPolicy[], table: QueryTa
 }
 
 export async function runInvestigation(o: InvestigateRunOptions): Promise<InvestigateReport> {
-  const tables = distinctTables(o.tables);
+  const tables = distinctTables(o.tables, "name");
   const scopes: InvestigateScope[] = tables.map((table) => ({
     table,
     filters: { window: o.window, vpcs: o.vpcs, limit: 10 },
@@ -100,6 +100,7 @@ export async function runInvestigation(o: InvestigateRunOptions): Promise<Invest
     written: o.write && proposal.patches.length > 0,
     bytesScanned: result.bytesScanned,
     queries: result.queries,
+    records: result.records,
     ...(result.costUsd === undefined ? {} : { costUsd: result.costUsd }),
   };
 }

@@ -7,7 +7,8 @@
 // is a private IPv4 address (RFC 1918: 10/8, 172.16/12, 192.168/16, which hold the VPC CIDR blocks
 // one normally uses), outside is any other address. The queries read the table through the query
 // layer's `flows` (the window's partitions and record start times, the --vpc filter), so both
-// commands select the same records.
+// commands select the same records. What a record's addresses and action mean:
+// docs/aws-behaviour.md, "Reading records: addresses and verdicts".
 
 import { formatBytes } from "../domain/bytes.js";
 import { cidrOf, formatCidr } from "../domain/cidr.js";
@@ -88,6 +89,8 @@ export interface InvestigateResult {
   readonly findings: readonly Finding[];
   readonly bytesScanned: number;
   readonly queries: number;
+  /** Flow-log records in the window, over every table. */
+  readonly records: number;
   readonly costUsd?: number;
 }
 
@@ -422,6 +425,7 @@ export async function investigate(
 ): Promise<InvestigateResult> {
   let bytesScanned = 0;
   let queries = 0;
+  let records = 0;
   let costUsd: number | undefined;
   const query = async (scope: InvestigateScope, sql: string): Promise<QueryResult> => {
     const result = await engine.run({
@@ -440,6 +444,7 @@ export async function investigate(
   const findings: Finding[] = [];
   for (const scope of scopes) {
     const totals = totalsOf(await query(scope, totalsSql(scope)));
+    records += totals.flows;
     if (totals.flows === 0) continue;
     const t = run.thresholds;
     const found = [
@@ -452,7 +457,7 @@ export async function investigate(
     for (const f of found) findings.push(withDetail(f, await query(scope, detailSql(scope, conditionOf(f, scope)))));
   }
   findings.sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind] || b.evidence.bytes - a.evidence.bytes);
-  return { findings, bytesScanned, queries, ...(costUsd === undefined ? {} : { costUsd }) };
+  return { findings, bytesScanned, queries, records, ...(costUsd === undefined ? {} : { costUsd }) };
 }
 
 // --- Proposals ------------------------------------------------------------------------------

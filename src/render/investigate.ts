@@ -83,7 +83,7 @@ export function proposalLine(p: ProposalOutcome): string {
 function header(r: InvestigateReport): string {
   const tables = r.tables.map((t) => `${t.policy} (${t.account}/${t.region})`).join(", ");
   const cost = r.costUsd === undefined ? "" : `, about $${r.costUsd.toFixed(4)}`;
-  return `Investigated ${r.from} to ${r.until} with the ${r.engine} engine: ${tables || "no table"}; ${r.queries} queries, ${formatBytes(r.bytesScanned)} scanned${cost}.`;
+  return `Investigated ${r.from} to ${r.until} with the ${r.engine} engine: ${tables || "no table"}; ${count(r.records)} records, ${r.queries} queries, ${formatBytes(r.bytesScanned)} scanned${cost}.`;
 }
 
 export function renderInvestigateText(r: InvestigateReport, s: Styler): string {
@@ -98,7 +98,13 @@ export function renderInvestigateText(r: InvestigateReport, s: Styler): string {
     for (const l of evidenceLines(f)) out.push(`  ${s.dim(term(l))}`);
     out.push("");
   }
-  if (r.findings.length === 0) out.push("No findings in this window.", "");
+  if (r.findings.length === 0)
+    out.push(
+      r.records === 0
+        ? "No flow-log records in this window: check the window, the filters, and that the flow logs deliver (cordon plan shows their delivery status)."
+        : "No findings in this window.",
+      "",
+    );
   if (r.proposals.length > 0) {
     out.push(s.bold("Proposed policy change:"));
     for (const p of r.proposals) {
@@ -136,7 +142,7 @@ export function renderInvestigateMarkdown(r: InvestigateReport): string {
     for (const f of r.findings) out.push(`- ${mdText(f.summary)}`);
     out.push("");
   } else {
-    out.push("No findings in this window.", "");
+    out.push(r.records === 0 ? "No flow-log records in this window." : "No findings in this window.", "");
   }
   if (r.proposals.length > 0) {
     out.push("#### Proposed policy change", "");

@@ -9,10 +9,20 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvestigateReport } from "../../src/model/investigate.js";
-import { ACCOUNT, cordonRunner, isMutating, makeTmp, requireCli, sandboxClientConfig, TODAY } from "./helpers.js";
+import {
+  ACCOUNT,
+  cordonRunner,
+  isMutating,
+  makeTmp,
+  REGION,
+  requireCli,
+  sandboxClientConfig,
+  TODAY,
+} from "./helpers.js";
 
 const FLOOD = "203.0.113.66";
 const SCANNER = "192.0.2.200";
@@ -77,6 +87,7 @@ describe("cordon investigate", () => {
     sandbox.control.clearRequests();
     const { status, report } = await investigate(["policies", ...FIRST]);
     expect(status).toBe(2);
+    expect(report.records).toBeGreaterThan(100);
     const flood = report.findings.find((f) => f.kind === "outbound-flood");
     expect(flood?.address).toBe(FLOOD);
     expect(flood?.severity).toBe("warning");
@@ -106,6 +117,37 @@ describe("cordon investigate", () => {
     const requests = sandbox.control.requests();
     expect(requests.filter(isMutating).map((q) => `${q.service}:${q.operation}`)).toEqual([]);
     expect(requests.some((q) => q.operation === "GetObject")).toBe(true);
+  });
+
+  it("finds the same on Athena (the sandbox's) as on the local engine", async () => {
+    const bucket = "cats-eyes-investigate-results";
+    await new S3Client({ ...sandboxClientConfig(sandbox.url, ACCOUNT), forcePathStyle: true }).send(
+      new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    );
+    const local = await investigate(["policies", ...FIRST, "--engine", "local"]);
+    sandbox.control.clearRequests();
+    const athena = await investigate([
+      "policies",
+      ...FIRST,
+      "--engine",
+      "athena",
+      "--output-location",
+      `s3://${bucket}/cordon/`,
+    ]);
+    expect(athena.status).toBe(2);
+    expect(athena.report.engine).toBe("athena");
+    expect(athena.report.findings).toEqual(local.report.findings);
+    expect(athena.report.proposals).toEqual(local.report.proposals);
+    expect(athena.report.costUsd).toBeGreaterThan(0);
+    const started = sandbox.control.requests().filter((q) => q.operation === "StartQueryExecution");
+    expect(started.length).toBe(athena.report.queries);
+    // Athena's queries are its only non-read calls: nothing else is changed.
+    expect(
+      sandbox.control
+        .requests()
+        .filter(isMutating)
+        .filter((q) => q.service !== "athena"),
+    ).toEqual([]);
   });
 
   it("prints text for a person and markdown, terminal-safe", async () => {
@@ -225,6 +267,21 @@ describe("cordon investigate", () => {
         .findIndex((l) => l.includes(`- cidr: ${FLOOD}`)) + 1,
     );
     expect(report.findings[0]?.kind).toBe("block-not-holding");
+  });
+
+  it("says a window without records has none, exit 0", async () => {
+    const r = await run([
+      "investigate",
+      "policies",
+      ...window("2026-12-05T05:00:00Z", "2026-12-05T06:00:00Z"),
+      "--today",
+      TODAY,
+      "--cache-dir",
+      join(tmp, "cache"),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/; 0 records, 1 queries/);
+    expect(r.stdout).toMatch(/No flow-log records in this window/);
   });
 
   it("refuses bad options with a clear error, exit 1, no stack trace", async () => {
