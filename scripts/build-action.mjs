@@ -22,9 +22,6 @@ const result = await build({
   minify: true,
   legalComments: "none",
   outfile,
-  // DuckDB is a native addon, loaded by dynamic import only where a query runs (the sandbox's
-  // Athena, the local query engine): it cannot be bundled, and the action never queries.
-  external: ["@duckdb/*"],
   banner: {
     js: "import { createRequire as __cordonCreateRequire } from 'node:module'; const require = __cordonCreateRequire(import.meta.url);",
   },

@@ -19,7 +19,6 @@
 // only projection parameters, never the partition keys.
 
 import type { DiffResult } from "../model/change.js";
-import type { PartitionWindow } from "../model/query.js";
 import type { GlueColumn, GlueTableSpec } from "../model/specs.js";
 import { deepEqual, inPlaceDiff } from "./diff.js";
 import { athenaColumnName, DEFAULT_FIELDS, flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
@@ -183,46 +182,6 @@ export function locationTemplate(root: string, layout: FlowLogLayout, names: Par
   return layout.hiveCompatiblePartitions
     ? `${root}aws-account-id=${v(names.account)}/aws-service=vpcflowlogs/aws-region=${v(names.region)}/${time.map(([seg, col]) => `${seg}=${v(col)}/`).join("")}`
     : `${root}${v(names.account)}/vpcflowlogs/${v(names.region)}/${time.map(([, col]) => `${v(col)}/`).join("")}`;
-}
-
-/**
- * The S3 prefixes (`s3://bucket/key…/`) that hold the objects of `window`, from the table's own
- * storage.location.template: one per account, region and UTC day it touches (per hour with
- * per-hour partitions), the accounts and regions those the window names or else every projected
- * value, sorted. What the local query engine lists instead of the whole location.
- */
-export function partitionPrefixes(spec: GlueTableSpec, window: PartitionWindow): string[] {
-  const template = spec.parameters["storage.location.template"] ?? "";
-  const keys = spec.partitionKeys.map((k) => k.Name);
-  const names = partitionNames(
-    spec.columns.map((c) => c.Name),
-    true,
-  );
-  const projected = (column: string) => (spec.parameters[`projection.${column}.values`] ?? "").split(",");
-  const pick = (column: string, only: readonly string[] | undefined) =>
-    projected(column).filter((v) => v !== "" && (only === undefined || only.includes(v)));
-  const hourly = names.hour !== null && keys.includes(names.hour);
-  const step = hourly ? 3_600_000 : 86_400_000;
-  const times: Record<string, string>[] = [];
-  for (let t = Math.floor(window.from.getTime() / step) * step; t < window.until.getTime(); t += step) {
-    const at = new Date(t);
-    times.push({
-      [names.year]: formatJavaDate(at, "yyyy"),
-      [names.month]: formatJavaDate(at, "MM"),
-      [names.day]: formatJavaDate(at, "dd"),
-      ...(hourly && names.hour !== null ? { [names.hour]: formatJavaDate(at, "HH") } : {}),
-    });
-  }
-  const out: string[] = [];
-  for (const account of pick(names.account, window.accounts)) {
-    for (const region of pick(names.region, window.regions)) {
-      for (const time of times) {
-        const values: Record<string, string> = { [names.account]: account, [names.region]: region, ...time };
-        out.push(template.replace(/\$\{([^}]+)\}/g, (whole, column: string) => values[column] ?? whole));
-      }
-    }
-  }
-  return out.sort();
 }
 
 /** Glue columns for the declared fields, in order. Throws when a field is not in the catalogue. */

@@ -9,8 +9,13 @@ import { CreateBucketCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Cl
 import { type SandboxHandle, startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FIELDS } from "../../src/domain/flowlog-fields.js";
-import { deriveGlueTable, type FlowLogLayout, partitionPrefixes } from "../../src/domain/glue.js";
+import { deriveGlueTable, type FlowLogLayout } from "../../src/domain/glue.js";
+import { partitionPrefixes as queryPrefixes } from "../../src/query/partitions.js";
 import { projectionRejects, templateRegex } from "../helpers/projection.js";
+
+/** The S3 URIs of the window's prefixes (src/query/partitions.ts, the one pruning the local engine uses). */
+const partitionPrefixes = (...a: Parameters<typeof queryPrefixes>): string[] =>
+  queryPrefixes(...a).map((p) => `s3://${p.bucket}/${p.prefix}`);
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
 

@@ -6,13 +6,17 @@ import {
   type FlowLogLayout,
   glueTableDiff,
   normalizeLiveTable,
-  partitionPrefixes,
   rejectedFlowsQuery,
   tableInputOf,
 } from "../../../src/domain/glue.js";
 import type { GlueTableSpec } from "../../../src/model/specs.js";
+import { partitionPrefixes as queryPrefixes } from "../../../src/query/partitions.js";
 import { legacyGlueTable } from "../../helpers/legacy-glue.js";
 import { projectionRejects, templateRegex } from "../../helpers/projection.js";
+
+/** The S3 URIs of the window's prefixes (src/query/partitions.ts, the one pruning the local engine uses). */
+const partitionPrefixes = (...a: Parameters<typeof queryPrefixes>): string[] =>
+  queryPrefixes(...a).map((p) => `s3://${p.bucket}/${p.prefix}`);
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
 
