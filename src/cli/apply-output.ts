@@ -91,7 +91,7 @@ export function printApplySummary(result: ApplyResult, plan: PlanDocument): void
   const queries = renderQueriesText(plan);
   if (failed === 0 && queries !== "") {
     out("");
-    out("Query the flow logs in Athena (the rejected flows of the last day):");
+    out("The rejected flows of the last day: `cordon query rejected POLICIES --since 24h` (docs/query.md), or in Athena:");
     out("");
     out(queries);
   }

@@ -12,7 +12,7 @@
 
 import { formatBytes } from "../domain/bytes.js";
 import { cidrOf, formatCidr } from "../domain/cidr.js";
-import { percent, protocolName } from "../domain/traffic.js";
+import { epochSecondsIso, percent, protocolName } from "../domain/traffic.js";
 import type { Evidence, Finding, FindingKind } from "../model/investigate.js";
 import type { QueryCell, QueryEngine, QueryProgress, QueryResult, QueryTable } from "../model/query.js";
 import type { BlockRequest } from "../policy/patch.js";
@@ -229,12 +229,7 @@ const num = (v: QueryCell | undefined): number => {
   return Number.isFinite(n) ? n : 0;
 };
 
-/** Epoch seconds → ISO 8601 (UTC, seconds). */
-const iso = (v: QueryCell | undefined): string | null => {
-  if (v === null || v === undefined || v === "") return null;
-  const n = num(v);
-  return n > 0 ? new Date(n * 1000).toISOString().replace(/\.000Z$/, "Z") : null;
-};
+const iso = epochSecondsIso;
 
 /** An address cell as canonical text, or null when it is no IP address (such a row is skipped). */
 export function addressOf(v: QueryCell | undefined): string | null {

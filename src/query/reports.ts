@@ -6,8 +6,9 @@
 // LIMIT, string and integer literals, double-quoted identifiers. Pure.
 
 import { cidrRange, formatAddress, parseCidr } from "../domain/cidr.js";
+import { epochSecondsIso } from "../domain/traffic.js";
 import { UsageError } from "../model/errors.js";
-import type { PartitionWindow, QueryTable } from "../model/query.js";
+import type { PartitionWindow, QueryResult, QueryTable } from "../model/query.js";
 import type { GlueTableSpec } from "../model/specs.js";
 import { partitionPredicate, sqlString } from "./partitions.js";
 import { distinctTables } from "./tables.js";
@@ -37,6 +38,24 @@ export interface ReportFilters {
   readonly vpcs?: readonly string[] | undefined;
   /** At most this many rows. */
   readonly limit: number;
+}
+
+/** The columns of the named reports that hold a record time (epoch seconds in the SQL of both engines). */
+export const REPORT_TIME_COLUMNS: readonly string[] = ["first_seen", "last_seen"];
+
+/**
+ * A named report's result for people: its time columns as ISO 8601 text (type timestamp), the
+ * same whichever engine answered. The SQL keeps epoch seconds, which both dialects compare and
+ * aggregate alike.
+ */
+export function withReportTimes(result: QueryResult): QueryResult {
+  const at = result.columns.map((c) => REPORT_TIME_COLUMNS.includes(c.name.toLowerCase()));
+  if (!at.includes(true)) return result;
+  return {
+    ...result,
+    columns: result.columns.map((c, i) => (at[i] ? { name: c.name, type: "timestamp" as const } : c)),
+    rows: result.rows.map((row) => row.map((cell, i) => (at[i] ? epochSecondsIso(cell) : cell))),
+  };
 }
 
 export interface ReportSql {

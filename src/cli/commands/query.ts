@@ -5,7 +5,7 @@
 import { type Command, Option } from "commander";
 import { nearest } from "../../domain/nearest.js";
 import { UsageError } from "../../model/errors.js";
-import { isReportName, REPORT_DESCRIPTIONS, REPORT_NAMES, reportSql } from "../../query/reports.js";
+import { isReportName, REPORT_DESCRIPTIONS, REPORT_NAMES, reportSql, withReportTimes } from "../../query/reports.js";
 import { blockedCidrs } from "../../query/tables.js";
 import { QUERY_FORMATS, type QueryFormat, renderQueryResult, renderQueryStats } from "../../render/query.js";
 import { err, out } from "../output.js";
@@ -96,7 +96,7 @@ export function register(program: Command, setExit: SetExit): void {
           ...run,
         }),
       );
-      out(renderQueryResult(result, options.format));
+      out(renderQueryResult(options.sql === undefined ? withReportTimes(result) : result, options.format));
       err(renderQueryStats(result.stats, result.rows.length));
       setExit(0);
     });

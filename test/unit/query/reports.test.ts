@@ -4,7 +4,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QueryTable } from "../../../src/model/query.js";
-import { cidrCondition, REPORT_NAMES, reportSql } from "../../../src/query/reports.js";
+import { cidrCondition, REPORT_NAMES, reportSql, withReportTimes } from "../../../src/query/reports.js";
 import { DEFAULT_COLUMNS, testTable } from "./table-spec.js";
 
 const table = (o: Parameters<typeof testTable>[0] = {}): QueryTable => ({
@@ -230,6 +230,29 @@ describe("reports in DuckDB", () => {
         first_seen: T0 + 1800,
         last_seen: T0 + 3760,
       },
+    ]);
+  });
+});
+
+describe("withReportTimes", () => {
+  it("shows the reports' first_seen/last_seen as ISO 8601 UTC and leaves every other column as it is", () => {
+    const shown = withReportTimes({
+      columns: [
+        { name: "srcaddr", type: "string" },
+        { name: "flows", type: "integer" },
+        { name: "first_seen", type: "integer" },
+        { name: "last_seen", type: "integer" },
+      ],
+      rows: [
+        ["10.0.1.5", 3, 1796465040, "1796468400"],
+        ["10.0.1.6", 1, null, 0],
+      ],
+      stats: { engine: "local", bytesScanned: 0, elapsedMs: 1 },
+    });
+    expect(shown.columns.map((c) => c.type)).toEqual(["string", "integer", "timestamp", "timestamp"]);
+    expect(shown.rows).toEqual([
+      ["10.0.1.5", 3, "2026-12-05T10:04:00Z", "2026-12-05T11:00:00Z"],
+      ["10.0.1.6", 1, null, null],
     ]);
   });
 });
