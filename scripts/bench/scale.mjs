@@ -7,7 +7,7 @@
 //
 // Environment: SCALE_RUNS (runs per row, median reported; default 3), SCALE_SIZES (VPCs per region,
 // default "500,2500,5000"), SCALE_LATENCY (ms per call, default 50), SCALE_SKIP_ORG=1 (no
-// 20-account row), SCALE_SKIP_APPLY=1 (no apply rows: the converged rows then need an apply of the
+// 20-account row), SCALE_CPU_PROF=DIR (a V8 CPU profile of every CLI run into DIR), SCALE_SKIP_APPLY=1 (no apply rows: the converged rows then need an apply of the
 // estate, made unmeasured).
 //
 // Rows:
@@ -91,7 +91,14 @@ function cordon(args) {
   return new Promise((resolve, reject) => {
     execFile(
       "/usr/bin/time",
-      ["-f", "CORDON-TIME %U %S %M", process.execPath, "dist/cordon.js", ...args],
+      [
+        "-f",
+        "CORDON-TIME %U %S %M",
+        process.execPath,
+        ...(process.env.SCALE_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SCALE_CPU_PROF}`] : []),
+        "dist/cordon.js",
+        ...args,
+      ],
       { cwd: ROOT, env, maxBuffer: 512 << 20 },
       (e, _stdout, stderr) => {
         const wallMs = Number(process.hrtime.bigint() - start) / 1e6;

@@ -91,7 +91,9 @@ export function printApplySummary(result: ApplyResult, plan: PlanDocument): void
   const queries = renderQueriesText(plan);
   if (failed === 0 && queries !== "") {
     out("");
-    out("The rejected flows of the last day: `cordon query rejected POLICIES --since 24h` (docs/query.md), or in Athena:");
+    out(
+      "The rejected flows of the last day: `cordon query rejected POLICIES --since 24h` (docs/query.md), or in Athena:",
+    );
     out("");
     out(queries);
   }

@@ -9,9 +9,13 @@ import { err } from "./output.js";
 export const inGithubActions = (env: NodeJS.ProcessEnv = process.env): boolean => env["GITHUB_ACTIONS"] === "true";
 
 /** Appends `markdown` to $GITHUB_STEP_SUMMARY in GitHub Actions; does nothing elsewhere. Never throws. */
+/** Whether appendStepSummary writes anything: in GitHub Actions, with a step summary file. */
+export const stepSummaryWanted = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  inGithubActions(env) && (env["GITHUB_STEP_SUMMARY"] ?? "") !== "";
+
 export function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): void {
   const file = env["GITHUB_STEP_SUMMARY"];
-  if (!inGithubActions(env) || file === undefined || file === "") return;
+  if (!stepSummaryWanted(env) || file === undefined) return;
   try {
     appendFileSync(file, markdown.endsWith("\n") ? `${markdown}\n` : `${markdown}\n\n`);
   } catch (e) {

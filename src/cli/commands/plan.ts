@@ -12,7 +12,7 @@ import { renderPlanJson } from "../../render/plan-json.js";
 import { type MarkdownOptions, renderPlanMarkdown, STEP_SUMMARY_LIMIT } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { term } from "../../render/safe-text.js";
-import { appendStepSummary, fullPlanWhere, planHeader } from "../github.js";
+import { appendStepSummary, fullPlanWhere, planHeader, stepSummaryWanted } from "../github.js";
 import { err, out, stdoutStyle } from "../output.js";
 import { addShardOption, DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
@@ -125,14 +125,24 @@ export function register(program: Command, setExit: SetExit): void {
       });
       const header = planHeader(options);
       if (options.out !== undefined) writePlanFile(options.out, run.plan);
-      // The job summary holds the whole plan when it fits there; the comment's cut note says where it is.
-      const whole = renderPlanMarkdown(run.plan, { ...(header ? { header } : {}), limit: Number.MAX_SAFE_INTEGER });
-      const inSummary = whole.length <= STEP_SUMMARY_LIMIT;
+      // The job summary holds the whole plan when it fits there; the comment's cut note says where it
+      // is. Outside Actions there is no summary, and the whole markdown plan is not rendered at all.
+      const summary = stepSummaryWanted();
+      const whole = summary
+        ? renderPlanMarkdown(run.plan, { ...(header ? { header } : {}), limit: Number.MAX_SAFE_INTEGER })
+        : undefined;
+      const inSummary = whole !== undefined && whole.length <= STEP_SUMMARY_LIMIT;
       const markdown = { ...(header ? { header } : {}), fullPlan: fullPlanWhere(inSummary, options.out) };
       out(renderPlan(run.plan, options.format, markdown));
       // On stderr, so that stdout stays the plan alone (--format json | jq ...).
       if (options.out !== undefined) err(savedPlanHint(options.out, run.plan));
-      appendStepSummary(inSummary ? whole : renderPlanMarkdown(run.plan, { ...markdown, limit: STEP_SUMMARY_LIMIT }));
+      if (summary) {
+        appendStepSummary(
+          whole !== undefined && inSummary
+            ? whole
+            : renderPlanMarkdown(run.plan, { ...markdown, limit: STEP_SUMMARY_LIMIT }),
+        );
+      }
       setExit(options.detailedExitcode === true && !isEmptyPlan(run.plan.summary) ? 2 : 0);
     });
 }

@@ -21,7 +21,7 @@ import { type LoadedPolicy, POLICY_DEFAULTS, type Policy, type VpcSelector } fro
 import { type DeclaredEntry, makeAddress, type RuleOrigin, type TargetRef } from "../../model/resource.js";
 import type { BlockingInventory, NaclEntriesSpec, NetworkAclInfo } from "../../model/specs.js";
 import { type Builder, originOf, targetKeyOf } from "./builder.js";
-import { aclLabel, labelled, ownershipTags, selectSubnetIds, selectVpcIds } from "./select.js";
+import { aclLabel, labelled, ownershipTags, selectSubnetIds, selectVpcIds, vpcById } from "./select.js";
 
 /** The entries of a blockedAddresses section in force today. */
 export interface ActiveBlocks {
@@ -152,7 +152,7 @@ export function buildNetworkAcls(
     });
   }
   for (const acl of acls) {
-    const vpc = inventory.vpcs.find((v) => v.id === acl.vpcId);
+    const vpc = vpcById(inventory, acl.vpcId);
     const vpcCidrs: GuardContext["vpcCidrs"] = [...(vpc?.cidrs ?? []), ...(vpc?.ipv6Cidrs ?? [])].flatMap((t) => {
       const c = blockOf(t);
       return c === null ? [] : [{ vpcId: acl.vpcId, cidr: c }];

@@ -38,17 +38,37 @@ export function nameLabel(tags: Tags | undefined): string | undefined {
   return clean.length > 128 ? `${clean.slice(0, 127)}…` : clean;
 }
 
+type InventoryVpc = Inventory["vpcs"][number];
+type InventorySubnet = Inventory["subnets"][number];
+
+/** An inventory's VPCs and subnets by id, built once per inventory (labels are asked once per resource). */
+const indexes = new WeakMap<
+  Inventory,
+  { readonly vpcs: ReadonlyMap<string, InventoryVpc>; readonly subnets: ReadonlyMap<string, InventorySubnet> }
+>();
+function indexOf(inv: Inventory) {
+  let index = indexes.get(inv);
+  if (index === undefined) {
+    index = { vpcs: new Map(inv.vpcs.map((v) => [v.id, v])), subnets: new Map(inv.subnets.map((x) => [x.id, x])) };
+    indexes.set(inv, index);
+  }
+  return index;
+}
+
+/** A VPC of the inventory by id. */
+export const vpcById = (inv: Inventory, id: string): InventoryVpc | undefined => indexOf(inv).vpcs.get(id);
+
 /**
  * The label shown beside a VPC's or subnet's id (docs/plan-output.md, "VPC labels"): a VPC's Name
  * tag ("production"); a subnet's Name tag, with its VPC's ("production-app, VPC production").
  */
 export function resourceLabel(inv: Inventory, id: string): string | undefined {
-  const vpc = inv.vpcs.find((v) => v.id === id);
+  const vpc = vpcById(inv, id);
   if (vpc !== undefined) return nameLabel(vpc.tags);
-  const subnet = inv.subnets.find((x) => x.id === id);
+  const subnet = indexOf(inv).subnets.get(id);
   if (subnet === undefined) return undefined;
   const own = nameLabel(subnet.tags);
-  const parent = nameLabel(inv.vpcs.find((v) => v.id === subnet.vpcId)?.tags);
+  const parent = nameLabel(vpcById(inv, subnet.vpcId)?.tags);
   return (
     [own, parent === undefined ? undefined : `VPC ${parent}`].filter((x) => x !== undefined).join(", ") || undefined
   );
@@ -57,7 +77,7 @@ export function resourceLabel(inv: Inventory, id: string): string | undefined {
 /** The label of a network ACL: its own Name tag, and its VPC's ("edge-acl, VPC production"). */
 export function aclLabel(inv: Inventory, acl: NetworkAclInfo): string | undefined {
   const own = nameLabel(acl.tags);
-  const parent = nameLabel(inv.vpcs.find((v) => v.id === acl.vpcId)?.tags);
+  const parent = nameLabel(vpcById(inv, acl.vpcId)?.tags);
   return (
     [own, parent === undefined ? undefined : `VPC ${parent}`].filter((x) => x !== undefined).join(", ") || undefined
   );

@@ -70,3 +70,20 @@ describe("safe text, per medium", () => {
     expect(safeOutput("::error file=a::b", { commands: true })).toBe("::error file=a::b");
   });
 });
+
+describe("safeOutput on large texts", () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => `  \u001b[32m+\u001b[39m entries/outbound/${i}\t= "deny"`);
+  it("returns a text with nothing to change as it is (colour codes, tabs and line feeds kept)", () => {
+    const text = `${lines.join("\n")}\n`;
+    expect(safeOutput(text)).toBe(text);
+  });
+  it("still escapes one control character, or guards one command line, at the very end of a large text", () => {
+    const escaped = safeOutput(`${lines.join("\n")}\nlast \u001b[2J line\n`);
+    expect(escaped.endsWith("last \\u{1b}[2J line\n")).toBe(true);
+    const guarded = safeOutput(`${lines.join("\n")}\n  ::warning::forged\n`);
+    expect(guarded.endsWith(`  ${ZWSP}::warning::forged\n`)).toBe(true);
+    expect(safeOutput(`${lines.join("\n")}\n::error::ours\n`, { commands: true }).endsWith("\n::error::ours\n")).toBe(
+      true,
+    );
+  });
+});
