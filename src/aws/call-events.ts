@@ -8,6 +8,9 @@ export type AwsService = "athena" | "ec2" | "elbv2" | "glue" | "s3" | "sts" | "w
 export interface AwsCallEvent {
   readonly service: AwsService;
   readonly operation: string;
+  /** The target the call was made for ("" when the client belongs to no target). */
+  readonly account: string;
+  readonly region: string;
   readonly durationMs: number;
   /** The AWS error code when the call failed (after the SDK's own retries). */
   readonly errorCode?: string;

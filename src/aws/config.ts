@@ -146,6 +146,7 @@ export function createAwsSession(
     const endpoint = endpointOf(service);
     return {
       region: t.region,
+      account: t.account,
       maxAttempts: environment.maxAttempts,
       credentials: await credentialsFor(t),
       ...(endpoint !== undefined ? { endpoint } : {}),

@@ -29,8 +29,8 @@ export interface WatchMetrics {
   readonly pending: Gauge<ResourceLabel>;
   readonly driftDetected: Counter<ResourceLabel>;
   readonly corrections: Counter<"account" | "region" | "kind" | "outcome">;
-  readonly apiCalls: Counter<"service" | "operation" | "outcome">;
-  readonly errors: Counter<"type">;
+  readonly apiCalls: Counter<"account" | "region" | "service" | "operation" | "outcome">;
+  readonly errors: Counter<"account" | "region" | "type">;
   /**
    * Sets the drifted/pending gauges from a report and counts its drift: every (account, region,
    * policy, kind) of the report or of `checked` (the changes the reconcile looked at) gets a
@@ -101,21 +101,22 @@ export function createMetrics(build: { readonly version: string; readonly node: 
   });
   const apiCalls = new Counter({
     name: "cordon_aws_api_calls_total",
-    help: "AWS API calls, by service, operation and outcome (success, or the AWS error code)",
-    labelNames: ["service", "operation", "outcome"] as const,
+    help: "AWS API calls, by target (account, region), service, operation and outcome (success, or the AWS error code)",
+    labelNames: ["account", "region", "service", "operation", "outcome"] as const,
     registers: [registry],
   });
   const errors = new Counter({
     name: "cordon_errors_total",
-    help: "Errors, by type: aws:<code> for each failed AWS API call; policy, aws, lock, stale-plan, partial-apply, git, internal… for each failed reconcile",
-    labelNames: ["type"] as const,
+    help: "Errors, by target and type: aws:<code> for each failed AWS API call (with its account and region); policy, aws, lock, stale-plan, partial-apply, git, internal… for each failed reconcile (account and region empty)",
+    labelNames: ["account", "region", "type"] as const,
     registers: [registry],
   });
   // Every series ever given a sample, as its labels' JSON: set to 0 when a reconcile finds it clean.
   const seen = new Map<string, Record<ResourceLabel, string>>();
   const off = onAwsCall((e) => {
-    apiCalls.inc({ service: e.service, operation: e.operation, outcome: e.errorCode ?? "success" });
-    if (e.errorCode !== undefined) errors.inc({ type: `aws:${e.errorCode}` });
+    const target = { account: e.account, region: e.region };
+    apiCalls.inc({ ...target, service: e.service, operation: e.operation, outcome: e.errorCode ?? "success" });
+    if (e.errorCode !== undefined) errors.inc({ ...target, type: `aws:${e.errorCode}` });
   });
   return {
     registry,

@@ -303,7 +303,13 @@ describe("cordon watch", () => {
       const m = (await get("/metrics")).text;
       expect(sample(m, "cordon_build_info", { version: VERSION, node: process.version })).toBe(1);
       expect(
-        sample(m, "cordon_aws_api_calls_total", { service: "ec2", operation: "DescribeFlowLogs", outcome: "success" }),
+        sample(m, "cordon_aws_api_calls_total", {
+          account: ACCOUNT,
+          region: REGION,
+          service: "ec2",
+          operation: "DescribeFlowLogs",
+          outcome: "success",
+        }),
       ).toBeGreaterThan(0);
       const flowLogSeries = { account: ACCOUNT, region: REGION, policy: POLICY, kind: "ec2.flowLog" };
       expect(sample(m, "cordon_drifted_resources", flowLogSeries)).toBe(0);
@@ -325,6 +331,8 @@ describe("cordon watch", () => {
       });
       await until("the denied HeadBucket in /metrics", async () =>
         sample((await get("/metrics")).text, "cordon_aws_api_calls_total", {
+          account: ACCOUNT,
+          region: REGION,
           service: "s3",
           operation: "HeadBucket",
           outcome: "AccessDenied",
@@ -332,6 +340,14 @@ describe("cordon watch", () => {
           ? true
           : undefined,
       );
+      // The error counter names the target too.
+      expect(
+        sample((await get("/metrics")).text, "cordon_errors_total", {
+          account: ACCOUNT,
+          region: REGION,
+          type: "aws:AccessDenied",
+        }),
+      ).toBe(1);
       sandbox.control.setFaults({});
       await until("ready again", async () => ((await get("/readyz")).status === 200 ? true : undefined));
 

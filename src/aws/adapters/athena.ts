@@ -10,9 +10,8 @@ import {
 import type { AthenaPort } from "../ports.js";
 import { type ClientSettings, callFor, sdkConfig } from "./call.js";
 
-const call = callFor("athena");
-
 export function makeAthenaPort(settings: ClientSettings): AthenaPort {
+  const call = callFor("athena", settings);
   const client = new AthenaClient(sdkConfig(settings));
   const query = (id: string | undefined) => `Athena query ${id ?? "?"} in ${settings.region}`;
   const workgroup = (name: string | undefined) => `Athena workgroup ${name ?? "primary"} in ${settings.region}`;

@@ -5,6 +5,8 @@ import { toAwsError } from "../errors.js";
 
 export interface ClientSettings {
   readonly region: string;
+  /** The target's account (labels the call events: metrics by target). */
+  readonly account?: string;
   readonly endpoint?: string;
   /** Resolved credential provider, or undefined for the SDK's default chain. */
   readonly credentials?: unknown;
@@ -12,20 +14,22 @@ export interface ClientSettings {
 }
 
 /** One service's `call(operation, resource, send)`: each adapter makes its own. */
-export const callFor =
-  (service: AwsService, region?: string) =>
-  async <T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> => {
+export const callFor = (service: AwsService, settings?: Pick<ClientSettings, "region" | "account">) => {
+  const region = settings?.region;
+  const target = { account: settings?.account ?? "", region: region ?? "" };
+  return async <T>(operation: string, resource: string, send: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
       const out = await send();
-      emitAwsCall({ service, operation, durationMs: performance.now() - started });
+      emitAwsCall({ service, operation, ...target, durationMs: performance.now() - started });
       return out;
     } catch (e) {
       const error = toAwsError(e, operation, resource, service, region);
-      emitAwsCall({ service, operation, durationMs: performance.now() - started, errorCode: error.awsCode });
+      emitAwsCall({ service, operation, ...target, durationMs: performance.now() - started, errorCode: error.awsCode });
       throw error;
     }
   };
+};
 
 /** The common SDK client configuration: region, endpoint, adaptive retries, credentials. */
 export function sdkConfig(s: ClientSettings): Record<string, unknown> {

@@ -16,8 +16,6 @@ import {
 import type { Ec2Port } from "../ports.js";
 import { type ClientSettings, callFor, idsOf, sdkConfig } from "./call.js";
 
-const call = callFor("ec2");
-
 const aclEntry = (i: {
   NetworkAclId?: string | undefined;
   RuleNumber?: number | undefined;
@@ -25,6 +23,7 @@ const aclEntry = (i: {
 }) => `${i.NetworkAclId ?? "?"} ${i.Egress === true ? "outbound" : "inbound"} rule ${i.RuleNumber ?? "?"}`;
 
 export function makeEc2Port(settings: ClientSettings): Ec2Port {
+  const call = callFor("ec2", settings);
   const client = new EC2Client(sdkConfig(settings));
   const where = `EC2 ${settings.region}`;
   return {

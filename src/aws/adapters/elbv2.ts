@@ -8,9 +8,8 @@ import {
 import type { ElbPort } from "../ports.js";
 import { type ClientSettings, callFor, idsOf, sdkConfig } from "./call.js";
 
-const call = callFor("elbv2");
-
 export function makeElbPort(settings: ClientSettings): ElbPort {
+  const call = callFor("elbv2", settings);
   const client = new ElasticLoadBalancingV2Client(sdkConfig(settings));
   const where = `ELBv2 ${settings.region}`;
   return {

@@ -13,9 +13,8 @@ import {
 import type { GluePort } from "../ports.js";
 import { type ClientSettings, callFor, sdkConfig } from "./call.js";
 
-const call = callFor("glue");
-
 export function makeGluePort(settings: ClientSettings): GluePort {
+  const call = callFor("glue", settings);
   const client = new GlueClient(sdkConfig(settings));
   const db = (name: string | undefined) => `Glue database ${name ?? "?"}`;
   const table = (database: string | undefined, name: string | undefined) =>

@@ -26,7 +26,7 @@ import type { S3Port } from "../ports.js";
 import { type ClientSettings, callFor, sdkConfig } from "./call.js";
 
 export function makeS3Port(settings: ClientSettings): S3Port {
-  const call = callFor("s3", settings.region);
+  const call = callFor("s3", settings);
   const client = new S3Client({ ...sdkConfig(settings), forcePathStyle: settings.endpoint !== undefined });
   const r = (bucket: string | undefined) => `s3://${bucket ?? "?"}`;
   const o = (bucket: string | undefined, key: string | undefined) => `s3://${bucket ?? "?"}/${key ?? ""}`;

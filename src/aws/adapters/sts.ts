@@ -7,9 +7,8 @@ import { toAwsError } from "../errors.js";
 import type { StsPort } from "../ports.js";
 import { type ClientSettings, callFor, sdkConfig } from "./call.js";
 
-const call = callFor("sts");
-
 export function makeStsPort(settings: ClientSettings): StsPort {
+  const call = callFor("sts", settings);
   const client = new STSClient(sdkConfig(settings));
   return {
     getCallerIdentity: (i) =>

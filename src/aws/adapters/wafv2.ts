@@ -22,9 +22,8 @@ import {
 import type { WafPort } from "../ports.js";
 import { type ClientSettings, callFor, sdkConfig } from "./call.js";
 
-const call = callFor("wafv2");
-
 export function makeWafPort(settings: ClientSettings): WafPort {
+  const call = callFor("wafv2", settings);
   const client = new WAFV2Client(sdkConfig(settings));
   const where = `WAF ${settings.region}`;
   const acl = (name: string | undefined) => `web ACL ${name ?? "?"}`;

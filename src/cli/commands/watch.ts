@@ -251,7 +251,7 @@ export function register(program: Command, setExit: SetExit): void {
           // Bad policies at the tip: keep correcting with the last good ones, and say so.
           if (!(e instanceof PolicyError) || lastGood === undefined) throw e;
           logPolicyErrors(e);
-          metrics.errors.inc({ type: errorType(e) });
+          metrics.errors.inc({ account: "", region: "", type: errorType(e) });
           const good = lastGood;
           const bad = commit !== undefined ? `commit ${commit}` : "the policies";
           const using =
@@ -280,7 +280,7 @@ export function register(program: Command, setExit: SetExit): void {
       } catch (e) {
         end({ result: "error" });
         metrics.reconciles.inc({ result: "error" });
-        metrics.errors.inc({ type: errorType(e) });
+        metrics.errors.inc({ account: "", region: "", type: errorType(e) });
         logPolicyErrors(e);
         if (readiness.state === "not-ready")
           readiness = { state: "not-ready", why: `the reconciles fail: ${messageOf(e)}` };
