@@ -8,6 +8,7 @@
 import { callIam, type IamResource, type PortCall } from "../aws/iam-calls.js";
 import { INVENTORY_CALLS } from "../aws/inventory.js";
 import { type RoleTemplates, resolveRole, roleUseOf } from "../domain/roles.js";
+import { splitS3Uri } from "../domain/s3-uri.js";
 import { DISCOVERABLE_KINDS, descriptorOf, KINDS } from "../handlers/registry.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { QueryTable } from "../model/query.js";
@@ -98,13 +99,6 @@ const LABELS: Readonly<Record<IamResource, string>> = {
   "glue:table": "Tables",
 };
 
-/** s3://BUCKET/KEY → BUCKET and KEY. */
-function s3Uri(uri: string): { bucket: string; key: string } {
-  const rest = uri.replace(/^s3:\/\//, "");
-  const slash = rest.indexOf("/");
-  return slash < 0 ? { bucket: rest, key: "" } : { bucket: rest.slice(0, slash), key: rest.slice(slash + 1) };
-}
-
 /** What a target's ARNs are made of besides its scope: the records' bucket, and for a query command what it reads. */
 interface ArnContext {
   readonly recordsBuckets: readonly string[];
@@ -120,8 +114,8 @@ function arns(r: IamResource, s: IamScope, ctx: ArnContext): string[] {
   const waf = `arn:aws:wafv2:${region}:${account}:regional`;
   const elb = `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app`;
   const glue = `arn:aws:glue:${region}:${account}`;
-  const locations = (query?.tables ?? []).map((t) => s3Uri(t.spec.location));
-  const output = query?.output !== undefined ? s3Uri(query.output) : undefined;
+  const locations = (query?.tables ?? []).map((t) => splitS3Uri(t.spec.location));
+  const output = query?.output !== undefined ? splitS3Uri(query.output) : undefined;
   switch (r) {
     case "*":
       return ["*"];
@@ -177,7 +171,7 @@ function conditionOf(
   query: QueryIamScope | undefined,
 ): IamStatement["Condition"] | undefined {
   if (r === "s3:bucket" && query !== undefined) {
-    const prefixes = [...new Set(query.tables.map((t) => `${s3Uri(t.spec.location).key}*`))].sort();
+    const prefixes = [...new Set(query.tables.map((t) => `${splitS3Uri(t.spec.location).key}*`))].sort();
     return { StringLike: { "s3:prefix": prefixes } };
   }
   if (r !== "ec2:network-acl-band") return undefined;

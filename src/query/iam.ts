@@ -2,6 +2,7 @@
 // investigate"): the engine the commands choose for these policies (or --engine), that engine's
 // AWS calls as it declares them beside the code that makes them, the tables the commands read,
 // and for Athena the workgroup and output location they run with. Pure: reads the policies only.
+import { splitS3Uri } from "../domain/s3-uri.js";
 import { UsageError } from "../model/errors.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { QueryEngineName } from "../model/query.js";
@@ -36,8 +37,6 @@ export function queryIamScope(policies: readonly LoadedPolicy[], today: string, 
       ["set athena.outputLocation in the policy, or give --output-location s3://BUCKET/PREFIX/ (as to cordon query)"],
     );
   }
-  if (!/^s3:\/\/[^/]+/.test(outputLocation)) {
-    throw new UsageError(`the output location must be an S3 URI (s3://BUCKET/PREFIX/), got "${outputLocation}"`);
-  }
+  splitS3Uri(outputLocation); // an error naming it unless it is an S3 URI
   return { engine, calls: ENGINE_CALLS.athena, tables, workgroup, outputLocation };
 }
