@@ -241,7 +241,9 @@ export function toAwsError(
     message = `access denied${message ? ` (${message})` : ""}`;
   }
   const action = PERMISSION_DENIED.has(code) ? iamActionOf(operation, service) : undefined;
-  if (action !== undefined && !message.includes(action)) {
+  // Unless AWS's message names the refused action itself (e.g. s3:GetObject on a query's result,
+  // which GetQueryResults reads with the caller's rights).
+  if (action !== undefined && !message.includes(action) && !/not authorized to perform: \S/.test(message)) {
     message = `${message}: the credentials lack the permission ${action} on ${resource}`;
   }
   return new AwsError(operation, resource, code, message, status);

@@ -13,7 +13,12 @@ export type Access = "read" | "write";
  * A resource type as the generator scopes it (docs/iam.md, "What is scoped how"):
  * - "*": the action has no resource-level permissions;
  * - s3:bucket / s3:records: the policies' buckets, Cordon's records (cordon/*) in the state bucket;
- *   s3:logs: the flow-log objects in the policies' buckets (read by `cordon query`'s local engine);
+ *   for `cordon query` and `cordon investigate`, the buckets of the policies' Athena tables, listed
+ *   only under the tables' locations (an s3:prefix condition);
+ * - s3:logs: the flow-log objects under the tables' locations (s3://BUCKET[/PREFIX]/AWSLogs/);
+ * - s3:results-bucket / s3:results: the bucket of the Athena output location, and the objects
+ *   under it;
+ * - athena:workgroup: the workgroup the queries run in;
  * - ec2:vpc / ec2:vpc-flow-log / ec2:network-acl: every one of the target (ids are chosen by
  *   selectors at plan time); ec2:network-acl-band adds the condition that the ACL carries the
  *   band tag of a policy (and is in one of its VPCs when the policy names VPC ids);
@@ -27,6 +32,9 @@ export type IamResource =
   | "s3:bucket"
   | "s3:records"
   | "s3:logs"
+  | "s3:results-bucket"
+  | "s3:results"
+  | "athena:workgroup"
   | "ec2:vpc"
   | "ec2:vpc-flow-log"
   | "ec2:network-acl"
@@ -49,6 +57,8 @@ export interface IamNeed {
   readonly resources: readonly IamResource[];
   /** Only when the policies have this fact. */
   readonly when?: IamFact;
+  /** Whether this action reads or writes, when not as the call does (what a service does for the caller). */
+  readonly access?: Access;
 }
 
 export interface CallIam {
@@ -60,6 +70,8 @@ export interface CallIam {
 }
 
 const need = (action: string, ...resources: IamResource[]): IamNeed => ({ action, resources });
+/** An action that reads, required by a call that writes. */
+const reads = (action: string, ...resources: IamResource[]): IamNeed => ({ action, resources, access: "read" });
 const read = (operation: string, ...needs: IamNeed[]): CallIam => ({ operation, access: "read", needs });
 const write = (operation: string, ...needs: IamNeed[]): CallIam => ({ operation, access: "write", needs });
 
@@ -187,16 +199,30 @@ export const ELB_IAM: { readonly [M in keyof ElbPort]: CallIam } = {
   describeTags: read("DescribeTags", need("elasticloadbalancing:DescribeTags", "*")),
 };
 
-// Athena's actions are scoped to workgroups (arn:aws:athena:<region>:<account>:workgroup/<name>);
-// `cordon iam` does not generate query policies, so they are declared on "*" here and the scoped
-// policy a query needs is in docs/athena-engine.md, "IAM". A query also reads the Glue table and
-// its S3 objects, and writes its result, with the caller's own rights (ibid.).
+// Athena's actions are on the workgroup (arn:aws:athena:<region>:<account>:workgroup/<name>). A
+// query reads the Glue database and table and the table's S3 objects, and writes its result, with
+// the caller's own rights: AWS checks those actions of the caller when the query runs, so they are
+// needs of StartQueryExecution; GetQueryResults reads the result object (docs/athena-engine.md, "IAM").
 export const ATHENA_IAM: { readonly [M in keyof AthenaPort]: CallIam } = {
-  startQueryExecution: write("StartQueryExecution", need("athena:StartQueryExecution", "*")),
-  getQueryExecution: read("GetQueryExecution", need("athena:GetQueryExecution", "*")),
-  getQueryResults: read("GetQueryResults", need("athena:GetQueryResults", "*")),
-  stopQueryExecution: write("StopQueryExecution", need("athena:StopQueryExecution", "*")),
-  getWorkGroup: read("GetWorkGroup", need("athena:GetWorkGroup", "*")),
+  startQueryExecution: write(
+    "StartQueryExecution",
+    need("athena:StartQueryExecution", "athena:workgroup"),
+    reads("glue:GetDatabase", "glue:catalog", "glue:database"),
+    reads("glue:GetTable", "glue:catalog", "glue:database", "glue:table"),
+    reads("s3:ListBucket", "s3:bucket"),
+    reads("s3:GetObject", "s3:logs"),
+    reads("s3:GetBucketLocation", "s3:results-bucket"),
+    reads("s3:ListBucket", "s3:results-bucket"),
+    need("s3:PutObject", "s3:results"),
+  ),
+  getQueryExecution: read("GetQueryExecution", need("athena:GetQueryExecution", "athena:workgroup")),
+  getQueryResults: read(
+    "GetQueryResults",
+    need("athena:GetQueryResults", "athena:workgroup"),
+    need("s3:GetObject", "s3:results"),
+  ),
+  stopQueryExecution: write("StopQueryExecution", need("athena:StopQueryExecution", "athena:workgroup")),
+  getWorkGroup: read("GetWorkGroup", need("athena:GetWorkGroup", "athena:workgroup")),
 };
 
 /** Every port's declarations, by the TargetPorts service name. */

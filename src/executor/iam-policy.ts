@@ -1,22 +1,31 @@
 // `cordon iam`: the identity policy for exactly the calls a command makes for the given policies
 // (docs/iam.md). Pure: no AWS call. The calls come from where they are made — the kind descriptors
-// (observe, discover, write), the inventory, the identity check and the record store — and each
-// call's actions and resource types from src/aws/iam-calls.ts; the names come from the policies
-// (src/policy/iam-scope.ts).
+// (observe, discover, write), the inventory, the identity check and the record store; for the
+// query commands, the engine's own declaration (given by the caller: the query layer decides the
+// engine) — and each call's actions and resource types from src/aws/iam-calls.ts; the names come
+// from the policies (src/policy/iam-scope.ts).
 
 import { callIam, type IamResource, type PortCall } from "../aws/iam-calls.js";
 import { INVENTORY_CALLS } from "../aws/inventory.js";
 import { type RoleTemplates, resolveRole, roleUseOf } from "../domain/roles.js";
+import { splitS3Uri } from "../domain/s3-uri.js";
 import { DISCOVERABLE_KINDS, descriptorOf, KINDS } from "../handlers/registry.js";
 import type { LoadedPolicy } from "../model/policy.js";
-import { type IamScope, iamScopes } from "../policy/iam-scope.js";
+import type { QueryTable } from "../model/query.js";
+import { type IamScope, iamScopes, type QueryIamScope } from "../policy/iam-scope.js";
 import { blockingNeeds } from "./blocking.js";
 import { RECORD_CALLS } from "./objects.js";
 import { IDENTITY_CALLS } from "./pipeline.js";
 import { stateLocation } from "./state-location.js";
 
-export const IAM_COMMANDS = ["plan", "apply", "drift", "watch"] as const;
+/** The read-only commands that query the flow logs (their calls depend on the engine). */
+export const QUERY_COMMANDS = ["query", "investigate"] as const;
+export const IAM_COMMANDS = ["plan", "apply", "drift", "watch", ...QUERY_COMMANDS] as const;
 export type IamCommand = (typeof IAM_COMMANDS)[number];
+export type QueryCommand = (typeof QUERY_COMMANDS)[number];
+
+export const isQueryCommand = (command: string): command is QueryCommand =>
+  (QUERY_COMMANDS as readonly string[]).includes(command);
 
 export interface IamStatement {
   readonly Sid: string;
@@ -34,13 +43,15 @@ export interface IamPolicyDocument {
 /** Whether a command changes AWS (apply; watch corrects drift) or only reads (plan; drift without --correct). */
 export const mutates = (command: IamCommand): boolean => command === "apply" || command === "watch";
 
-/** The port calls `command` makes for one target's policies. */
+/** The port calls `command` makes for one target's policies (a query command: its engine's). */
 export function commandCalls(
   command: IamCommand,
   scope: IamScope,
   policies: readonly LoadedPolicy[],
   hasRecords: boolean,
+  query?: QueryIamScope,
 ): PortCall[] {
+  if (isQueryCommand(command)) return [...(query?.calls ?? [])];
   const calls = new Set<PortCall>([...IDENTITY_CALLS, ...INVENTORY_CALLS.network]);
   const needs = blockingNeeds(policies, `${scope.target.account}/${scope.target.region}`);
   if (needs?.networkAcls === true) for (const c of INVENTORY_CALLS.networkAcls) calls.add(c);
@@ -70,6 +81,9 @@ const LABELS: Readonly<Record<IamResource, string>> = {
   "s3:bucket": "Buckets",
   "s3:records": "CordonRecords",
   "s3:logs": "FlowLogObjects",
+  "s3:results-bucket": "ResultBuckets",
+  "s3:results": "QueryResults",
+  "athena:workgroup": "Workgroups",
   "ec2:vpc": "Vpcs",
   "ec2:vpc-flow-log": "FlowLogs",
   "ec2:network-acl": "NetworkAcls",
@@ -85,22 +99,40 @@ const LABELS: Readonly<Record<IamResource, string>> = {
   "glue:table": "Tables",
 };
 
+/** What a target's ARNs are made of besides its scope: the records' bucket, and for a query command what it reads. */
+interface ArnContext {
+  readonly recordsBuckets: readonly string[];
+  /** A query command: the tables of this target, the workgroup and the output location. */
+  readonly query?: { readonly tables: readonly QueryTable[]; readonly workgroup?: string; readonly output?: string };
+}
+
 /** The ARNs of one resource type in one target; [] when the policies name none. */
-function arns(r: IamResource, s: IamScope, recordsBuckets: readonly string[]): string[] {
+function arns(r: IamResource, s: IamScope, ctx: ArnContext): string[] {
+  const { recordsBuckets, query } = ctx;
   const { account, region } = s.target;
   const ec2 = `arn:aws:ec2:${region}:${account}`;
   const waf = `arn:aws:wafv2:${region}:${account}:regional`;
   const elb = `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app`;
   const glue = `arn:aws:glue:${region}:${account}`;
+  const locations = (query?.tables ?? []).map((t) => splitS3Uri(t.spec.location));
+  const output = query?.output !== undefined ? splitS3Uri(query.output) : undefined;
   switch (r) {
     case "*":
       return ["*"];
     case "s3:bucket":
+      // A query command lists only the buckets of the tables it reads.
+      if (query !== undefined) return [...new Set(locations.map((l) => `arn:aws:s3:::${l.bucket}`))];
       return [...new Set([...s.buckets, ...recordsBuckets])].map((b) => `arn:aws:s3:::${b}`);
     case "s3:records":
       return recordsBuckets.map((b) => `arn:aws:s3:::${b}/cordon/*`);
     case "s3:logs":
-      return s.buckets.map((b) => `arn:aws:s3:::${b}/*AWSLogs/*`);
+      return [...new Set(locations.map((l) => `arn:aws:s3:::${l.bucket}/${l.key}*`))];
+    case "s3:results-bucket":
+      return output === undefined ? [] : [`arn:aws:s3:::${output.bucket}`];
+    case "s3:results":
+      return output === undefined ? [] : [`arn:aws:s3:::${output.bucket}/${output.key}*`];
+    case "athena:workgroup":
+      return query?.workgroup === undefined ? [] : [`arn:aws:athena:${region}:${account}:workgroup/${query.workgroup}`];
     case "ec2:vpc":
       return [`${ec2}:vpc/*`];
     case "ec2:vpc-flow-log":
@@ -129,8 +161,19 @@ function arns(r: IamResource, s: IamScope, recordsBuckets: readonly string[]): s
   }
 }
 
-/** The condition a resource type carries (only the NACL band: entries are written only in Cordon's claimed bands). */
-function conditionOf(r: IamResource, scopes: readonly IamScope[]): IamStatement["Condition"] | undefined {
+/**
+ * The condition a resource type carries: the NACL band (entries are written only in Cordon's
+ * claimed bands); for a query command, listing a table's bucket only under the tables' locations.
+ */
+function conditionOf(
+  r: IamResource,
+  scopes: readonly IamScope[],
+  query: QueryIamScope | undefined,
+): IamStatement["Condition"] | undefined {
+  if (r === "s3:bucket" && query !== undefined) {
+    const prefixes = [...new Set(query.tables.map((t) => `${splitS3Uri(t.spec.location).key}*`))].sort();
+    return { StringLike: { "s3:prefix": prefixes } };
+  }
   if (r !== "ec2:network-acl-band") return undefined;
   const bands = [...new Set(scopes.flatMap((s) => s.naclBands))].sort();
   const condition: Record<string, Record<string, string[]>> = {
@@ -151,6 +194,8 @@ export interface IamPolicyOptions {
   readonly lockBucket?: string;
   /** The policy set's role templates (cordon.yaml roles:): the role `command` assumes in each target. */
   readonly roles?: RoleTemplates;
+  /** For query and investigate (required): the engine, its calls, the tables, the workgroup and output (src/query/iam.ts). */
+  readonly query?: QueryIamScope;
 }
 
 /** The identity policy for `command` over `policies` (every target's account and region). */
@@ -159,7 +204,13 @@ export function identityPolicy(
   policies: readonly LoadedPolicy[],
   options: IamPolicyOptions = {},
 ): IamPolicyDocument {
-  const scopes = iamScopes(policies);
+  const query = isQueryCommand(command) ? options.query : undefined;
+  if (isQueryCommand(command) && query === undefined) throw new Error(`identityPolicy(${command}) needs options.query`);
+  // A query command reads the tables of the targets that declare one.
+  const scopes = iamScopes(policies).filter(
+    (s) =>
+      query === undefined || query.tables.some((t) => t.account === s.target.account && t.region === s.target.region),
+  );
   // statement key → actions and resources
   const groups = new Map<
     string,
@@ -167,19 +218,33 @@ export function identityPolicy(
   >();
   const relevant: IamScope[] = [];
   for (const scope of scopes) {
-    const records = stateLocation(scope.target, policies, null, options.lockBucket);
-    const recordsBuckets = records === null ? [] : [records.bucket];
+    const records = query === undefined ? stateLocation(scope.target, policies, null, options.lockBucket) : null;
+    const ctx: ArnContext = {
+      recordsBuckets: records === null ? [] : [records.bucket],
+      ...(query !== undefined
+        ? {
+            query: {
+              tables: query.tables.filter(
+                (t) => t.account === scope.target.account && t.region === scope.target.region,
+              ),
+              ...(query.workgroup !== undefined ? { workgroup: query.workgroup } : {}),
+              ...(query.outputLocation !== undefined ? { output: query.outputLocation } : {}),
+            },
+          }
+        : {}),
+    };
     let used = false;
-    for (const call of commandCalls(command, scope, policies, records !== null)) {
+    for (const call of commandCalls(command, scope, policies, records !== null, query)) {
       const declared = callIam(call);
       for (const n of declared.needs) {
         if (n.when !== undefined && !scope.facts.has(n.when)) continue;
-        const present = n.resources.filter((r) => arns(r, scope, recordsBuckets).length > 0);
-        const resources = present.flatMap((r) => arns(r, scope, recordsBuckets));
+        const present = n.resources.filter((r) => arns(r, scope, ctx).length > 0);
+        const resources = present.flatMap((r) => arns(r, scope, ctx));
         if (resources.length === 0) continue;
         const types = present.includes("*") ? (["*"] as const) : present;
-        const key = `${declared.access}|${types.join(",")}`;
-        const g = groups.get(key) ?? { access: declared.access, types, actions: new Set(), resources: new Set() };
+        const access = n.access ?? declared.access;
+        const key = `${access}|${types.join(",")}`;
+        const g = groups.get(key) ?? { access, types, actions: new Set(), resources: new Set() };
         groups.set(key, g);
         g.actions.add(n.action);
         for (const r of resources) g.resources.add(r);
@@ -197,7 +262,7 @@ export function identityPolicy(
     const base = `${g.access === "read" ? "Read" : "Write"}${g.types.map((t) => LABELS[t]).join("")}`;
     const n = (sids.get(base) ?? 0) + 1;
     sids.set(base, n);
-    const condition = g.types.map((t) => conditionOf(t, relevant)).find((c) => c !== undefined);
+    const condition = g.types.map((t) => conditionOf(t, relevant, query)).find((c) => c !== undefined);
     statements.push({
       Sid: n === 1 ? base : `${base}${n}`,
       Effect: "Allow",
@@ -206,8 +271,8 @@ export function identityPolicy(
       ...(condition !== undefined ? { Condition: condition } : {}),
     });
   }
-  // The role the command assumes in each target (docs/roles.md): plan and drift the plan role,
-  // apply and watch the apply role; a policy's own roleArn serves both.
+  // The role the command assumes in each target (docs/roles.md): plan, drift, query and investigate
+  // the plan role, apply and watch the apply role; a policy's own roleArn serves both.
   const use = roleUseOf(command);
   const roles = [
     ...new Set(

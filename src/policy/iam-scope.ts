@@ -1,9 +1,10 @@
 // What `cordon iam` scopes its policy to, per target (account + region), read from the policies
 // alone (no AWS call): the names of what the kinds touch (docs/iam.md, "What is scoped how"). Pure.
-import type { IamFact } from "../aws/iam-calls.js";
+import type { IamFact, PortCall } from "../aws/iam-calls.js";
 import { bandTagValue } from "../domain/nacl.js";
 import { ipSetName } from "../domain/waf.js";
 import { type LoadedPolicy, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
+import type { QueryEngineName, QueryTable } from "../model/query.js";
 import type { TargetRef } from "../model/resource.js";
 
 export interface IamScope {
@@ -20,6 +21,21 @@ export interface IamScope {
   /** The VPCs whose ACLs get entries, when every blocking policy names VPC ids; null otherwise. */
   readonly naclVpcIds: readonly string[] | null;
   readonly facts: ReadonlySet<IamFact>;
+}
+
+/**
+ * What `cordon query` and `cordon investigate` reach, as the query layer decides it (src/query/iam.ts):
+ * the engine, its port calls, the tables the commands read, and for Athena the workgroup and the
+ * output location.
+ */
+export interface QueryIamScope {
+  readonly engine: QueryEngineName;
+  readonly calls: readonly PortCall[];
+  readonly tables: readonly QueryTable[];
+  /** Athena: the workgroup the queries run in. */
+  readonly workgroup?: string;
+  /** Athena: where the results are written (s3://BUCKET/PREFIX/). */
+  readonly outputLocation?: string;
 }
 
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();

@@ -6,6 +6,7 @@
 // rejects with CancelledError.
 import { randomUUID } from "node:crypto";
 import type { AwsSession } from "../aws/config.js";
+import type { PortCall } from "../aws/iam-calls.js";
 import type { AthenaPort } from "../aws/ports.js";
 import { formatBytes } from "../domain/bytes.js";
 import { AwsError, CancelledError, QueryError, UsageError } from "../model/errors.js";
@@ -17,6 +18,17 @@ import type {
   QueryRequest,
   QueryResult,
 } from "../model/query.js";
+
+/**
+ * The AWS calls of the Athena engine (`cordon iam --for query`, docs/iam.md): start, poll, read the
+ * result pages, and stop a query past --max-scan or on Ctrl-C.
+ */
+export const ATHENA_ENGINE_CALLS = [
+  "athena.startQueryExecution",
+  "athena.getQueryExecution",
+  "athena.getQueryResults",
+  "athena.stopQueryExecution",
+] as const satisfies readonly PortCall[];
 
 /** Athena's price: USD 5 per TB (2^40 bytes) scanned, rounded up to the megabyte, at least 10 MB per query. */
 export const ATHENA_USD_PER_TB = 5;
@@ -70,6 +82,26 @@ export function cellOf(value: string | undefined, type: QueryColumnType): QueryC
     case "string":
       return value;
   }
+}
+
+/**
+ * What the caller lacks when a query failed on a read or write Athena makes with the caller's
+ * rights and names no action (docs/athena-engine.md, "IAM needed for queries").
+ */
+export function accessHints(reason: string): string[] {
+  const read = /^Permission denied on S3 path: s3:\/\/([^/\s]+)/.exec(reason);
+  if (read !== null) {
+    return [
+      `Athena reads the table's objects with the caller's rights: s3:ListBucket on arn:aws:s3:::${read[1]} (under the table's location) and s3:GetObject on the objects (cordon iam --for query prints the policy)`,
+    ];
+  }
+  const write = /^Access denied when writing output to url: (s3:\/\/\S+)/.exec(reason);
+  if (write !== null) {
+    return [
+      `Athena writes the result with the caller's rights: s3:PutObject on ${write[1]} (cordon iam --for query prints the policy)`,
+    ];
+  }
+  return [];
 }
 
 const abortable = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
@@ -130,6 +162,13 @@ export function createAthenaEngine(options: {
             : {}),
         });
       } catch (e) {
+        const unverified =
+          e instanceof AwsError ? /Unable to verify\/create output bucket (\S+)/.exec(e.message) : null;
+        if (unverified !== null) {
+          throw new QueryError((e as Error).message, [
+            `Athena checks the output bucket with the caller's rights: s3:GetBucketLocation and s3:ListBucket on arn:aws:s3:::${unverified[1]} (cordon iam --for query prints the policy)`,
+          ]);
+        }
         if (e instanceof AwsError && /output location/i.test(e.message)) {
           throw new QueryError(e.message, [
             `workgroup ${workgroupName} has no result location: set athena.outputLocation in the policy (or --output-location), or give the workgroup one`,
@@ -141,11 +180,16 @@ export function createAthenaEngine(options: {
       if (id === undefined) throw new QueryError("StartQueryExecution answered without a QueryExecutionId");
       const where = `in workgroup ${workgroupName} (${first.account}/${first.region})`;
 
-      const stop = async (): Promise<void> => {
+      /** Stops the query; what went wrong when it could not (the query may have finished meanwhile). */
+      const stop = async (): Promise<string[]> => {
         try {
           await athena.stopQueryExecution({ QueryExecutionId: id });
-        } catch {
-          // Best effort: the query may have finished meanwhile; the error that follows says what happened.
+          return [];
+        } catch (e) {
+          // The error that follows says what happened; a refused stop (access denied) means the query runs on.
+          return [
+            `the query could not be stopped (StopQueryExecution): ${String((e as Error).message ?? e).split("\n")[0]}`,
+          ];
         }
       };
 
@@ -155,8 +199,11 @@ export function createAthenaEngine(options: {
       let execution: Awaited<ReturnType<AthenaPort["getQueryExecution"]>>["QueryExecution"];
       for (;;) {
         if (signal?.aborted) {
-          await stop();
-          throw cancelled(`: Athena query ${id} stopped (StopQueryExecution) ${where}`);
+          const refused = await stop();
+          throw new CancelledError(
+            `query cancelled: Athena query ${id} ${refused.length > 0 ? "was not stopped" : "stopped (StopQueryExecution)"} ${where}`,
+            refused,
+          );
         }
         execution = (await athena.getQueryExecution({ QueryExecutionId: id })).QueryExecution;
         const state = execution?.Status?.State ?? "QUEUED";
@@ -166,10 +213,11 @@ export function createAthenaEngine(options: {
           message: `Athena query ${id}: ${state}, ${formatBytes(bytes)} scanned`,
         });
         if (request.maxScanBytes !== undefined && bytes > request.maxScanBytes && state !== "FAILED") {
-          if (!TERMINAL.has(state)) await stop();
+          const refused = TERMINAL.has(state) ? [] : await stop();
           throw new QueryError(
-            `Athena query ${id} ${where} ${TERMINAL.has(state) ? "scanned" : "was stopped after scanning"} ${bytes} bytes (${formatBytes(bytes)}), more than --max-scan ${request.maxScanBytes} bytes (${formatBytes(request.maxScanBytes)})`,
+            `Athena query ${id} ${where} ${TERMINAL.has(state) ? "scanned" : refused.length > 0 ? "could not be stopped after scanning" : "was stopped after scanning"} ${bytes} bytes (${formatBytes(bytes)}), more than --max-scan ${request.maxScanBytes} bytes (${formatBytes(request.maxScanBytes)})`,
             [
+              ...refused,
               `Athena charges for the data scanned so far: about USD ${athenaCostUsd(bytes).toFixed(6)}`,
               "narrow the time window (--since/--until) or the accounts and regions, or raise --max-scan",
             ],
@@ -185,15 +233,15 @@ export function createAthenaEngine(options: {
       const reason = execution?.Status?.StateChangeReason ?? execution?.Status?.AthenaError?.ErrorMessage ?? "";
       if (state === "FAILED") {
         const cutoff = /bytes scanned limit/i.test(reason);
-        throw new QueryError(
-          `Athena query ${id} failed ${where}: ${reason || "no reason given"}`,
-          cutoff
+        const hints = [
+          ...(cutoff
             ? [
                 `the workgroup ${workgroupName} refuses queries that scan more than its per-query limit (BytesScannedCutoffPerQuery): narrow the time window or the accounts and regions`,
               ]
-            : [],
-          id,
-        );
+            : []),
+          ...accessHints(reason),
+        ];
+        throw new QueryError(`Athena query ${id} failed ${where}: ${reason || "no reason given"}`, hints, id);
       }
       if (state === "CANCELLED") {
         if (signal?.aborted) throw cancelled(`: Athena query ${id} stopped (StopQueryExecution) ${where}`);

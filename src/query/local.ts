@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AwsSession } from "../aws/config.js";
+import type { PortCall } from "../aws/iam-calls.js";
 import { formatBytes } from "../domain/bytes.js";
 import { CancelledError, IoError, UsageError } from "../model/errors.js";
 import type {
@@ -28,6 +29,9 @@ import type { TargetRef } from "../model/resource.js";
 import type { GlueTableSpec } from "../model/specs.js";
 import { partitionPrefixes, projectionStart, sqlString } from "./partitions.js";
 import { distinctTables } from "./tables.js";
+
+/** The AWS calls of the local engine (`cordon iam --for query`, docs/iam.md): it lists and fetches the flow-log objects. */
+export const LOCAL_ENGINE_CALLS = ["s3.listObjectsV2", "s3.getObjectBytes"] as const satisfies readonly PortCall[];
 
 export interface LocalEngineOptions {
   readonly session: AwsSession;

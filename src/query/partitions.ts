@@ -13,6 +13,7 @@
 
 import { PARTITION_COLUMN } from "../domain/flowlog-fields.js";
 import { formatJavaDate } from "../domain/glue.js";
+import { splitS3Uri } from "../domain/s3-uri.js";
 import { UsageError } from "../model/errors.js";
 import type { PartitionWindow } from "../model/query.js";
 import type { GlueTableSpec } from "../model/specs.js";
@@ -169,13 +170,6 @@ function cartesian(lists: readonly (readonly string[])[]): string[][] {
       throw new UsageError("the time window holds too many partitions: narrow --since/--until");
   }
   return out;
-}
-
-/** "s3://bucket/key/" → bucket and key prefix. */
-export function splitS3Uri(uri: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (m === null) throw new UsageError(`not an S3 location: ${uri}`);
-  return { bucket: m[1] as string, key: m[2] as string };
 }
 
 /** The location template of the table (or, without one, its location with the Hive `col=value/` path). */

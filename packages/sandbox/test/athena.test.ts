@@ -543,8 +543,12 @@ describe("sandbox Athena: IAM", () => {
   const policy = (statements: (object | undefined)[]) => ({ Version: "2012-10-17", Statement: statements });
   const base = [
     { Effect: "Allow", Action: ["athena:*"], Resource: `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/primary` },
-    { Effect: "Allow", Action: ["glue:GetTable"], Resource: "*" },
-    { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetObject", "s3:PutObject"], Resource: "*" },
+    { Effect: "Allow", Action: ["glue:GetDatabase", "glue:GetTable"], Resource: "*" },
+    {
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "s3:PutObject"],
+      Resource: "*",
+    },
   ];
 
   it("checks athena:* on the workgroup, and the query's reads and write as the caller", async () => {
@@ -562,21 +566,60 @@ describe("sandbox Athena: IAM", () => {
     // No s3:GetObject on the data: the query fails naming the object.
     sb.control.setIamPolicy(
       KEY,
-      policy([base[0], base[1], { Effect: "Allow", Action: ["s3:ListBucket", "s3:PutObject"], Resource: "*" }]),
+      policy([
+        base[0],
+        base[1],
+        { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:PutObject"], Resource: "*" },
+      ]),
     );
     const noRead = await finish(athena, await startQuery(athena, "SELECT count(*) FROM vpc_flow_logs"));
     expect(noRead.Status?.State).toBe("FAILED");
     expect(noRead.Status?.StateChangeReason).toMatch(new RegExp(`^Permission denied on S3 path: s3://${BUCKET}/flow/`));
 
-    // No glue:GetTable.
-    sb.control.setIamPolicy(KEY, policy([base[0], base[2]]));
-    const noGlue = await finish(athena, await startQuery(athena, "SELECT count(*) FROM vpc_flow_logs"));
-    expect(noGlue.Status?.StateChangeReason).toMatch(/not authorized to perform: glue:GetTable/);
+    // No glue:GetTable, then no glue:GetDatabase.
+    for (const [held, missing] of [
+      ["glue:GetDatabase", "glue:GetTable"],
+      ["glue:GetTable", "glue:GetDatabase"],
+    ]) {
+      sb.control.setIamPolicy(KEY, policy([base[0], { Effect: "Allow", Action: [held], Resource: "*" }, base[2]]));
+      const noGlue = await finish(athena, await startQuery(athena, "SELECT count(*) FROM vpc_flow_logs"));
+      expect(noGlue.Status?.StateChangeReason).toMatch(new RegExp(`not authorized to perform: ${missing} `));
+    }
+
+    // Listing the data only under another prefix (the s3:prefix condition): denied.
+    sb.control.setIamPolicy(
+      KEY,
+      policy([
+        ...base,
+        {
+          Effect: "Deny",
+          Action: ["s3:ListBucket"],
+          Resource: `arn:aws:s3:::${BUCKET}`,
+          Condition: { StringLike: { "s3:prefix": ["flow/*"] } },
+        },
+      ]),
+    );
+    const noList = await finish(athena, await startQuery(athena, "SELECT count(*) FROM vpc_flow_logs"));
+    expect(noList.Status?.StateChangeReason).toMatch(new RegExp(`^Permission denied on S3 path: s3://${BUCKET}/flow/`));
+
+    // No s3:GetBucketLocation on the output bucket: refused at the start.
+    sb.control.setIamPolicy(
+      KEY,
+      policy([
+        ...base.slice(0, 2),
+        { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetObject", "s3:PutObject"], Resource: "*" },
+      ]),
+    );
+    const unverified = await expectError(startQuery(athena, "SELECT 1"), "InvalidRequestException");
+    expect(unverified.message).toMatch(/^Unable to verify\/create output bucket athena-results$/);
 
     // No s3:PutObject on the output.
     sb.control.setIamPolicy(
       KEY,
-      policy([...base.slice(0, 2), { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetObject"], Resource: "*" }]),
+      policy([
+        ...base.slice(0, 2),
+        { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject"], Resource: "*" },
+      ]),
     );
     const noWrite = await finish(athena, await startQuery(athena, "SELECT count(*) FROM vpc_flow_logs"));
     expect(noWrite.Status?.StateChangeReason).toMatch(

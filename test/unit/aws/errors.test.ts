@@ -82,6 +82,19 @@ describe("toAwsError", () => {
     // The action comes from the ports' declarations (src/aws/iam-calls.ts) of that client: an
     // operation of another service is never named after a same-named one.
     expect(denied("GetWebACL", "glue")).not.toContain("permission");
+    // AWS's message names another action (GetQueryResults reads the result object as the caller): kept alone.
+    const other = toAwsError(
+      sdkError(
+        "AccessDeniedException",
+        400,
+        "User: arn:aws:iam::1:user/u is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::r/q.csv",
+      ),
+      "GetQueryResults",
+      "q",
+      "athena",
+    ).message;
+    expect(other).toContain("s3:GetObject");
+    expect(other).not.toContain("athena:GetQueryResults");
     // Bad credentials are not a missing permission.
     expect(toAwsError(sdkError("InvalidClientTokenId", 403), "GetCallerIdentity", "r", "sts").message).not.toContain(
       "permission",

@@ -4,8 +4,9 @@
 // projection and storage.location.template) and runs the SQL with DuckDB (src/athena-sql.ts), then
 // SUCCEEDED once the result CSV and its .csv.metadata are written to the output location — or
 // FAILED with Athena's reason, or CANCELLED by StopQueryExecution. The reads and the write are
-// checked against the caller's identity policy as AWS does (glue:GetTable, s3:ListBucket,
-// s3:GetObject, s3:PutObject). Test controls (SandboxConfig): athenaQueryDelayMs keeps a query
+// checked against the caller's identity policy as AWS does (glue:GetDatabase, glue:GetTable,
+// s3:ListBucket with s3:prefix, s3:GetObject, s3:PutObject; s3:GetBucketLocation and s3:ListBucket
+// on the output bucket when the query starts). Test controls (SandboxConfig): athenaQueryDelayMs keeps a query
 // RUNNING that long after it has scanned; athenaQueriesHang keeps it RUNNING until it is stopped.
 import { createHash } from "node:crypto";
 import {
@@ -368,16 +369,20 @@ async function readTables(ctx: ServiceContext, q: QueryRecord, account: string, 
     const record = glue.databases[named.database]?.tables[named.table];
     if (record === undefined) continue; // a CTE, or missing: DuckDB reports TABLE_NOT_FOUND with its position
     const base = `arn:aws:glue:${region}:${account}`;
-    for (const resource of [
-      `${base}:catalog`,
-      `${base}:database/${named.database}`,
-      `${base}:table/${named.database}/${named.table}`,
-    ]) {
-      const check = callerMay(ctx, q.accessKeyId, { action: "glue:GetTable", resource });
-      if (!check.ok) {
-        throw new SqlFailure(
-          `Insufficient permissions to execute the query. User: ${check.arn} is not authorized to perform: glue:GetTable on resource: ${resource} because no identity-based policy allows the glue:GetTable action`,
-        );
+    const catalog = `${base}:catalog`;
+    const database = `${base}:database/${named.database}`;
+    // Athena reads the database, then the table, from the Glue Data Catalog with the caller's rights.
+    for (const [action, resources] of [
+      ["glue:GetDatabase", [catalog, database]],
+      ["glue:GetTable", [catalog, database, `${base}:table/${named.database}/${named.table}`]],
+    ] as const) {
+      for (const resource of resources) {
+        const check = callerMay(ctx, q.accessKeyId, { action, resource });
+        if (!check.ok) {
+          throw new SqlFailure(
+            `Insufficient permissions to execute the query. User: ${check.arn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+          );
+        }
       }
     }
     const where = `${named.database}.${named.table}`;
@@ -394,7 +399,12 @@ async function readTables(ctx: ServiceContext, q: QueryRecord, account: string, 
       name: String(obj(c)["Name"] ?? "").toLowerCase(),
       type: String(obj(c)["Type"] ?? "string"),
     }));
-    const list = callerMay(ctx, q.accessKeyId, { action: "s3:ListBucket", resource: `arn:aws:s3:::${p.bucket}` });
+    // Athena lists the table's objects under its location (the s3:prefix condition key of ListBucket).
+    const list = callerMay(ctx, q.accessKeyId, {
+      action: "s3:ListBucket",
+      resource: `arn:aws:s3:::${p.bucket}`,
+      context: { "s3:prefix": p.prefix },
+    });
     if (!list.ok) throw new SqlFailure(`Permission denied on S3 path: s3://${p.bucket}/${p.prefix}`);
     const bucket = all[p.bucket];
     if (bucket === undefined)
@@ -630,7 +640,13 @@ function start(req: SandboxRequest, ctx: ServiceContext): SandboxResponse {
   const requested = str(obj(j["ResultConfiguration"])["OutputLocation"]);
   const location = w.enforce ? (w.outputLocation ?? requested) : (requested ?? w.outputLocation);
   if (location === undefined || location === "") throw invalid(NO_OUTPUT);
-  if (parseS3Uri(location) === undefined) throw invalid(`outputLocation ${location} is not a valid S3 location`);
+  const output = parseS3Uri(location);
+  if (output === undefined) throw invalid(`outputLocation ${location} is not a valid S3 location`);
+  // Athena verifies the output bucket with the caller's rights (its region, that it can list it).
+  for (const action of ["s3:GetBucketLocation", "s3:ListBucket"]) {
+    if (!callerMay(ctx, req.accessKeyId, { action, resource: `arn:aws:s3:::${output.bucket}` }).ok)
+      throw invalid(`Unable to verify/create output bucket ${output.bucket}`);
+  }
   const id = ctx.newId("uuid");
   const q: QueryRecord = {
     id,
