@@ -49,7 +49,13 @@ export interface Finding {
   readonly account: string;
   readonly region: string;
   /** block-not-holding: the declared entry that should have stopped it. */
-  readonly declared?: { readonly cidr: string; readonly file: string; readonly line: number | null };
+  readonly declared?: {
+    readonly cidr: string;
+    readonly file: string;
+    readonly line: number | null;
+    /** When the window's first REJECT of it began (ISO): the block held from then, until it stopped. */
+    readonly heldFrom?: string;
+  };
   /** Whether a blockedAddresses entry is proposed for it (flood: the destination; scan: the source). */
   readonly actionable: boolean;
 }

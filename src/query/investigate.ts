@@ -186,7 +186,10 @@ export function blockCondition(block: DeclaredBlock): string | null {
   return terms.some((t) => t === null) ? null : `(${terms.join(" OR ")})`;
 }
 
-/** ACCEPT records one declared block should have stopped, per block (by its index). */
+/**
+ * The records one declared block applies to, per block (by its index) and action: the ACCEPTs it
+ * should have stopped, and the REJECTs that show when it took effect (with the latest ACCEPT's start).
+ */
 export function blockHitsSql(scope: InvestigateScope): string | null {
   const cases = scope.blocks
     .map((b, i) => [i, blockCondition(b)] as const)
@@ -194,12 +197,12 @@ export function blockHitsSql(scope: InvestigateScope): string | null {
   if (cases.length === 0) return null;
   const which = `CASE ${cases.map(([i, c]) => `WHEN ${c} THEN ${i}`).join(" ")} END`;
   return overFlows(scope, [
-    `SELECT block, ${EVIDENCE_COLUMNS}`,
+    `SELECT block, ${col("action")} AS action, ${EVIDENCE_COLUMNS}, MAX(${col("start")}) AS last_start`,
     `FROM (SELECT ${which} AS block, ${FLOW_COLUMNS.map(col).join(", ")}`,
     "  FROM flows",
-    `  ${where(ACCEPT, cases.map(([, c]) => c).join(" OR "))}) hits`,
-    "GROUP BY block",
-    "ORDER BY block",
+    `  ${where(`(${ACCEPT} OR ${REJECT})`, cases.map(([, c]) => c).join(" OR "))}) hits`,
+    `GROUP BY block, ${col("action")}`,
+    `ORDER BY block, ${col("action")}`,
   ]);
 }
 
@@ -306,7 +309,9 @@ export function summarize(f: Omit<Finding, "summary">): string {
     case "rejected-talker":
       return `Rejected traffic from ${f.address}: ${e.flows} flows to ${e.distinctAddresses ?? 0} addresses, ${formatBytes(e.bytes)} refused.`;
     case "block-not-holding":
-      return `Declared block ${f.declared?.cidr ?? f.address} did not hold: ${e.flows} flows (${formatBytes(e.bytes)}) were accepted through ${ifaces}: its network ACL entry is not applied yet, was removed outside Cordon, or sits after an allow.`;
+      return f.declared?.heldFrom !== undefined
+        ? `Declared block ${f.declared.cidr} did not hold: it rejected traffic from ${f.declared.heldFrom}, yet records accepted after that (${e.flows} accepted flows, ${formatBytes(e.bytes)}, through ${ifaces}): its network ACL entry was removed or replaced outside Cordon, or an allow now comes first.`
+        : `Declared block ${f.declared?.cidr ?? f.address} did not hold: ${e.flows} flows (${formatBytes(e.bytes)}) were accepted through ${ifaces} and none rejected: its network ACL entry is not applied yet, was removed outside Cordon, or sits after an allow.`;
   }
 }
 
@@ -344,15 +349,38 @@ export function rejectedFindings(rows: QueryResult, totals: Totals, t: Threshold
     });
 }
 
+/**
+ * A declared block that did not hold: ACCEPT records it should have stopped. When the window also
+ * holds its REJECTs and every ACCEPT started before the first of them, the block took effect during
+ * the window (the ACCEPTs are from before it was applied): no finding. ACCEPTs that started at or
+ * after the first REJECT, or ACCEPTs with no REJECT at all, are the finding (docs/investigate.md).
+ */
 export function blockFindings(rows: QueryResult, totals: Totals, scope: InvestigateScope): Finding[] {
-  return records(rows).flatMap((r) => {
-    const block = scope.blocks[num(r["block"])];
-    if (block === undefined || r["block"] === null) return [];
-    const e = evidenceOf(r, totals);
+  const byBlock = new Map<number, { accept?: Record<string, QueryCell>; reject?: Record<string, QueryCell> }>();
+  for (const r of records(rows)) {
+    if (r["block"] === null || r["block"] === undefined) continue;
+    const i = num(r["block"]);
+    const entry = byBlock.get(i) ?? {};
+    if (r["action"] === "ACCEPT") entry.accept = r;
+    else if (r["action"] === "REJECT") entry.reject = r;
+    byBlock.set(i, entry);
+  }
+  return [...byBlock].flatMap(([i, { accept, reject }]) => {
+    const block = scope.blocks[i];
+    if (block === undefined || accept === undefined) return [];
+    const e = evidenceOf(accept, totals);
     if (e.flows === 0) return [];
+    const heldFrom = reject === undefined ? null : num(reject["first_seen"]);
+    if (heldFrom !== null && heldFrom > 0 && num(accept["last_start"]) < heldFrom) return [];
+    const since = heldFrom === null ? null : iso(heldFrom);
     return [
       finding("block-not-holding", block.cidr, e, scope.table, {
-        declared: { cidr: block.cidr, file: block.file, line: block.line },
+        declared: {
+          cidr: block.cidr,
+          file: block.file,
+          line: block.line,
+          ...(since !== null ? { heldFrom: since } : {}),
+        },
       }),
     ];
   });

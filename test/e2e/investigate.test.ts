@@ -220,6 +220,9 @@ describe("cordon investigate", () => {
     await sandbox.control.deliverTraffic({ from: "2026-12-05T10:30:00Z", to: "2026-12-05T11:00:00Z" });
     const { report } = await investigate(["policies", ...window("2026-12-05T10:30:00Z", "2026-12-05T11:00:00Z")]);
     expect(report.findings.filter((f) => f.kind === "outbound-flood" || f.kind === "block-not-holding")).toEqual([]);
+    // A window across the apply: the ACCEPTs before the block are not a block that did not hold.
+    const across = await investigate(["policies", ...window("2026-12-05T10:00:00Z", "2026-12-05T11:00:00Z")]);
+    expect(across.report.findings.filter((f) => f.kind === "block-not-holding")).toEqual([]);
     const rejected = report.findings.filter((f) => f.kind === "rejected-talker");
     expect(rejected.length).toBeGreaterThan(0);
     expect(rejected.every((f) => f.severity === "info" && !f.actionable)).toBe(true);

@@ -5,6 +5,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { QueryEngine, QueryRequest, QueryResult, QueryTable } from "../../../src/model/query.js";
 import {
+  blockFindings,
   blockRequests,
   DEFAULT_THRESHOLDS,
   expiryAfter,
@@ -189,5 +190,73 @@ describe("investigate's findings on DuckDB", () => {
     expect(reasonOf(r.findings.find((f) => f.kind === "outbound-flood")!)).toMatch(/over UDP/);
     expect(expiryAfter("2026-12-01", new Date("2026-12-06T00:00:00Z"), 30)).toBe("2027-01-04");
     expect(expiryAfter("2026-12-20", new Date("2026-12-06T00:00:00Z"), 30)).toBe("2027-01-19");
+  });
+});
+
+describe("a declared block that did not hold, against the window's REJECTs", () => {
+  const blocks = [
+    { cidr: "203.0.113.77", direction: "outbound" as const, file: "p.yaml", line: 20 },
+    { cidr: "203.0.113.88", direction: "outbound" as const, file: "p.yaml", line: 24 },
+    { cidr: "203.0.113.99", direction: "outbound" as const, file: "p.yaml", line: 28 },
+  ];
+  const at = (minute: number) => T0 + minute * 60;
+  /** block, action, flows, first start, last end, last start */
+  const row = (block: number, action: string, flows: number, first: number, lastStart: number) => [
+    block,
+    action,
+    flows,
+    flows * 1000,
+    flows * 10,
+    at(first),
+    at(lastStart) + 59,
+    1,
+    at(lastStart),
+  ];
+  const result = (rows: unknown[][]): QueryResult => ({
+    columns: [
+      "block",
+      "action",
+      "flows",
+      "bytes",
+      "packets",
+      "first_seen",
+      "last_seen",
+      "interfaces",
+      "last_start",
+    ].map((name) => ({ name, type: "string" as const })),
+    rows: rows as QueryResult["rows"],
+    stats: { engine: "local", bytesScanned: 0, elapsedMs: 1 },
+  });
+  const totals = { flows: 1000, bytes: 1_000_000, packets: 10_000 };
+
+  it("took effect in the window (every ACCEPT started before the first REJECT): no finding", () => {
+    const found = blockFindings(
+      result([row(0, "ACCEPT", 10, 0, 9), row(0, "REJECT", 20, 10, 29)]),
+      totals,
+      scope(blocks),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("ACCEPTs after the first REJECT: it stopped holding, an error that says since when it had held", () => {
+    const found = blockFindings(
+      result([row(1, "ACCEPT", 20, 0, 29), row(1, "REJECT", 10, 10, 19)]),
+      totals,
+      scope(blocks),
+    );
+    expect(found.map((f) => [f.kind, f.severity, f.declared?.cidr, f.declared?.heldFrom, f.evidence.flows])).toEqual([
+      ["block-not-holding", "error", "203.0.113.88", "2026-12-05T10:10:00Z", 20],
+    ]);
+    expect(found[0]!.summary).toMatch(/rejected traffic from 2026-12-05T10:10:00Z, yet records accepted after that/);
+  });
+
+  it("ACCEPTs and no REJECT at all: an error (not applied, removed, or after an allow)", () => {
+    const found = blockFindings(result([row(2, "ACCEPT", 5, 0, 29)]), totals, scope(blocks));
+    expect(found.map((f) => [f.declared?.cidr, f.declared?.heldFrom, f.severity])).toEqual([
+      ["203.0.113.99", undefined, "error"],
+    ]);
+    expect(found[0]!.summary).toMatch(/and none rejected/);
+    // REJECTs only: the block holds.
+    expect(blockFindings(result([row(2, "REJECT", 5, 0, 29)]), totals, scope(blocks))).toEqual([]);
   });
 });
