@@ -3,7 +3,7 @@
 // warnings on stderr, the audit line on stdout (and the step summary in GitHub Actions).
 import type { Command } from "commander";
 import type { AwsSession } from "../aws/config.js";
-import { formatDuration, parseDuration } from "../executor/duration.js";
+import { formatDuration, parseDuration } from "../domain/duration.js";
 import { DEFAULT_LOCK_TTL_MS, lockTtlFloorMessage, MIN_LOCK_TTL_MS } from "../executor/lock.js";
 import type { ReconcileContext, ReconcileSettings } from "../executor/lock-and-audit.js";
 import { UsageError } from "../model/errors.js";

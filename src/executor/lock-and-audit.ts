@@ -4,6 +4,7 @@
 // set (the process then exits 130/143). Only the reconcile (src/executor/reconcile.ts) uses it.
 import type { AwsSession } from "../aws/config.js";
 import { classify } from "../aws/errors.js";
+import { formatDuration } from "../domain/duration.js";
 import { lockKey } from "../domain/record-keys.js";
 import type { Outcome } from "../model/change.js";
 import { isExecutable } from "../model/change.js";
@@ -14,7 +15,6 @@ import type { TargetRef } from "../model/resource.js";
 import { writeApplied } from "./applied.js";
 import type { ProgressEvent } from "./apply.js";
 import { auditLine, auditRecord, newAuditId, planDigest, writeAudit } from "./audit.js";
-import { formatDuration } from "./duration.js";
 import { type Actor, acquireLock, currentActor, describeHolder, type HeldLock, parseLock } from "./lock.js";
 import { type ObjectStore, s3ObjectStore } from "./objects.js";
 import { noStateLocationNote, type StateLocation, stateLocation } from "./state-location.js";

@@ -1,16 +1,16 @@
 // The time window of --since/--until (docs/query.md, "Filters"): relative to now (30m, 1h, 24h, 7d,
 // 2w) or absolute (an ISO 8601 date, UTC midnight, or a time with Z or an offset). Pure.
 
+import { parseDuration } from "../domain/duration.js";
 import { UsageError } from "../model/errors.js";
 import type { PartitionWindow } from "../model/query.js";
-
-const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** A --since/--until value as an instant; a usage error naming the flag otherwise. */
 export function parseTime(text: string, now: Date, flag: string): Date {
   const t = text.trim();
-  const rel = /^(\d+)\s*(m|h|d|w)$/.exec(t);
-  if (rel !== null) return new Date(now.getTime() - Number(rel[1]) * (UNIT_MS[rel[2] as string] as number));
+  // A duration before now (30m, 24h, 7d, 1h30m: src/domain/duration.ts); a bare number is no window.
+  if (/^\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)/.test(t))
+    return new Date(now.getTime() - parseDuration(t.replace(/\s+/g, ""), flag, { days: true }));
   if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
     const d = new Date(`${t}T00:00:00Z`);
     if (!Number.isNaN(d.getTime()) && d.toISOString().startsWith(t)) return d;

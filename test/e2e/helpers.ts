@@ -158,3 +158,41 @@ export function stopSandboxCli(r: SandboxProcess, signal: NodeJS.Signals = "SIGT
     r.child.kill(signal);
   });
 }
+
+/**
+ * One sample of Prometheus text: the first of `name` whose labels include every label asked, given
+ * as an object or as `a="x",b="y"` text (any order; none: any sample); null when there is none.
+ */
+export function sample(
+  metrics: string,
+  name: string,
+  labels: Readonly<Record<string, string>> | string = {},
+): number | null {
+  const want =
+    typeof labels === "string"
+      ? [...labels.matchAll(/(\w+)="([^"]*)"/g)].map((m) => `${m[1]}="${m[2]}"`)
+      : Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = metrics.split("\n").find((l) => {
+    const m = /^(\w+)(?:\{(.*)\})? /.exec(l);
+    if (m === null || m[1] !== name) return false;
+    const have = new Set([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => `${x[1]}="${x[2]}"`));
+    return want.every((w) => have.has(w));
+  });
+  return line === undefined ? null : Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
+/** Polls `probe` until it answers something (not undefined); fails naming `what` after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -31,9 +31,11 @@ import {
   REGION,
   ROOT,
   requireCli,
+  sample,
   sandboxCliEnv,
   sandboxClientConfig,
   TODAY,
+  until,
 } from "./helpers.js";
 
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
@@ -83,28 +85,6 @@ const flowLogs = async () =>
   (
     (await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: "resource-id", Values: [VPC] }] }))).FlowLogs ?? []
   ).filter((f) => (f.Tags ?? []).some((t) => t.Key === "cordon:managed-by"));
-
-/** One sample of Prometheus text whose labels include all of `labels` (any order); null when none. */
-function sample(metrics: string, name: string, labels: Record<string, string> = {}): number | null {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const line = metrics.split("\n").find((l) => {
-    const m = /^(\w+)(?:\{(.*)\})? /.exec(l);
-    if (m === null || m[1] !== name) return false;
-    const have = new Set([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => `${x[1]}="${x[2]}"`));
-    return want.every((w) => have.has(w));
-  });
-  return line === undefined ? null : Number(line.slice(line.lastIndexOf(" ") + 1));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** `cordon watch …` as a child process, its JSON log lines collected. */
 function watch(args: readonly string[], env: NodeJS.ProcessEnv = sandboxCliEnv(o)) {

@@ -9,10 +9,8 @@ import { join } from "node:path";
 import { DeleteFlowLogsCommand, DescribeFlowLogsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { startSandbox } from "@cordon/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, REGION, ROOT, sample, until } from "./helpers.js";
 
-const ROOT = process.cwd();
-const CLI = join(ROOT, "dist/cordon.js");
-const REGION = "eu-west-1";
 const VPC = "vpc-0c47e5a1f3d2b0001";
 const KEY = "AKIAWATCH0000000001";
 
@@ -46,31 +44,6 @@ const flowLogs = async () =>
   (
     (await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: "resource-id", Values: [VPC] }] }))).FlowLogs ?? []
   ).filter((f) => (f.Tags ?? []).some((t) => t.Key === "cordon:managed-by"));
-
-/**
- * The value of one sample in Prometheus text, or null when absent: the first sample of `name`
- * whose labels include every label of `labels` (`a="x",b="y"`, in any order; "" for any sample).
- */
-function sample(metrics: string, name: string, labels: string): number | null {
-  const want = [...labels.matchAll(/(\w+)="([^"]*)"/g)].map((m) => `${m[1]}="${m[2]}"`);
-  const line = metrics.split("\n").find((l) => {
-    const m = /^(\w+)(?:\{(.*)\})? /.exec(l);
-    if (m === null || m[1] !== name) return false;
-    const have = new Set([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => `${x[1]}="${x[2]}"`));
-    return want.every((w) => have.has(w));
-  });
-  return line === undefined ? null : Number(line.slice(line.lastIndexOf(" ") + 1));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: join(ROOT, "examples/cats-eyes/estate.yaml") });

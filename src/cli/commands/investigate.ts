@@ -4,6 +4,7 @@
 // never changes AWS: the change goes through plan, review and apply like any other.
 // Exit codes: 0 no finding that calls for action, 2 findings (warning or error), 1 error.
 import { type Command, Option } from "commander";
+import { DAY_MS, parseDuration } from "../../domain/duration.js";
 import { hasUnsafe } from "../../domain/text.js";
 import { UsageError } from "../../model/errors.js";
 import type { InvestigateReport } from "../../model/investigate.js";
@@ -62,10 +63,15 @@ export const investigateExit = (report: InvestigateReport): number => {
 /** --expires-in: "30d", "12w"; "never" for a permanent entry. Days, or undefined for never. */
 export function parseExpiresIn(text: string): number | undefined {
   if (text === "never") return undefined;
-  const m = /^(\d{1,4})\s*(d|w)$/.exec(text.trim());
-  if (m === null || Number(m[1]) < 1)
+  let days = Number.NaN;
+  try {
+    days = parseDuration(text.replace(/\s+/g, ""), "--expires-in", { days: true }) / DAY_MS;
+  } catch {
+    // said below, in this option's own words
+  }
+  if (!Number.isInteger(days) || days < 1 || days > 9999)
     throw new UsageError(`--expires-in must be a number of days or weeks (30d, 4w) or "never", got "${text}"`);
-  return Number(m[1]) * (m[2] === "w" ? 7 : 1);
+  return days;
 }
 
 /** --ticket: what the schema's free-text rule accepts (one plain line, 1–128 characters). */

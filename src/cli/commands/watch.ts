@@ -13,7 +13,7 @@
 import { isAbsolute, join } from "node:path";
 import { type Command, Option } from "commander";
 import { createAwsSession } from "../../aws/config.js";
-import { parseDuration } from "../../executor/duration.js";
+import { parseDuration } from "../../domain/duration.js";
 import type { ReconcileContext } from "../../executor/lock-and-audit.js";
 import { type Loaded, loadValidPolicies, PolicyErrorWithDiagnostics } from "../../executor/pipeline.js";
 import { reconcile } from "../../executor/reconcile.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../../src/executor/duration.js";
+import { formatDuration, parseDuration } from "../../../src/domain/duration.js";
 import { makeLogger } from "../../../src/watch/log.js";
 import { nextDelay, runLoop } from "../../../src/watch/loop.js";
 import { parseListen } from "../../../src/watch/server.js";
@@ -16,6 +16,11 @@ describe("durations", () => {
   it("rejects anything else, naming the option", () => {
     for (const bad of ["", "10 minutes", "5d", "m5", "1h 30m"])
       expect(() => parseDuration(bad, "--lock-ttl")).toThrow(/--lock-ttl/);
+  });
+  it("reads days and weeks only where asked (query windows, expiries)", () => {
+    expect(parseDuration("7d", "--since", { days: true })).toBe(7 * 86_400_000);
+    expect(parseDuration("2w1d", "--since", { days: true })).toBe(15 * 86_400_000);
+    expect(() => parseDuration("7d", "--interval")).toThrow(/--interval/);
   });
   it("formats back", () =>
     expect([900_000, 5_400_000, 45_000, 250].map(formatDuration)).toEqual(["15m", "1h30m", "45s", "250ms"]));
