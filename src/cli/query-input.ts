@@ -167,6 +167,8 @@ export function openEngine(
     session: s,
     cacheDir: cacheDirOf(o.cacheDir),
     ...(input.threads !== undefined ? { threads: input.threads } : {}),
+    // investigate runs several queries over one window: one listing, one snapshot of the objects.
+    snapshot: command === "investigate",
   });
 }
 

@@ -43,6 +43,12 @@ export interface LocalEngineOptions {
   readonly concurrency?: number;
   /** "now" for a request without a window (default: the clock). */
   readonly now?: () => Date;
+  /**
+   * List each table's window once for the engine's life: the queries of one investigation then read
+   * one snapshot of the objects (consistent totals and shares) with one listing, not one per query.
+   * Off for `cordon query`, whose engine runs one query.
+   */
+  readonly snapshot?: boolean;
 }
 
 /** One object of a table's window. */
@@ -212,7 +218,29 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
     return instance;
   };
 
-  async function list(table: QueryTable, window: PartitionWindow, signal?: AbortSignal): Promise<ListedObject[]> {
+  const listings = new Map<string, Promise<ListedObject[]>>();
+  /** The window's objects of a table; with `snapshot`, listed once per table and window. */
+  function list(table: QueryTable, window: PartitionWindow, signal?: AbortSignal): Promise<ListedObject[]> {
+    if (options.snapshot !== true) return listNow(table, window, signal);
+    const key = JSON.stringify([
+      table.spec.location,
+      table.target ?? [table.account, table.region],
+      window.from.getTime(),
+      window.until.getTime(),
+      window.accounts ?? null,
+      window.regions ?? null,
+    ]);
+    let listing = listings.get(key);
+    if (listing === undefined) {
+      listing = listNow(table, window, signal);
+      // A failed (or cancelled) listing is not kept: the next query lists again.
+      listing.catch(() => listings.delete(key));
+      listings.set(key, listing);
+    }
+    return listing;
+  }
+
+  async function listNow(table: QueryTable, window: PartitionWindow, signal?: AbortSignal): Promise<ListedObject[]> {
     const prefixes = partitionPrefixes(table.spec, window);
     const target = table.target ?? { account: table.account, region: table.region };
     const s3 = await options.session.ports(target).s3();

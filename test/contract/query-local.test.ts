@@ -159,6 +159,29 @@ describe("local engine", () => {
     }
   });
 
+  it("with snapshot (investigate), lists a window once for all the engine's queries", async () => {
+    const engine = createLocalEngine({ session, cacheDir: cache, snapshot: true });
+    const window = { from: new Date("2026-12-05T10:00:00Z"), until: new Date("2026-12-05T13:00:00Z") };
+    const lists = () => sandbox.control.requests().filter((q) => q.operation === "ListObjectsV2").length;
+    try {
+      sandbox.control.clearRequests();
+      const first = await engine.run({ sql: `SELECT COUNT(*) FROM "net"."flows"`, tables: [TEXT()], window });
+      expect(lists()).toBe(3);
+      const second = await engine.run({ sql: `SELECT SUM(bytes) FROM "net"."flows"`, tables: [TEXT()], window });
+      expect(lists()).toBe(3);
+      expect(second.stats).toMatchObject({ objectsListed: first.stats.objectsListed, objectsFetched: 0 });
+      // Another window is listed on its own.
+      await engine.run({
+        sql: `SELECT COUNT(*) FROM "net"."flows"`,
+        tables: [TEXT()],
+        window: { from: window.from, until: new Date("2026-12-05T11:00:00Z") },
+      });
+      expect(lists()).toBe(4);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("reads Parquet in the Hive layout, typed as the table declares", async () => {
     const engine = createLocalEngine({ session, cacheDir: cache });
     try {
