@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { build } from "esbuild";
+import { sdkPlugins } from "./esbuild-sdk.mjs";
 
 const outfile = process.argv[2] ?? "dist-action/index.js";
 const result = await build({
@@ -30,6 +31,7 @@ const result = await build({
   // bundled; it is loaded by dynamic import() only when a query runs, which plan, apply and drift in
   // the action never do.
   external: ["@duckdb/*"],
+  plugins: sdkPlugins,
   logLevel: "warning",
 });
 const file = result.outputFiles.find((f) => f.path.endsWith(".js"));

@@ -26,6 +26,7 @@ import {
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
+import { sdkPlugins } from "./esbuild-sdk.mjs";
 
 // The policy types (src/model/policy-schema.gen.ts) are generated from the schema first, so an editor
 // and `tsc` see the current shape after a build.
@@ -73,6 +74,7 @@ try {
     // DuckDB (the local query engine) is a native addon: it stays in node_modules, loaded by dynamic
     // import() only when a query runs on the local engine.
     external: ["@duckdb/*"],
+    plugins: sdkPlugins,
     logLevel: "warning",
   });
   chmodSync(join(staging, "cordon.js"), 0o755);
