@@ -20,6 +20,8 @@ const result = await build({
   format: "esm",
   platform: "node",
   target: "node20",
+  // The packages' ES module builds, as in scripts/build.mjs: the SDK plugins below act on them.
+  mainFields: ["module", "main"],
   minify: true,
   legalComments: "none",
   outfile,

@@ -22,7 +22,7 @@
 const ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|([a-zA-Z][a-zA-Z0-9]{0,30}));/g;
 
-function decodeEntities(s: string): string {
+export function decodeEntities(s: string): string {
   if (s.indexOf("&") === -1) return s;
   return s.replace(ENTITY, (_m, hex: string | undefined, dec: string | undefined, named: string) => {
     if (hex) return String.fromCharCode(Number.parseInt(hex, 16));
@@ -46,17 +46,28 @@ const SLASH = 0x2f;
 const EQ = 0x3d;
 const QUESTION = 0x3f;
 
-const isSpace = (c: number) => c === SPACE || c === TAB || c === LF || c === CR;
+export const isSpace = (c: number) => c === SPACE || c === TAB || c === LF || c === CR;
 
-interface Parsed {
+export interface StartTag {
+  readonly tag: string;
+  readonly attrs: Record<string, unknown> | undefined;
+  readonly selfClosing: boolean;
+}
+
+export interface Parsed {
   readonly tag: string;
   readonly value: unknown;
 }
 
-class Parser {
-  private readonly x: string;
-  private readonly z: number;
-  private i = 0;
+/**
+ * A position in one XML text and the steps of the SDK's parser from there. parseXML uses it whole;
+ * src/aws/xml-shapes.ts reads answers with it directly into the SDK's output shapes, and hands any
+ * element it does not read itself to element(), so both see exactly the same document.
+ */
+export class XmlScanner {
+  readonly x: string;
+  readonly z: number;
+  i = 0;
 
   constructor(xml: string) {
     this.x = xml.indexOf("\r") === -1 ? xml : xml.replace(/\r\n?/g, "\n");
@@ -64,6 +75,16 @@ class Parser {
   }
 
   document(): Record<string, unknown> {
+    if (!this.prologue()) throw new Error("@aws-sdk XML parse error: no root element.");
+    const root = this.element();
+    return { [root.tag]: root.value };
+  }
+
+  /**
+   * Skips what may come before the root element (declaration, comments, DOCTYPE, whitespace): true
+   * at the root's "<", false at the end of the text; throws the SDK's error for anything else.
+   */
+  prologue(): boolean {
     const { x, z } = this;
     while (this.i < z) {
       this.skipSpace();
@@ -78,23 +99,22 @@ class Parser {
         this.skipDoctype();
         this.skipSpace();
       } else if (x.charCodeAt(this.i) === LT) {
-        const root = this.element();
-        return { [root.tag]: root.value };
+        return true;
       } else {
         throw new Error("@aws-sdk XML parse error: unexpected content.");
       }
     }
-    throw new Error("@aws-sdk XML parse error: no root element.");
+    return false;
   }
 
-  private skipSpace(): void {
+  skipSpace(): void {
     const { x, z } = this;
     let i = this.i;
     while (i < z && isSpace(x.charCodeAt(i))) i++;
     this.i = i;
   }
 
-  private readTo(stop: string): string {
+  readTo(stop: string): string {
     const end = this.x.indexOf(stop, this.i);
     if (end === -1) throw new Error(`@aws-sdk XML parse error: expected "${stop}" not found.`);
     const result = this.x.slice(this.i, end);
@@ -119,8 +139,11 @@ class Parser {
     throw new Error("@aws-sdk XML parse error: unclosed DOCTYPE.");
   }
 
-  /** The element whose "<" is at the current position. */
-  private element(): Parsed {
+  /**
+   * The start tag whose "<" is at the current position: its name, its attributes (undefined when
+   * none) and whether it closes itself; the position is left after its ">".
+   */
+  startTag(): StartTag {
     const { x, z } = this;
     let i = this.i + 1;
     const tagStart = i;
@@ -158,10 +181,25 @@ class Parser {
         throw new Error("@aws-sdk XML parse error: expected > at the end of self-closing tag.");
       }
       this.i++;
-      return { tag, value: attrs ?? "" };
+      return { tag, attrs, selfClosing: true };
     }
     if (x.charCodeAt(this.i) !== GT) throw new Error("@aws-sdk XML parse error: expected > at the end of opening tag.");
     this.i++;
+    return { tag, attrs, selfClosing: false };
+  }
+
+  /** The end tag of `tag`, whose "</" is at the current position; the position is left after it. */
+  endTag(tag: string): void {
+    this.i += 2;
+    const closeTag = this.readTo(">").trim();
+    if (closeTag !== tag) throw new Error(`@aws-sdk XML parse error: mismatched tags <${tag}> and </${closeTag}>.`);
+  }
+
+  /** The element whose "<" is at the current position, as the SDK's parser gives it. */
+  element(): Parsed {
+    const { x, z } = this;
+    const { tag, attrs, selfClosing } = this.startTag();
+    if (selfClosing) return { tag, value: attrs ?? "" };
 
     let text: string | undefined; // the one text part, the common case
     let texts: string[] | undefined; // all of them, once there are two
@@ -200,9 +238,7 @@ class Parser {
       }
     }
     if (!x.startsWith("</", this.i)) throw new Error(`@aws-sdk XML parse error: missing closing tag </${tag}>.`);
-    this.i += 2;
-    const closeTag = this.readTo(">").trim();
-    if (closeTag !== tag) throw new Error(`@aws-sdk XML parse error: mismatched tags <${tag}> and </${closeTag}>.`);
+    this.endTag(tag);
 
     if (attrs === undefined && children === undefined) {
       if (text === undefined) return { tag, value: "" };
@@ -246,9 +282,9 @@ class Parser {
 }
 
 /** Text that is only whitespace and holds a newline: the indentation between elements. */
-const blank = (s: string) => s.indexOf("\n") !== -1 && s.trim() === "";
+export const blank = (s: string) => s.indexOf("\n") !== -1 && s.trim() === "";
 
 /** The SDK's parseXML (@aws-sdk/xml-builder): an XML document as plain objects, or the SDK's parse error. */
 export function parseXML(xml: string): Record<string, unknown> {
-  return new Parser(xml).document();
+  return new XmlScanner(xml).document();
 }

@@ -1,6 +1,7 @@
 // The effectful shell around the pure planner (docs/architecture.md, "Pure core, effectful shell"), shared by plan, apply and demo:
-//   policies → identity check + inventory per target (parallel) → desired resources →
-//   one observation pass (observe + discover, batched per target and service) → plan().
+//   policies → identity check + inventory per target (parallel; the discovery reads start with them)
+//   → desired resources → one observation pass (observe + discover, batched per target and service)
+//   → plan().
 // Read-only: nothing here calls a mutating API.
 import type { AwsSession } from "../aws/config.js";
 import type { PortCall } from "../aws/iam-calls.js";
@@ -163,11 +164,18 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
   // The policy set's plan and apply roles (cordon.yaml roles:, docs/roles.md), before any client is made.
   session.useRoles(loaded.set?.roles);
 
+  // The observation pass's contexts exist from the start, so that each target's discovery reads
+  // (Handler.prefetch) are in flight while its identity and inventory are read and the desired state
+  // is built: observe and discover then find them in the pass's memo (docs/performance.md).
+  const passes = passFactory({ ports: (t) => session.ports(t) satisfies TargetPorts, now });
+  const contextFor = passes();
+
   // Identity and inventory of every target, concurrently.
   const inventories = new Map<string, Inventory>();
   const blockingInventories = new Map<string, BlockingInventory>();
   await Promise.all(
     targets.map(async (t) => {
+      for (const kind of DISCOVERABLE_KINDS) handlerFor(kind)?.prefetch?.(contextFor(t));
       const needs = blockingNeeds(loaded.policies, targetKey(t));
       // Subnets only where a policy of the target selects subnets or blocks (docs/performance.md).
       const subnets =
@@ -202,8 +210,6 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
     throw new PolicyError(`--target matches no declared resource: ${only.join(", ")}`);
   }
 
-  const passes = passFactory({ ports: (t) => session.ports(t) satisfies TargetPorts, now });
-  const contextFor = passes();
   const declared = new Set(derived.resources.map((d) => d.address));
   const [observed, discovered] = await Promise.all([
     observeAll(desired, handlerFor, contextFor, retry),

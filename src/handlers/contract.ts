@@ -84,6 +84,13 @@ export interface Handler<S = unknown, Ports = unknown> {
    */
   discover?(ctx: HandlerContext<Ports>, declared: ReadonlySet<Address>): Promise<readonly Discovered<S>[]>;
   /**
+   * Optional: starts the reads `discover` makes in a target (its memoised, per-pass batch reads), so
+   * that they are in flight while the target's inventory is read and the desired state is built
+   * (docs/performance.md, "A third pass"). Returns at once; a failure is met by observe or discover,
+   * which await the same memoised promise. Only reads discover makes anyway: it never adds a call.
+   */
+  prefetch?(ctx: HandlerContext<Ports>): void;
+  /**
    * Optional, pure: what in `observed` (an existing observation of `desired`'s address) is not
    * Cordon's; null when everything there is Cordon's. The plan refuses a desired resource for which
    * this returns something unless the policy says adopt: true (DesiredResource.adopt); with it, the
@@ -193,3 +200,8 @@ export interface KindCalls {
    */
   readonly write: readonly PortCall[];
 }
+
+/** A read started before anyone awaits it (Handler.prefetch): its failure is left to whoever awaits the memo. */
+export const startEarly = (read: Promise<unknown>): void => {
+  read.catch(() => {});
+};

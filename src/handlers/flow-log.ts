@@ -57,6 +57,7 @@ import {
   type HandlerContext,
   type KindDescriptor,
   SideBySideRefusedError,
+  startEarly,
 } from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
@@ -383,6 +384,10 @@ export const flowLogHandler: Handler<FlowLogSpec, TargetPorts> = {
     const chosen = meeting ?? foreign[0];
     if (chosen === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
     return foreignObservation(chosen, desired);
+  },
+
+  prefetch(ctx) {
+    startEarly(allFlowLogs(ctx));
   },
 
   async discover(ctx, declared) {

@@ -51,7 +51,7 @@ import {
   type Tags,
 } from "../model/specs.js";
 import { batcher, type Settled } from "./batch.js";
-import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
+import { type Discovered, type Handler, type HandlerContext, type KindDescriptor, startEarly } from "./contract.js";
 
 type Ctx = HandlerContext<TargetPorts>;
 type Live = Observation<NaclEntriesSpec> & { exists: true };
@@ -312,6 +312,10 @@ export const naclEntriesHandler: Handler<NaclEntriesSpec, TargetPorts> = {
     const acl = (await allAcls(ctx)).find((a) => a.NetworkAclId === desired.spec.aclId);
     if (acl === undefined) return { exists: false, fingerprint: ABSENT_FINGERPRINT };
     return observation(acl, desired.spec.band, desired.spec.entryQuota);
+  },
+
+  prefetch(ctx) {
+    startEarly(bandedAcls(ctx));
   },
 
   async discover(ctx, declared) {

@@ -17,7 +17,7 @@ import { ConflictError } from "../model/errors.js";
 import { ABSENT_FINGERPRINT, type Address, type LiveMeta, makeAddress, type Observation } from "../model/resource.js";
 import { type IpSetSpec, OWNERSHIP, type Tags } from "../model/specs.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
-import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
+import { type Discovered, type Handler, type HandlerContext, type KindDescriptor, startEarly } from "./contract.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,
@@ -120,6 +120,10 @@ export function makeIpSetHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handle
      * declares any more: the planner deletes them. Each still referenced by a web ACL that goes
      * too is deleted after it (the web ACL's discovery lists it in dependsOn).
      */
+    prefetch(ctx: Ctx) {
+      startEarly(ctx.aws.wafv2().then((waf) => ipSetsOnce(ctx, waf)));
+    },
+
     async discover(ctx: Ctx, declared) {
       const waf = await ctx.aws.wafv2();
       const found = await Promise.all(

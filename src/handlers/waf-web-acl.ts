@@ -37,7 +37,7 @@ import {
   type WebAclSpec,
 } from "../model/specs.js";
 import { liveWithAppliedTag, withAppliedTag } from "./applied-tag.js";
-import type { Discovered, Handler, HandlerContext, KindDescriptor } from "./contract.js";
+import { type Discovered, type Handler, type HandlerContext, type KindDescriptor, startEarly } from "./contract.js";
 import {
   comparableTags,
   DEFAULT_WAF_TIMING,
@@ -177,6 +177,10 @@ export function makeWebAclHandler(timing: WafTiming = DEFAULT_WAF_TIMING): Handl
      * rules reference, so those are deleted only after the ACL stopped referencing them. Shared web
      * ACLs are not Cordon's and are never discovered.
      */
+    prefetch(ctx) {
+      startEarly(ctx.aws.wafv2().then((waf) => webAclsOnce(ctx, waf)));
+    },
+
     async discover(ctx, declared) {
       const waf = await ctx.aws.wafv2();
       const found = await Promise.all(

@@ -14,6 +14,7 @@ import {
   ReplaceNetworkAclEntryCommand,
 } from "@aws-sdk/client-ec2";
 import type { Ec2Port } from "../ports.js";
+import { installFastXmlReads } from "../xml-shapes.js";
 import { type ClientSettings, callFor, idsOf, sdkConfig } from "./call.js";
 
 const aclEntry = (i: {
@@ -25,6 +26,8 @@ const aclEntry = (i: {
 export function makeEc2Port(settings: ClientSettings): Ec2Port {
   const call = callFor("ec2", settings);
   const client = new EC2Client(sdkConfig(settings));
+  // EC2's answers read in one pass into the SDK's own output shapes (src/aws/xml-shapes.ts).
+  installFastXmlReads(client);
   const where = `EC2 ${settings.region}`;
   return {
     describeVpcs: (i) =>

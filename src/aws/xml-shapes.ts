@@ -1,0 +1,315 @@
+// EC2 answers read straight into the SDK's output shapes (docs/performance.md, "A third pass").
+//
+// The SDK reads an XML answer in three passes: its parser makes a tree of plain objects, a walk
+// replaces text nodes, and XmlShapeDeserializer.readSchema walks the tree again along the operation's
+// output schema, normalising a schema object per node. For a 5,000 × 4 plan that is 31 MB of
+// DescribeVpcs and DescribeFlowLogs answers and most of the plan's CPU. installFastXmlReads gives an
+// EC2 client's deserializer a `read` that goes through the XML once, along the same schema, and builds
+// the same output: the same members in the same order, every scalar converted by the SDK's own
+// string deserializer.
+//
+// It reads what EC2 sends: elements without attributes (but the root's), members once each, lists
+// as <xmlName><item>…</item></xmlName>, text only in scalars (whitespace with a newline between
+// elements, as the SDK ignores it). Anything else, whether a shape it does not read (maps, unions,
+// documents, flattened lists), an operation with a nested result, an error answer, a comment or CDATA,
+// a repeated member, text beside elements, or XML the SDK's parser rejects, makes it give up and leave
+// the answer to the SDK's own read, which then gives the SDK's result or error. So the output is
+// always the SDK's; test/unit/aws/xml-shapes.test.ts holds the two equal on the schemas of every EC2
+// call Cordon makes, with random answers and random damage to them.
+import { blank, decodeEntities, XmlScanner } from "./xml-parser.js";
+
+/** The few methods of the SDK's NormalizedSchema (@smithy/core/schema) this reader uses. */
+interface Schema {
+  getSchema(): unknown;
+  getName(withNamespace?: boolean): string | undefined;
+  getMergedTraits(): Record<string, unknown>;
+  getMemberTraits(): Record<string, unknown>;
+  isStructSchema(): boolean;
+  isUnionSchema(): boolean;
+  isListSchema(): boolean;
+  isMapSchema(): boolean;
+  isDocumentSchema(): boolean;
+  isUnitSchema(): boolean;
+  isStringSchema(): boolean;
+  getValueSchema(): Schema;
+  structIterator(): Iterable<[string, Schema]>;
+}
+
+/** The SDK's XmlShapeDeserializer, as far as this reader touches it. */
+interface XmlDeserializer {
+  read(schema: unknown, bytes: Uint8Array, key?: string): unknown;
+  stringDeserializer: { read(schema: Schema, value: string): unknown };
+  serdeContext?: { utf8Encoder?: (bytes: Uint8Array) => string };
+}
+
+/** Thrown to leave the answer to the SDK's read. */
+class GiveUp {}
+const GIVE_UP = new GiveUp();
+
+const LT = 0x3c;
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const GT = 0x3e;
+
+type Reader = StructReader | ListReader | ScalarReader;
+interface StructReader {
+  readonly kind: "struct";
+  readonly schema: Schema;
+  /** Filled on first use (shapes may be recursive). */
+  members?: readonly Member[];
+  byKey?: ReadonlyMap<string, number>;
+}
+interface ListReader {
+  readonly kind: "list";
+  /** The element name of an item ("item" in EC2 answers). */
+  readonly itemKey: string;
+  readonly item: Reader;
+}
+interface ScalarReader {
+  readonly kind: "scalar";
+  readonly schema: Schema;
+  /**
+   * A string without a media type: the SDK's string deserializer gives its text back unchanged
+   * (FromStringShapeDeserializer, type 0 without media), so the call is skipped.
+   */
+  readonly plain: boolean;
+}
+interface Member {
+  readonly name: string;
+  readonly reader: Reader;
+}
+
+const readers = new WeakMap<object, StructReader>();
+
+/** How a value of `schema` is read, or GIVE_UP thrown for a shape only the SDK reads. */
+function readerOf(schema: Schema): Reader {
+  if (schema.isStructSchema()) {
+    if (schema.isUnionSchema()) throw GIVE_UP;
+    const key = schema.getSchema();
+    if (typeof key !== "object" || key === null) throw GIVE_UP;
+    let reader = readers.get(key);
+    if (reader === undefined) {
+      reader = { kind: "struct", schema };
+      readers.set(key, reader);
+    }
+    return reader;
+  }
+  if (schema.isListSchema()) {
+    if (schema.getMergedTraits().xmlFlattened) throw GIVE_UP;
+    const item = schema.getValueSchema();
+    const itemKey = (item.getMergedTraits().xmlName as string | undefined) ?? "member";
+    if (itemKey === "0") throw GIVE_UP;
+    return { kind: "list", itemKey, item: readerOf(item) };
+  }
+  if (schema.isMapSchema() || schema.isDocumentSchema() || schema.isUnitSchema()) throw GIVE_UP;
+  return { kind: "scalar", schema, plain: schema.isStringSchema() && !schema.getMergedTraits().mediaType };
+}
+
+/** The members of a structure by the element name the SDK looks them up by (XmlShapeDeserializer.readSchema). */
+function membersOf(reader: StructReader): { members: readonly Member[]; byKey: ReadonlyMap<string, number> } {
+  if (reader.members !== undefined && reader.byKey !== undefined)
+    return { members: reader.members, byKey: reader.byKey };
+  const members: Member[] = [];
+  const byKey = new Map<string, number>();
+  for (const [name, schema] of reader.schema.structIterator()) {
+    const traits = schema.getMergedTraits();
+    const key = !traits.httpPayload
+      ? ((schema.getMemberTraits().xmlName as string | undefined) ?? name)
+      : ((traits.xmlName as string | undefined) ?? schema.getName());
+    // A name the tree's objects inherit (toString, __proto__) reads differently there: the SDK's case.
+    if (key === undefined || key in Object.prototype || key === "__proto__" || byKey.has(key)) throw GIVE_UP;
+    byKey.set(key, members.length);
+    members.push({ name, reader: readerOf(schema) });
+  }
+  reader.members = members;
+  reader.byKey = byKey;
+  return { members, byKey };
+}
+
+class ShapeReader {
+  private readonly s: XmlScanner;
+  private readonly scalar: XmlDeserializer["stringDeserializer"];
+
+  constructor(xml: string, scalar: XmlDeserializer["stringDeserializer"]) {
+    this.s = new XmlScanner(xml);
+    this.scalar = scalar;
+  }
+
+  /** The whole answer as the output structure `reader`. */
+  document(reader: StructReader): unknown {
+    const s = this.s;
+    if (!s.prologue()) throw GIVE_UP;
+    const { tag, attrs, selfClosing } = s.startTag();
+    const { byKey } = membersOf(reader);
+    // The root's attributes (xmlns) become keys of the tree's root object, beside its elements.
+    if (attrs !== undefined)
+      for (const name of Object.keys(attrs)) if (byKey.has(name) || name === "#text") throw GIVE_UP;
+    if (selfClosing) return {};
+    return this.struct(reader, tag);
+  }
+
+  /** The value of the child element `tag` whose "<" is at the current position. */
+  private value(reader: Reader, tag: string): unknown {
+    const s = this.s;
+    // `<tag>` and `<tag/>` read here; a tag with anything more goes through the parser's startTag.
+    const after = s.i + 1 + tag.length;
+    const c = s.x.charCodeAt(after);
+    let selfClosing: boolean;
+    if (c === GT) {
+      s.i = after + 1;
+      selfClosing = false;
+    } else if (c === SLASH && s.x.charCodeAt(after + 1) === GT) {
+      s.i = after + 2;
+      selfClosing = true;
+    } else {
+      const start = s.startTag();
+      if (start.attrs !== undefined) throw GIVE_UP;
+      selfClosing = start.selfClosing;
+    }
+    if (reader.kind === "scalar") {
+      const text = selfClosing ? "" : this.text(tag);
+      return reader.plain ? text : this.scalar.read(reader.schema, text);
+    }
+    if (selfClosing) return reader.kind === "struct" ? {} : [];
+    return reader.kind === "struct" ? this.struct(reader, tag) : this.list(reader, tag);
+  }
+
+  /** A scalar's text up to its end tag: one text, entities decoded; "" when blank. */
+  private text(tag: string): string {
+    const s = this.s;
+    const { x } = s;
+    const end = x.indexOf("<", s.i);
+    if (end === -1 || x.charCodeAt(end + 1) !== SLASH) throw GIVE_UP;
+    const text = decodeEntities(x.slice(s.i, end));
+    s.i = end;
+    s.endTag(tag);
+    return blank(text) ? "" : text;
+  }
+
+  /**
+   * Calls `child` for each child element up to the end tag of `tag`, with its tag and the scanner at
+   * its "<"; between them only text the SDK ignores.
+   */
+  private children(tag: string, child: (tag: string) => void): void {
+    const s = this.s;
+    const { x, z } = s;
+    while (s.i < z) {
+      if (x.charCodeAt(s.i) === LT) {
+        const next = x.charCodeAt(s.i + 1);
+        if (next === SLASH) {
+          s.endTag(tag);
+          return;
+        }
+        if (next === BANG || next === QUESTION) throw GIVE_UP;
+        const childTag = this.peekTag();
+        // The SDK's tree would take a "#text" element for its parent's text.
+        if (childTag === "#text") throw GIVE_UP;
+        child(childTag);
+      } else {
+        let end = x.indexOf("<", s.i);
+        if (end === -1) end = z;
+        if (!blank(decodeEntities(x.slice(s.i, end)))) throw GIVE_UP;
+        s.i = end;
+      }
+    }
+    throw GIVE_UP;
+  }
+
+  /** The name of the element whose "<" is at the current position (the position is kept). */
+  private peekTag(): string {
+    const s = this.s;
+    const { x, z } = s;
+    let i = s.i + 1;
+    for (; i < z; i++) {
+      const c = x.charCodeAt(i);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === GT || c === SLASH) break;
+    }
+    return x.slice(s.i + 1, i);
+  }
+
+  private struct(reader: StructReader, tag: string): Record<string, unknown> {
+    const { members, byKey } = membersOf(reader);
+    const values: unknown[] = new Array(members.length);
+    const seen: boolean[] = new Array(members.length).fill(false);
+    this.children(tag, (childTag) => {
+      const at = byKey.get(childTag);
+      if (at === undefined) {
+        // Not a member: the SDK ignores it, once its parser has accepted it.
+        this.s.element();
+        return;
+      }
+      if (seen[at]) throw GIVE_UP;
+      seen[at] = true;
+      values[at] = this.value((members[at] as Member).reader, childTag);
+    });
+    const out: Record<string, unknown> = {};
+    for (let m = 0; m < members.length; m++) if (seen[m]) out[(members[m] as Member).name] = values[m];
+    return out;
+  }
+
+  private list(reader: ListReader, tag: string): unknown[] {
+    const out: unknown[] = [];
+    this.children(tag, (childTag) => {
+      if (childTag === reader.itemKey) out.push(this.value(reader.item, childTag));
+      else if (childTag === "0") throw GIVE_UP;
+      else this.s.element();
+    });
+    return out;
+  }
+}
+
+/** How many answers each way: read here, or left to the SDK (tests and the bench read it). */
+export const fastXmlStats = { fast: 0, sdk: 0 };
+
+/**
+ * Gives `client`'s XML deserializer (an EC2 client: the EC2 query protocol) the one-pass read; true
+ * when installed. A client whose protocol is not laid out as this reader expects is left as it is.
+ */
+export function installFastXmlReads(client: unknown): boolean {
+  const protocol = (client as { config?: { protocol?: { deserializer?: unknown; getShapeId?: () => string } } }).config
+    ?.protocol;
+  const deserializer = protocol?.deserializer as XmlDeserializer | undefined;
+  if (
+    protocol?.getShapeId?.() !== "aws.protocols#ec2Query" ||
+    deserializer === undefined ||
+    typeof deserializer.read !== "function" ||
+    typeof deserializer.stringDeserializer?.read !== "function"
+  ) {
+    return false;
+  }
+  const sdkRead = deserializer.read.bind(deserializer);
+  deserializer.read = (schema: unknown, bytes: Uint8Array, key?: string) => {
+    const fast = fastRead(deserializer, schema, bytes, key);
+    if (fast !== GIVE_UP) {
+      fastXmlStats.fast++;
+      return fast;
+    }
+    fastXmlStats.sdk++;
+    return sdkRead(schema, bytes, key);
+  };
+  return true;
+}
+
+function fastRead(deserializer: XmlDeserializer, schema: unknown, bytes: Uint8Array, key?: string): unknown {
+  const encode = deserializer.serdeContext?.utf8Encoder;
+  const ns = schema as Partial<Schema> | null;
+  if (
+    key !== undefined ||
+    encode === undefined ||
+    bytes.byteLength === 0 ||
+    typeof ns !== "object" ||
+    ns === null ||
+    typeof ns.structIterator !== "function"
+  ) {
+    return GIVE_UP;
+  }
+  try {
+    const reader = readerOf(ns as Schema);
+    if (reader.kind !== "struct") return GIVE_UP;
+    return new ShapeReader(encode(bytes), deserializer.stringDeserializer).document(reader);
+  } catch {
+    // A parse error here is the SDK's to report (its read throws it, with the answer attached).
+    return GIVE_UP;
+  }
+}
