@@ -57,8 +57,7 @@ interface StructReader {
   readonly kind: "struct";
   readonly schema: Schema;
   /** Filled on first use (shapes may be recursive). */
-  members?: readonly Member[];
-  byKey?: ReadonlyMap<string, number>;
+  table?: MemberTable;
 }
 interface ListReader {
   readonly kind: "list";
@@ -77,7 +76,15 @@ interface ScalarReader {
 }
 interface Member {
   readonly name: string;
+  /** The element name the SDK looks the member up by (XmlShapeDeserializer.readSchema). */
+  readonly key: string;
+  readonly index: number;
   readonly reader: Reader;
+}
+/** A structure's members, and by the first character of their element name (to match tags in place). */
+interface MemberTable {
+  readonly members: readonly Member[];
+  readonly byFirst: ReadonlyMap<number, readonly Member[]>;
 }
 
 const readers = new WeakMap<object, StructReader>();
@@ -99,33 +106,41 @@ function readerOf(schema: Schema): Reader {
     if (schema.getMergedTraits().xmlFlattened) throw GIVE_UP;
     const item = schema.getValueSchema();
     const itemKey = (item.getMergedTraits().xmlName as string | undefined) ?? "member";
-    if (itemKey === "0") throw GIVE_UP;
+    if (itemKey === "0" || itemKey === "") throw GIVE_UP;
     return { kind: "list", itemKey, item: readerOf(item) };
   }
   if (schema.isMapSchema() || schema.isDocumentSchema() || schema.isUnitSchema()) throw GIVE_UP;
   return { kind: "scalar", schema, plain: schema.isStringSchema() && !schema.getMergedTraits().mediaType };
 }
 
-/** The members of a structure by the element name the SDK looks them up by (XmlShapeDeserializer.readSchema). */
-function membersOf(reader: StructReader): { members: readonly Member[]; byKey: ReadonlyMap<string, number> } {
-  if (reader.members !== undefined && reader.byKey !== undefined)
-    return { members: reader.members, byKey: reader.byKey };
+function tableOf(reader: StructReader): MemberTable {
+  if (reader.table !== undefined) return reader.table;
   const members: Member[] = [];
-  const byKey = new Map<string, number>();
+  const byFirst = new Map<number, Member[]>();
+  const keys = new Set<string>();
   for (const [name, schema] of reader.schema.structIterator()) {
     const traits = schema.getMergedTraits();
     const key = !traits.httpPayload
       ? ((schema.getMemberTraits().xmlName as string | undefined) ?? name)
       : ((traits.xmlName as string | undefined) ?? schema.getName());
-    // A name the tree's objects inherit (toString, __proto__) reads differently there: the SDK's case.
-    if (key === undefined || key in Object.prototype || key === "__proto__" || byKey.has(key)) throw GIVE_UP;
-    byKey.set(key, members.length);
-    members.push({ name, reader: readerOf(schema) });
+    // Names the SDK's tree treats apart (inherited ones like toString, __proto__, "#text"), and
+    // names no tag can have, are the SDK's to read.
+    if (key === undefined || key === "" || key in Object.prototype || key === "__proto__" || key === "#text")
+      throw GIVE_UP;
+    if (/[\s>/]/.test(key) || keys.has(key)) throw GIVE_UP;
+    keys.add(key);
+    const member: Member = { name, key, index: members.length, reader: readerOf(schema) };
+    members.push(member);
+    const first = key.charCodeAt(0);
+    const list = byFirst.get(first);
+    if (list === undefined) byFirst.set(first, [member]);
+    else list.push(member);
   }
-  reader.members = members;
-  reader.byKey = byKey;
-  return { members, byKey };
+  reader.table = { members, byFirst };
+  return reader.table;
 }
+
+const endsName = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === GT || c === SLASH;
 
 class ShapeReader {
   private readonly s: XmlScanner;
@@ -141,12 +156,27 @@ class ShapeReader {
     const s = this.s;
     if (!s.prologue()) throw GIVE_UP;
     const { tag, attrs, selfClosing } = s.startTag();
-    const { byKey } = membersOf(reader);
+    const { members } = tableOf(reader);
     // The root's attributes (xmlns) become keys of the tree's root object, beside its elements.
-    if (attrs !== undefined)
-      for (const name of Object.keys(attrs)) if (byKey.has(name) || name === "#text") throw GIVE_UP;
+    if (attrs !== undefined) {
+      for (const name of Object.keys(attrs)) if (name === "#text" || members.some((m) => m.key === name)) throw GIVE_UP;
+    }
     if (selfClosing) return {};
     return this.struct(reader, tag);
+  }
+
+  /** Whether the tag whose name starts at `at` is `name`. */
+  private named(at: number, name: string): boolean {
+    const { x } = this.s;
+    return x.startsWith(name, at) && endsName(x.charCodeAt(at + name.length));
+  }
+
+  /** The end tag of `tag` at the current position ("</"), matched in place when it is exactly `</tag>`. */
+  private close(tag: string): void {
+    const s = this.s;
+    const at = s.i + 2;
+    if (s.x.startsWith(tag, at) && s.x.charCodeAt(at + tag.length) === GT) s.i = at + tag.length + 1;
+    else s.endTag(tag); // spaces before ">", or a mismatch: the parser's own check (and error)
   }
 
   /** The value of the child element `tag` whose "<" is at the current position. */
@@ -183,79 +213,85 @@ class ShapeReader {
     if (end === -1 || x.charCodeAt(end + 1) !== SLASH) throw GIVE_UP;
     const text = decodeEntities(x.slice(s.i, end));
     s.i = end;
-    s.endTag(tag);
+    this.close(tag);
     return blank(text) ? "" : text;
   }
 
   /**
-   * Calls `child` for each child element up to the end tag of `tag`, with its tag and the scanner at
-   * its "<"; between them only text the SDK ignores.
+   * Steps over what may stand between child elements: text the SDK ignores (whitespace holding a
+   * newline). Returns the character after "<" at the next tag, or GIVE_UP thrown.
    */
-  private children(tag: string, child: (tag: string) => void): void {
+  private nextTag(): number {
     const s = this.s;
     const { x, z } = s;
     while (s.i < z) {
       if (x.charCodeAt(s.i) === LT) {
         const next = x.charCodeAt(s.i + 1);
-        if (next === SLASH) {
-          s.endTag(tag);
-          return;
-        }
         if (next === BANG || next === QUESTION) throw GIVE_UP;
-        const childTag = this.peekTag();
-        // The SDK's tree would take a "#text" element for its parent's text.
-        if (childTag === "#text") throw GIVE_UP;
-        child(childTag);
-      } else {
-        let end = x.indexOf("<", s.i);
-        if (end === -1) end = z;
-        if (!blank(decodeEntities(x.slice(s.i, end)))) throw GIVE_UP;
-        s.i = end;
+        return next;
       }
+      let end = x.indexOf("<", s.i);
+      if (end === -1) end = z;
+      if (!blank(decodeEntities(x.slice(s.i, end)))) throw GIVE_UP;
+      s.i = end;
     }
     throw GIVE_UP;
   }
 
-  /** The name of the element whose "<" is at the current position (the position is kept). */
-  private peekTag(): string {
+  /** An element that is not read (not a member, not an item): the SDK ignores it once its parser accepts it. */
+  private skip(): void {
     const s = this.s;
     const { x, z } = s;
     let i = s.i + 1;
-    for (; i < z; i++) {
-      const c = x.charCodeAt(i);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === GT || c === SLASH) break;
-    }
-    return x.slice(s.i + 1, i);
+    while (i < z && !endsName(x.charCodeAt(i))) i++;
+    // The SDK's tree would take a "#text" element for its parent's text.
+    if (x.slice(s.i + 1, i) === "#text") throw GIVE_UP;
+    s.element();
   }
 
   private struct(reader: StructReader, tag: string): Record<string, unknown> {
-    const { members, byKey } = membersOf(reader);
+    const s = this.s;
+    const { members, byFirst } = tableOf(reader);
     const values: unknown[] = new Array(members.length);
     const seen: boolean[] = new Array(members.length).fill(false);
-    this.children(tag, (childTag) => {
-      const at = byKey.get(childTag);
-      if (at === undefined) {
-        // Not a member: the SDK ignores it, once its parser has accepted it.
-        this.s.element();
-        return;
+    for (;;) {
+      if (this.nextTag() === SLASH) {
+        this.close(tag);
+        break;
       }
-      if (seen[at]) throw GIVE_UP;
-      seen[at] = true;
-      values[at] = this.value((members[at] as Member).reader, childTag);
-    });
+      const at = s.i + 1;
+      let member: Member | undefined;
+      for (const m of byFirst.get(s.x.charCodeAt(at)) ?? []) {
+        if (this.named(at, m.key)) {
+          member = m;
+          break;
+        }
+      }
+      if (member === undefined) {
+        this.skip();
+        continue;
+      }
+      if (seen[member.index]) throw GIVE_UP;
+      seen[member.index] = true;
+      values[member.index] = this.value(member.reader, member.key);
+    }
     const out: Record<string, unknown> = {};
     for (let m = 0; m < members.length; m++) if (seen[m]) out[(members[m] as Member).name] = values[m];
     return out;
   }
 
   private list(reader: ListReader, tag: string): unknown[] {
+    const s = this.s;
     const out: unknown[] = [];
-    this.children(tag, (childTag) => {
-      if (childTag === reader.itemKey) out.push(this.value(reader.item, childTag));
-      else if (childTag === "0") throw GIVE_UP;
-      else this.s.element();
-    });
-    return out;
+    for (;;) {
+      if (this.nextTag() === SLASH) {
+        this.close(tag);
+        return out;
+      }
+      if (this.named(s.i + 1, reader.itemKey)) out.push(this.value(reader.item, reader.itemKey));
+      else if (this.named(s.i + 1, "0")) throw GIVE_UP;
+      else this.skip();
+    }
   }
 }
 
