@@ -53,56 +53,57 @@ export async function allPages<T>(
  */
 export async function readInventory(ec2: Ec2Port, options: { readonly subnets?: boolean } = {}): Promise<Inventory> {
   const [vpcs, subnets] = await Promise.all([
-    allPages<Vpc>(async (token) => {
+    // Each page is cut down to what Cordon reads as it arrives: the SDK's objects of 20,000 VPCs are
+    // never all alive at once (docs/performance.md).
+    allPages(async (token) => {
       const r = await ec2.describeVpcs({ MaxResults: 1000, ...(token !== undefined ? { NextToken: token } : {}) });
-      return { items: r.Vpcs ?? [], next: r.NextToken };
+      return { items: (r.Vpcs ?? []).flatMap(vpcOf), next: r.NextToken };
     }),
     options.subnets === false
-      ? Promise.resolve<Subnet[]>([])
-      : allPages<Subnet>(async (token) => {
+      ? Promise.resolve<Inventory["subnets"][number][]>([])
+      : allPages(async (token) => {
           const r = await ec2.describeSubnets({
             MaxResults: 1000,
             ...(token !== undefined ? { NextToken: token } : {}),
           });
-          return { items: r.Subnets ?? [], next: r.NextToken };
+          return { items: (r.Subnets ?? []).flatMap(subnetOf), next: r.NextToken };
         }),
   ]);
   const byId = <T extends { id: string }>(xs: T[]) => xs.sort((a, b) => a.id.localeCompare(b.id));
-  return {
-    vpcs: byId(
-      vpcs
-        .filter((v) => v.VpcId !== undefined)
-        .map((v) => {
-          const cidrs = (v.CidrBlockAssociationSet ?? [])
-            .filter((a) => a.CidrBlockState?.State === undefined || a.CidrBlockState.State === "associated")
-            .map((a) => a.CidrBlock)
-            .filter((c): c is string => c !== undefined);
-          return {
-            id: v.VpcId!,
-            cidrs: cidrs.length > 0 ? cidrs : v.CidrBlock !== undefined ? [v.CidrBlock] : [],
-            ipv6Cidrs: (v.Ipv6CidrBlockAssociationSet ?? [])
-              .map((a) => a.Ipv6CidrBlock)
-              .filter((c): c is string => c !== undefined),
-            tags: tagsOf(v.Tags),
-            isDefault: v.IsDefault === true,
-          };
-        }),
-    ),
-    subnets: byId(
-      subnets
-        .filter((s) => s.SubnetId !== undefined && s.VpcId !== undefined)
-        .map((s) => {
-          const ipv6 = s.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock;
-          return {
-            id: s.SubnetId!,
-            vpcId: s.VpcId!,
-            cidr: s.CidrBlock ?? "",
-            ...(ipv6 !== undefined ? { ipv6Cidr: ipv6 } : {}),
-            tags: tagsOf(s.Tags),
-          };
-        }),
-    ),
-  };
+  return { vpcs: byId(vpcs), subnets: byId(subnets) };
+}
+
+function vpcOf(v: Vpc): Inventory["vpcs"][number][] {
+  if (v.VpcId === undefined) return [];
+  const cidrs = (v.CidrBlockAssociationSet ?? [])
+    .filter((a) => a.CidrBlockState?.State === undefined || a.CidrBlockState.State === "associated")
+    .map((a) => a.CidrBlock)
+    .filter((c): c is string => c !== undefined);
+  return [
+    {
+      id: v.VpcId,
+      cidrs: cidrs.length > 0 ? cidrs : v.CidrBlock !== undefined ? [v.CidrBlock] : [],
+      ipv6Cidrs: (v.Ipv6CidrBlockAssociationSet ?? [])
+        .map((a) => a.Ipv6CidrBlock)
+        .filter((c): c is string => c !== undefined),
+      tags: tagsOf(v.Tags),
+      isDefault: v.IsDefault === true,
+    },
+  ];
+}
+
+function subnetOf(s: Subnet): Inventory["subnets"][number][] {
+  if (s.SubnetId === undefined || s.VpcId === undefined) return [];
+  const ipv6 = s.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock;
+  return [
+    {
+      id: s.SubnetId,
+      vpcId: s.VpcId,
+      cidr: s.CidrBlock ?? "",
+      ...(ipv6 !== undefined ? { ipv6Cidr: ipv6 } : {}),
+      tags: tagsOf(s.Tags),
+    },
+  ];
 }
 
 export interface BlockingNeeds {

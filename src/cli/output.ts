@@ -33,6 +33,39 @@ export function out(text: string): void {
   process.stdout.write(safeOutput(line(text)));
 }
 
+/**
+ * Writes `chunks` (each a whole number of lines ending with "\n") to stdout through the same guard
+ * as out(), about 64 kB at a time, waiting whenever the stream asks to (backpressure): a long text is
+ * never held whole, neither as a string nor in the stream's buffer (docs/performance.md).
+ */
+export async function outChunks(chunks: Iterable<string>): Promise<void> {
+  let batch: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const text = batch.join("");
+    batch = [];
+    size = 0;
+    if (!process.stdout.write(safeOutput(text))) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          process.stdout.off("drain", done);
+          process.stdout.off("error", done);
+          resolve();
+        };
+        process.stdout.once("drain", done);
+        process.stdout.once("error", done);
+      });
+    }
+  };
+  for (const chunk of chunks) {
+    batch.push(chunk);
+    size += chunk.length;
+    if (size >= 65_536) await flush();
+  }
+  await flush();
+}
+
 /** Cordon's own GitHub Actions workflow commands (the github diagnostics format): lines may start with `::`. */
 export function outCommands(text: string): void {
   process.stdout.write(safeOutput(line(text), { commands: true }));

@@ -192,7 +192,7 @@ export type ReconcileMode =
 /** Where callers render: each hook is optional and must not throw. */
 export interface ReconcileHooks {
   /** Every plan made (the first, and one made again under the lock), before anything is applied. */
-  readonly planned?: (run: LoadedPlanRun) => void;
+  readonly planned?: (run: LoadedPlanRun) => void | Promise<void>;
   /** The policies (or their desired state) have errors; the error is thrown after this. */
   readonly policyErrors?: (e: PolicyErrorWithDiagnostics) => void;
   /** "correct": the drift report and the items that will be applied. */
@@ -254,7 +254,7 @@ export async function reconcile(request: ReconcileRequest, ctx: ReconcileContext
         request.paths !== undefined
           ? await planLoadedPolicies(loaded, request.paths, options)
           : { ...(await planPolicies(loaded, options)), loaded, session: ctx.session };
-      hooks.planned?.(run);
+      await hooks.planned?.(run);
       return run;
     } catch (e) {
       if (e instanceof PolicyErrorWithDiagnostics) hooks.policyErrors?.(e);

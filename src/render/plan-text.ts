@@ -75,30 +75,36 @@ function renderChange(c: Change, style: Styler): string[] {
 
 /** The text view. `style` adds colour (src/render/style.ts; the CLI decides when); default none. Ends with a newline. */
 export function renderPlanText(doc: PlanDocument, style: Styler = plain): string {
-  const out: string[] = [];
+  return [...planTextChunks(doc, style)].join("");
+}
+
+/**
+ * The text view in pieces, each a whole number of lines ending with "\n" (a change's block, a
+ * heading, the summary), so that `cordon plan` writes a plan of 20,000 changes without ever holding
+ * its text whole (docs/performance.md). Joined, they are renderPlanText.
+ */
+export function* planTextChunks(doc: PlanDocument, style: Styler = plain): Generator<string> {
+  const lines = (xs: readonly string[]) => (xs.length === 0 ? "" : `${xs.join("\n")}\n`);
+  const head: string[] = [];
   for (const w of doc.warnings) {
-    out.push(style.yellow(`Warning: ${term(w.file)}: ${term(w.message)}`));
+    head.push(style.yellow(`Warning: ${term(w.file)}: ${term(w.message)}`));
   }
-  if (doc.warnings.length > 0) out.push("");
+  if (doc.warnings.length > 0) head.push("");
   if (isEmptyPlan(doc.summary)) {
-    out.push(...notesLines(doc));
-    out.push(style.green(NO_CHANGES));
-    return `${out.join("\n")}\n`;
+    yield lines([...head, ...notesLines(doc), style.green(NO_CHANGES)]);
+    return;
   }
-  out.push("Cordon will perform the following actions:", "");
+  yield lines([...head, "Cordon will perform the following actions:", ""]);
   const changes = visibleChanges(doc);
   const groups = targetGroups(changes);
-  if (groups === null) for (const c of changes) out.push(...renderChange(c, style), "");
+  if (groups === null) for (const c of changes) yield lines([...renderChange(c, style), ""]);
   else {
     for (const g of groups) {
-      out.push(style.bold(`── ${term(g.account)}/${term(g.region)}: ${g.counts} ──`), "");
-      for (const c of g.changes) out.push(...renderChange(c, style), "");
+      yield lines([style.bold(`── ${term(g.account)}/${term(g.region)}: ${g.counts} ──`), ""]);
+      for (const c of g.changes) yield lines([...renderChange(c, style), ""]);
     }
   }
-  out.push(...notesLines(doc));
-  out.push(style.bold(summaryLine(doc.summary)));
-  for (const extra of summaryExtras(doc.summary)) out.push(extra);
-  return `${out.join("\n")}\n`;
+  yield lines([...notesLines(doc), style.bold(summaryLine(doc.summary)), ...summaryExtras(doc.summary)]);
 }
 
 function notesLines(doc: PlanDocument): string[] {

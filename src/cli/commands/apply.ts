@@ -19,10 +19,10 @@ import { type ReconcileHooks, reconcile } from "../../executor/reconcile.js";
 import { UsageError } from "../../model/errors.js";
 import { parseShard, type Shard, shardLabel } from "../../policy/shard.js";
 import { isCalendarDate } from "../../policy/validate.js";
-import { renderPlanText } from "../../render/plan-text.js";
+import { planTextChunks } from "../../render/plan-text.js";
 import { confirm, printApplySummary, progressPrinter } from "../apply-output.js";
 import { addLockOptions, cliReconcileContext, type LockOptionValues, reconcileSettings } from "../lock-options.js";
-import { err, out, stdoutStyle } from "../output.js";
+import { err, outChunks, stdoutStyle } from "../output.js";
 import {
   addShardOption,
   DEFAULT_POLICY_PATH,
@@ -207,7 +207,7 @@ export function register(program: Command, setExit: SetExit): void {
         ...(options.target !== undefined ? { only: options.target } : {}),
         hooks: {
           ...applyHooks(),
-          planned: (run) => out(renderPlanText(run.plan, stdoutStyle())),
+          planned: (run) => outChunks(planTextChunks(run.plan, stdoutStyle())),
           beforeLock: () => approve(autoApprove),
         },
       },
