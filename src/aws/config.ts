@@ -81,6 +81,8 @@ export interface AwsSession {
   useRoles(roles: RoleTemplates | undefined): void;
   /** The role a target's clients assume (undefined = the ambient credentials). */
   roleOf(target: TargetRef): string | undefined;
+  /** Names the credentials a target's clients use: the same for targets whose clients share them. */
+  credentialsKey(target: TargetRef): string;
   /** Records the caller ARN STS GetCallerIdentity answered for a target (the identity check). */
   recordCaller(target: TargetRef, arn: string): void;
   /** The caller ARN recorded for a target, if its identity was checked this run. */
@@ -173,6 +175,10 @@ export function createAwsSession(
       roles = r;
     },
     roleOf: (t) => resolveRole(t, use, roles)?.roleArn,
+    credentialsKey(t) {
+      const role = resolveRole(t, use, roles);
+      return role === undefined ? "ambient" : `role|${role.roleArn}|${role.externalId ?? ""}`;
+    },
     recordCaller(t, arn) {
       callers.set(`${t.account}/${t.region}`, arn);
     },
