@@ -95,6 +95,17 @@ export interface SessionOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Starts loading the STS and EC2 adapters with their SDK clients, which every plan calls first
+ * (identity check, inventory): the files are read while the policies are, so that the first AWS
+ * request does not wait for them (docs/performance.md, "A third pass"). A failure to load is left to
+ * the call that needs the module.
+ */
+export function preloadPlanClients(): void {
+  import("./adapters/sts.js").catch(() => undefined);
+  import("./adapters/ec2.js").catch(() => undefined);
+}
+
 const targetKey = (t: TargetRef): string => `${t.account}|${t.region}|${t.roleArn ?? ""}|${t.externalId ?? ""}`;
 
 export function createAwsSession(
