@@ -74,32 +74,18 @@ describe("speed at scale", () => {
   }, 120_000);
 
   it("a plan loads only the modules of the plan command", async () => {
-    // A module loader hook (node:module register) writes down every file the CLI loads.
+    // A module loader hook (test/fixtures/e2e/trace-loads.mjs) writes down every file the CLI loads.
     const list = join(tmp, "loaded.txt");
-    const hooks = join(tmp, "hooks.mjs");
-    const preload = join(tmp, "preload.mjs");
-    writeFileSync(
-      hooks,
-      [
-        'import { appendFileSync } from "node:fs";',
-        "export async function load(url, context, next) {",
-        `  if (url.startsWith("file:")) appendFileSync(${JSON.stringify(list)}, url + "\\n");`,
-        "  return next(url, context);",
-        "}",
-      ].join("\n"),
-    );
-    writeFileSync(
-      preload,
-      `import { register } from "node:module";\nimport { pathToFileURL } from "node:url";\nregister(pathToFileURL(${JSON.stringify(hooks)}));\n`,
-    );
+    const preload = join(ROOT, "test/fixtures/e2e/trace-loads.mjs");
     const r = await cordon(["plan", ".", "--detailed-exitcode", "--today", TODAY], {
       NODE_OPTIONS: `--import=${preload}`,
+      CORDON_TRACE_LOADS: list,
     });
     expect(r.status, r.stderr).toBe(2);
     // The sources of each loaded bundle file, from its source map.
     const loaded = readFileSync(list, "utf8")
       .split("\n")
-      .filter((u) => u.includes("/dist/"))
+      .filter((u) => u.startsWith("file:") && u.includes("/dist/"))
       .map((u) => new URL(u).pathname);
     const sources = loaded.flatMap((f) =>
       existsSync(`${f}.map`) ? (JSON.parse(readFileSync(`${f}.map`, "utf8")).sources as string[]) : [],
