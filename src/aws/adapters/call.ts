@@ -41,7 +41,8 @@ export const callFor = (service: AwsService, settings?: Pick<ClientSettings, "re
  * service) each opened their own connections, and against AWS each its own TLS handshake, to the same
  * endpoints (docs/performance.md, "A third pass"). Keep-alive as the SDK's; no socket limit, as the
  * SDK's 50 per client never held back a run (Cordon bounds its own concurrency): a shared limit
- * would. Credentials, retries and everything else stay per client.
+ * would. Credentials, retries and everything else stay per client. No client is ever destroyed: that
+ * would close the agents of all.
  */
 export const SHARED_AGENTS: { readonly httpAgent: HttpAgent; readonly httpsAgent: HttpsAgent } = {
   httpAgent: new HttpAgent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY }),
