@@ -27,6 +27,7 @@ import {
 import { dirname, join, relative } from "node:path";
 import { build } from "esbuild";
 import { sdkPlugins } from "./esbuild-sdk.mjs";
+import { yamlEsm } from "./esbuild-yaml.mjs";
 
 // The policy types (src/model/policy-schema.gen.ts) are generated from the schema first, so an editor
 // and `tsc` see the current shape after a build.
@@ -74,7 +75,8 @@ try {
     // DuckDB (the local query engine) is a native addon: it stays in node_modules, loaded by dynamic
     // import() only when a query runs on the local engine.
     external: ["@duckdb/*"],
-    plugins: sdkPlugins,
+    // yaml from its ES module build, with Node's behaviour (scripts/esbuild-yaml.mjs).
+    plugins: [...sdkPlugins, yamlEsm],
     logLevel: "warning",
   });
   chmodSync(join(staging, "cordon.js"), 0o755);

@@ -81,6 +81,8 @@ export interface AwsSession {
   useRoles(roles: RoleTemplates | undefined): void;
   /** The role a target's clients assume (undefined = the ambient credentials). */
   roleOf(target: TargetRef): string | undefined;
+  /** Names the credentials a target's clients use: the same for targets whose clients share them. */
+  credentialsKey(target: TargetRef): string;
   /** Records the caller ARN STS GetCallerIdentity answered for a target (the identity check). */
   recordCaller(target: TargetRef, arn: string): void;
   /** The caller ARN recorded for a target, if its identity was checked this run. */
@@ -91,6 +93,17 @@ export interface SessionOptions {
   /** The command ("plan", "apply", "drift --correct", ...): chooses the role and names the session. */
   readonly command?: string;
   readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts loading the STS and EC2 adapters with their SDK clients, which every plan calls first
+ * (identity check, inventory): the files are read while the policies are, so that the first AWS
+ * request does not wait for them (docs/performance.md, "A third pass"). A failure to load is left to
+ * the call that needs the module.
+ */
+export function preloadPlanClients(): void {
+  import("./adapters/sts.js").catch(() => undefined);
+  import("./adapters/ec2.js").catch(() => undefined);
 }
 
 const targetKey = (t: TargetRef): string => `${t.account}|${t.region}|${t.roleArn ?? ""}|${t.externalId ?? ""}`;
@@ -173,6 +186,10 @@ export function createAwsSession(
       roles = r;
     },
     roleOf: (t) => resolveRole(t, use, roles)?.roleArn,
+    credentialsKey(t) {
+      const role = resolveRole(t, use, roles);
+      return role === undefined ? "ambient" : `role|${role.roleArn}|${role.externalId ?? ""}`;
+    },
     recordCaller(t, arn) {
       callers.set(`${t.account}/${t.region}`, arn);
     },

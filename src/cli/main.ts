@@ -10,7 +10,8 @@ import { registerCommands } from "./commands/index.js";
 import { disableColour, err, stderrStyle } from "./output.js";
 import { VERSION } from "./version.js";
 
-export function buildProgram(setExit: (code: number) => void): Command {
+/** The program with its commands: only the one `argv` runs when it names one (src/cli/commands/index.ts). */
+export async function buildProgram(setExit: (code: number) => void, argv?: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name("cordon")
@@ -39,7 +40,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       writeErr: (s) => process.stderr.write(safeOutput(s)),
       writeOut: (s) => process.stdout.write(safeOutput(s)),
     });
-  registerCommands(program, setExit);
+  await registerCommands(program, setExit, argv);
   return program;
 }
 
@@ -66,10 +67,10 @@ export function reportError(e: unknown): number {
 
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
-  const program = buildProgram((c) => {
-    code = c;
-  });
   try {
+    const program = await buildProgram((c) => {
+      code = c;
+    }, argv);
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (e) {

@@ -1,7 +1,7 @@
 // The policies a command reads: the paths and --today options, loading with the policy problems
 // rendered (stderr, or annotations in GitHub Actions), and the plan plan/drift/demo show.
 import type { Command } from "commander";
-import type { AwsSession } from "../aws/config.js";
+import { type AwsSession, preloadPlanClients } from "../aws/config.js";
 import { type Loaded, loadValidPolicies, PolicyErrorWithDiagnostics } from "../executor/pipeline.js";
 import { type LoadedPlanRun, planLoadedPolicies } from "../executor/plan-run.js";
 import type { Diagnostic } from "../model/diagnostics.js";
@@ -89,6 +89,7 @@ export async function makePlan(
     readonly shard?: Shard;
   },
 ): Promise<LoadedPlanRun> {
+  preloadPlanClients();
   const loaded = loadOrReport(paths, options.today, options.shard);
   try {
     return await planLoadedPolicies(loaded, paths, { ...options, cordonVersion: VERSION });

@@ -101,10 +101,30 @@ export const diffRegistry: DiffRegistry = Object.fromEntries(
 /** The identity check of every run (src/aws/iam-calls.ts: it needs no permission). */
 export const IDENTITY_CALLS = ["sts.getCallerIdentity"] as const satisfies readonly PortCall[];
 
-/** Refuses to work on a target with credentials of another account. */
-async function checkIdentity(session: AwsSession, target: TargetRef, retry: RetryOptions): Promise<void> {
-  const sts = await session.ports(target).sts();
-  const who = await withRetry(() => sts.getCallerIdentity({}), retry);
+/** A run's GetCallerIdentity answers, by account and credentials (checkIdentity). */
+type Identities = Map<string, Promise<{ readonly Account?: string | undefined; readonly Arn?: string | undefined }>>;
+
+/**
+ * Refuses to work on a target with credentials of another account. One GetCallerIdentity per
+ * (account, credentials) of the run: the answer does not depend on the region, so the targets of an
+ * account in several regions share it (docs/performance.md, "A third pass"); each target is checked.
+ */
+async function checkIdentity(
+  session: AwsSession,
+  target: TargetRef,
+  retry: RetryOptions,
+  identities: Identities,
+): Promise<void> {
+  const key = `${target.account}|${session.credentialsKey(target)}`;
+  let answer = identities.get(key);
+  if (answer === undefined) {
+    answer = (async () => {
+      const sts = await session.ports(target).sts();
+      return withRetry(() => sts.getCallerIdentity({}), retry);
+    })();
+    identities.set(key, answer);
+  }
+  const who = await answer;
   // The answer names the caller in the audit record (src/executor/lock-and-audit.ts): no second call.
   if (who.Arn !== undefined) session.recordCaller(target, who.Arn);
   if (who.Account !== undefined && who.Account !== target.account) {
@@ -171,6 +191,7 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
   const contextFor = passes();
 
   // Identity and inventory of every target, concurrently.
+  const identities: Identities = new Map();
   const inventories = new Map<string, Inventory>();
   const blockingInventories = new Map<string, BlockingInventory>();
   await Promise.all(
@@ -185,7 +206,7 @@ export async function planPolicies(loaded: Loaded, options: PlanOptions): Promis
         );
       const [inventory] = await Promise.all([
         (async () => readInventoryRetrying(await session.ports(t).ec2(), subnets, retry))(),
-        checkIdentity(session, t, retry),
+        checkIdentity(session, t, retry, identities),
       ]);
       inventories.set(targetKey(t), inventory);
       if (needs !== null) {

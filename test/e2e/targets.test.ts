@@ -67,9 +67,13 @@ const targetsOfPlan = (p: PlanDocument): string[] =>
 
 describe("examples/organisation: one policy over 3 accounts × 2 regions", () => {
   it("plans every target, each with its own {account}-{region} bucket, grouped by target with counts", async () => {
+    sandbox.control.clearRequests();
     const json = await cordon(["plan", "org", "--format", "json", "--today", TODAY]);
     expect(json.stderr).toBe("");
     expect(json.status).toBe(0);
+    // The identity check: one GetCallerIdentity per account (its role), not one per target.
+    const identities = sandbox.control.requests().filter((q) => q.operation === "GetCallerIdentity");
+    expect(identities.map((q) => q.account).sort()).toEqual(ACCOUNTS);
     const plan = JSON.parse(json.stdout) as PlanDocument;
     expect(targetsOfPlan(plan)).toEqual(TARGETS);
     const buckets = plan.changes.filter((c) => c.kind === "s3.bucket" && c.action === "create").map((c) => c.address);
@@ -92,6 +96,33 @@ describe("examples/organisation: one policy over 3 accounts × 2 regions", () =>
     const md = await cordon(["plan", "org", "--format", "markdown", "--today", TODAY]);
     const mdHeadings = md.stdout.split("\n").filter((l) => l.startsWith("#### "));
     expect(mdHeadings).toEqual(TARGETS.map((t) => `#### \`${t}\`: ${perTarget} to add, 0 to change, 0 to destroy`));
+  });
+
+  it("refuses every target of an account the credentials are not for, asking STS once for that account", async () => {
+    // No role: the ambient credentials, of the estate's default account, for another account's targets.
+    mkdirSync(join(tmp, "wrong"), { recursive: true });
+    for (const region of REGIONS) {
+      writeFileSync(
+        join(tmp, "wrong", `${region}.yaml`),
+        [
+          "apiVersion: cordon.dev/v1",
+          "kind: Policy",
+          `metadata: { name: wrong-${region} }`,
+          `target: { account: "999988887777", region: ${region} }`,
+          "flowLogs:",
+          `  bucket: { name: "wrong-account-${region}", create: true }`,
+          "  vpcs: { all: true }",
+          "",
+        ].join("\n"),
+      );
+    }
+    sandbox.control.clearRequests();
+    const r = await cordon(["plan", "wrong", "--today", TODAY]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /GetCallerIdentity .*target 999988887777\/eu-west-1.*WrongAccount.*the credentials are for account 111122223333 \(.*\), but the policy targets account 999988887777/s,
+    );
+    expect(sandbox.control.requests().filter((q) => q.operation === "GetCallerIdentity")).toHaveLength(1);
   });
 
   it("applies every target, then plans no changes; a shard plans only its targets and leaves the others alone", async () => {

@@ -5,7 +5,7 @@ import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/creden
 import { AwsError } from "../../model/errors.js";
 import { toAwsError } from "../errors.js";
 import type { StsPort } from "../ports.js";
-import { type ClientSettings, callFor, sdkConfig } from "./call.js";
+import { type ClientSettings, callFor, sdkConfig, sharedRequestHandler } from "./call.js";
 
 export function makeStsPort(settings: ClientSettings): StsPort {
   const call = callFor("sts", settings);
@@ -71,6 +71,8 @@ export function assumedRoleCredentials(options: {
     clientConfig: {
       region: options.region,
       maxAttempts: options.maxAttempts,
+      // The SDK takes a provider of the handler's options; its option type names only the options.
+      requestHandler: sharedRequestHandler(options.region) as never,
       ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     },
   });

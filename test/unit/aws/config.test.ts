@@ -70,3 +70,25 @@ describe("shared credentials", () => {
     expect(calls).toBe(3);
   });
 });
+
+describe("the SDK clients' request handler", () => {
+  it("gives every client the shared agents, with the settings of the defaults mode", async () => {
+    const { SHARED_AGENTS, sdkConfig, sharedRequestHandler } = await import("../../../src/aws/adapters/call.js");
+    const before = process.env["AWS_DEFAULTS_MODE"];
+    try {
+      delete process.env["AWS_DEFAULTS_MODE"];
+      const legacy = await sharedRequestHandler("eu-west-1")();
+      expect(legacy).toEqual({ ...SHARED_AGENTS });
+      process.env["AWS_DEFAULTS_MODE"] = "standard";
+      const standard = await sharedRequestHandler("eu-west-1")();
+      expect(standard["connectionTimeout"]).toBe(3100);
+      expect(standard["httpsAgent"]).toBe(SHARED_AGENTS.httpsAgent);
+    } finally {
+      if (before === undefined) delete process.env["AWS_DEFAULTS_MODE"];
+      else process.env["AWS_DEFAULTS_MODE"] = before;
+    }
+    const a = sdkConfig({ region: "eu-west-1", maxAttempts: 2 })["requestHandler"] as () => Promise<unknown>;
+    const b = sdkConfig({ region: "us-east-1", maxAttempts: 2 })["requestHandler"] as () => Promise<unknown>;
+    expect(((await a()) as typeof SHARED_AGENTS).httpAgent).toBe(((await b()) as typeof SHARED_AGENTS).httpAgent);
+  });
+});
