@@ -36,13 +36,19 @@ export interface LiveFlowLogItem {
  */
 function remembered(fn: (s: string) => string, max = 1024): (s: string) => string {
   const seen = new Map<string, string>();
+  // The last input and its result: the next call usually asks the same (no hashing).
+  let lastIn: string | undefined;
+  let lastOut = "";
   return (s) => {
+    if (s === lastIn) return lastOut;
     let r = seen.get(s);
     if (r === undefined) {
       r = fn(s);
       if (seen.size >= max) seen.clear();
       seen.set(s, r);
     }
+    lastIn = s;
+    lastOut = r;
     return r;
   };
 }

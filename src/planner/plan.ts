@@ -391,11 +391,11 @@ export function plan(input: PlanInput): PlanDocument {
   }
   const sorted = sortChanges(changes);
   // Renderers show no-op changes only as a count: what a handler noted about one becomes a plan note.
-  const noOpNotes: PlanNote[] = sorted.flatMap((c) =>
-    c.action === "no-op"
-      ? c.impact.notes.map((message) => ({ severity: "info" as const, address: c.address, message }))
-      : [],
-  );
+  const noOpNotes: PlanNote[] = [];
+  for (const c of sorted) {
+    if (c.action !== "no-op") continue;
+    for (const message of c.impact.notes) noOpNotes.push({ severity: "info", address: c.address, message });
+  }
   // Changes share their policy's target object: each distinct object is keyed once.
   const targets = new Map<string, { account: string; region: string }>();
   const seen = new Set<TargetRef>();

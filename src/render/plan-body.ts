@@ -89,7 +89,18 @@ export const showValue = (v: unknown): string => {
   return JSON.stringify(sortKeysDeep(v), null, 2);
 };
 
-const isIdentifier = (k: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k);
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Keys already met (a plan repeats the same few thousands of times): whether each is an identifier. */
+const identifiers = new Map<string, boolean>();
+const isIdentifier = (k: string): boolean => {
+  let known = identifiers.get(k);
+  if (known === undefined) {
+    known = IDENTIFIER.test(k);
+    if (identifiers.size >= 4096) identifiers.clear();
+    identifiers.set(k, known);
+  }
+  return known;
+};
 /** A key as written in a block: bare when it is an identifier, quoted otherwise ("cordon:policy"). */
 const showKey = (k: string): string => (isIdentifier(k) ? k : JSON.stringify(k));
 /** The keys of one object as shown: all bare, or all quoted when one needs it (a tag map). */
