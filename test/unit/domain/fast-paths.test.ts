@@ -2,10 +2,11 @@
 // straightforward code gave, on random inputs: scalars compared without writing their JSON, the
 // structural diff's member walk, pointer segments, the flow-log normal form read without copying,
 // remembered normalisations (and past the memory's bound), tags sorted by insertion.
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { deepEqual, diffWithReplacement, pointerSegment, structuralDiff } from "../../../src/domain/diff.js";
-import { canonicalJson } from "../../../src/domain/fingerprint.js";
+import { canonicalJson, sha256Hex } from "../../../src/domain/fingerprint.js";
 import {
   DEFAULT_LOG_FORMAT,
   flowLogDiff,
@@ -214,6 +215,17 @@ describe("domain shortcuts equal the code they replace", () => {
         expect(got.replace).toBe(ref.replace);
         // The inputs are read, never changed.
         expect(normalizeFlowLogSpec(d)).toEqual(normalizeFlowLogSpec({ ...d }));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("sha256Hex", () => {
+  it("is the digest of the text's UTF-8 bytes, as createHash gives it (non-ASCII and lone surrogates too)", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.string({ unit: "binary" })), (s) => {
+        expect(sha256Hex(s)).toBe(createHash("sha256").update(s, "utf8").digest("hex"));
       }),
       { numRuns: 2000 },
     );
