@@ -33,6 +33,26 @@ export function out(text: string): void {
   process.stdout.write(safeOutput(line(text)));
 }
 
+/**
+ * Writes `pieces` joined by newlines, and a newline: what out(pieces.join("\n")) writes, byte for
+ * byte, in writes of about `batch` characters. Each piece is whole lines and the guard works line by
+ * line, so a large plan (18 MB of text for 20,000 changes) is never held as one string, nor as
+ * one buffer (docs/performance.md).
+ */
+export function outPieces(pieces: readonly string[], batch = 1 << 20): void {
+  let from = 0;
+  let size = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    size += (pieces[i] as string).length + 1;
+    if (size >= batch || i === pieces.length - 1) {
+      process.stdout.write(safeOutput(`${pieces.slice(from, i + 1).join("\n")}\n`));
+      from = i + 1;
+      size = 0;
+    }
+  }
+  if (pieces.length === 0) process.stdout.write(safeOutput("\n"));
+}
+
 /** Cordon's own GitHub Actions workflow commands (the github diagnostics format): lines may start with `::`. */
 export function outCommands(text: string): void {
   process.stdout.write(safeOutput(line(text), { commands: true }));

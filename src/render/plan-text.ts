@@ -89,6 +89,15 @@ function renderChange(c: Change, style: Styler): string {
 
 /** The text view. `style` adds colour (src/render/style.ts; the CLI decides when); default none. Ends with a newline. */
 export function renderPlanText(doc: PlanDocument, style: Styler = plain): string {
+  return `${planTextPieces(doc, style).join("\n")}\n`;
+}
+
+/**
+ * The text view in pieces: renderPlanText's text is the pieces joined by newlines, and a newline.
+ * A piece is one or more whole lines (a change is one piece), so the CLI can write a large plan piece
+ * by piece instead of as one string (docs/performance.md).
+ */
+export function planTextPieces(doc: PlanDocument, style: Styler = plain): string[] {
   const out: string[] = [];
   for (const w of doc.warnings) {
     out.push(style.yellow(`Warning: ${term(w.file)}: ${term(w.message)}`));
@@ -97,7 +106,7 @@ export function renderPlanText(doc: PlanDocument, style: Styler = plain): string
   if (isEmptyPlan(doc.summary)) {
     out.push(...notesLines(doc));
     out.push(style.green(NO_CHANGES));
-    return `${out.join("\n")}\n`;
+    return out;
   }
   out.push("Cordon will perform the following actions:", "");
   const changes = visibleChanges(doc);
@@ -112,7 +121,7 @@ export function renderPlanText(doc: PlanDocument, style: Styler = plain): string
   out.push(...notesLines(doc));
   out.push(style.bold(summaryLine(doc.summary)));
   for (const extra of summaryExtras(doc.summary)) out.push(extra);
-  return `${out.join("\n")}\n`;
+  return out;
 }
 
 function notesLines(doc: PlanDocument): string[] {

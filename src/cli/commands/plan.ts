@@ -10,10 +10,10 @@ import { isEmptyPlan } from "../../model/plan.js";
 import type { Shard } from "../../policy/shard.js";
 import { renderPlanJson } from "../../render/plan-json.js";
 import { type MarkdownOptions, renderPlanMarkdown, STEP_SUMMARY_LIMIT } from "../../render/plan-markdown.js";
-import { renderPlanText } from "../../render/plan-text.js";
+import { planTextPieces, renderPlanText } from "../../render/plan-text.js";
 import { term } from "../../render/safe-text.js";
 import { appendStepSummary, fullPlanWhere, planHeader, stepSummaryWanted } from "../github.js";
-import { err, out, stdoutStyle } from "../output.js";
+import { err, out, outPieces, stdoutStyle } from "../output.js";
 import { addShardOption, DEFAULT_POLICY_PATH, makePlan, policyPaths, todayOption } from "../policy-input.js";
 import type { SetExit } from "./set-exit.js";
 
@@ -133,7 +133,9 @@ export function register(program: Command, setExit: SetExit): void {
         : undefined;
       const inSummary = whole !== undefined && whole.length <= STEP_SUMMARY_LIMIT;
       const markdown = { ...(header ? { header } : {}), fullPlan: fullPlanWhere(inSummary, options.out) };
-      out(renderPlan(run.plan, options.format, markdown));
+      // The text plan piece by piece (a plan of 20,000 changes is never one string); the same bytes.
+      if (options.format === "text") outPieces(planTextPieces(run.plan, stdoutStyle()));
+      else out(renderPlan(run.plan, options.format, markdown));
       // On stderr, so that stdout stays the plan alone (--format json | jq ...).
       if (options.out !== undefined) err(savedPlanHint(options.out, run.plan));
       if (summary) {
