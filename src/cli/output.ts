@@ -38,7 +38,7 @@ export function out(text: string): void {
  * as out(), about 64 kB at a time, waiting whenever the stream asks to (backpressure): a long text is
  * never held whole, neither as a string nor in the stream's buffer (docs/performance.md).
  */
-export async function outChunks(chunks: Iterable<string>): Promise<void> {
+export async function outChunks(chunks: Iterable<string>, batchSize = 65_536): Promise<void> {
   let batch: string[] = [];
   let size = 0;
   const flush = async () => {
@@ -61,7 +61,7 @@ export async function outChunks(chunks: Iterable<string>): Promise<void> {
   for (const chunk of chunks) {
     batch.push(chunk);
     size += chunk.length;
-    if (size >= 65_536) await flush();
+    if (size >= batchSize) await flush();
   }
   await flush();
 }

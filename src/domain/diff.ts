@@ -4,7 +4,8 @@ import type { DiffResult, FieldDiff } from "../model/change.js";
 import { canonicalJson } from "./fingerprint.js";
 
 /** RFC 6901 escaping of one pointer segment. */
-export const pointerSegment = (key: string): string => key.replace(/~/g, "~0").replace(/\//g, "~1");
+export const pointerSegment = (key: string): string =>
+  key.includes("~") || key.includes("/") ? key.replace(/~/g, "~0").replace(/\//g, "~1") : key;
 
 export const pointerJoin = (base: string, key: string | number): string => `${base}/${pointerSegment(String(key))}`;
 
@@ -40,7 +41,16 @@ export const readablePointer = (pointer: string): string =>
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
 
-export const deepEqual = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+/** A string, boolean or null: equal canonical JSON exactly when `===` (no JSON text needed). */
+const isSimple = (v: unknown): boolean => v === null || typeof v === "string" || typeof v === "boolean";
+
+/** Equal up to key order (equal canonical JSON). Scalars are compared without writing their JSON. */
+export const deepEqual = (a: unknown, b: unknown): boolean => {
+  if (isSimple(a) && isSimple(b)) return a === b;
+  // Two finite numbers: JSON writes each as its shortest round-trip form (0 and -0 both as "0").
+  if (typeof a === "number" && typeof b === "number" && Number.isFinite(a) && Number.isFinite(b)) return a === b;
+  return canonicalJson(a) === canonicalJson(b);
+};
 
 /**
  * Field diffs from `live` (before) to `desired` (after). Plain objects are compared member by
@@ -55,16 +65,27 @@ export function structuralDiff(desired: unknown, live: unknown, path = ""): Fiel
 
 function walk(after: unknown, before: unknown, path: string, out: FieldDiff[]): void {
   if (isPlainObject(after) && isPlainObject(before)) {
-    const keys = new Set([...Object.keys(after), ...Object.keys(before)]);
-    for (const key of keys) {
-      const a = after[key];
-      const b = before[key];
-      if (a === undefined && b === undefined) continue;
-      walk(a ?? null, b ?? null, pointerJoin(path, key), out);
-    }
+    // Every member of either side once (the paths are distinct, and sorted at the end).
+    for (const key of Object.keys(after)) member(after, before, key, path, out);
+    for (const key of Object.keys(before)) if (!isEnumerable.call(after, key)) member(after, before, key, path, out);
     return;
   }
   if (!deepEqual(after, before)) out.push({ path, before, after });
+}
+
+const isEnumerable = Object.prototype.propertyIsEnumerable;
+
+function member(
+  after: Record<string, unknown>,
+  before: Record<string, unknown>,
+  key: string,
+  path: string,
+  out: FieldDiff[],
+): void {
+  const a = after[key];
+  const b = before[key];
+  if (a === undefined && b === undefined) return;
+  walk(a ?? null, b ?? null, pointerJoin(path, key), out);
 }
 
 /** A DiffResult where the listed top-level fields force replacement. */

@@ -29,21 +29,53 @@ export interface LiveFlowLogItem {
   readonly Tags?: readonly { readonly Key?: string | undefined; readonly Value?: string | undefined }[] | undefined;
 }
 
+/**
+ * A pure function of a string, remembered for the inputs already met: a plan of 20,000 flow logs
+ * meets a handful of distinct formats and destinations, each 20,000 times (docs/performance.md).
+ * Bounded: forgets everything past `max` distinct inputs.
+ */
+function remembered(fn: (s: string) => string, max = 1024): (s: string) => string {
+  const seen = new Map<string, string>();
+  // The last input and its result: the next call usually asks the same (no hashing).
+  let lastIn: string | undefined;
+  let lastOut = "";
+  return (s) => {
+    if (s === lastIn) return lastOut;
+    let r = seen.get(s);
+    if (r === undefined) {
+      r = fn(s);
+      if (seen.size >= max) seen.clear();
+      seen.set(s, r);
+    }
+    lastIn = s;
+    lastOut = r;
+    return r;
+  };
+}
+
+const logFormatOf = remembered((format) => {
+  const trimmed = format.trim().replace(/\s+/g, " ");
+  return trimmed === "" ? DEFAULT_LOG_FORMAT : trimmed;
+});
+
 /** Absent or blank → the default format; whitespace collapsed to single spaces. */
 export function normalizeLogFormat(format: string | undefined | null): string {
-  const trimmed = (format ?? "").trim().replace(/\s+/g, " ");
-  return trimmed === "" ? DEFAULT_LOG_FORMAT : trimmed;
+  return logFormatOf(format ?? "");
 }
+
+const s3DestinationOf = remembered((arn) => {
+  const m = /^(arn:[^:]+:s3:::)([^/]+)(\/.*)?$/.exec(arn.trim());
+  if (m === null) return arn.trim();
+  const path = (m[3] ?? "").split("/").filter((s) => s !== "");
+  return path.length === 0 ? `${m[1]}${m[2]}` : `${m[1]}${m[2]}/${path.join("/")}/`;
+});
 
 /**
  * "arn:aws:s3:::bucket" when there is no key prefix, otherwise "arn:aws:s3:::bucket/prefix/"
  * (duplicate slashes collapsed, exactly one trailing slash).
  */
 export function normalizeS3Destination(arn: string): string {
-  const m = /^(arn:[^:]+:s3:::)([^/]+)(\/.*)?$/.exec(arn.trim());
-  if (m === null) return arn.trim();
-  const path = (m[3] ?? "").split("/").filter((s) => s !== "");
-  return path.length === 0 ? `${m[1]}${m[2]}` : `${m[1]}${m[2]}/${path.join("/")}/`;
+  return s3DestinationOf(arn);
 }
 
 const resourceTypeOf = (id: string): FlowLogSpec["resourceType"] => (id.startsWith("subnet-") ? "Subnet" : "VPC");
@@ -54,9 +86,32 @@ const trafficTypeOf = (t: string | undefined): FlowLogSpec["trafficType"] =>
 /** Tags as a record; AWS-reserved "aws:" tags are dropped (nobody can set or remove them). */
 export function tagsOf(tags: LiveFlowLogItem["Tags"]): Tags {
   const out: Record<string, string> = {};
-  for (const t of [...(tags ?? [])].sort((a, b) => ((a.Key ?? "") < (b.Key ?? "") ? -1 : 1))) {
+  for (const t of byKey(tags ?? [])) {
     if (t.Key === undefined || t.Key.startsWith("aws:")) continue;
     out[t.Key] = t.Value ?? "";
+  }
+  return out;
+}
+
+type LiveTag = NonNullable<LiveFlowLogItem["Tags"]>[number];
+
+/**
+ * The tags sorted by key. Distinct keys (as AWS returns them) have one sorted order, found by an
+ * insertion sort of the few tags a resource has; two tags with one key keep the order the
+ * original comparator gives them (Array.prototype.sort with it).
+ */
+function byKey(tags: readonly LiveTag[]): readonly LiveTag[] {
+  const out: LiveTag[] = [];
+  for (const t of tags) {
+    const k = t.Key ?? "";
+    let i = out.length;
+    while (i > 0) {
+      const prev = (out[i - 1] as LiveTag).Key ?? "";
+      if (prev === k) return [...tags].sort((a, b) => ((a.Key ?? "") < (b.Key ?? "") ? -1 : 1));
+      if (prev < k) break;
+      i--;
+    }
+    out.splice(i, 0, t);
   }
   return out;
 }
@@ -97,6 +152,18 @@ export function normalizeFlowLogSpec(spec: FlowLogSpec): FlowLogSpec {
 }
 
 /**
+ * `spec` itself when normalizeFlowLogSpec would return a copy equal to it member for member (no
+ * `adopt`, destination and format already normal: every observed flow log and every declared one),
+ * otherwise that copy. For reading only; saves two copies per flow log diffed.
+ */
+const normalForm = (spec: FlowLogSpec): FlowLogSpec =>
+  !Object.hasOwn(spec, "adopt") &&
+  spec.logDestination === normalizeS3Destination(spec.logDestination) &&
+  spec.logFormat === normalizeLogFormat(spec.logFormat)
+    ? spec
+    : normalizeFlowLogSpec(spec);
+
+/**
  * What the plan says of a replacement on the same destination. AWS refuses a second flow log on
  * a resource with FlowLogAlreadyExists ("There is an existing Flow Log with the same configuration
  * and log destination"); whether it compares every setting or only the resource and destination
@@ -114,8 +181,8 @@ export const destinationText = (arn: string): string =>
  * (create the new flow log, then delete the old). Tag changes are in-place (one field per key).
  */
 export function flowLogDiff(desired: FlowLogSpec, live: FlowLogSpec): DiffResult {
-  const d = normalizeFlowLogSpec(desired);
-  const l = normalizeFlowLogSpec(live);
+  const d = normalForm(desired);
+  const l = normalForm(live);
   const result = diffWithReplacement(d, l, (field) => field !== "tags");
   if (!result.replace || d.logDestination !== l.logDestination) return result;
   return { ...result, replaceNote: SAME_DESTINATION_REPLACE_NOTE };

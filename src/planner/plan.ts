@@ -19,7 +19,6 @@ import type {
   ManagementMode,
   Observation,
   Origin,
-  RuleOrigin,
   TargetRef,
 } from "../model/resource.js";
 
@@ -115,36 +114,32 @@ function impactOf(kind: Kind, action: Action, diffBroadens: boolean, replaceNote
 
 /** The impact with `extra` notes added (each once). */
 function withNotes(impact: Impact, extra: readonly string[]): Impact {
+  if (extra.length === 0) return impact;
   const notes = [...impact.notes];
   for (const n of extra) if (!notes.includes(n)) notes.push(n);
   return notes.length === impact.notes.length ? impact : { ...impact, notes };
 }
 
 /**
- * The display members a kind's descriptor gives a change: `contextFields`, `fieldNames`, and the
- * `references` found in its specs (before and after). Each only when present.
+ * Adds the display members a kind's descriptor gives a change: `contextFields`, `fieldNames`, and
+ * the `references` found in its specs (before and after). Each only when present, in that order.
  */
-function displayOf(
-  kind: Kind,
-  specs: readonly unknown[],
-): {
-  contextFields?: readonly string[];
-  fieldNames?: Readonly<Record<string, string>>;
-  references?: Readonly<Record<string, string>>;
-} {
+function addDisplay(change: Mutable<Change>, kind: Kind, specs: readonly unknown[]): Change {
   const d = descriptorOf(kind);
   const fields = d?.contextFields;
   const names = d?.fieldNames;
-  const refs: Record<string, string> = {};
+  if (fields !== undefined) change.contextFields = [...fields];
+  if (names !== undefined) change.fieldNames = { ...names };
   const find = d?.references as ((spec: unknown) => Readonly<Record<string, string>>) | undefined;
-  if (find !== undefined) for (const s of specs) if (s !== null && s !== undefined) Object.assign(refs, find(s));
+  if (find === undefined) return change;
+  const refs: Record<string, string> = {};
+  for (const s of specs) if (s !== null && s !== undefined) Object.assign(refs, find(s));
   const sorted = Object.fromEntries(Object.entries(refs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return {
-    ...(fields === undefined ? {} : { contextFields: [...fields] }),
-    ...(names === undefined ? {} : { fieldNames: { ...names } }),
-    ...(Object.keys(sorted).length === 0 ? {} : { references: sorted }),
-  };
+  if (Object.keys(sorted).length > 0) change.references = sorted;
+  return change;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * `change` with its kind's contextFields after `origin` (the plan document's field order). Changes
@@ -162,7 +157,7 @@ type ChangeBody = Omit<Change, "address" | "kind" | "name" | "target" | "mode" |
  * each change was most of the planner's time at scale (docs/performance.md).
  */
 function changeOf(r: DesiredResource, body: ChangeBody, specs: readonly unknown[]): Change {
-  return Object.assign(
+  const change: Mutable<Change> = Object.assign(
     {
       address: r.address,
       kind: r.kind,
@@ -173,10 +168,12 @@ function changeOf(r: DesiredResource, body: ChangeBody, specs: readonly unknown[
       origin: r.origin,
     },
     body,
-    r.label === undefined ? {} : { label: r.label },
-    displayOf(r.kind, specs),
-    declaredOf(r, body.action),
   );
+  if (r.label !== undefined) change.label = r.label;
+  addDisplay(change, r.kind, specs);
+  // The policy entries behind the resource's blocking rules, on a change that does something.
+  if (r.declared !== undefined && r.declared.length > 0 && body.action !== "no-op") change.declared = r.declared;
+  return change;
 }
 
 const withMode = (mode: ManagementMode, action: Action, reason: string): string =>
@@ -192,10 +189,6 @@ export function adoptionReason(
   const head = `adopting ${foreign.what} (the policy says adopt: true)`;
   return fields.length === 0 ? head : `${head}; ${driftReason(fields, replace, fieldNames)}`;
 }
-
-/** The policy entries behind the resource's blocking rules, on a change that does something. */
-const declaredOf = (r: DesiredResource, action: Action): { declared?: readonly RuleOrigin[] } =>
-  r.declared === undefined || r.declared.length === 0 || action === "no-op" ? {} : { declared: r.declared };
 
 function changeForDesired(
   r: DesiredResource,
@@ -242,7 +235,10 @@ function changeForDesired(
         ? "up to date"
         : driftReason(result.fields, result.replace, names);
   const impact = impactOf(r.kind, action, result.broadensAccess === true, result.replaceNote);
-  const found = [...(obs.meta.notes ?? []), ...(adopting?.details.map((d) => `adopted: ${d}`) ?? [])];
+  const found =
+    obs.meta.notes === undefined && adopting === undefined
+      ? []
+      : [...(obs.meta.notes ?? []), ...(adopting?.details.map((d) => `adopted: ${d}`) ?? [])];
   // Then what the desired state and the diff say about a change that does something (an expired
   // entry already removed, a no-op, is not news).
   const said = action === "no-op" ? [] : [...changeNotes, ...(action === "update" ? (result.notes ?? []) : [])];
@@ -285,7 +281,7 @@ function changeForOwned(o: OwnedResource): Change {
     dependsOn: [...(o.dependsOn ?? [])].sort(),
     origin: o.origin ?? null,
   };
-  return Object.assign(change, displayOf(o.kind, [o.observation.live]));
+  return addDisplay(change, o.kind, [o.observation.live]);
 }
 
 const kindRank = (k: Kind): number => descriptorOf(k)?.order ?? Number.MAX_SAFE_INTEGER;
@@ -395,11 +391,11 @@ export function plan(input: PlanInput): PlanDocument {
   }
   const sorted = sortChanges(changes);
   // Renderers show no-op changes only as a count: what a handler noted about one becomes a plan note.
-  const noOpNotes: PlanNote[] = sorted.flatMap((c) =>
-    c.action === "no-op"
-      ? c.impact.notes.map((message) => ({ severity: "info" as const, address: c.address, message }))
-      : [],
-  );
+  const noOpNotes: PlanNote[] = [];
+  for (const c of sorted) {
+    if (c.action !== "no-op") continue;
+    for (const message of c.impact.notes) noOpNotes.push({ severity: "info", address: c.address, message });
+  }
   // Changes share their policy's target object: each distinct object is keyed once.
   const targets = new Map<string, { account: string; region: string }>();
   const seen = new Set<TargetRef>();

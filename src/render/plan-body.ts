@@ -82,9 +82,25 @@ const isFlatArray = (v: unknown): v is unknown[] =>
   Array.isArray(v) && v.every((e) => isPrimitive(e) || isFlatObject(e));
 
 /** A value as shown: JSON, keys sorted, multi-line for objects and arrays. */
-export const showValue = (v: unknown): string => JSON.stringify(sortKeysDeep(v === undefined ? null : v), null, 2);
+export const showValue = (v: unknown): string => {
+  // A string, boolean or null is its own JSON whatever the key order and indentation: no copy.
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "string" || typeof v === "boolean") return JSON.stringify(v);
+  return JSON.stringify(sortKeysDeep(v), null, 2);
+};
 
-const isIdentifier = (k: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k);
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Keys already met (a plan repeats the same few thousands of times): whether each is an identifier. */
+const identifiers = new Map<string, boolean>();
+const isIdentifier = (k: string): boolean => {
+  let known = identifiers.get(k);
+  if (known === undefined) {
+    known = IDENTIFIER.test(k);
+    if (identifiers.size >= 4096) identifiers.clear();
+    identifiers.set(k, known);
+  }
+  return known;
+};
 /** A key as written in a block: bare when it is an identifier, quoted otherwise ("cordon:policy"). */
 const showKey = (k: string): string => (isIdentifier(k) ? k : JSON.stringify(k));
 /** The keys of one object as shown: all bare, or all quoted when one needs it (a tag map). */
@@ -253,8 +269,11 @@ interface Member {
 }
 
 function block(members: readonly Member[]): BodyLine[] {
-  const width = Math.max(0, ...members.filter((m) => m.aligned).map((m) => m.key.length));
-  return members.flatMap((m) => m.render(m.aligned ? m.key.padEnd(width) : m.key));
+  let width = 0;
+  for (const m of members) if (m.aligned && m.key.length > width) width = m.key.length;
+  const out: BodyLine[] = [];
+  for (const m of members) for (const l of m.render(m.aligned ? m.key.padEnd(width) : m.key)) out.push(l);
+  return out;
 }
 
 /**
@@ -400,27 +419,32 @@ function memberChange(
  */
 export function changeBody(c: Change, style: Style): BodyLine[] {
   if (c.action === "no-op") return [];
-  const context = new Set(c.contextFields ?? []);
+  const context = c.contextFields === undefined ? NO_CONTEXT : new Set(c.contextFields);
   const names = c.fieldNames ?? {};
+  const lay = (shown: Change): BodyLine[] => {
+    if (c.action === "create" && c.before === null) return specLines("+", shown.after, context, names);
+    if (c.action === "delete") return specLines("-", shown.before, context, names);
+    return block(fieldMembers(shown, context, style));
+  };
+  // Without references (most changes) the values are laid out as they are: no marked copy.
+  if (c.references === undefined || Object.keys(c.references).length === 0) return lay(c);
   const values = [c.before, c.after, ...c.fields.flatMap((f) => [f.before, f.after])];
   return withReferences(
     c,
     values,
-    ([before, after, ...rest]) => {
-      const shown: Change = {
+    ([before, after, ...rest]) =>
+      lay({
         ...c,
         before,
         after,
         fields: c.fields.map((f, i) => ({ ...f, before: rest[2 * i], after: rest[2 * i + 1] })),
-      };
-      if (c.action === "create" && c.before === null) return specLines("+", shown.after, context, names);
-      if (c.action === "delete") return specLines("-", shown.before, context, names);
-      return block(fieldMembers(shown, context, style));
-    },
+      }),
     (l) => l.text,
     (l, text) => ({ ...l, text }),
   );
 }
+
+const NO_CONTEXT: ReadonlySet<string> = new Set();
 
 function specLines(
   sign: "+" | "-",
@@ -429,12 +453,20 @@ function specLines(
   names: Readonly<Record<string, string>>,
 ): BodyLine[] {
   if (!isPlainObject(value)) return valueLines(sign, "", value, 0);
-  const members = Object.keys(value)
-    .filter((k) => !context.has(k))
-    .map((k) => [k, Object.hasOwn(names, k) ? (names[k] as string) : k] as const)
-    .sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, shown]) => scalarMember(sign, showKey(shown), value[k], 0));
-  return block(members);
+  // A block of scalarMembers, laid out directly (one per shown member, "=" aligned).
+  const members: (readonly [string, string])[] = [];
+  for (const k of Object.keys(value)) {
+    if (!context.has(k)) members.push([k, Object.hasOwn(names, k) ? (names[k] as string) : k]);
+  }
+  members.sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = members.map(([, shown]) => showKey(shown));
+  let width = 0;
+  for (const k of keys) if (k.length > width) width = k.length;
+  const out: BodyLine[] = [];
+  members.forEach(([k], i) => {
+    for (const l of valueLines(sign, `${(keys[i] as string).padEnd(width)} = `, value[k], 0)) out.push(l);
+  });
+  return out;
 }
 
 const segments = (path: string): string[] => path.split("/").slice(1);

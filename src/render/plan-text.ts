@@ -53,7 +53,22 @@ function whyLines(c: Change): string[] {
   return lines;
 }
 
-function renderChange(c: Change, style: Styler): string[] {
+/** The indentation of a body line at `depth` (6 + 4 per level), made once per depth. */
+const indents: string[] = [];
+const indentOf = (depth: number): string => {
+  let s = indents[depth];
+  if (s === undefined) {
+    s = " ".repeat(6 + depth * 4);
+    indents[depth] = s;
+  }
+  return s;
+};
+
+/**
+ * The lines of one change, joined: one flat string per change, so that a plan of 20,000 changes
+ * holds 20,000 strings until the last join, not the pieces of 400,000 lines (docs/performance.md).
+ */
+function renderChange(c: Change, style: Styler): string {
   const sym = actionSymbol(c.action);
   const lines: string[] = [];
   lines.push(style.bold(`  # ${term(shownAddress(c))} ${actionVerb(c)}`));
@@ -61,16 +76,15 @@ function renderChange(c: Change, style: Styler): string[] {
   if (c.impact.broadensAccess) lines.push(style.red("  # (!) broadens access"));
   if (c.impact.destructive) lines.push(style.red("  # (!) destructive: removes data or monitoring"));
   for (const n of c.impact.notes) lines.push(`  # note: ${term(n)}`);
-  lines.push(...whyLines(c));
+  for (const w of whyLines(c)) lines.push(w);
   const head = `${sym.padStart(3)} ${term(c.kind)} "${term(shownName(c))}" {`;
   lines.push(paint(style, sym, head));
   const body: BodyLine[] = changeBody(c, "text");
   for (const l of body) {
-    const indent = " ".repeat(6 + l.depth * 4);
-    lines.push(`${indent}${paint(style, l.sign, `${l.sign} ${term(l.text)}`)}`);
+    lines.push(`${indentOf(l.depth)}${paint(style, l.sign, `${l.sign} ${term(l.text)}`)}`);
   }
   lines.push("    }");
-  return lines;
+  return lines.join("\n");
 }
 
 /** The text view. `style` adds colour (src/render/style.ts; the CLI decides when); default none. Ends with a newline. */
@@ -97,11 +111,11 @@ export function* planTextChunks(doc: PlanDocument, style: Styler = plain): Gener
   yield lines([...head, "Cordon will perform the following actions:", ""]);
   const changes = visibleChanges(doc);
   const groups = targetGroups(changes);
-  if (groups === null) for (const c of changes) yield lines([...renderChange(c, style), ""]);
+  if (groups === null) for (const c of changes) yield `${renderChange(c, style)}\n\n`;
   else {
     for (const g of groups) {
       yield lines([style.bold(`── ${term(g.account)}/${term(g.region)}: ${g.counts} ──`), ""]);
-      for (const c of g.changes) yield lines([...renderChange(c, style), ""]);
+      for (const c of g.changes) yield `${renderChange(c, style)}\n\n`;
     }
   }
   yield lines([...notesLines(doc), style.bold(summaryLine(doc.summary)), ...summaryExtras(doc.summary)]);

@@ -19,11 +19,16 @@ import { escapeUnsafe, UNSAFE_CLASS } from "../domain/text.js";
 /** Zero-width space: breaks a mention, an autolink or a workflow command without changing what people read. */
 export const ZWSP = "\u200b";
 
+/** What `term` changes: an UNSAFE_CLASS character anywhere, or `::` after leading blanks. */
+const TERM_CHANGES = new RegExp(`[${UNSAFE_CLASS}]|^\\s*::`, "u");
+
 /**
  * Data on a terminal (or in a job log): no escape sequence, control, bidi or line-breaking character,
  * and, should it begin a line, never a workflow command (a leading `::` gets a zero-width space).
  */
-export const term = (s: string): string => escapeUnsafe(s).replace(/^(\s*)::/, `$1${ZWSP}::`);
+export const term = (s: string): string =>
+  // Nothing to change (most data): the text as it is, after one scan.
+  TERM_CHANGES.test(s) ? escapeUnsafe(s).replace(/^(\s*)::/, `$1${ZWSP}::`) : s;
 
 const UNSAFE_ALL = new RegExp(`[${UNSAFE_CLASS}]`, "gu");
 
@@ -136,7 +141,7 @@ export const isCommandLine = (line: string): boolean => /^\s*::/.test(line.repla
  */
 export function safeOutput(text: string, options: { commands?: boolean } = {}): string {
   // Nothing to change (the usual case: a plan of 20,000 changes is ~100,000 lines): the text as it is.
-  const plain = text.replace(STYLE_CODE, "");
+  const plain = text.includes("\u001b") ? text.replace(STYLE_CODE, "") : text;
   if (!UNSAFE_BUT_LF_TAB.test(plain) && (options.commands === true || !COMMAND_LINE_ANYWHERE.test(plain))) return text;
   const lines = text.split("\n").map((line) => {
     const parts = line.split(STYLE_CODE);

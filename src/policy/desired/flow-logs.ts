@@ -31,7 +31,7 @@ import {
   type Tags,
 } from "../../model/specs.js";
 import { type Builder, originOf, sortedUnique } from "./builder.js";
-import { labelled, ownershipTags, resourceLabel, selectSubnetIds, selectVpcIds, targetOf } from "./select.js";
+import { ownershipTags, resourceLabel, selectSubnetIds, selectVpcIds, targetOf } from "./select.js";
 
 /** What a policy author can do about a bucket found in place that is not Cordon's. */
 const BUCKET_CHOICES =
@@ -302,42 +302,50 @@ export function buildFlowLogs(
       );
     }
     const tags: Tags = { ...(s.section.tags ?? {}), ...ownershipTags(s.policy, s.loaded.set) };
+    // What every flow log of the section shares, worked out once per section, not per resource
+    // (docs/performance.md): the settings, the origin, the pointer, the bucket policy it waits for.
+    const trafficType = s.section.trafficType ?? POLICY_DEFAULTS.trafficType;
+    const logDestination = normalizeS3Destination(`arn:${arnPartition(s.target.region)}:s3:::${s.bucket}/${s.prefix}`);
+    const logFormat = buildLogFormat(s.fields);
+    const maxAggregationInterval = s.section.maxAggregationInterval ?? POLICY_DEFAULTS.maxAggregationInterval;
+    const origin = originOf(l, "flowLogs");
+    const pointer = s.section.subnets === undefined ? "/flowLogs/vpcs" : "/flowLogs/subnets";
+    const bucketPolicy = policyAddressOf.get(s.bucket);
     for (const id of selected.ids) {
       const spec: FlowLogSpec = {
         resourceId: id,
         resourceType: selected.type,
-        trafficType: s.section.trafficType ?? POLICY_DEFAULTS.trafficType,
-        logDestination: normalizeS3Destination(`arn:${arnPartition(s.target.region)}:s3:::${s.bucket}/${s.prefix}`),
-        logFormat: buildLogFormat(s.fields),
-        maxAggregationInterval: s.section.maxAggregationInterval ?? POLICY_DEFAULTS.maxAggregationInterval,
+        trafficType,
+        logDestination,
+        logFormat,
+        maxAggregationInterval,
         fileFormat: s.layout.fileFormat,
         hiveCompatiblePartitions: s.layout.hiveCompatiblePartitions,
         perHourPartition: s.layout.perHourPartition,
         tags,
         ...(s.section.adopt === true ? { adopt: true as const } : {}),
       };
-      b.add(
-        l,
-        s.section.subnets === undefined ? "/flowLogs/vpcs" : "/flowLogs/subnets",
-        {
-          address: makeAddress(s.target, "ec2.flowLog", id),
-          kind: "ec2.flowLog",
-          name: id,
-          target: s.target,
-          spec,
-          mode: s.mode,
-          origin: originOf(l, "flowLogs"),
-          // The bucket policy first (another target's, for an archive bucket): AWS checks it on creation.
-          dependsOn: policyAddressOf.has(s.bucket) ? [policyAddressOf.get(s.bucket) as string] : [],
-          ...labelled(resourceLabel(inventory, id)),
-        },
-        `the flow log of ${id} in ${key}`,
-      );
+      const label = resourceLabel(inventory, id);
+      const r: Mutable<DesiredResource<FlowLogSpec>> = {
+        address: makeAddress(s.target, "ec2.flowLog", id),
+        kind: "ec2.flowLog",
+        name: id,
+        target: s.target,
+        spec,
+        mode: s.mode,
+        origin,
+        // The bucket policy first (another target's, for an archive bucket): AWS checks it on creation.
+        dependsOn: bucketPolicy === undefined ? [] : [bucketPolicy],
+      };
+      if (label !== undefined) r.label = label;
+      b.add(l, pointer, r, `the flow log of ${id} in ${key}`);
     }
   }
 
   return sources;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Selection {
   readonly type: FlowLogSpec["resourceType"];

@@ -2,9 +2,6 @@
 // for the stream whenever it asks (backpressure), so a plan of 20,000 changes is never held whole.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { outChunks } from "../../../src/cli/output.js";
-import { planTextChunks, renderPlanText } from "../../../src/render/plan-text.js";
-import { makeStyler } from "../../../src/render/style.js";
-import { emptyPlan, largePlan, representativePlan } from "../../helpers/plan-fixture.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -43,15 +40,5 @@ describe("outChunks", () => {
     process.stdout.emit("drain");
     await done;
     expect(written.join("")).toBe(chunks.join(""));
-  });
-
-  it("planTextChunks joined is the text plan, each chunk whole lines", () => {
-    for (const doc of [representativePlan(), emptyPlan(), largePlan(50)]) {
-      for (const style of [makeStyler(false), makeStyler(true)]) {
-        const chunks = [...planTextChunks(doc, style)];
-        expect(chunks.join("")).toBe(renderPlanText(doc, style));
-        for (const c of chunks) expect(c.endsWith("\n")).toBe(true);
-      }
-    }
   });
 });
