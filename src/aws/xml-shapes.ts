@@ -30,7 +30,6 @@ interface Schema {
   isMapSchema(): boolean;
   isDocumentSchema(): boolean;
   isUnitSchema(): boolean;
-  isStringSchema(): boolean;
   getValueSchema(): Schema;
   structIterator(): Iterable<[string, Schema]>;
 }
@@ -69,10 +68,12 @@ interface ScalarReader {
   readonly kind: "scalar";
   readonly schema: Schema;
   /**
-   * A string without a media type: the SDK's string deserializer gives its text back unchanged
-   * (FromStringShapeDeserializer, type 0 without media), so the call is skipped.
+   * How the SDK's string deserializer (FromStringShapeDeserializer.readHttpBinding) converts a text of
+   * this shape when the conversion depends on the shape's type alone: a string without a media type
+   * is its text, a number Number(text), a boolean whether it reads "true" in any case. "sdk": the call
+   * is made (timestamps, blobs, big numbers, strings with a media type).
    */
-  readonly plain: boolean;
+  readonly convert: "text" | "number" | "boolean" | "sdk";
 }
 interface Member {
   readonly name: string;
@@ -110,7 +111,10 @@ function readerOf(schema: Schema): Reader {
     return { kind: "list", itemKey, item: readerOf(item) };
   }
   if (schema.isMapSchema() || schema.isDocumentSchema() || schema.isUnitSchema()) throw GIVE_UP;
-  return { kind: "scalar", schema, plain: schema.isStringSchema() && !schema.getMergedTraits().mediaType };
+  const type = schema.getSchema();
+  const convert =
+    type === 0 && !schema.getMergedTraits().mediaType ? "text" : type === 1 ? "number" : type === 2 ? "boolean" : "sdk";
+  return { kind: "scalar", schema, convert };
 }
 
 function tableOf(reader: StructReader): MemberTable {
@@ -199,7 +203,16 @@ class ShapeReader {
     }
     if (reader.kind === "scalar") {
       const text = selfClosing ? "" : this.text(tag);
-      return reader.plain ? text : this.scalar.read(reader.schema, text);
+      switch (reader.convert) {
+        case "text":
+          return text;
+        case "number":
+          return Number(text);
+        case "boolean":
+          return text.toLowerCase() === "true";
+        default:
+          return this.scalar.read(reader.schema, text);
+      }
     }
     if (selfClosing) return reader.kind === "struct" ? {} : [];
     return reader.kind === "struct" ? this.struct(reader, tag) : this.list(reader, tag);
