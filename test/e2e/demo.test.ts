@@ -49,6 +49,9 @@ describe("cordon demo", () => {
     // 7: before the block the flood was accepted, after it rejected.
     expect(section(7)).toMatch(/^203\.0\.113\.66 +outbound +ACCEPT +[1-9]/m);
     expect(section(7)).toMatch(/^203\.0\.113\.66 +outbound +REJECT +[1-9]/m);
+    // Times as `cordon query` shows them (the command the step prints): ISO 8601, not epoch seconds.
+    expect(section(7)).toMatch(/REJECT .* 2026-12-05T1\d:\d\d:\d\dZ +2026-12-05T1\d:\d\d:\d\dZ$/m);
+    expect(section(7)).not.toMatch(/ 1\d{9}\b/);
     expect(r.stdout).toContain("Demo complete.");
 
     expect(readFileSync(EXAMPLE, "utf8")).toBe(example);

@@ -23,7 +23,7 @@ import { loadAndValidate } from "../../policy/index.js";
 import { writePolicyFile } from "../../policy/patch.js";
 import { DEFAULT_THRESHOLDS, expiryAfter } from "../../query/investigate.js";
 import { runInvestigation } from "../../query/investigate-run.js";
-import { type ReportName, reportSql } from "../../query/reports.js";
+import { type ReportName, reportSql, withReportTimes } from "../../query/reports.js";
 import { blockedCidrs } from "../../query/tables.js";
 import { renderDiagnostics } from "../../render/diagnostics.js";
 import { renderInvestigateText } from "../../render/investigate.js";
@@ -127,7 +127,8 @@ export function register(program: Command, setExit: SetExit): void {
             blockedCidrs(input.queryable),
           );
           const result = await engine.run({ sql: sql.sql, tables: input.tables, window: input.window });
-          out(renderQueryResult(result, "table"));
+          // As `cordon query` shows a report (the command the step prints): times as ISO 8601.
+          out(renderQueryResult(withReportTimes(result), "table"));
           out(s.dim(term(renderQueryStats(result.stats, result.rows.length))));
           return result;
         } finally {
