@@ -40,13 +40,16 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const CR = 0x0d;
 const LF = 0x0a;
-const LT = 0x3c; // <
-const GT = 0x3e; // >
-const SLASH = 0x2f;
+export const LT = 0x3c; // <
+export const GT = 0x3e; // >
+export const SLASH = 0x2f;
+export const BANG = 0x21; // !
 const EQ = 0x3d;
-const QUESTION = 0x3f;
+export const QUESTION = 0x3f;
 
 export const isSpace = (c: number) => c === SPACE || c === TAB || c === LF || c === CR;
+/** Whether `c` ends a tag name (the SDK's parser reads a name up to whitespace, ">" or "/"). */
+export const endsName = (c: number) => isSpace(c) || c === GT || c === SLASH;
 
 export interface StartTag {
   readonly tag: string;
@@ -149,7 +152,7 @@ export class XmlScanner {
     const tagStart = i;
     for (; i < z; i++) {
       const c = x.charCodeAt(i);
-      if (isSpace(c) || c === GT || c === SLASH) break;
+      if (endsName(c)) break;
     }
     const tag = x.slice(tagStart, i);
     this.i = i;
@@ -209,11 +212,11 @@ export class XmlScanner {
         const next = x.charCodeAt(this.i + 1);
         if (next === SLASH) break;
         let part: string | undefined;
-        if (next === 0x21 /* ! */ && x.startsWith("<!--", this.i)) {
+        if (next === BANG && x.startsWith("<!--", this.i)) {
           this.readTo("-->");
           continue;
         }
-        if (next === 0x21 && x.startsWith("<![CDATA[", this.i)) {
+        if (next === BANG && x.startsWith("<![CDATA[", this.i)) {
           this.i += 9;
           part = this.readTo("]]>");
         } else if (next === QUESTION) {

@@ -6,9 +6,9 @@
 import { type Command, Option } from "commander";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
 import { requireWellFormedPlan } from "../../render/plan-schema.js";
-import { renderPlanText } from "../../render/plan-text.js";
+import { planTextChunks } from "../../render/plan-text.js";
 import { jsonSafe, mdText, term } from "../../render/safe-text.js";
-import { err, out, stderrStyle, stdoutStyle } from "../output.js";
+import { err, out, outChunks, stderrStyle, stdoutStyle } from "../output.js";
 import { integrityProblem, readSavedPlan, type SavedPlan } from "../saved-plan.js";
 import { PLAN_FORMATS, type PlanFormat } from "./plan.js";
 import type { SetExit } from "./set-exit.js";
@@ -57,7 +57,7 @@ export function register(program: Command, setExit: SetExit): void {
         "  $ cordon show plan.json --format json | jq '.changes[] | select(.action != \"no-op\") | .address'",
       ].join("\n"),
     )
-    .action((file: string, options: ShowOptions) => {
+    .action(async (file: string, options: ShowOptions) => {
       const saved = readSavedPlan(file);
       const problem = integrityProblem(saved);
       const warning =
@@ -74,7 +74,9 @@ export function register(program: Command, setExit: SetExit): void {
           const s = stdoutStyle();
           const head = [term(provenance(saved)), `${APPLY_NOTE}.`, ""];
           if (warning !== null) head.unshift(s.red(s.bold(term(warning))), "");
-          out(`${head.join("\n")}\n${renderPlanText(saved.doc, s)}`);
+          // Written as it is rendered, as cordon plan writes it (docs/performance.md).
+          out(`${head.join("\n")}\n`);
+          await outChunks(planTextChunks(saved.doc, s));
           break;
         }
         case "markdown": {
