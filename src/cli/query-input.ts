@@ -154,9 +154,7 @@ export function openEngine(
   const s = session ?? createAwsSession(undefined, { command });
   s.useRoles(input.loaded.set?.roles);
   if (input.engine === "athena") {
-    const fromPolicy = athenaSettings(input.queryable);
-    const workgroup = o.workgroup ?? fromPolicy.workgroup;
-    const outputLocation = o.outputLocation ?? fromPolicy.outputLocation;
+    const { workgroup, outputLocation } = athenaSettings(input.queryable, o);
     return createAthenaEngine({
       session: s,
       ...(workgroup !== undefined ? { workgroup } : {}),

@@ -21,6 +21,7 @@
 import type { DiffResult } from "../model/change.js";
 import type { GlueColumn, GlueTableSpec } from "../model/specs.js";
 import { deepEqual, inPlaceDiff } from "./diff.js";
+import { DAY_MS } from "./duration.js";
 import { athenaColumnName, DEFAULT_FIELDS, flowLogField, PARTITION_COLUMN } from "./flowlog-fields.js";
 
 /** What the flow-log field catalogue says about one field. */
@@ -284,7 +285,7 @@ export function rejectedFlowsQuery(spec: GlueTableSpec, today: string): string |
     const oneDay = (d: Date) =>
       `(${parts.map(([column, pattern]) => `${sqlIdentifier(column)} = '${formatJavaDate(d, pattern)}'`).join(" AND ")})`;
     const t = parseIsoDay(today);
-    where.push(`(${oneDay(new Date(t.getTime() - 86_400_000))} OR ${oneDay(t)})`);
+    where.push(`(${oneDay(new Date(t.getTime() - DAY_MS))} OR ${oneDay(t)})`);
   }
   return `SELECT ${select}\nFROM ${sqlIdentifier(spec.database)}.${sqlIdentifier(spec.name)}\nWHERE ${where.join("\n  AND ")}\nLIMIT 10;`;
 }

@@ -4,7 +4,7 @@ import type { IamFact, PortCall } from "../aws/iam-calls.js";
 import { bandTagValue } from "../domain/nacl.js";
 import { ipSetName } from "../domain/waf.js";
 import { type LoadedPolicy, POLICY_DEFAULTS, type Policy } from "../model/policy.js";
-import type { QueryEngineName, QueryTable } from "../model/query.js";
+import type { QueryTable } from "../model/query.js";
 import type { TargetRef } from "../model/resource.js";
 
 export interface IamScope {
@@ -25,11 +25,10 @@ export interface IamScope {
 
 /**
  * What `cordon query` and `cordon investigate` reach, as the query layer decides it (src/query/iam.ts):
- * the engine, its port calls, the tables the commands read, and for Athena the workgroup and the
+ * the chosen engine's port calls, the tables the commands read, and for Athena the workgroup and the
  * output location.
  */
 export interface QueryIamScope {
-  readonly engine: QueryEngineName;
   readonly calls: readonly PortCall[];
   readonly tables: readonly QueryTable[];
   /** Athena: the workgroup the queries run in. */

@@ -84,6 +84,9 @@ export function cellOf(value: string | undefined, type: QueryColumnType): QueryC
   }
 }
 
+/** The workgroup the engine uses when neither the policy nor --workgroup names one (Athena's default). */
+export const DEFAULT_WORKGROUP = "primary";
+
 /**
  * What the caller lacks when a query failed on a read or write Athena makes with the caller's
  * rights and names no action (docs/athena-engine.md, "IAM needed for queries").
@@ -126,7 +129,7 @@ export function createAthenaEngine(options: {
   workgroup?: string;
   outputLocation?: string;
 }): QueryEngine {
-  const workgroupName = options.workgroup ?? "primary";
+  const workgroupName = options.workgroup ?? DEFAULT_WORKGROUP;
   return {
     name: "athena",
     async close() {

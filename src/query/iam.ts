@@ -7,7 +7,7 @@ import { UsageError } from "../model/errors.js";
 import type { LoadedPolicy } from "../model/policy.js";
 import type { QueryEngineName } from "../model/query.js";
 import type { QueryIamScope } from "../policy/iam-scope.js";
-import { ATHENA_ENGINE_CALLS } from "./athena.js";
+import { ATHENA_ENGINE_CALLS, DEFAULT_WORKGROUP } from "./athena.js";
 import { LOCAL_ENGINE_CALLS } from "./local.js";
 import { athenaSettings, defaultEngine, queryablePolicies, queryTables } from "./tables.js";
 
@@ -19,18 +19,15 @@ export interface QueryIamOptions {
   readonly outputLocation?: string | undefined;
 }
 
-/** The workgroup the Athena engine uses when neither the policy nor --workgroup names one. */
-export const DEFAULT_WORKGROUP = "primary";
-
 /** What the query commands reach for `policies` (those with an athena section), as they would run. */
 export function queryIamScope(policies: readonly LoadedPolicy[], today: string, o: QueryIamOptions): QueryIamScope {
   const queryable = queryablePolicies(policies);
   const tables = queryTables(queryable, today);
   const engine = o.engine ?? defaultEngine(queryable);
-  if (engine === "local") return { engine, calls: ENGINE_CALLS.local, tables };
-  const fromPolicy = athenaSettings(queryable);
-  const workgroup = o.workgroup ?? fromPolicy.workgroup ?? DEFAULT_WORKGROUP;
-  const outputLocation = o.outputLocation ?? fromPolicy.outputLocation;
+  if (engine === "local") return { calls: ENGINE_CALLS.local, tables };
+  const settings = athenaSettings(queryable, o);
+  const workgroup = settings.workgroup ?? DEFAULT_WORKGROUP;
+  const { outputLocation } = settings;
   if (outputLocation === undefined) {
     throw new UsageError(
       `the Athena engine writes results to workgroup ${workgroup}'s output location, which cordon iam cannot read from the policies`,
@@ -38,5 +35,5 @@ export function queryIamScope(policies: readonly LoadedPolicy[], today: string, 
     );
   }
   splitS3Uri(outputLocation); // an error naming it unless it is an S3 URI
-  return { engine, calls: ENGINE_CALLS.athena, tables, workgroup, outputLocation };
+  return { calls: ENGINE_CALLS.athena, tables, workgroup, outputLocation };
 }

@@ -310,7 +310,7 @@ export function summarize(f: Omit<Finding, "summary">): string {
       return `Rejected traffic from ${f.address}: ${e.flows} flows to ${e.distinctAddresses ?? 0} addresses, ${formatBytes(e.bytes)} refused.`;
     case "block-not-holding":
       return f.declared?.heldFrom !== undefined
-        ? `Declared block ${f.declared.cidr} did not hold: it rejected traffic from ${f.declared.heldFrom}, yet records accepted after that (${e.flows} accepted flows, ${formatBytes(e.bytes)}, through ${ifaces}): its network ACL entry was removed or replaced outside Cordon, or an allow now comes first.`
+        ? `Declared block ${f.declared.cidr} did not hold: it rejected traffic from ${f.declared.heldFrom}, yet accepted traffic after that, the last at ${e.lastSeen} (in the window: ${e.flows} accepted flows, ${formatBytes(e.bytes)}, through ${ifaces}): its network ACL entry was removed or replaced outside Cordon, or an allow now comes first.`
         : `Declared block ${f.declared?.cidr ?? f.address} did not hold: ${e.flows} flows (${formatBytes(e.bytes)}) were accepted through ${ifaces} and none rejected: its network ACL entry is not applied yet, was removed outside Cordon, or sits after an allow.`;
   }
 }

@@ -8,7 +8,7 @@
 // addon kept out of the bundle: it is loaded by dynamic import() when a query runs.
 
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AwsSession } from "../aws/config.js";
 import type { PortCall } from "../aws/iam-calls.js";
@@ -419,12 +419,18 @@ export function createLocalEngine(options: LocalEngineOptions): QueryEngine {
               `COPY (${partitionSelect(g.spec, files, g.values)}) TO ${sqlString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
             );
           } catch (e) {
+            rmSync(temp, { force: true });
             cancelled(signal);
             throw new UsageError(`cannot read the flow-log objects of ${JSON.stringify(g.values)}: ${firstLine(e)}`, [
               `files: ${files.length}, table ${g.spec.database}.${g.spec.name}`,
             ]);
           }
-          renameSync(temp, path);
+          try {
+            renameSync(temp, path);
+          } catch (e) {
+            rmSync(temp, { force: true });
+            throw new IoError(`cannot write ${path} in the cache: ${firstLine(e)}`);
+          }
         }
         prepared += 1;
         (byName.get(`${g.spec.database}\u0000${g.spec.name}`) as { segments: string[] }).segments.push(path);

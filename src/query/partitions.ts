@@ -11,6 +11,7 @@
 // The step is an hour when a column holds the hour (an hour column, HH in a date format, an
 // HOURS interval), else a day. Pure: no AWS, no clock.
 
+import { DAY_MS } from "../domain/duration.js";
 import { PARTITION_COLUMN } from "../domain/flowlog-fields.js";
 import { formatJavaDate } from "../domain/glue.js";
 import { splitS3Uri } from "../domain/s3-uri.js";
@@ -43,7 +44,6 @@ type ColumnRule =
   | { readonly kind: "range"; readonly name: string; readonly values: readonly string[] };
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 /** More prefixes than this for one table and window is refused (a window of years per hour). */
 export const MAX_PREFIXES = 200_000;
 

@@ -13,8 +13,6 @@ import type { GlueTableSpec } from "../model/specs.js";
 import { partitionPredicate, sqlString } from "./partitions.js";
 import { distinctTables } from "./tables.js";
 
-export { distinctTables };
-
 export const REPORT_NAMES = ["rejected", "top-talkers", "outbound-by-destination", "by-port", "blocked-hits"] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 

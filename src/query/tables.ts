@@ -62,11 +62,20 @@ export function defaultEngine(policies: readonly LoadedPolicy[]): QueryEngineNam
   return policies.some((l) => l.policy.athena?.workgroup !== undefined) ? "athena" : "local";
 }
 
-/** The workgroup and output location the policies name (the first policy that names each). */
-export function athenaSettings(policies: readonly LoadedPolicy[]): { workgroup?: string; outputLocation?: string } {
-  const workgroup = policies.find((l) => l.policy.athena?.workgroup !== undefined)?.policy.athena?.workgroup;
-  const outputLocation = policies.find((l) => l.policy.athena?.outputLocation !== undefined)?.policy.athena
-    ?.outputLocation;
+/**
+ * The workgroup and output location the Athena engine uses: the flags' (--workgroup,
+ * --output-location) when given, else the first policy's that names each. cordon query, investigate
+ * and `cordon iam --for query` all take them from here.
+ */
+export function athenaSettings(
+  policies: readonly LoadedPolicy[],
+  flags: { readonly workgroup?: string | undefined; readonly outputLocation?: string | undefined } = {},
+): { workgroup?: string; outputLocation?: string } {
+  const workgroup =
+    flags.workgroup ?? policies.find((l) => l.policy.athena?.workgroup !== undefined)?.policy.athena?.workgroup;
+  const outputLocation =
+    flags.outputLocation ??
+    policies.find((l) => l.policy.athena?.outputLocation !== undefined)?.policy.athena?.outputLocation;
   return {
     ...(workgroup !== undefined ? { workgroup } : {}),
     ...(outputLocation !== undefined ? { outputLocation } : {}),

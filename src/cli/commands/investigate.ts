@@ -63,11 +63,15 @@ export const investigateExit = (report: InvestigateReport): number => {
 /** --expires-in: "30d", "12w"; "never" for a permanent entry. Days, or undefined for never. */
 export function parseExpiresIn(text: string): number | undefined {
   if (text === "never") return undefined;
+  const compact = text.replace(/\s+/g, "");
   let days = Number.NaN;
-  try {
-    days = parseDuration(text.replace(/\s+/g, ""), "--expires-in", { days: true }) / DAY_MS;
-  } catch {
-    // said below, in this option's own words
+  // Days or weeks only: a bare number (seconds to the shared parser) or hours is refused.
+  if (/^\d+[dw]$/.test(compact)) {
+    try {
+      days = parseDuration(compact, "--expires-in", { days: true }) / DAY_MS;
+    } catch {
+      // said below, in this option's own words
+    }
   }
   if (!Number.isInteger(days) || days < 1 || days > 9999)
     throw new UsageError(`--expires-in must be a number of days or weeks (30d, 4w) or "never", got "${text}"`);

@@ -22,7 +22,7 @@ describe("investigate options", () => {
     expect(parseExpiresIn("never")).toBeUndefined();
   });
 
-  it.each(["0d", "30", "1y", "-3d", ""])("--expires-in %j is refused", (text) => {
+  it.each(["0d", "30", "86400", "24h", "1440m", "1y", "-3d", ""])("--expires-in %j is refused", (text) => {
     expect(() => parseExpiresIn(text)).toThrow(/--expires-in must be a number of days or weeks/);
   });
 

@@ -247,7 +247,9 @@ describe("a declared block that did not hold, against the window's REJECTs", () 
     expect(found.map((f) => [f.kind, f.severity, f.declared?.cidr, f.declared?.heldFrom, f.evidence.flows])).toEqual([
       ["block-not-holding", "error", "203.0.113.88", "2026-12-05T10:10:00Z", 20],
     ]);
-    expect(found[0]!.summary).toMatch(/rejected traffic from 2026-12-05T10:10:00Z, yet records accepted after that/);
+    expect(found[0]!.summary).toMatch(
+      /rejected traffic from 2026-12-05T10:10:00Z, yet accepted traffic after that, the last at 2026-12-05T\d\d:\d\d:\d\dZ \(in the window: 20 accepted flows/,
+    );
   });
 
   it("ACCEPTs and no REJECT at all: an error (not applied, removed, or after an allow)", () => {
